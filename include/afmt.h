@@ -1,0 +1,390 @@
+/*
+ * afmt.h - libarchive_fmt: signed, content-addressed bundles of posts.
+ *
+ * A bundle holds entries (posts, and the source files they came from),
+ * compresses their bytes with zstd, names every content by its BLAKE2b-256
+ * hash, builds a Merkle tree over the entries and signs a small checkpoint
+ * with a minisign-compatible Ed25519 key.  The byte layout is in
+ * spec/FORMAT.md; this header is the C interface.
+ *
+ * Conventions (they hold for every function below unless it says otherwise):
+ *  - Functions return AFMT_OK (0) or a negative afmt_error.  The values of
+ *    afmt_error are pinned: they never change meaning and are never reused.
+ *  - Output parameters come first.  An object returned through `out` belongs
+ *    to the caller and is released with the matching _free function, which
+ *    accepts NULL.  Pointers returned by getters are borrowed: they stay
+ *    valid until the owning handle is freed.
+ *  - Handles keep a human-readable message about their last failure
+ *    (afmt_writer_errmsg, afmt_reader_errmsg).  afmt_strerror() names a code.
+ *  - Strings taken from a bundle are byte strings with an explicit length;
+ *    they are NOT NUL-terminated and may contain any byte.
+ *  - Nothing read from a bundle is handed to the caller before the checkpoint
+ *    signature, the Merkle root, the index hash and (for content) the content
+ *    hash have been checked.
+ */
+#ifndef AFMT_H
+#define AFMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && defined(AFMT_BUILDING_LIBRARY)
+#define AFMT_API __attribute__((visibility("default")))
+#else
+#define AFMT_API
+#endif
+
+#if defined(__GNUC__)
+#define AFMT_WARN_UNUSED __attribute__((warn_unused_result))
+#else
+#define AFMT_WARN_UNUSED
+#endif
+
+#define AFMT_LIBRARY_VERSION "0.1.0"
+#define AFMT_FORMAT_VERSION 1
+
+#define AFMT_HASH_BYTES 32      /* BLAKE2b-256 */
+#define AFMT_SALT_BYTES 16      /* per-entry salt */
+#define AFMT_KEYID_BYTES 8      /* minisign key id */
+#define AFMT_PUBLICKEY_BYTES 32 /* Ed25519 public key */
+
+/* Limits a reader enforces and a writer refuses to exceed (spec/FORMAT.md,
+ * "Limits").  Changing one is a format change. */
+#define AFMT_MAX_ID_BYTES 4096
+#define AFMT_MAX_AUTHOR_BYTES 4096
+#define AFMT_MAX_TITLE_BYTES 65535
+#define AFMT_MAX_MEDIA_TYPE_BYTES 255
+#define AFMT_MAX_PATH_BYTES 4096
+#define AFMT_MAX_CONTENT_BYTES (256u * 1024 * 1024)   /* one post or blob */
+#define AFMT_MAX_BLOCK_BYTES (256u * 1024 * 1024)     /* decompressed block */
+#define AFMT_MAX_ENTRIES (1u << 26)
+#define AFMT_MAX_INDEX_BYTES ((uint64_t)4 << 30)
+#define AFMT_MAX_BUNDLE_TITLE_BYTES 1024
+#define AFMT_MAX_TRUSTED_COMMENT_BYTES 1024
+#define AFMT_MAX_INLINE_BYTES 4096
+#define AFMT_MAX_FILE_PARTS (1u << 26)
+#define AFMT_ZSTD_WINDOW_LOG_MAX 28
+
+/* ------------------------------------------------------------------ errors */
+
+typedef enum afmt_error {
+    AFMT_OK = 0,
+    AFMT_E_NOMEM = -1,          /* an allocation failed */
+    AFMT_E_IO = -2,             /* a read, write, fsync, rename... failed */
+    AFMT_E_INVALID_ARGUMENT = -3, /* the caller passed something invalid */
+    AFMT_E_STATE = -4,          /* call out of order (e.g. add after finish) */
+    AFMT_E_TRUNCATED = -5,      /* the bundle ends too early */
+    AFMT_E_FORMAT = -6,         /* malformed structure */
+    AFMT_E_UNSUPPORTED = -7,    /* unknown version, flag or algorithm id */
+    AFMT_E_LIMIT = -8,          /* a size or count exceeds a reader limit */
+    AFMT_E_BAD_SIGNATURE = -9,  /* the checkpoint signature does not verify */
+    AFMT_E_WRONG_KEY = -10,     /* signed by a key other than the trusted ones */
+    AFMT_E_INDEX_MISMATCH = -11, /* index bytes do not match the checkpoint */
+    AFMT_E_ROOT_MISMATCH = -12, /* Merkle root does not match the checkpoint */
+    AFMT_E_HASH_MISMATCH = -13, /* a block or content hash does not match */
+    AFMT_E_COMPRESSION = -14,   /* zstd failed or a frame is not as declared */
+    AFMT_E_DUPLICATE = -15,     /* duplicate id, path or blob */
+    AFMT_E_NOT_FOUND = -16,     /* no entry with that id */
+    AFMT_E_KEY_FORMAT = -17,    /* a key or signature file is malformed */
+    AFMT_E_PASSPHRASE = -18,    /* wrong passphrase (secret key checksum) */
+    AFMT_E_CRYPTO = -19,        /* libsodium could not be initialised */
+    AFMT_E_EXISTS = -20         /* output file exists and overwrite not asked */
+} afmt_error;
+
+/* Returns a static, human-readable name for an error code. Never NULL. */
+AFMT_API const char *afmt_strerror(int err);
+
+/* Nonzero when `err` means "the bundle is not authentic or not intact"
+ * (truncated, malformed, unsupported, over a limit, bad signature, wrong key,
+ * a mismatch, a duplicate).  The command maps these to exit status 1. */
+AFMT_API int afmt_error_is_integrity(int err);
+
+/* Initialises libsodium.  Every other function calls it as needed; calling
+ * it first is optional.  Thread-safe.  Returns AFMT_OK or AFMT_E_CRYPTO. */
+AFMT_API int afmt_init(void);
+
+/* BLAKE2b-256 of `len` bytes (unkeyed): the content address of those bytes,
+ * identical to `b2sum -l 256`. */
+AFMT_API void afmt_content_hash(uint8_t out[AFMT_HASH_BYTES], const void *data,
+                                size_t len);
+
+/* Writes the 64 lowercase hex digits of `hash` and a NUL into `out`. */
+AFMT_API void afmt_hash_to_hex(char out[2 * AFMT_HASH_BYTES + 1],
+                               const uint8_t hash[AFMT_HASH_BYTES]);
+
+/* -------------------------------------------------------------------- keys */
+
+/* A minisign Ed25519 public key: the signature algorithm is always "Ed". */
+typedef struct afmt_public_key {
+    uint8_t key_id[AFMT_KEYID_BYTES];  /* as stored: little-endian u64 */
+    uint8_t key[AFMT_PUBLICKEY_BYTES];
+} afmt_public_key;
+
+/* An Ed25519 secret key with its key id, held in sodium_malloc'd memory and
+ * wiped on free.  Opaque. */
+typedef struct afmt_secret_key afmt_secret_key;
+
+/* Generates a new key pair with a random key id.
+ * On success *out_sk belongs to the caller (afmt_secret_key_free). */
+AFMT_API int afmt_key_generate(afmt_secret_key **out_sk, afmt_public_key *out_pk);
+
+/* The public half of a secret key. */
+AFMT_API void afmt_secret_key_public(afmt_public_key *out, const afmt_secret_key *sk);
+
+/* Wipes and frees. Accepts NULL. */
+AFMT_API void afmt_secret_key_free(afmt_secret_key *sk);
+
+/* Parses a public key given as the text of a minisign .pub file
+ * ("untrusted comment: ..." line then the base64 line) or as the bare base64
+ * line alone (minisign -P).  Surrounding whitespace and a final newline are
+ * accepted; anything else (short, long, bad base64, wrong "Ed" tag, trailing
+ * bytes) gives AFMT_E_KEY_FORMAT. */
+AFMT_API int afmt_public_key_parse(afmt_public_key *out, const char *text, size_t len);
+
+/* Reads and parses a minisign public key file (at most 4 KiB). */
+AFMT_API int afmt_public_key_load(afmt_public_key *out, const char *path);
+
+/* Writes a minisign public key file: "untrusted comment: <comment>\n" and the
+ * base64 line.  comment NULL gives "minisign public key <KEYID hex>".  Fails
+ * with AFMT_E_EXISTS if the file exists and !overwrite.  Written through a
+ * temporary file and renamed. */
+AFMT_API int afmt_public_key_save(const char *path, const afmt_public_key *pk,
+                                  const char *comment, int overwrite);
+
+/* Writes the base64 line of a public key (56 characters) and a NUL. */
+AFMT_API void afmt_public_key_to_base64(char out[57], const afmt_public_key *pk);
+
+/* Writes the key id as minisign prints it: 16 uppercase hex digits of the
+ * little-endian u64, and a NUL. */
+AFMT_API void afmt_key_id_to_hex(char out[17], const uint8_t key_id[AFMT_KEYID_BYTES]);
+
+/* Nonzero when a secret key file is encrypted (kdf "Sc"), zero when it is
+ * stored without a passphrase; negative afmt_error when it is unreadable or
+ * malformed. */
+AFMT_API int afmt_secret_key_file_is_encrypted(const char *path);
+
+/* Loads a minisign secret key file.  For an encrypted key `passphrase`
+ * (`passphrase_len` bytes) decrypts it with scrypt exactly as minisign does;
+ * a wrong passphrase gives AFMT_E_PASSPHRASE.  For an unencrypted key the
+ * passphrase is ignored.  *out belongs to the caller. */
+AFMT_API int afmt_secret_key_load(afmt_secret_key **out, const char *path,
+                                  const char *passphrase, size_t passphrase_len);
+
+/* Saves a minisign secret key file with mode 0600, created with O_EXCL
+ * (AFMT_E_EXISTS unless overwrite, in which case it is replaced atomically).
+ * passphrase NULL stores the key unencrypted (minisign -W); otherwise it is
+ * encrypted with scrypt using minisign's default cost. */
+AFMT_API int afmt_secret_key_save(const char *path, const afmt_secret_key *sk,
+                                  const char *passphrase, size_t passphrase_len,
+                                  const char *comment, int overwrite);
+
+/* --------------------------------------------------- detached signatures */
+
+/* Signs `msg` as `minisign -S` does (the prehashed "ED" algorithm) and writes
+ * the text of a .minisig file into a malloc'd, NUL-terminated *out_text
+ * (caller frees with free()).  trusted_comment: UTF-8 without CR, LF or NUL,
+ * at most AFMT_MAX_TRUSTED_COMMENT_BYTES. */
+AFMT_API int afmt_sign_detached(char **out_text, const afmt_secret_key *sk,
+                                const void *msg, size_t len,
+                                const char *trusted_comment);
+
+/* Verifies the text of a .minisig file over `msg` with `pk` (both the
+ * signature and the global signature over the trusted comment).
+ * AFMT_E_WRONG_KEY when the key ids differ; AFMT_E_BAD_SIGNATURE when a
+ * signature fails; AFMT_E_UNSUPPORTED for a legacy "Ed" signature.
+ * On success and when out_comment is not NULL, the trusted comment is
+ * copied into a malloc'd NUL-terminated string. */
+AFMT_API int afmt_verify_detached(char **out_comment, const afmt_public_key *pk,
+                                  const void *msg, size_t len,
+                                  const char *sig_text, size_t sig_len)
+    AFMT_WARN_UNUSED;
+
+/* ------------------------------------------------------------------ writer */
+
+typedef struct afmt_writer afmt_writer;
+
+typedef struct afmt_writer_options {
+    unsigned version;          /* AFMT_WRITER_OPTIONS_VERSION */
+    int level;                 /* zstd level, 1..19; default 3 */
+    size_t block_size;         /* target decompressed block size */
+    const char *title;         /* bundle title (UTF-8, no control chars); NULL = "" */
+    int64_t created;           /* Unix seconds; -1 = SOURCE_DATE_EPOCH or now */
+    const char *trusted_comment; /* NULL = "timestamp:<created>\ttitle:<title>" */
+} afmt_writer_options;
+
+#define AFMT_WRITER_OPTIONS_VERSION 1
+#define AFMT_DEFAULT_BLOCK_SIZE (256u * 1024)
+#define AFMT_WRITER_OPTIONS_INIT \
+    { AFMT_WRITER_OPTIONS_VERSION, 3, AFMT_DEFAULT_BLOCK_SIZE, NULL, -1, NULL }
+
+/* Post flags (spec: post entry flags). */
+#define AFMT_POST_DELETED 0x1u /* deleted or removed at the source */
+
+/* One post.  Strings are byte strings with explicit lengths; a NULL pointer
+ * means "absent" (an empty, non-NULL string is present and empty). */
+typedef struct afmt_post {
+    const char *id;          size_t id_len;      /* required, 1..4096 bytes */
+    const char *parent;      size_t parent_len;  /* optional */
+    const char *author;      size_t author_len;  /* optional */
+    const char *title;       size_t title_len;   /* optional */
+    const char *media_type;                      /* required, NUL-terminated */
+    int has_created;         int64_t created;    /* Unix seconds UTC */
+    unsigned flags;                              /* AFMT_POST_* */
+    const void *content;     size_t content_len; /* the original bytes */
+} afmt_post;
+
+/* One piece of a source file's bytes (see afmt_writer_add_file). */
+typedef enum afmt_part_kind {
+    AFMT_PART_ENTRY = 1, /* the content of an earlier post entry */
+    AFMT_PART_DATA = 2   /* literal bytes (stored inline or as a blob) */
+} afmt_part_kind;
+
+typedef struct afmt_file_part {
+    afmt_part_kind kind;
+    uint64_t entry;          /* AFMT_PART_ENTRY: entry number */
+    const void *data;        /* AFMT_PART_DATA */
+    size_t len;
+} afmt_file_part;
+
+/* Opens a writer that will create the bundle at `path`.  The bytes go to a
+ * temporary file beside `path`, which afmt_writer_finish fsyncs and renames
+ * into place; until then `path` is untouched.  `sk` is used for the entry
+ * salts and the signature; it must outlive the writer.  opts NULL = defaults.
+ * *out belongs to the caller (afmt_writer_free). */
+AFMT_API int afmt_writer_open(afmt_writer **out, const char *path,
+                              const afmt_secret_key *sk,
+                              const afmt_writer_options *opts);
+
+/* Adds a post.  Its content is copied; identical contents are stored once.
+ * Fails with AFMT_E_DUPLICATE when the id was used before.  When
+ * out_entry is not NULL it receives the entry number (0-based). */
+AFMT_API int afmt_writer_add_post(afmt_writer *w, const afmt_post *post,
+                                  uint64_t *out_entry);
+
+/* Adds a source file entry: `path` (relative, '/'-separated, no empty, "."
+ * or ".." component, no NUL or backslash) whose bytes are the concatenation
+ * of `parts`.  Extraction writes it back byte for byte. */
+AFMT_API int afmt_writer_add_file(afmt_writer *w, const char *path, size_t path_len,
+                                  const afmt_file_part *parts, size_t nparts,
+                                  uint64_t *out_entry);
+
+/* Flushes the last block, writes index, checkpoint and signature, fsyncs
+ * and renames the temporary file onto `path`.  After it (success or not)
+ * only afmt_writer_free and afmt_writer_errmsg may be called. */
+AFMT_API int afmt_writer_finish(afmt_writer *w);
+
+/* Frees the writer; an unfinished bundle's temporary file is removed.
+ * Accepts NULL. */
+AFMT_API void afmt_writer_free(afmt_writer *w);
+
+/* The message of the last failure, or "" (borrowed). */
+AFMT_API const char *afmt_writer_errmsg(const afmt_writer *w);
+
+/* ------------------------------------------------------------------ reader */
+
+typedef struct afmt_reader afmt_reader;
+
+typedef enum afmt_entry_type {
+    AFMT_ENTRY_POST = 1,
+    AFMT_ENTRY_FILE = 2
+} afmt_entry_type;
+
+/* A borrowed view of one entry.  String pointers point into the reader and
+ * are NULL when the field is absent. */
+typedef struct afmt_entry {
+    afmt_entry_type type;
+    uint64_t number;
+    const char *id;          size_t id_len;     /* post id, or file path */
+    const char *parent;      size_t parent_len;
+    const char *author;      size_t author_len;
+    const char *title;       size_t title_len;
+    const char *media_type;  size_t media_type_len;
+    int has_created;         int64_t created;
+    unsigned flags;
+    uint64_t size;                              /* bytes of content */
+    uint8_t hash[AFMT_HASH_BYTES];              /* posts: BLAKE2b-256 of content */
+    uint8_t leaf[AFMT_HASH_BYTES];              /* Merkle leaf hash */
+} afmt_entry;
+
+/* Summary of what the checkpoint says (borrowed strings). */
+typedef struct afmt_checkpoint_info {
+    uint64_t entries;
+    uint64_t posts;
+    uint64_t files;
+    int64_t created;
+    const char *title;            size_t title_len;
+    const char *trusted_comment;  size_t trusted_comment_len;
+    uint8_t root[AFMT_HASH_BYTES];
+    afmt_public_key signer;
+} afmt_checkpoint_info;
+
+/* Opens a bundle and checks everything that does not need content: layout,
+ * limits, the checkpoint signature against the key embedded in the bundle,
+ * the index hash, every entry record and the Merkle root.  Reads the
+ * trailer, checkpoint, signature and index, but no block.
+ * Returns AFMT_OK with *out set, or an error with *out NULL (the detail is
+ * then in `errbuf` when errbuf is not NULL, NUL-terminated). */
+AFMT_API int afmt_reader_open(afmt_reader **out, const char *path,
+                              char *errbuf, size_t errbuf_size);
+
+/* Checks that the bundle's signer is one of `keys` (key id and key must both
+ * match).  AFMT_E_WRONG_KEY otherwise. */
+AFMT_API int afmt_reader_check_signer(afmt_reader *r, const afmt_public_key *keys,
+                                      size_t nkeys) AFMT_WARN_UNUSED;
+
+AFMT_API const afmt_checkpoint_info *afmt_reader_checkpoint(const afmt_reader *r);
+
+/* Number of entries (posts and files). */
+AFMT_API uint64_t afmt_reader_entry_count(const afmt_reader *r);
+
+/* Fills `out` with entry `number` (< entry count). */
+AFMT_API int afmt_reader_entry(afmt_entry *out, const afmt_reader *r, uint64_t number);
+
+/* Finds the post with this id; AFMT_E_NOT_FOUND when there is none. */
+AFMT_API int afmt_reader_find_post(uint64_t *out_number, const afmt_reader *r,
+                                   const char *id, size_t id_len);
+
+/* Called with consecutive pieces of an entry's content.  Return 0 to go on,
+ * nonzero to stop (the read then returns that value). */
+typedef int (*afmt_sink)(void *ctx, const void *data, size_t len);
+
+/* Reads the content of entry `number` (a post's bytes, or a file's bytes
+ * assembled from its parts) and passes it to `sink`, only after every piece
+ * has been decompressed and checked against its signed hash.  A post is
+ * delivered in one call; a file in one call per part. */
+AFMT_API int afmt_reader_read(afmt_reader *r, uint64_t number, afmt_sink sink,
+                              void *ctx);
+
+/* Reads a post's content into a malloc'd buffer (*out, caller frees). */
+AFMT_API int afmt_reader_read_post(void **out, size_t *out_len, afmt_reader *r,
+                                   uint64_t number);
+
+/* Called by afmt_reader_verify for each problem found: the entry number (or
+ * UINT64_MAX for a problem not tied to one entry), an error code and a
+ * message.  Return nonzero to stop early. */
+typedef int (*afmt_problem_fn)(void *ctx, uint64_t entry, int err, const char *msg);
+
+/* Full verification: every block's hash, every frame, every content hash,
+ * every file's parts.  Reports every problem through `problem` (may be NULL)
+ * and returns AFMT_OK when there is none, else the first error. */
+AFMT_API int afmt_reader_verify(afmt_reader *r, afmt_problem_fn problem, void *ctx);
+
+AFMT_API const char *afmt_reader_errmsg(const afmt_reader *r);
+
+/* Returns the raw checkpoint bytes (borrowed) and writes its signature in
+ * minisign .minisig form into a malloc'd *out_minisig (caller frees), so the
+ * pair verifies with `minisign -Vm`. */
+AFMT_API int afmt_reader_checkpoint_export(const uint8_t **out_bytes, size_t *out_len,
+                                           char **out_minisig, const afmt_reader *r);
+
+/* Closes the bundle. Accepts NULL. */
+AFMT_API void afmt_reader_free(afmt_reader *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AFMT_H */
