@@ -222,7 +222,8 @@ typedef struct afmt_writer_options {
     { AFMT_WRITER_OPTIONS_VERSION, 3, AFMT_DEFAULT_BLOCK_SIZE, NULL, -1, NULL }
 
 /* Post flags (spec: post entry flags). */
-#define AFMT_POST_DELETED 0x1u /* deleted or removed at the source */
+#define AFMT_POST_DELETED 0x1u    /* deleted or removed at the source */
+#define AFMT_POST_INCOMPLETE 0x2u /* the source did not load all its replies */
 
 /* One post.  Strings are byte strings with explicit lengths; a NULL pointer
  * means "absent" (an empty, non-NULL string is present and empty). */
@@ -234,6 +235,8 @@ typedef struct afmt_post {
     const char *media_type;                      /* required, NUL-terminated */
     int has_created;         int64_t created;    /* Unix seconds UTC */
     unsigned flags;                              /* AFMT_POST_* */
+    uint64_t missing_replies;  /* with AFMT_POST_INCOMPLETE: replies the source
+                                  said exist but did not send (0 = unknown) */
     const void *content;     size_t content_len; /* the original bytes */
 } afmt_post;
 
@@ -272,6 +275,20 @@ AFMT_API int afmt_writer_add_file(afmt_writer *w, const char *path, size_t path_
                                   const afmt_file_part *parts, size_t nparts,
                                   uint64_t *out_entry);
 
+/* The same, streamed, for source files too large to hold in memory: begin,
+ * then any number of add_entry/add_data calls in file order (posts may be
+ * added with afmt_writer_add_post in between, and then referenced), then
+ * end.  Data is stored as it arrives (pieces of at most AFMT_MAX_INLINE_BYTES
+ * inline, larger ones as blobs); the file's entry number is assigned at end,
+ * so it follows every post it references.  One file may be open at a time;
+ * afmt_writer_add_file and afmt_writer_finish fail with AFMT_E_STATE while
+ * one is.  add_data splits nothing: callers pass pieces of at most
+ * AFMT_MAX_CONTENT_BYTES. */
+AFMT_API int afmt_writer_file_begin(afmt_writer *w, const char *path, size_t path_len);
+AFMT_API int afmt_writer_file_add_entry(afmt_writer *w, uint64_t entry);
+AFMT_API int afmt_writer_file_add_data(afmt_writer *w, const void *data, size_t len);
+AFMT_API int afmt_writer_file_end(afmt_writer *w, uint64_t *out_entry);
+
 /* Flushes the last block, writes index, checkpoint and signature, fsyncs
  * and renames the temporary file onto `path`.  After it (success or not)
  * only afmt_writer_free and afmt_writer_errmsg may be called. */
@@ -304,7 +321,8 @@ typedef struct afmt_entry {
     const char *title;       size_t title_len;
     const char *media_type;  size_t media_type_len;
     int has_created;         int64_t created;
-    unsigned flags;
+    unsigned flags;                             /* AFMT_POST_* */
+    uint64_t missing_replies;                   /* see afmt_post */
     uint64_t size;                              /* bytes of content */
     uint8_t hash[AFMT_HASH_BYTES];              /* posts: BLAKE2b-256 of content */
     uint8_t leaf[AFMT_HASH_BYTES];              /* Merkle leaf hash */
