@@ -114,3 +114,36 @@ int afmt_merkle_verify_path(const uint8_t leaf[HB], uint64_t m, uint64_t n,
     }
     return sn == 0 && memcmp(r, root, HB) == 0;
 }
+
+void afmt_merkle_stream_init(afmt_merkle_stream *m)
+{
+    m->depth = 0;
+    m->count = 0;
+}
+
+void afmt_merkle_stream_push(afmt_merkle_stream *m, const uint8_t leaf[HB])
+{
+    uint8_t h[HB];
+    memcpy(h, leaf, HB);
+    /* Each set low bit of count is a perfect subtree waiting for its twin. */
+    for (uint64_t n = m->count; n & 1; n >>= 1) {
+        m->depth--;
+        afmt_hash_node(h, m->stack[m->depth], h);
+    }
+    memcpy(m->stack[m->depth], h, HB);
+    m->depth++;
+    m->count++;
+}
+
+void afmt_merkle_stream_root(const afmt_merkle_stream *m, uint8_t out[HB])
+{
+    if (m->depth == 0) {
+        afmt_content_hash(out, NULL, 0);
+        return;
+    }
+    uint8_t r[HB];
+    memcpy(r, m->stack[m->depth - 1], HB);
+    for (unsigned i = m->depth - 1; i-- > 0;)
+        afmt_hash_node(r, m->stack[i], r);
+    memcpy(out, r, HB);
+}

@@ -22,4 +22,17 @@ AFMT_INTERNAL int afmt_merkle_audit_path(uint8_t *path, size_t *len, const uint8
 AFMT_INTERNAL int afmt_merkle_verify_path(const uint8_t leaf[AFMT_HASH_BYTES], uint64_t m,
                                           uint64_t n, const uint8_t *path, size_t len,
                                           const uint8_t root[AFMT_HASH_BYTES]);
+
+/* The same tree head computed incrementally, leaf by leaf, in O(log n)
+ * memory: a binary counter of perfect subtrees, folded right to left. */
+typedef struct afmt_merkle_stream {
+    uint8_t stack[64][AFMT_HASH_BYTES];
+    unsigned depth;
+    uint64_t count;
+} afmt_merkle_stream;
+
+AFMT_INTERNAL void afmt_merkle_stream_init(afmt_merkle_stream *m);
+AFMT_INTERNAL void afmt_merkle_stream_push(afmt_merkle_stream *m, const uint8_t leaf[AFMT_HASH_BYTES]);
+AFMT_INTERNAL void afmt_merkle_stream_root(const afmt_merkle_stream *m, uint8_t out[AFMT_HASH_BYTES]);
+
 #endif

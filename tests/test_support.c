@@ -1,5 +1,7 @@
 /* test_support.c - helpers shared by the unit tests. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "test_support.h"
 
 #include <stdio.h>

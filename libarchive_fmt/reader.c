@@ -1,0 +1,602 @@
+/*
+ * reader.c - opens a bundle and checks everything but the blocks (spec
+ * section 10, steps 1-6), then serves entries and verified content.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "checkpoint.h"
+#include "fileio.h"
+#include "hash.h"
+#include "merkle.h"
+#include "reader_internal.h"
+#include "signature.h"
+
+const char *afmt_reader_errmsg(const afmt_reader *r)
+{
+    return r != NULL ? r->err : "";
+}
+
+void afmt_reader_free(afmt_reader *r)
+{
+    if (r == NULL)
+        return;
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r->checkpoint);
+    free(r->sigsec_bytes);
+    free(r->index);
+    free(r->rec_offsets);
+    afmt_set_free(&r->blob_set);
+    afmt_set_free(&r->id_set);
+    afmt_codec_free(r->codec);
+    free(r->cache);
+    free(r->frame);
+    free(r);
+}
+
+/* Reads `len` bytes at `off` into a fresh buffer. */
+static int read_section(afmt_reader *r, uint8_t **out, uint64_t off, uint64_t len,
+                        const char *what)
+{
+    *out = NULL;
+    if (len > SIZE_MAX - 1)
+        return AFMT_FAIL(r->err, AFMT_E_LIMIT, "%s too large for this machine", what);
+    uint8_t *buf = malloc(len ? (size_t)len : 1);
+    if (buf == NULL)
+        return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory reading the %s", what);
+    int rc = afmt_pread_exact(r->fd, buf, (size_t)len, off);
+    if (rc != AFMT_OK) {
+        free(buf);
+        return AFMT_FAIL(r->err, rc, "cannot read the %s: %s", what,
+                         rc == AFMT_E_TRUNCATED ? "file is truncated" : strerror(errno));
+    }
+    *out = buf;
+    return AFMT_OK;
+}
+
+/* Step 6 for the tables: blocks tile the file, blobs tile the blocks. */
+static int check_tables(afmt_reader *r)
+{
+    uint64_t next = AFMT_HEADER_BYTES;
+    for (uint64_t b = 0; b < r->ih.block_count; b++) {
+        uint64_t off = afmt_rd_block_offset(r, b), cs = afmt_rd_block_csize(r, b),
+                 size = afmt_rd_block_size(r, b);
+        if (off != next || cs == 0 || !afmt_add_ok(&next, off, cs) ||
+            next > r->trailer.index_offset)
+            return AFMT_FAIL(r->err, AFMT_E_FORMAT, "block %" PRIu64 " is out of place", b);
+        if (size == 0 || size > AFMT_MAX_BLOCK_BYTES)
+            return AFMT_FAIL(r->err, AFMT_E_LIMIT, "block %" PRIu64 " size out of range", b);
+    }
+    if (next != r->trailer.index_offset)
+        return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blocks do not end where the index starts");
+    if (r->ih.block_count > 0 && r->ih.blob_count == 0)
+        return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blocks without blobs");
+    uint64_t block = 0, pos = 0;
+    for (uint64_t i = 0; i < r->ih.blob_count; i++) {
+        uint64_t b = afmt_rd_blob_block(r, i), off = afmt_rd_blob_offset(r, i),
+                 size = afmt_rd_blob_size(r, i), end;
+        if (block < r->ih.block_count && pos == afmt_rd_block_size(r, block) && i > 0) {
+            block++;
+            pos = 0;
+        }
+        if (b != block || off != pos || block >= r->ih.block_count)
+            return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blob %" PRIu64 " is out of place", i);
+        if (size == 0 || size > AFMT_MAX_CONTENT_BYTES)
+            return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blob %" PRIu64 " size out of range", i);
+        if (!afmt_add_ok(&end, off, size) || end > afmt_rd_block_size(r, b))
+            return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blob %" PRIu64 " runs past its block", i);
+        pos = end;
+        int ins = afmt_set_insert(&r->blob_set, afmt_rd_blob_hash(r, i), AFMT_HASH_BYTES, i, NULL);
+        if (ins < 0)
+            return AFMT_FAIL(r->err, ins, "out of memory");
+        if (ins == 0)
+            return AFMT_FAIL(r->err, AFMT_E_DUPLICATE, "blob %" PRIu64 " is stored twice", i);
+    }
+    if (r->ih.block_count > 0 &&
+        (block != r->ih.block_count - 1 || pos != afmt_rd_block_size(r, block)))
+        return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blobs do not fill the blocks exactly");
+    return AFMT_OK;
+}
+
+static int check_blob_ref(afmt_reader *r, uint8_t *referenced, const uint8_t *hash,
+                          uint64_t size, uint64_t entry)
+{
+    uint64_t blob;
+    if (!afmt_set_find(&r->blob_set, hash, AFMT_HASH_BYTES, &blob) ||
+        afmt_rd_blob_size(r, blob) != size)
+        return AFMT_FAIL(r->err, AFMT_E_FORMAT,
+                         "entry %" PRIu64 " names content that the bundle does not hold", entry);
+    referenced[blob / 8] |= (uint8_t)(1u << (blob % 8));
+    return AFMT_OK;
+}
+
+/* Step 6 for the records: decode each, check references and uniqueness,
+ * and compute the root. */
+static int check_records(afmt_reader *r, uint8_t root[AFMT_HASH_BYTES])
+{
+    static const uint8_t empty_hash[AFMT_HASH_BYTES] = {
+        0x0e, 0x57, 0x51, 0xc0, 0x26, 0xe5, 0x43, 0xb2, 0xe8, 0xab, 0x2e,
+        0xb0, 0x60, 0x99, 0xda, 0xa1, 0xd1, 0xe5, 0xdf, 0x47, 0x77, 0x8f,
+        0x77, 0x87, 0xfa, 0xab, 0x45, 0xcd, 0xf1, 0x2f, 0xe3, 0xa8};
+    uint64_t n = r->ih.entry_count;
+    r->rec_offsets = malloc((size_t)(n ? n : 1) * sizeof *r->rec_offsets);
+    uint8_t *referenced = calloc((size_t)(r->ih.blob_count / 8 + 1), 1);
+    afmt_set paths;
+    int rc = afmt_set_init(&paths, 16);
+    if (r->rec_offsets == NULL || referenced == NULL || rc != AFMT_OK ||
+        afmt_set_init(&r->id_set, (size_t)n) != AFMT_OK) {
+        free(referenced);
+        afmt_set_free(&paths);
+        return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
+    }
+    afmt_merkle_stream tree;
+    afmt_merkle_stream_init(&tree);
+    uint64_t pos = 0;
+    for (uint64_t i = 0; i < n && rc == AFMT_OK; i++) {
+        if (r->ih.records_size - pos < 4) {
+            rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "entry records cut short");
+            break;
+        }
+        uint32_t len = afmt_load32(r->records + pos);
+        if (r->ih.records_size - pos - 4 < len) {
+            rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "entry %" PRIu64 " runs past the records", i);
+            break;
+        }
+        const uint8_t *enc = r->records + pos + 4;
+        r->rec_offsets[i] = pos;
+        pos += 4 + (uint64_t)len;
+        afmt_entry_view e;
+        char msg[AFMT_ERRMSG_BYTES];
+        rc = afmt_entry_decode(&e, enc, len, msg);
+        if (rc != AFMT_OK) {
+            rc = AFMT_FAIL(r->err, rc, "entry %" PRIu64 ": %s", i, msg);
+            break;
+        }
+        uint8_t leaf[AFMT_HASH_BYTES];
+        afmt_hash_leaf(leaf, enc, len);
+        afmt_merkle_stream_push(&tree, leaf);
+        if (e.type == AFMT_ENTRY_TYPE_POST) {
+            r->info.posts++;
+            if (e.size == 0) {
+                if (memcmp(e.hash, empty_hash, AFMT_HASH_BYTES) != 0)
+                    rc = AFMT_FAIL(r->err, AFMT_E_FORMAT,
+                                   "entry %" PRIu64 ": empty content with a wrong hash", i);
+            } else {
+                rc = check_blob_ref(r, referenced, e.hash, e.size, i);
+            }
+            if (rc != AFMT_OK)
+                break;
+            int ins = afmt_set_insert(&r->id_set, e.id, e.id_len, i, NULL);
+            if (ins < 0)
+                rc = AFMT_FAIL(r->err, ins, "out of memory");
+            else if (ins == 0)
+                rc = AFMT_FAIL(r->err, AFMT_E_DUPLICATE,
+                               "entry %" PRIu64 ": a post with this id exists already", i);
+            continue;
+        }
+        r->info.files++;
+        int ins = afmt_set_insert(&paths, e.id, e.id_len, i, NULL);
+        if (ins <= 0) {
+            rc = ins < 0 ? AFMT_FAIL(r->err, ins, "out of memory")
+                         : AFMT_FAIL(r->err, AFMT_E_DUPLICATE,
+                                     "entry %" PRIu64 ": a file with this path exists already", i);
+            break;
+        }
+        afmt_part_view part;
+        size_t ppos = 0;
+        uint64_t total = 0;
+        while (rc == AFMT_OK && afmt_part_next(&part, &e, &ppos)) {
+            if (part.kind == AFMT_PART_KIND_ENTRY) {
+                if (part.entry >= i) {
+                    rc = AFMT_FAIL(r->err, AFMT_E_FORMAT,
+                                   "entry %" PRIu64 ": part names a later entry", i);
+                    break;
+                }
+                afmt_entry_view pe;
+                afmt_rd_entry_view(&pe, r, part.entry);
+                if (pe.type != AFMT_ENTRY_TYPE_POST) {
+                    rc = AFMT_FAIL(r->err, AFMT_E_FORMAT,
+                                   "entry %" PRIu64 ": part names a file, not a post", i);
+                    break;
+                }
+                part.size = pe.size;
+            } else if (part.kind == AFMT_PART_KIND_BLOB) {
+                rc = check_blob_ref(r, referenced, part.data, part.size, i);
+            }
+            if (rc == AFMT_OK && !afmt_add_ok(&total, total, part.size))
+                rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "entry %" PRIu64 ": size overflow", i);
+        }
+        if (rc == AFMT_OK && total != e.size)
+            rc = AFMT_FAIL(r->err, AFMT_E_FORMAT,
+                           "entry %" PRIu64 ": parts do not add up to the file size", i);
+    }
+    if (rc == AFMT_OK && pos != r->ih.records_size)
+        rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "bytes left over after the last entry record");
+    /* A file path may not also be a directory of another file. */
+    for (uint64_t i = 0; i < n && rc == AFMT_OK; i++) {
+        afmt_entry_view e;
+        afmt_rd_entry_view(&e, r, i);
+        if (e.type != AFMT_ENTRY_TYPE_FILE)
+            continue;
+        for (size_t k = 1; k < e.id_len && rc == AFMT_OK; k++)
+            if (e.id[k] == '/' && afmt_set_find(&paths, e.id, k, NULL))
+                rc = AFMT_FAIL(r->err, AFMT_E_DUPLICATE,
+                               "entry %" PRIu64 ": its folder is also a file", i);
+    }
+    for (uint64_t b = 0; b < r->ih.blob_count && rc == AFMT_OK; b++)
+        if (!(referenced[b / 8] & (1u << (b % 8))))
+            rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "blob %" PRIu64 " is not used by any entry", b);
+    free(referenced);
+    afmt_set_free(&paths);
+    if (rc == AFMT_OK)
+        afmt_merkle_stream_root(&tree, root);
+    return rc;
+}
+
+void afmt_rd_entry_view(afmt_entry_view *e, const afmt_reader *r, uint64_t n)
+{
+    const uint8_t *rec = r->records + r->rec_offsets[n];
+    /* Checked at open: cannot fail. */
+    (void)afmt_entry_decode(e, rec + 4, afmt_load32(rec), NULL);
+}
+
+static int open_checked(afmt_reader *r, const char *path)
+{
+    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0)
+        return AFMT_FAIL(r->err, AFMT_E_IO, "%s", strerror(errno));
+    struct stat st;
+    if (fstat(r->fd, &st) != 0)
+        return AFMT_FAIL(r->err, AFMT_E_IO, "%s", strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return AFMT_FAIL(r->err, AFMT_E_IO, "not a regular file");
+    r->file_size = (uint64_t)st.st_size;
+    /* Step 1: header and trailer. */
+    uint8_t header[AFMT_HEADER_BYTES], trailer[AFMT_TRAILER_BYTES];
+    int rc;
+    if (r->file_size < AFMT_HEADER_BYTES) {
+        if (r->file_size == 0)
+            return AFMT_FAIL(r->err, AFMT_E_TRUNCATED, "empty file");
+        if ((rc = afmt_pread_exact(r->fd, header, (size_t)r->file_size, 0)) != AFMT_OK)
+            return AFMT_FAIL(r->err, rc, "cannot read the header");
+        if (memcmp(header, afmt_magic, (size_t)r->file_size) != 0)
+            return AFMT_FAIL(r->err, AFMT_E_FORMAT, "not an afmt bundle (bad magic)");
+        return AFMT_FAIL(r->err, AFMT_E_TRUNCATED, "file is truncated");
+    }
+    if ((rc = afmt_pread_exact(r->fd, header, sizeof header, 0)) != AFMT_OK)
+        return AFMT_FAIL(r->err, rc, "cannot read the header");
+    if ((rc = afmt_header_check(header, r->err)) != AFMT_OK)
+        return rc;
+    if (r->file_size < AFMT_HEADER_BYTES + AFMT_TRAILER_BYTES)
+        return AFMT_FAIL(r->err, AFMT_E_TRUNCATED, "file is truncated");
+    if ((rc = afmt_pread_exact(r->fd, trailer, sizeof trailer,
+                               r->file_size - AFMT_TRAILER_BYTES)) != AFMT_OK)
+        return AFMT_FAIL(r->err, rc, "cannot read the trailer");
+    if ((rc = afmt_trailer_decode(&r->trailer, trailer, r->file_size, r->err)) != AFMT_OK)
+        return rc;
+    uint64_t cp_off = r->trailer.index_offset + r->trailer.index_size;
+    uint64_t sig_off = cp_off + r->trailer.checkpoint_size;
+
+    /* Step 2: the signature section's layout. */
+    if ((rc = read_section(r, &r->sigsec_bytes, sig_off, r->trailer.signature_size,
+                           "signature")) != AFMT_OK)
+        return rc;
+    if ((rc = afmt_sigsec_decode(&r->sig, r->sigsec_bytes, r->trailer.signature_size,
+                                 r->err)) != AFMT_OK)
+        return rc;
+    /* Step 3: both signatures, with the embedded key. */
+    if ((rc = read_section(r, &r->checkpoint, cp_off, r->trailer.checkpoint_size,
+                           "checkpoint")) != AFMT_OK)
+        return rc;
+    if (afmt_sig_verify_prehashed(r->sig.sig, r->sig.public_key, r->checkpoint,
+                                  r->trailer.checkpoint_size) != AFMT_OK ||
+        afmt_sig_verify_global(r->sig.global_sig, r->sig.public_key, r->sig.sig,
+                               r->sig.comment, r->sig.comment_len) != AFMT_OK)
+        return AFMT_FAIL(r->err, AFMT_E_BAD_SIGNATURE,
+                         "the checkpoint signature does not verify");
+    /* Step 4: the checkpoint. */
+    afmt_checkpoint cp;
+    if ((rc = afmt_checkpoint_parse(&cp, r->checkpoint, r->trailer.checkpoint_size, r->err)) !=
+        AFMT_OK)
+        return rc;
+    r->info.entries = cp.entries;
+    r->info.created = cp.created;
+    r->info.title = cp.title;
+    r->info.title_len = cp.title_len;
+    r->info.trusted_comment = r->sig.comment;
+    r->info.trusted_comment_len = r->sig.comment_len;
+    memcpy(r->info.root, cp.root, AFMT_HASH_BYTES);
+    memcpy(r->info.signer.key_id, r->sig.key_id, AFMT_KEYID_BYTES);
+    memcpy(r->info.signer.key, r->sig.public_key, AFMT_PUBLICKEY_BYTES);
+    /* Step 5: the index, against its signed hash. */
+    if ((rc = read_section(r, &r->index, r->trailer.index_offset, r->trailer.index_size,
+                           "index")) != AFMT_OK)
+        return rc;
+    uint8_t h[AFMT_HASH_BYTES];
+    afmt_content_hash(h, r->index, (size_t)r->trailer.index_size);
+    if (sodium_memcmp(h, cp.index_hash, AFMT_HASH_BYTES) != 0)
+        return AFMT_FAIL(r->err, AFMT_E_INDEX_MISMATCH,
+                         "the index does not match the signed checkpoint");
+    /* Step 6: the index's structure and the root. */
+    if ((rc = afmt_index_header_decode(&r->ih, r->index, r->trailer.index_size, r->err)) !=
+        AFMT_OK)
+        return rc;
+    if (r->ih.entry_count != cp.entries)
+        return AFMT_FAIL(r->err, AFMT_E_FORMAT, "entry count differs from the checkpoint");
+    r->block_table = r->index + AFMT_INDEX_HEADER_BYTES;
+    r->blob_table = r->block_table + r->ih.block_count * AFMT_BLOCK_RECORD_BYTES;
+    r->records = r->blob_table + r->ih.blob_count * AFMT_BLOB_RECORD_BYTES;
+    if ((rc = afmt_set_init(&r->blob_set, (size_t)r->ih.blob_count)) != AFMT_OK)
+        return AFMT_FAIL(r->err, rc, "out of memory");
+    if ((rc = check_tables(r)) != AFMT_OK)
+        return rc;
+    uint8_t root[AFMT_HASH_BYTES];
+    if ((rc = check_records(r, root)) != AFMT_OK)
+        return rc;
+    if (sodium_memcmp(root, cp.root, AFMT_HASH_BYTES) != 0)
+        return AFMT_FAIL(r->err, AFMT_E_ROOT_MISMATCH,
+                         "the entries do not match the signed Merkle root");
+    return afmt_codec_new(&r->codec, 3);
+}
+
+int afmt_reader_open(afmt_reader **out, const char *path, char *errbuf, size_t errbuf_size)
+{
+    *out = NULL;
+    if (path == NULL)
+        return AFMT_E_INVALID_ARGUMENT;
+    if (afmt_init() != AFMT_OK)
+        return AFMT_E_CRYPTO;
+    afmt_reader *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        if (errbuf != NULL && errbuf_size > 0)
+            snprintf(errbuf, errbuf_size, "out of memory");
+        return AFMT_E_NOMEM;
+    }
+    r->fd = -1;
+    r->cached_block = UINT64_MAX;
+    int rc = open_checked(r, path);
+    if (rc != AFMT_OK) {
+        if (errbuf != NULL && errbuf_size > 0)
+            snprintf(errbuf, errbuf_size, "%s", r->err);
+        afmt_reader_free(r);
+        return rc;
+    }
+    *out = r;
+    return AFMT_OK;
+}
+
+int afmt_reader_check_signer(afmt_reader *r, const afmt_public_key *keys, size_t nkeys)
+{
+    int id_matched = 0;
+    for (size_t i = 0; i < nkeys; i++) {
+        if (memcmp(keys[i].key_id, r->sig.key_id, AFMT_KEYID_BYTES) != 0)
+            continue;
+        id_matched = 1;
+        if (sodium_memcmp(keys[i].key, r->sig.public_key, AFMT_PUBLICKEY_BYTES) == 0)
+            return AFMT_OK;
+    }
+    char hex[17];
+    afmt_key_id_to_hex(hex, r->sig.key_id);
+    if (id_matched)
+        return AFMT_FAIL(r->err, AFMT_E_WRONG_KEY,
+                         "signed by a key with the trusted key id %s but different key bytes",
+                         hex);
+    return AFMT_FAIL(r->err, AFMT_E_WRONG_KEY, "signed with another key (key id %s)", hex);
+}
+
+const afmt_checkpoint_info *afmt_reader_checkpoint(const afmt_reader *r)
+{
+    return &r->info;
+}
+
+uint64_t afmt_reader_entry_count(const afmt_reader *r)
+{
+    return r->ih.entry_count;
+}
+
+int afmt_reader_entry(afmt_entry *out, const afmt_reader *r, uint64_t number)
+{
+    memset(out, 0, sizeof *out);
+    if (number >= r->ih.entry_count)
+        return AFMT_E_NOT_FOUND;
+    afmt_entry_view e;
+    afmt_rd_entry_view(&e, r, number);
+    const uint8_t *rec = r->records + r->rec_offsets[number];
+    afmt_hash_leaf(out->leaf, rec + 4, afmt_load32(rec));
+    out->number = number;
+    out->id = (const char *)e.id;
+    out->id_len = e.id_len;
+    out->size = e.size;
+    if (e.type == AFMT_ENTRY_TYPE_FILE) {
+        out->type = AFMT_ENTRY_FILE;
+        return AFMT_OK;
+    }
+    out->type = AFMT_ENTRY_POST;
+    out->parent = (const char *)e.parent;
+    out->parent_len = e.parent_len;
+    out->author = (const char *)e.author;
+    out->author_len = e.author_len;
+    out->title = (const char *)e.title;
+    out->title_len = e.title_len;
+    out->media_type = (const char *)e.media;
+    out->media_type_len = e.media_len;
+    out->has_created = (e.flags & AFMT_PF_CREATED) != 0;
+    out->created = e.created;
+    out->flags = ((e.flags & AFMT_PF_DELETED) ? AFMT_POST_DELETED : 0) |
+                 ((e.flags & AFMT_PF_INCOMPLETE) ? AFMT_POST_INCOMPLETE : 0);
+    out->missing_replies = e.missing_replies;
+    memcpy(out->hash, e.hash, AFMT_HASH_BYTES);
+    return AFMT_OK;
+}
+
+int afmt_reader_find_post(uint64_t *out_number, const afmt_reader *r, const char *id,
+                          size_t id_len)
+{
+    uint64_t n;
+    if (id == NULL || !afmt_set_find(&r->id_set, id, id_len, &n))
+        return AFMT_E_NOT_FOUND;
+    *out_number = n;
+    return AFMT_OK;
+}
+
+int afmt_rd_load_block(afmt_reader *r, uint64_t b, const uint8_t **out)
+{
+    if (r->cached_block == b) {
+        *out = r->cache;
+        return AFMT_OK;
+    }
+    r->cached_block = UINT64_MAX;
+    uint64_t cs = afmt_rd_block_csize(r, b), size = afmt_rd_block_size(r, b);
+    /* cs is within the file (tiling was checked), size within 256 MiB. */
+    if (cs > r->frame_cap) {
+        uint8_t *p = realloc(r->frame, (size_t)cs);
+        if (p == NULL)
+            return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
+        r->frame = p;
+        r->frame_cap = (size_t)cs;
+    }
+    if (size > r->cache_cap) {
+        uint8_t *p = realloc(r->cache, (size_t)size);
+        if (p == NULL)
+            return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
+        r->cache = p;
+        r->cache_cap = (size_t)size;
+    }
+    int rc = afmt_pread_exact(r->fd, r->frame, (size_t)cs, afmt_rd_block_offset(r, b));
+    if (rc != AFMT_OK)
+        return AFMT_FAIL(r->err, rc, "cannot read block %" PRIu64 ": %s", b,
+                         rc == AFMT_E_TRUNCATED ? "file is truncated" : strerror(errno));
+    uint8_t h[AFMT_HASH_BYTES];
+    afmt_content_hash(h, r->frame, (size_t)cs);
+    if (sodium_memcmp(h, afmt_rd_block_hash(r, b), AFMT_HASH_BYTES) != 0)
+        return AFMT_FAIL(r->err, AFMT_E_HASH_MISMATCH,
+                         "block %" PRIu64 " does not match its signed hash", b);
+    char msg[AFMT_ERRMSG_BYTES];
+    rc = afmt_block_decompress(r->codec, r->cache, (size_t)size, r->frame, (size_t)cs, msg);
+    if (rc != AFMT_OK)
+        return AFMT_FAIL(r->err, rc, "block %" PRIu64 ": %s", b, msg);
+    r->cached_block = b;
+    *out = r->cache;
+    return AFMT_OK;
+}
+
+int afmt_rd_load_blob(afmt_reader *r, uint64_t i, const uint8_t **out)
+{
+    const uint8_t *block;
+    int rc = afmt_rd_load_block(r, afmt_rd_blob_block(r, i), &block);
+    if (rc != AFMT_OK)
+        return rc;
+    const uint8_t *p = block + afmt_rd_blob_offset(r, i);
+    uint8_t h[AFMT_HASH_BYTES];
+    afmt_content_hash(h, p, (size_t)afmt_rd_blob_size(r, i));
+    if (sodium_memcmp(h, afmt_rd_blob_hash(r, i), AFMT_HASH_BYTES) != 0)
+        return AFMT_FAIL(r->err, AFMT_E_HASH_MISMATCH,
+                         "content %" PRIu64 " does not match its hash", i);
+    *out = p;
+    return AFMT_OK;
+}
+
+/* The checked bytes of content with this hash and size. */
+static int load_content(afmt_reader *r, const uint8_t *hash, uint64_t size, const uint8_t **out)
+{
+    static const uint8_t nothing = 0;
+    if (size == 0) {
+        *out = &nothing;
+        return AFMT_OK;
+    }
+    uint64_t blob;
+    if (!afmt_set_find(&r->blob_set, hash, AFMT_HASH_BYTES, &blob))
+        return AFMT_FAIL(r->err, AFMT_E_FORMAT, "content missing"); /* checked at open */
+    return afmt_rd_load_blob(r, blob, out);
+}
+
+int afmt_reader_read(afmt_reader *r, uint64_t number, afmt_sink sink, void *ctx)
+{
+    if (r == NULL || sink == NULL)
+        return AFMT_E_INVALID_ARGUMENT;
+    if (number >= r->ih.entry_count)
+        return AFMT_FAIL(r->err, AFMT_E_NOT_FOUND, "no entry %" PRIu64, number);
+    afmt_entry_view e;
+    afmt_rd_entry_view(&e, r, number);
+    const uint8_t *data;
+    int rc;
+    if (e.type == AFMT_ENTRY_TYPE_POST) {
+        if ((rc = load_content(r, e.hash, e.size, &data)) != AFMT_OK)
+            return rc;
+        return sink(ctx, data, (size_t)e.size);
+    }
+    afmt_part_view part;
+    size_t pos = 0;
+    while (afmt_part_next(&part, &e, &pos)) {
+        if (part.kind == AFMT_PART_KIND_INLINE) {
+            data = part.data;
+        } else if (part.kind == AFMT_PART_KIND_BLOB) {
+            if ((rc = load_content(r, part.data, part.size, &data)) != AFMT_OK)
+                return rc;
+        } else {
+            afmt_entry_view pe;
+            afmt_rd_entry_view(&pe, r, part.entry);
+            part.size = pe.size;
+            if ((rc = load_content(r, pe.hash, pe.size, &data)) != AFMT_OK)
+                return rc;
+        }
+        if (part.size > 0 && (rc = sink(ctx, data, (size_t)part.size)) != 0)
+            return rc;
+    }
+    return AFMT_OK;
+}
+
+typedef struct collect {
+    uint8_t *data;
+    size_t len;
+} collect;
+
+static int collect_sink(void *ctx, const void *data, size_t len)
+{
+    collect *c = ctx;
+    c->data = malloc(len ? len : 1);
+    if (c->data == NULL)
+        return AFMT_E_NOMEM;
+    memcpy(c->data, data, len);
+    c->len = len;
+    return 0;
+}
+
+int afmt_reader_read_post(void **out, size_t *out_len, afmt_reader *r, uint64_t number)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (number >= r->ih.entry_count)
+        return AFMT_FAIL(r->err, AFMT_E_NOT_FOUND, "no entry %" PRIu64, number);
+    afmt_entry_view e;
+    afmt_rd_entry_view(&e, r, number);
+    if (e.type != AFMT_ENTRY_TYPE_POST)
+        return AFMT_FAIL(r->err, AFMT_E_INVALID_ARGUMENT, "entry %" PRIu64 " is not a post",
+                         number);
+    collect c = {NULL, 0};
+    int rc = afmt_reader_read(r, number, collect_sink, &c);
+    if (rc != AFMT_OK) {
+        free(c.data);
+        return rc;
+    }
+    *out = c.data;
+    *out_len = c.len;
+    return AFMT_OK;
+}
+
+int afmt_reader_checkpoint_export(const uint8_t **out_bytes, size_t *out_len,
+                                  char **out_minisig, const afmt_reader *r)
+{
+    *out_bytes = r->checkpoint;
+    *out_len = r->trailer.checkpoint_size;
+    return afmt_sig_format_minisig(out_minisig, r->sig.key_id, r->sig.sig, r->sig.comment,
+                                   r->sig.comment_len, r->sig.global_sig);
+}

@@ -1,0 +1,89 @@
+/*
+ * reader_internal.h - the reader's state, shared by reader.c (open, lookup,
+ * reads) and verify.c (full verification).
+ */
+#ifndef AFMT_READER_INTERNAL_H
+#define AFMT_READER_INTERNAL_H
+
+#include "block.h"
+#include "entry.h"
+#include "internal.h"
+#include "layout.h"
+#include "set.h"
+
+struct afmt_reader {
+    int fd;
+    uint64_t file_size;
+    afmt_trailer trailer;
+    uint8_t *checkpoint;        /* raw checkpoint bytes */
+    uint8_t *sigsec_bytes;      /* raw signature section */
+    afmt_sigsec sig;
+    afmt_checkpoint_info info;
+
+    uint8_t *index;             /* the whole index section */
+    afmt_index_header ih;
+    const uint8_t *block_table;
+    const uint8_t *blob_table;
+    const uint8_t *records;
+    uint64_t *rec_offsets;      /* per entry: offset of the encoding in records */
+    uint32_t *rec_lens;         /* per entry: length of the encoding */
+    uint8_t *leaves;            /* per entry: leaf hash */
+    uint64_t *post_blob;        /* per entry: blob number of a post's content, or UINT64_MAX */
+    afmt_set blob_set;          /* content hash -> blob number */
+    afmt_set id_set;            /* post id -> entry number */
+
+    afmt_block_codec *codec;
+    uint64_t cached_block;      /* block in `cache`, or UINT64_MAX */
+    uint8_t *cache;
+    size_t cache_cap;
+    uint8_t *frame;             /* compressed bytes of the last block read */
+    size_t frame_cap;
+
+    char err[AFMT_ERRMSG_BYTES];
+};
+
+/* Block table accessors (records were checked at open). */
+static inline uint64_t afmt_rd_block_offset(const afmt_reader *r, uint64_t b)
+{
+    return afmt_load64(r->block_table + b * AFMT_BLOCK_RECORD_BYTES);
+}
+static inline uint64_t afmt_rd_block_csize(const afmt_reader *r, uint64_t b)
+{
+    return afmt_load64(r->block_table + b * AFMT_BLOCK_RECORD_BYTES + 8);
+}
+static inline uint64_t afmt_rd_block_size(const afmt_reader *r, uint64_t b)
+{
+    return afmt_load64(r->block_table + b * AFMT_BLOCK_RECORD_BYTES + 16);
+}
+static inline const uint8_t *afmt_rd_block_hash(const afmt_reader *r, uint64_t b)
+{
+    return r->block_table + b * AFMT_BLOCK_RECORD_BYTES + 24;
+}
+static inline const uint8_t *afmt_rd_blob_hash(const afmt_reader *r, uint64_t i)
+{
+    return r->blob_table + i * AFMT_BLOB_RECORD_BYTES;
+}
+static inline uint64_t afmt_rd_blob_block(const afmt_reader *r, uint64_t i)
+{
+    return afmt_load64(r->blob_table + i * AFMT_BLOB_RECORD_BYTES + 32);
+}
+static inline uint64_t afmt_rd_blob_offset(const afmt_reader *r, uint64_t i)
+{
+    return afmt_load64(r->blob_table + i * AFMT_BLOB_RECORD_BYTES + 40);
+}
+static inline uint64_t afmt_rd_blob_size(const afmt_reader *r, uint64_t i)
+{
+    return afmt_load64(r->blob_table + i * AFMT_BLOB_RECORD_BYTES + 48);
+}
+
+/* Decodes entry `n` (already checked at open). */
+AFMT_INTERNAL void afmt_rd_entry_view(afmt_entry_view *e, const afmt_reader *r, uint64_t n);
+
+/* Reads block `b`, checks its hash and frame, decodes it into the cache.
+ * *out points into the cache until the next call. */
+AFMT_INTERNAL int afmt_rd_load_block(afmt_reader *r, uint64_t b, const uint8_t **out);
+
+/* Reads blob `i` and checks its hash; *out borrows from the cache. */
+AFMT_INTERNAL int afmt_rd_load_blob(afmt_reader *r, uint64_t i, const uint8_t **out);
+
+#endif

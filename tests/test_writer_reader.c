@@ -1,0 +1,349 @@
+/* test_writer_reader.c - round trip through the writer and the reader,
+ * determinism, and every reference the reader must check. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "afmt.h"
+#include "test_support.h"
+
+typedef struct fixture {
+    char *dir;
+    afmt_secret_key *sk;
+    afmt_public_key pk;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->dir = afmt_test_tmpdir();
+    assert_non_null(f->dir);
+    assert_int_equal(afmt_key_generate(&f->sk, &f->pk), AFMT_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    afmt_test_rmtree(f->dir);
+    free(f->dir);
+    afmt_secret_key_free(f->sk);
+    free(f);
+    return 0;
+}
+
+static afmt_post post(const char *id, const char *parent, const void *body, size_t len)
+{
+    afmt_post p = {0};
+    p.id = id;
+    p.id_len = strlen(id);
+    p.parent = parent;
+    p.parent_len = parent ? strlen(parent) : 0;
+    p.media_type = "text/plain";
+    p.content = body;
+    p.content_len = len;
+    return p;
+}
+
+/* A bundle with every kind of entry and part; returns its path. */
+static char *write_sample(fixture *f, const char *name, uint8_t *big, size_t big_len)
+{
+    char *path = afmt_test_path(f->dir, name);
+    afmt_writer_options o = AFMT_WRITER_OPTIONS_INIT;
+    o.created = 1700000000;
+    o.title = "Sample thread";
+    o.block_size = 4096;
+    afmt_writer *w;
+    assert_int_equal(afmt_writer_open(&w, path, f->sk, &o), AFMT_OK);
+    afmt_post p = post("t3_root", NULL, "Hello,\r\nworld\xff\x00!", 16);
+    p.author = "alice";
+    p.author_len = 5;
+    p.title = "A title";
+    p.title_len = 7;
+    p.has_created = 1;
+    p.created = 1600000000;
+    p.flags = AFMT_POST_INCOMPLETE;
+    p.missing_replies = 42;
+    uint64_t e0, e1, e2, e3, e4;
+    assert_int_equal(afmt_writer_add_post(w, &p, &e0), AFMT_OK);
+    p = post("t1_a", "t3_root", "same bytes", 10);
+    p.flags = AFMT_POST_DELETED;
+    assert_int_equal(afmt_writer_add_post(w, &p, &e1), AFMT_OK);
+    p = post("t1_b", "t1_a", "same bytes", 10); /* stored once */
+    assert_int_equal(afmt_writer_add_post(w, &p, &e2), AFMT_OK);
+    p = post("t1_empty", "t1_a", "", 0);
+    assert_int_equal(afmt_writer_add_post(w, &p, &e3), AFMT_OK);
+    p = post("t1_big", "t3_root", big, big_len);
+    assert_int_equal(afmt_writer_add_post(w, &p, &e4), AFMT_OK);
+    /* a duplicate id is refused and changes nothing */
+    p = post("t1_a", NULL, "other", 5);
+    assert_int_equal(afmt_writer_add_post(w, &p, NULL), AFMT_E_DUPLICATE);
+    afmt_file_part parts[] = {
+        {AFMT_PART_ENTRY, e0, NULL, 0},  {AFMT_PART_DATA, 0, "\n", 1},
+        {AFMT_PART_ENTRY, e1, NULL, 0},  {AFMT_PART_DATA, 0, "\n", 1},
+        {AFMT_PART_DATA, 0, big, big_len / 2 + 5000},
+    };
+    uint64_t fe;
+    assert_int_equal(afmt_writer_add_file(w, "dir/page.json", 13, parts, 5, &fe), AFMT_OK);
+    assert_int_equal(fe, 5);
+    assert_int_equal(afmt_writer_add_file(w, "dir/page.json", 13, parts, 1, NULL),
+                     AFMT_E_DUPLICATE);
+    afmt_writer_free(w); /* failed writer: nothing at path */
+    uint8_t *none = afmt_test_read_file(path, &big_len);
+    assert_null(none);
+    free(path);
+    return NULL;
+}
+
+static void write_abandoned_leaves_nothing(void **state)
+{
+    fixture *f = *state;
+    size_t n = 20000;
+    uint8_t *big = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        big[i] = (uint8_t)(i * 7 + i / 100);
+    assert_null(write_sample(f, "x.afmt", big, n));
+    free(big);
+}
+
+typedef struct sinkbuf {
+    uint8_t *data;
+    size_t len;
+} sinkbuf;
+
+static int sink(void *ctx, const void *data, size_t len)
+{
+    sinkbuf *s = ctx;
+    s->data = realloc(s->data, s->len + len + 1);
+    memcpy(s->data + s->len, data, len);
+    s->len += len;
+    return 0;
+}
+
+static char *write_good(fixture *f, const char *name, const uint8_t *big, size_t n)
+{
+    char *path = afmt_test_path(f->dir, name);
+    afmt_writer_options o = AFMT_WRITER_OPTIONS_INIT;
+    o.created = 1700000000;
+    o.title = "Sample thread";
+    o.block_size = 4096;
+    afmt_writer *w;
+    assert_int_equal(afmt_writer_open(&w, path, f->sk, &o), AFMT_OK);
+    afmt_post p = post("t3_root", NULL, "Hello,\r\nworld\xff\x00!", 16);
+    p.author = "alice";
+    p.author_len = 5;
+    p.title = "A title";
+    p.title_len = 7;
+    p.has_created = 1;
+    p.created = -5;
+    p.flags = AFMT_POST_INCOMPLETE;
+    p.missing_replies = 42;
+    uint64_t e0, e1;
+    assert_int_equal(afmt_writer_add_post(w, &p, &e0), AFMT_OK);
+    p = post("t1_a", "t3_root", "same bytes", 10);
+    p.flags = AFMT_POST_DELETED;
+    assert_int_equal(afmt_writer_add_post(w, &p, &e1), AFMT_OK);
+    p = post("t1_b", "t1_a", "same bytes", 10);
+    assert_int_equal(afmt_writer_add_post(w, &p, NULL), AFMT_OK);
+    p = post("t1_empty", "t1_a", "", 0);
+    assert_int_equal(afmt_writer_add_post(w, &p, NULL), AFMT_OK);
+    p = post("t1_big", "t3_root", big, n);
+    assert_int_equal(afmt_writer_add_post(w, &p, NULL), AFMT_OK);
+    afmt_file_part parts[] = {
+        {AFMT_PART_ENTRY, e0, NULL, 0},
+        {AFMT_PART_DATA, 0, "\n", 1},
+        {AFMT_PART_ENTRY, e1, NULL, 0},
+        {AFMT_PART_DATA, 0, big + 1, n - 1}, /* a blob part */
+    };
+    assert_int_equal(afmt_writer_add_file(w, "dir/page.json", 13, parts, 4, NULL), AFMT_OK);
+    assert_int_equal(afmt_writer_finish(w), AFMT_OK);
+    afmt_writer_free(w);
+    return path;
+}
+
+static uint8_t *make_big(size_t n)
+{
+    uint8_t *big = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        big[i] = (uint8_t)("lorem ipsum dolor sit amet "[i % 27] ^ (i % 251 == 0));
+    return big;
+}
+
+static void round_trip(void **state)
+{
+    fixture *f = *state;
+    size_t n = 20000;
+    uint8_t *big = make_big(n);
+    char *path = write_good(f, "good.afmt", big, n);
+    afmt_reader *r;
+    char err[256];
+    assert_int_equal(afmt_reader_open(&r, path, err, sizeof err), AFMT_OK);
+    assert_int_equal(afmt_reader_verify(r, NULL, NULL), AFMT_OK);
+    assert_int_equal(afmt_reader_check_signer(r, &f->pk, 1), AFMT_OK);
+    const afmt_checkpoint_info *ci = afmt_reader_checkpoint(r);
+    assert_int_equal(ci->entries, 6);
+    assert_int_equal(ci->posts, 5);
+    assert_int_equal(ci->files, 1);
+    assert_int_equal(ci->created, 1700000000);
+    assert_memory_equal(ci->title, "Sample thread", 13);
+    assert_memory_equal(ci->signer.key, f->pk.key, 32);
+
+    afmt_entry e;
+    assert_int_equal(afmt_reader_entry(&e, r, 0), AFMT_OK);
+    assert_int_equal(e.type, AFMT_ENTRY_POST);
+    assert_memory_equal(e.id, "t3_root", 7);
+    assert_null(e.parent);
+    assert_memory_equal(e.author, "alice", 5);
+    assert_memory_equal(e.title, "A title", 7);
+    assert_true(e.has_created);
+    assert_int_equal(e.created, -5);
+    assert_int_equal(e.flags, AFMT_POST_INCOMPLETE);
+    assert_int_equal(e.missing_replies, 42);
+    assert_memory_equal(e.media_type, "text/plain", 10);
+    uint8_t h[32];
+    afmt_content_hash(h, "Hello,\r\nworld\xff\x00!", 16);
+    assert_memory_equal(e.hash, h, 32);
+    void *data;
+    size_t len;
+    assert_int_equal(afmt_reader_read_post(&data, &len, r, 0), AFMT_OK);
+    assert_int_equal(len, 16);
+    assert_memory_equal(data, "Hello,\r\nworld\xff\x00!", 16);
+    free(data);
+
+    uint64_t num;
+    assert_int_equal(afmt_reader_find_post(&num, r, "t1_b", 4), AFMT_OK);
+    assert_int_equal(num, 2);
+    assert_int_equal(afmt_reader_find_post(&num, r, "t1_", 3), AFMT_E_NOT_FOUND);
+    assert_int_equal(afmt_reader_entry(&e, r, 1), AFMT_OK);
+    assert_int_equal(e.flags, AFMT_POST_DELETED);
+    assert_memory_equal(e.parent, "t3_root", 7);
+    assert_null(e.author);
+    assert_false(e.has_created);
+    assert_int_equal(afmt_reader_find_post(&num, r, "t1_empty", 8), AFMT_OK);
+    assert_int_equal(afmt_reader_read_post(&data, &len, r, num), AFMT_OK);
+    assert_int_equal(len, 0);
+    free(data);
+    assert_int_equal(afmt_reader_find_post(&num, r, "t1_big", 6), AFMT_OK);
+    assert_int_equal(afmt_reader_read_post(&data, &len, r, num), AFMT_OK);
+    assert_int_equal(len, n);
+    assert_memory_equal(data, big, n);
+    free(data);
+
+    /* the file: its parts concatenated */
+    assert_int_equal(afmt_reader_entry(&e, r, 5), AFMT_OK);
+    assert_int_equal(e.type, AFMT_ENTRY_FILE);
+    assert_memory_equal(e.id, "dir/page.json", 13);
+    assert_int_equal(e.size, 16 + 1 + 10 + n - 1);
+    sinkbuf s = {NULL, 0};
+    assert_int_equal(afmt_reader_read(r, 5, sink, &s), AFMT_OK);
+    assert_int_equal(s.len, e.size);
+    assert_memory_equal(s.data, "Hello,\r\nworld\xff\x00!\nsame bytes", 27);
+    assert_memory_equal(s.data + 27, big + 1, n - 1);
+    free(s.data);
+
+    /* a trusted key that is not the signer */
+    afmt_secret_key *other;
+    afmt_public_key opk;
+    assert_int_equal(afmt_key_generate(&other, &opk), AFMT_OK);
+    assert_int_equal(afmt_reader_check_signer(r, &opk, 1), AFMT_E_WRONG_KEY);
+    memcpy(opk.key_id, f->pk.key_id, 8); /* same id, other key */
+    assert_int_equal(afmt_reader_check_signer(r, &opk, 1), AFMT_E_WRONG_KEY);
+    afmt_public_key both[2] = {opk, f->pk};
+    assert_int_equal(afmt_reader_check_signer(r, both, 2), AFMT_OK);
+    afmt_secret_key_free(other);
+    afmt_reader_free(r);
+    free(path);
+    free(big);
+}
+
+static void deterministic(void **state)
+{
+    fixture *f = *state;
+    size_t n = 9000;
+    uint8_t *big = make_big(n);
+    char *a = write_good(f, "a.afmt", big, n);
+    char *b = write_good(f, "b.afmt", big, n);
+    size_t la, lb;
+    uint8_t *da = afmt_test_read_file(a, &la), *db = afmt_test_read_file(b, &lb);
+    assert_int_equal(la, lb);
+    assert_memory_equal(da, db, la);
+    free(da);
+    free(db);
+    free(a);
+    free(b);
+    free(big);
+}
+
+static void empty_bundle(void **state)
+{
+    fixture *f = *state;
+    char *path = afmt_test_path(f->dir, "empty.afmt");
+    afmt_writer *w;
+    assert_int_equal(afmt_writer_open(&w, path, f->sk, NULL), AFMT_OK);
+    assert_int_equal(afmt_writer_finish(w), AFMT_OK);
+    afmt_writer_free(w);
+    afmt_reader *r;
+    assert_int_equal(afmt_reader_open(&r, path, NULL, 0), AFMT_OK);
+    assert_int_equal(afmt_reader_entry_count(r), 0);
+    assert_int_equal(afmt_reader_verify(r, NULL, NULL), AFMT_OK);
+    uint8_t empty[32];
+    afmt_content_hash(empty, NULL, 0);
+    assert_memory_equal(afmt_reader_checkpoint(r)->root, empty, 32);
+    afmt_reader_free(r);
+    free(path);
+}
+
+static void rejects_bad_input(void **state)
+{
+    fixture *f = *state;
+    char *path = afmt_test_path(f->dir, "bad.afmt");
+    afmt_writer *w;
+    afmt_writer_options o = AFMT_WRITER_OPTIONS_INIT;
+    o.title = "bad\ntitle";
+    assert_int_equal(afmt_writer_open(&w, path, f->sk, &o), AFMT_E_INVALID_ARGUMENT);
+    o.title = NULL;
+    o.level = 0;
+    assert_int_equal(afmt_writer_open(&w, path, f->sk, &o), AFMT_E_INVALID_ARGUMENT);
+    assert_int_equal(afmt_writer_open(&w, path, f->sk, NULL), AFMT_OK);
+    afmt_post p = post("", NULL, "x", 1);
+    assert_int_equal(afmt_writer_add_post(w, &p, NULL), AFMT_E_INVALID_ARGUMENT);
+    p = post("ok", NULL, "x", 1);
+    p.media_type = "text/\x01";
+    assert_int_equal(afmt_writer_add_post(w, &p, NULL), AFMT_E_INVALID_ARGUMENT);
+    p.media_type = "text/plain";
+    assert_int_equal(afmt_writer_add_post(w, &p, NULL), AFMT_OK);
+    const char *bad_paths[] = {"../x", "/x", "a//b", "a/./b", "a\\b", "a/..", "."};
+    afmt_file_part part = {AFMT_PART_ENTRY, 0, NULL, 0};
+    for (size_t i = 0; i < sizeof bad_paths / sizeof *bad_paths; i++)
+        assert_int_equal(afmt_writer_add_file(w, bad_paths[i], strlen(bad_paths[i]), &part, 1,
+                                              NULL),
+                         AFMT_E_INVALID_ARGUMENT);
+    assert_int_equal(afmt_writer_add_file(w, "a/b", 3, &part, 1, NULL), AFMT_OK);
+    assert_int_equal(afmt_writer_add_file(w, "a", 1, &part, 1, NULL), AFMT_OK);
+    /* "a" is a file and the folder of "a/b": refused at finish */
+    assert_int_equal(afmt_writer_finish(w), AFMT_E_DUPLICATE);
+    afmt_writer_free(w);
+    size_t len;
+    assert_null(afmt_test_read_file(path, &len));
+    free(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(deterministic, setup, teardown),
+        cmocka_unit_test_setup_teardown(empty_bundle, setup, teardown),
+        cmocka_unit_test_setup_teardown(rejects_bad_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(write_abandoned_leaves_nothing, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
