@@ -213,13 +213,16 @@ typedef struct afmt_writer_options {
     size_t block_size;         /* target decompressed block size */
     const char *title;         /* bundle title (UTF-8, no control chars); NULL = "" */
     int64_t created;           /* Unix seconds; -1 = SOURCE_DATE_EPOCH or now */
-    const char *trusted_comment; /* NULL = "timestamp:<created>\ttitle:<title>" */
+    const char *trusted_comment; /* NULL = "afmt bundle timestamp:<created>
+                                    entries:<n> root:<root hex>" (one line) */
+    unsigned threads;          /* compression threads; 0 = one per online CPU
+                                  (at most 8).  The output does not depend on it. */
 } afmt_writer_options;
 
 #define AFMT_WRITER_OPTIONS_VERSION 1
 #define AFMT_DEFAULT_BLOCK_SIZE (256u * 1024)
 #define AFMT_WRITER_OPTIONS_INIT \
-    { AFMT_WRITER_OPTIONS_VERSION, 3, AFMT_DEFAULT_BLOCK_SIZE, NULL, -1, NULL }
+    { AFMT_WRITER_OPTIONS_VERSION, 3, AFMT_DEFAULT_BLOCK_SIZE, NULL, -1, NULL, 0 }
 
 /* Post flags (spec: post entry flags). */
 #define AFMT_POST_DELETED 0x1u    /* deleted or removed at the source */

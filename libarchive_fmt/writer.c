@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -18,6 +19,7 @@
 #include "hash.h"
 #include "layout.h"
 #include "merkle.h"
+#include "pipeline.h"
 #include "set.h"
 #include "signature.h"
 
@@ -33,7 +35,8 @@ struct afmt_writer {
 
     afmt_outfile out;
     uint64_t offset;          /* bytes written so far */
-    afmt_block_codec *codec;
+    afmt_pipeline *pipeline;
+    uint64_t blocks_submitted;
 
     afmt_buf block;           /* the open block, decompressed */
     afmt_buf blocks;          /* block table records */
@@ -58,6 +61,9 @@ struct afmt_writer {
     int state;                /* 0 open, 1 finished or failed */
     char err[AFMT_ERRMSG_BYTES];
 };
+
+static int block_done(void *ctx, const uint8_t *frame, size_t frame_len, size_t raw_len,
+                      const uint8_t hash[AFMT_HASH_BYTES]);
 
 const char *afmt_writer_errmsg(const afmt_writer *w)
 {
@@ -140,7 +146,13 @@ int afmt_writer_open(afmt_writer **out, const char *path, const afmt_secret_key 
     w->sk = sk;
     afmt_merkle_stream_init(&w->tree);
     afmt_hash_salt_key(w->salt_key, sk->sk);
-    if ((rc = afmt_codec_new(&w->codec, w->opts.level)) != AFMT_OK ||
+    unsigned threads = w->opts.threads;
+    if (threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n < 1 ? 1 : n > 8 ? 8 : (unsigned)n;
+    }
+    if ((rc = afmt_pipeline_new(&w->pipeline, w->opts.level, threads, block_done, w)) !=
+            AFMT_OK ||
         (rc = afmt_set_init(&w->blob_set, 1024)) != AFMT_OK ||
         (rc = afmt_set_init(&w->id_set, 1024)) != AFMT_OK ||
         (rc = afmt_set_init(&w->path_set, 16)) != AFMT_OK)
@@ -166,7 +178,7 @@ void afmt_writer_free(afmt_writer *w)
     if (w == NULL)
         return;
     afmt_outfile_abort(&w->out);
-    afmt_codec_free(w->codec);
+    afmt_pipeline_free(w->pipeline);
     afmt_buf_free(&w->block);
     afmt_buf_free(&w->blocks);
     afmt_buf_free(&w->blobs);
@@ -191,30 +203,33 @@ static int failed(afmt_writer *w, int rc)
     return rc;
 }
 
-static int flush_block(afmt_writer *w)
+/* Pipeline callback, in block order: write the frame, record the block. */
+static int block_done(void *ctx, const uint8_t *frame, size_t frame_len, size_t raw_len,
+                      const uint8_t hash[AFMT_HASH_BYTES])
 {
-    if (w->block.len == 0)
-        return AFMT_OK;
-    uint8_t *frame;
-    size_t frame_len;
-    int rc = afmt_block_compress(w->codec, &frame, &frame_len, w->block.data, w->block.len,
-                                 w->err);
-    if (rc != AFMT_OK)
-        return rc;
+    afmt_writer *w = ctx;
     uint8_t rec[AFMT_BLOCK_RECORD_BYTES];
     afmt_store64(rec, w->offset);
     afmt_store64(rec + 8, frame_len);
-    afmt_store64(rec + 16, w->block.len);
-    afmt_content_hash(rec + 24, frame, frame_len);
-    rc = afmt_outfile_write(&w->out, frame, frame_len, w->err);
-    free(frame);
+    afmt_store64(rec + 16, raw_len);
+    memcpy(rec + 24, hash, AFMT_HASH_BYTES);
+    int rc = afmt_outfile_write(&w->out, frame, frame_len, w->err);
     if (rc != AFMT_OK)
         return rc;
     if ((rc = afmt_buf_append(&w->blocks, rec, sizeof rec)) != AFMT_OK)
         return AFMT_FAIL(w->err, rc, "out of memory");
     w->offset += frame_len;
-    w->block.len = 0;
     return AFMT_OK;
+}
+
+static int flush_block(afmt_writer *w)
+{
+    if (w->block.len == 0)
+        return AFMT_OK;
+    int rc = afmt_pipeline_submit(w->pipeline, &w->block, w->err);
+    if (rc == AFMT_OK)
+        w->blocks_submitted++;
+    return rc;
 }
 
 /* Stores `data` as a blob unless a blob with its hash exists. */
@@ -233,7 +248,7 @@ static int store_blob(afmt_writer *w, const uint8_t hash[AFMT_HASH_BYTES], const
         return rc;
     uint8_t rec[AFMT_BLOB_RECORD_BYTES];
     memcpy(rec, hash, AFMT_HASH_BYTES);
-    afmt_store64(rec + 32, w->blocks.len / AFMT_BLOCK_RECORD_BYTES);
+    afmt_store64(rec + 32, w->blocks_submitted);
     afmt_store64(rec + 40, w->block.len);
     afmt_store64(rec + 48, len);
     if ((rc = afmt_buf_append(&w->blobs, rec, sizeof rec)) != AFMT_OK ||
@@ -469,7 +484,8 @@ int afmt_writer_finish(afmt_writer *w)
         return AFMT_FAIL(w->err, AFMT_E_STATE, "writer finished or failed, or a file is open");
     w->state = 1;
     int rc;
-    if ((rc = check_path_prefixes(w)) != AFMT_OK || (rc = flush_block(w)) != AFMT_OK)
+    if ((rc = check_path_prefixes(w)) != AFMT_OK || (rc = flush_block(w)) != AFMT_OK ||
+        (rc = afmt_pipeline_drain(w->pipeline, w->err)) != AFMT_OK)
         return rc;
 
     afmt_index_header ih = {w->entries, w->blocks.len / AFMT_BLOCK_RECORD_BYTES,

@@ -128,10 +128,13 @@ static int sink(void *ctx, const void *data, size_t len)
     return 0;
 }
 
+static unsigned g_threads; /* compression threads for write_good */
+
 static char *write_good(fixture *f, const char *name, const uint8_t *big, size_t n)
 {
     char *path = afmt_test_path(f->dir, name);
     afmt_writer_options o = AFMT_WRITER_OPTIONS_INIT;
+    o.threads = g_threads;
     o.created = 1700000000;
     o.title = "Sample thread";
     o.block_size = 4096;
@@ -267,10 +270,13 @@ static void round_trip(void **state)
 static void deterministic(void **state)
 {
     fixture *f = *state;
-    size_t n = 9000;
+    size_t n = 60000; /* several blocks, so threads have work to share */
     uint8_t *big = make_big(n);
+    g_threads = 1;
     char *a = write_good(f, "a.afmt", big, n);
+    g_threads = 3;
     char *b = write_good(f, "b.afmt", big, n);
+    g_threads = 0;
     size_t la, lb;
     uint8_t *da = afmt_test_read_file(a, &la), *db = afmt_test_read_file(b, &lb);
     assert_int_equal(la, lb);
