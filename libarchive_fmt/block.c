@@ -70,15 +70,14 @@ int afmt_block_compress(afmt_block_codec *c, uint8_t **out, size_t *out_len, con
     return AFMT_OK;
 }
 
-int afmt_block_decompress(afmt_block_codec *c, uint8_t *dst, size_t size, const uint8_t *src,
-                          size_t src_len, char *errbuf)
+int afmt_frame_check(const uint8_t *src, size_t src_len, uint64_t size, char *errbuf)
 {
     ZSTD_frameHeader fh;
     size_t r = ZSTD_getFrameHeader(&fh, src, src_len);
     if (r != 0) /* an error, or more bytes needed: the header is cut short */
-        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "block is not a complete zstd frame header");
+        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "not a complete zstd frame header");
     if (fh.frameType != ZSTD_frame)
-        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "block is a skippable frame");
+        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "skippable frame where a zstd frame belongs");
     if (fh.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN || fh.frameContentSize != size)
         return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION,
                          "frame content size is missing or differs from the index");
@@ -88,23 +87,117 @@ int afmt_block_decompress(afmt_block_codec *c, uint8_t *dst, size_t size, const 
         return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "frame window over the limit");
     size_t fsize = ZSTD_findFrameCompressedSize(src, src_len);
     if (ZSTD_isError(fsize) || fsize != src_len)
-        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION,
-                         "block is not exactly one zstd frame");
+        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "not exactly one zstd frame");
+    return AFMT_OK;
+}
+
+static int ready_dctx(afmt_block_codec *c, char *errbuf)
+{
     if (c->dctx == NULL) {
         c->dctx = ZSTD_createDCtx();
         if (c->dctx == NULL)
             return AFMT_FAIL(errbuf, AFMT_E_NOMEM, "out of memory");
     }
     ZSTD_DCtx_reset(c->dctx, ZSTD_reset_session_and_parameters);
-    r = ZSTD_DCtx_setParameter(c->dctx, ZSTD_d_windowLogMax, AFMT_ZSTD_WINDOW_LOG_MAX);
+    size_t r = ZSTD_DCtx_setParameter(c->dctx, ZSTD_d_windowLogMax, AFMT_ZSTD_WINDOW_LOG_MAX);
     if (ZSTD_isError(r))
         return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "zstd: %s", ZSTD_getErrorName(r));
+    return AFMT_OK;
+}
+
+int afmt_block_decompress(afmt_block_codec *c, uint8_t *dst, size_t size, const uint8_t *src,
+                          size_t src_len, char *errbuf)
+{
+    int rc = afmt_frame_check(src, src_len, size, errbuf);
+    if (rc != AFMT_OK || (rc = ready_dctx(c, errbuf)) != AFMT_OK)
+        return rc;
     /* Output is bounded by `size`, which the signed index declares. */
-    r = ZSTD_decompressDCtx(c->dctx, dst, size, src, src_len);
+    size_t r = ZSTD_decompressDCtx(c->dctx, dst, size, src, src_len);
     if (ZSTD_isError(r))
         return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "zstd: %s", ZSTD_getErrorName(r));
     if (r != size)
         return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "frame decoded to %zu bytes, not %zu", r,
                          size);
     return AFMT_OK;
+}
+
+int afmt_frame_decode_growing(afmt_block_codec *c, afmt_buf *out, uint64_t size,
+                              const uint8_t *src, size_t src_len, char *errbuf)
+{
+    out->len = 0;
+    if (size > SIZE_MAX / 2)
+        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "declared size too large for this machine");
+    int rc = afmt_frame_check(src, src_len, size, errbuf);
+    if (rc != AFMT_OK || (rc = ready_dctx(c, errbuf)) != AFMT_OK)
+        return rc;
+    ZSTD_inBuffer in = {src, src_len, 0};
+    for (;;) {
+        /* Grow by at most doubling, never past the declared size (+1 so
+         * that output beyond it is noticed). */
+        size_t want = out->len < (1u << 20) ? (1u << 20) : out->len;
+        if (want > (size_t)size + 1 - out->len)
+            want = (size_t)size + 1 - out->len;
+        if ((rc = afmt_buf_reserve(out, want)) != AFMT_OK)
+            return AFMT_FAIL(errbuf, rc, "out of memory decoding %llu bytes",
+                             (unsigned long long)size);
+        ZSTD_outBuffer o = {out->data + out->len, want, 0};
+        size_t r = ZSTD_decompressStream(c->dctx, &o, &in);
+        if (ZSTD_isError(r))
+            return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "zstd: %s", ZSTD_getErrorName(r));
+        out->len += o.pos;
+        if (out->len > size)
+            return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "frame decodes to more than declared");
+        if (r == 0)
+            break; /* frame complete */
+        if (in.pos == in.size && o.pos < o.size)
+            return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "frame is cut short");
+    }
+    if (out->len != size || in.pos != in.size)
+        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "frame decodes to %zu bytes, not %llu",
+                         out->len, (unsigned long long)size);
+    return AFMT_OK;
+}
+
+int afmt_frame_compress_pieces(int level, const afmt_piece *pieces, size_t n,
+                               int (*out)(void *ctx, const void *data, size_t len), void *ctx,
+                               char *errbuf)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += pieces[i].len;
+    ZSTD_CCtx *cctx = ZSTD_createCCtx();
+    size_t cap = ZSTD_CStreamOutSize();
+    uint8_t *buf = malloc(cap);
+    int rc = AFMT_OK;
+    if (cctx == NULL || buf == NULL) {
+        rc = AFMT_FAIL(errbuf, AFMT_E_NOMEM, "out of memory");
+        goto done;
+    }
+    size_t r = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+    if (!ZSTD_isError(r))
+        r = ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
+    if (!ZSTD_isError(r))
+        r = ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 0);
+    if (!ZSTD_isError(r))
+        r = ZSTD_CCtx_setPledgedSrcSize(cctx, total);
+    for (size_t i = 0; i <= n && !ZSTD_isError(r); i++) {
+        ZSTD_inBuffer in = {i < n ? pieces[i].data : NULL, i < n ? pieces[i].len : 0, 0};
+        ZSTD_EndDirective mode = i < n ? ZSTD_e_continue : ZSTD_e_end;
+        for (;;) {
+            ZSTD_outBuffer o = {buf, cap, 0};
+            r = ZSTD_compressStream2(cctx, &o, &in, mode);
+            if (ZSTD_isError(r))
+                break;
+            if (o.pos > 0 && (rc = out(ctx, buf, o.pos)) != AFMT_OK)
+                goto done;
+            if (mode == ZSTD_e_end ? r == 0 : in.pos == in.size)
+                break;
+        }
+    }
+    if (ZSTD_isError(r))
+        rc = AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "zstd: %s", ZSTD_getErrorName(r));
+done:
+    ZSTD_freeCCtx(cctx);
+    free(buf);
+    return rc;
 }

@@ -24,4 +24,27 @@ AFMT_INTERNAL int afmt_block_compress(afmt_block_codec *c, uint8_t **out, size_t
 AFMT_INTERNAL int afmt_block_decompress(afmt_block_codec *c, uint8_t *dst, size_t size,
                                         const uint8_t *src, size_t src_len, char *errbuf);
 
+/* Checks the frame rules of spec 7.2 against a declared decompressed size
+ * (magic, one frame, content size present and equal, no dictionary,
+ * window within the limit).  AFMT_E_COMPRESSION otherwise. */
+AFMT_INTERNAL int afmt_frame_check(const uint8_t *src, size_t src_len, uint64_t size,
+                                   char *errbuf);
+
+/* Decodes a checked frame into `out` (emptied first), growing it only as
+ * output arrives, so a frame that lies about its size costs no more memory
+ * than it really produces.  Fails unless it yields exactly `size` bytes. */
+AFMT_INTERNAL int afmt_frame_decode_growing(afmt_block_codec *c, afmt_buf *out, uint64_t size,
+                                            const uint8_t *src, size_t src_len, char *errbuf);
+
+typedef struct afmt_piece {
+    const void *data;
+    size_t len;
+} afmt_piece;
+
+/* Compresses the concatenation of `n` pieces into one frame with its content
+ * size set, passing the frame's bytes to `out` as they are produced. */
+AFMT_INTERNAL int afmt_frame_compress_pieces(int level, const afmt_piece *pieces, size_t n,
+                                             int (*out)(void *ctx, const void *data, size_t len),
+                                             void *ctx, char *errbuf);
+
 #endif

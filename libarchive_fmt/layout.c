@@ -141,16 +141,29 @@ int afmt_index_header_decode(afmt_index_header *h, const uint8_t *in, uint64_t i
     h->block_count = afmt_load64(in + 16);
     h->blob_count = afmt_load64(in + 24);
     h->records_size = afmt_load64(in + 32);
-    uint64_t a, b, total;
+    uint64_t a, b, total, bound;
     if (!afmt_mul_ok(&a, h->block_count, AFMT_BLOCK_RECORD_BYTES) ||
         !afmt_mul_ok(&b, h->blob_count, AFMT_BLOB_RECORD_BYTES) ||
-        !afmt_add_ok(&total, a, b) || !afmt_add_ok(&total, total, h->records_size) ||
-        !afmt_add_ok(&total, total, AFMT_INDEX_HEADER_BYTES) || total != index_size)
-        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "index table sizes do not add up");
+        !afmt_add_ok(&total, a, b) || !afmt_add_ok(&total, total, h->records_size))
+        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "index table sizes overflow");
+    if (total > AFMT_MAX_INDEX_BYTES)
+        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "index of %llu bytes is over the limit",
+                         (unsigned long long)total);
+    /* A frame cannot stand for more than this: no decompression bombs. */
+    if (!afmt_mul_ok(&bound, index_size - AFMT_INDEX_HEADER_BYTES, AFMT_INDEX_RATIO_MAX) ||
+        !afmt_add_ok(&bound, bound, AFMT_INDEX_RATIO_SLACK))
+        bound = UINT64_MAX;
+    if (total > bound)
+        return AFMT_FAIL(errbuf, AFMT_E_LIMIT,
+                         "index declares %llu bytes, more than its frame may hold",
+                         (unsigned long long)total);
+    h->body_size = total;
     if (h->entry_count > AFMT_MAX_ENTRIES)
         return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "%llu entries is over the limit",
                          (unsigned long long)h->entry_count);
     if (h->entry_count > h->records_size / AFMT_MIN_RECORD_BYTES)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "entry count too large for the records");
+    if (h->blob_count > h->entry_count * (uint64_t)AFMT_MAX_FILE_PARTS + h->entry_count)
+        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "more blobs than references");
     return AFMT_OK;
 }

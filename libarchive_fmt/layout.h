@@ -12,7 +12,7 @@
 #define AFMT_TRAILER_BYTES 32
 #define AFMT_INDEX_HEADER_BYTES 40
 #define AFMT_BLOCK_RECORD_BYTES 56
-#define AFMT_BLOB_RECORD_BYTES 56
+#define AFMT_BLOB_RECORD_BYTES 8
 #define AFMT_SIGNATURE_FIXED_BYTES 182 /* signature section without the comment */
 #define AFMT_MAX_CHECKPOINT_BYTES 4096
 #define AFMT_COMPRESSION_ZSTD 1u
@@ -53,16 +53,21 @@ AFMT_INTERNAL int afmt_sigsec_encode(afmt_buf *out, const afmt_sigsec *s);
 AFMT_INTERNAL int afmt_sigsec_decode(afmt_sigsec *s, const uint8_t *in, size_t len,
                                      char *errbuf);
 
+#define AFMT_INDEX_RATIO_MAX 1024           /* body size per frame byte, at most */
+#define AFMT_INDEX_RATIO_SLACK (1u << 20)   /* ...plus this much */
+
 typedef struct afmt_index_header {
     uint64_t entry_count;
     uint64_t block_count;
     uint64_t blob_count;
     uint64_t records_size;
+    uint64_t body_size;     /* derived: tables and records, decompressed */
 } afmt_index_header;
 
 AFMT_INTERNAL void afmt_index_header_encode(uint8_t out[AFMT_INDEX_HEADER_BYTES],
                                             const afmt_index_header *h);
-/* Decodes and checks the sizes against index_size, without overflow. */
+/* Decodes and checks the sizes against index_size (header + frame),
+ * without overflow, and derives body_size. */
 AFMT_INTERNAL int afmt_index_header_decode(afmt_index_header *h, const uint8_t *in,
                                            uint64_t index_size, char *errbuf);
 

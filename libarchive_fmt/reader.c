@@ -34,6 +34,8 @@ void afmt_reader_free(afmt_reader *r)
     free(r->sigsec_bytes);
     free(r->index);
     free(r->rec_offsets);
+    free(r->blobs);
+    afmt_buf_free(&r->body);
     afmt_set_free(&r->blob_set);
     afmt_set_free(&r->id_set);
     afmt_codec_free(r->codec);
@@ -62,8 +64,8 @@ static int read_section(afmt_reader *r, uint8_t **out, uint64_t off, uint64_t le
     return AFMT_OK;
 }
 
-/* Step 6 for the tables: blocks tile the file, blobs tile the blocks. */
-static int check_tables(afmt_reader *r)
+/* Step 6, blocks: they tile the file from the header to the index. */
+static int check_blocks(afmt_reader *r)
 {
     uint64_t next = AFMT_HEADER_BYTES;
     for (uint64_t b = 0; b < r->ih.block_count; b++) {
@@ -77,63 +79,19 @@ static int check_tables(afmt_reader *r)
     }
     if (next != r->trailer.index_offset)
         return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blocks do not end where the index starts");
-    if (r->ih.block_count > 0 && r->ih.blob_count == 0)
-        return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blocks without blobs");
-    uint64_t block = 0, pos = 0;
-    for (uint64_t i = 0; i < r->ih.blob_count; i++) {
-        uint64_t b = afmt_rd_blob_block(r, i), off = afmt_rd_blob_offset(r, i),
-                 size = afmt_rd_blob_size(r, i), end;
-        if (block < r->ih.block_count && pos == afmt_rd_block_size(r, block) && i > 0) {
-            block++;
-            pos = 0;
-        }
-        if (b != block || off != pos || block >= r->ih.block_count)
-            return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blob %" PRIu64 " is out of place", i);
-        if (size == 0 || size > AFMT_MAX_CONTENT_BYTES)
-            return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blob %" PRIu64 " size out of range", i);
-        if (!afmt_add_ok(&end, off, size) || end > afmt_rd_block_size(r, b))
-            return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blob %" PRIu64 " runs past its block", i);
-        pos = end;
-        int ins = afmt_set_insert(&r->blob_set, afmt_rd_blob_hash(r, i), AFMT_HASH_BYTES, i, NULL);
-        if (ins < 0)
-            return AFMT_FAIL(r->err, ins, "out of memory");
-        if (ins == 0)
-            return AFMT_FAIL(r->err, AFMT_E_DUPLICATE, "blob %" PRIu64 " is stored twice", i);
-    }
-    if (r->ih.block_count > 0 &&
-        (block != r->ih.block_count - 1 || pos != afmt_rd_block_size(r, block)))
-        return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blobs do not fill the blocks exactly");
     return AFMT_OK;
 }
 
-static int check_blob_ref(afmt_reader *r, uint8_t *referenced, const uint8_t *hash,
-                          uint64_t size, uint64_t entry)
-{
-    uint64_t blob;
-    if (!afmt_set_find(&r->blob_set, hash, AFMT_HASH_BYTES, &blob) ||
-        afmt_rd_blob_size(r, blob) != size)
-        return AFMT_FAIL(r->err, AFMT_E_FORMAT,
-                         "entry %" PRIu64 " names content that the bundle does not hold", entry);
-    referenced[blob / 8] |= (uint8_t)(1u << (blob % 8));
-    return AFMT_OK;
-}
-
-/* Step 6 for the records: decode each, check references and uniqueness,
- * and compute the root. */
+/* Step 6, records: decode each, check ids, paths and entry parts, and
+ * compute the root. */
 static int check_records(afmt_reader *r, uint8_t root[AFMT_HASH_BYTES])
 {
-    static const uint8_t empty_hash[AFMT_HASH_BYTES] = {
-        0x0e, 0x57, 0x51, 0xc0, 0x26, 0xe5, 0x43, 0xb2, 0xe8, 0xab, 0x2e,
-        0xb0, 0x60, 0x99, 0xda, 0xa1, 0xd1, 0xe5, 0xdf, 0x47, 0x77, 0x8f,
-        0x77, 0x87, 0xfa, 0xab, 0x45, 0xcd, 0xf1, 0x2f, 0xe3, 0xa8};
     uint64_t n = r->ih.entry_count;
     r->rec_offsets = malloc((size_t)(n ? n : 1) * sizeof *r->rec_offsets);
-    uint8_t *referenced = calloc((size_t)(r->ih.blob_count / 8 + 1), 1);
     afmt_set paths;
     int rc = afmt_set_init(&paths, 16);
-    if (r->rec_offsets == NULL || referenced == NULL || rc != AFMT_OK ||
+    if (r->rec_offsets == NULL || rc != AFMT_OK ||
         afmt_set_init(&r->id_set, (size_t)n) != AFMT_OK) {
-        free(referenced);
         afmt_set_free(&paths);
         return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
     }
@@ -165,15 +123,6 @@ static int check_records(afmt_reader *r, uint8_t root[AFMT_HASH_BYTES])
         afmt_merkle_stream_push(&tree, leaf);
         if (e.type == AFMT_ENTRY_TYPE_POST) {
             r->info.posts++;
-            if (e.size == 0) {
-                if (memcmp(e.hash, empty_hash, AFMT_HASH_BYTES) != 0)
-                    rc = AFMT_FAIL(r->err, AFMT_E_FORMAT,
-                                   "entry %" PRIu64 ": empty content with a wrong hash", i);
-            } else {
-                rc = check_blob_ref(r, referenced, e.hash, e.size, i);
-            }
-            if (rc != AFMT_OK)
-                break;
             int ins = afmt_set_insert(&r->id_set, e.id, e.id_len, i, NULL);
             if (ins < 0)
                 rc = AFMT_FAIL(r->err, ins, "out of memory");
@@ -208,10 +157,8 @@ static int check_records(afmt_reader *r, uint8_t root[AFMT_HASH_BYTES])
                     break;
                 }
                 part.size = pe.size;
-            } else if (part.kind == AFMT_PART_KIND_BLOB) {
-                rc = check_blob_ref(r, referenced, part.data, part.size, i);
             }
-            if (rc == AFMT_OK && !afmt_add_ok(&total, total, part.size))
+            if (!afmt_add_ok(&total, total, part.size))
                 rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "entry %" PRIu64 ": size overflow", i);
         }
         if (rc == AFMT_OK && total != e.size)
@@ -231,14 +178,126 @@ static int check_records(afmt_reader *r, uint8_t root[AFMT_HASH_BYTES])
                 rc = AFMT_FAIL(r->err, AFMT_E_DUPLICATE,
                                "entry %" PRIu64 ": its folder is also a file", i);
     }
-    for (uint64_t b = 0; b < r->ih.blob_count && rc == AFMT_OK; b++)
-        if (!(referenced[b / 8] & (1u << (b % 8))))
-            rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "blob %" PRIu64 " is not used by any entry", b);
-    free(referenced);
     afmt_set_free(&paths);
     if (rc == AFMT_OK)
         afmt_merkle_stream_root(&tree, root);
     return rc;
+}
+
+/* Step 6, blobs: each row names the reference that introduces the blob,
+ * which gives its hash and size; blobs tile the blocks in row order. */
+static int check_blobs(afmt_reader *r)
+{
+    uint64_t nb = r->ih.blob_count;
+    if (r->ih.block_count > 0 && nb == 0)
+        return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blocks without blobs");
+    r->blobs = malloc((size_t)(nb ? nb : 1) * sizeof *r->blobs);
+    if (r->blobs == NULL)
+        return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
+    uint64_t block = 0, pos = 0;
+    /* Rows naming parts of one file come in part order: remember where the
+     * last walk stopped so a file with many blob parts is walked once. */
+    uint64_t walk_entry = UINT64_MAX, walk_index = 0;
+    size_t walk_pos = 0;
+    afmt_entry_view e;
+    for (uint64_t i = 0; i < nb; i++) {
+        const uint8_t *row = r->blob_table + i * AFMT_BLOB_RECORD_BYTES;
+        uint64_t entry = afmt_load32(row), k = afmt_load32(row + 4);
+        if (entry >= r->ih.entry_count)
+            return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blob %" PRIu64 " names no entry", i);
+        afmt_part_view part;
+        afmt_entry_view pe;
+        /* Decoding a file walks all its parts: do it once per file. */
+        if (r->records[r->rec_offsets[entry] + 4] == AFMT_ENTRY_TYPE_POST) {
+            afmt_rd_entry_view(&pe, r, entry);
+            if (k != 0 || pe.size == 0)
+                return AFMT_FAIL(r->err, AFMT_E_FORMAT,
+                                 "blob %" PRIu64 " names a reference that does not exist", i);
+            r->blobs[i].hash = pe.hash;
+            r->blobs[i].size = pe.size;
+        } else {
+            /* Walk the file's parts once, however its rows interleave with
+             * posts' rows; go back to the start only if a row goes back. */
+            if (entry != walk_entry || k < walk_index) {
+                afmt_rd_entry_view(&e, r, entry);
+                walk_entry = entry;
+                walk_index = 0;
+                walk_pos = 0;
+            }
+            int found = 0;
+            while (afmt_part_next(&part, &e, &walk_pos))
+                if (walk_index++ == k) {
+                    found = 1;
+                    break;
+                }
+            if (!found || part.kind != AFMT_PART_KIND_BLOB)
+                return AFMT_FAIL(r->err, AFMT_E_FORMAT,
+                                 "blob %" PRIu64 " names a reference that does not exist", i);
+            r->blobs[i].hash = part.data;
+            r->blobs[i].size = part.size;
+        }
+        if (block < r->ih.block_count && i > 0 && pos == afmt_rd_block_size(r, block)) {
+            block++;
+            pos = 0;
+        }
+        uint64_t end;
+        if (block >= r->ih.block_count || !afmt_add_ok(&end, pos, r->blobs[i].size) ||
+            end > afmt_rd_block_size(r, block))
+            return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blob %" PRIu64 " does not fit its block", i);
+        r->blobs[i].block = block;
+        r->blobs[i].offset = pos;
+        pos = end;
+        int ins = afmt_set_insert(&r->blob_set, r->blobs[i].hash, AFMT_HASH_BYTES, i, NULL);
+        if (ins < 0)
+            return AFMT_FAIL(r->err, ins, "out of memory");
+        if (ins == 0)
+            return AFMT_FAIL(r->err, AFMT_E_DUPLICATE, "blob %" PRIu64 " is stored twice", i);
+    }
+    if (r->ih.block_count > 0 &&
+        (block != r->ih.block_count - 1 || pos != afmt_rd_block_size(r, block)))
+        return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blobs do not fill the blocks exactly");
+    return AFMT_OK;
+}
+
+static int check_ref(afmt_reader *r, const uint8_t *hash, uint64_t size, uint64_t entry)
+{
+    static const uint8_t empty_hash[AFMT_HASH_BYTES] = {
+        0x0e, 0x57, 0x51, 0xc0, 0x26, 0xe5, 0x43, 0xb2, 0xe8, 0xab, 0x2e,
+        0xb0, 0x60, 0x99, 0xda, 0xa1, 0xd1, 0xe5, 0xdf, 0x47, 0x77, 0x8f,
+        0x77, 0x87, 0xfa, 0xab, 0x45, 0xcd, 0xf1, 0x2f, 0xe3, 0xa8};
+    uint64_t blob;
+    if (size == 0) {
+        if (memcmp(hash, empty_hash, AFMT_HASH_BYTES) != 0)
+            return AFMT_FAIL(r->err, AFMT_E_FORMAT,
+                             "entry %" PRIu64 ": empty content with a wrong hash", entry);
+        return AFMT_OK;
+    }
+    if (!afmt_set_find(&r->blob_set, hash, AFMT_HASH_BYTES, &blob) || r->blobs[blob].size != size)
+        return AFMT_FAIL(r->err, AFMT_E_FORMAT,
+                         "entry %" PRIu64 " names content that the bundle does not hold", entry);
+    return AFMT_OK;
+}
+
+/* Step 6, references: every content an entry names is stored. */
+static int check_refs(afmt_reader *r)
+{
+    for (uint64_t i = 0; i < r->ih.entry_count; i++) {
+        afmt_entry_view e;
+        afmt_rd_entry_view(&e, r, i);
+        int rc = AFMT_OK;
+        if (e.type == AFMT_ENTRY_TYPE_POST) {
+            rc = check_ref(r, e.hash, e.size, i);
+        } else {
+            afmt_part_view part;
+            size_t pos = 0;
+            while (rc == AFMT_OK && afmt_part_next(&part, &e, &pos))
+                if (part.kind == AFMT_PART_KIND_BLOB)
+                    rc = check_ref(r, part.data, part.size, i);
+        }
+        if (rc != AFMT_OK)
+            return rc;
+    }
+    return AFMT_OK;
 }
 
 void afmt_rd_entry_view(afmt_entry_view *e, const afmt_reader *r, uint64_t n)
@@ -331,20 +390,29 @@ static int open_checked(afmt_reader *r, const char *path)
         return rc;
     if (r->ih.entry_count != cp.entries)
         return AFMT_FAIL(r->err, AFMT_E_FORMAT, "entry count differs from the checkpoint");
-    r->block_table = r->index + AFMT_INDEX_HEADER_BYTES;
+    if ((rc = afmt_codec_new(&r->codec, 3)) != AFMT_OK)
+        return AFMT_FAIL(r->err, rc, "out of memory");
+    char msg[AFMT_ERRMSG_BYTES];
+    rc = afmt_frame_decode_growing(r->codec, &r->body, r->ih.body_size,
+                                   r->index + AFMT_INDEX_HEADER_BYTES,
+                                   (size_t)(r->trailer.index_size - AFMT_INDEX_HEADER_BYTES), msg);
+    if (rc != AFMT_OK)
+        return AFMT_FAIL(r->err, rc, "index: %s", msg);
+    free(r->index); /* only the decoded body is needed from here on */
+    r->index = NULL;
+    r->block_table = r->body.data;
     r->blob_table = r->block_table + r->ih.block_count * AFMT_BLOCK_RECORD_BYTES;
     r->records = r->blob_table + r->ih.blob_count * AFMT_BLOB_RECORD_BYTES;
     if ((rc = afmt_set_init(&r->blob_set, (size_t)r->ih.blob_count)) != AFMT_OK)
         return AFMT_FAIL(r->err, rc, "out of memory");
-    if ((rc = check_tables(r)) != AFMT_OK)
-        return rc;
     uint8_t root[AFMT_HASH_BYTES];
-    if ((rc = check_records(r, root)) != AFMT_OK)
+    if ((rc = check_blocks(r)) != AFMT_OK || (rc = check_records(r, root)) != AFMT_OK ||
+        (rc = check_blobs(r)) != AFMT_OK || (rc = check_refs(r)) != AFMT_OK)
         return rc;
     if (sodium_memcmp(root, cp.root, AFMT_HASH_BYTES) != 0)
         return AFMT_FAIL(r->err, AFMT_E_ROOT_MISMATCH,
                          "the entries do not match the signed Merkle root");
-    return afmt_codec_new(&r->codec, 3);
+    return AFMT_OK;
 }
 
 int afmt_reader_open(afmt_reader **out, const char *path, char *errbuf, size_t errbuf_size)

@@ -11,6 +11,15 @@
 #include "layout.h"
 #include "set.h"
 
+/* Where a blob is, worked out from the tiling rule, and its hash, taken
+ * from the reference that introduces it. */
+typedef struct afmt_blob_loc {
+    uint64_t block;
+    uint64_t offset;
+    uint64_t size;
+    const uint8_t *hash;
+} afmt_blob_loc;
+
 struct afmt_reader {
     int fd;
     uint64_t file_size;
@@ -20,15 +29,14 @@ struct afmt_reader {
     afmt_sigsec sig;
     afmt_checkpoint_info info;
 
-    uint8_t *index;             /* the whole index section */
+    uint8_t *index;             /* the index section as stored */
     afmt_index_header ih;
+    afmt_buf body;              /* the index frame, decoded */
     const uint8_t *block_table;
     const uint8_t *blob_table;
     const uint8_t *records;
-    uint64_t *rec_offsets;      /* per entry: offset of the encoding in records */
-    uint32_t *rec_lens;         /* per entry: length of the encoding */
-    uint8_t *leaves;            /* per entry: leaf hash */
-    uint64_t *post_blob;        /* per entry: blob number of a post's content, or UINT64_MAX */
+    uint64_t *rec_offsets;      /* per entry: offset of the record in records */
+    afmt_blob_loc *blobs;       /* per blob: where it is and its hash */
     afmt_set blob_set;          /* content hash -> blob number */
     afmt_set id_set;            /* post id -> entry number */
 
@@ -61,19 +69,19 @@ static inline const uint8_t *afmt_rd_block_hash(const afmt_reader *r, uint64_t b
 }
 static inline const uint8_t *afmt_rd_blob_hash(const afmt_reader *r, uint64_t i)
 {
-    return r->blob_table + i * AFMT_BLOB_RECORD_BYTES;
+    return r->blobs[i].hash;
 }
 static inline uint64_t afmt_rd_blob_block(const afmt_reader *r, uint64_t i)
 {
-    return afmt_load64(r->blob_table + i * AFMT_BLOB_RECORD_BYTES + 32);
+    return r->blobs[i].block;
 }
 static inline uint64_t afmt_rd_blob_offset(const afmt_reader *r, uint64_t i)
 {
-    return afmt_load64(r->blob_table + i * AFMT_BLOB_RECORD_BYTES + 40);
+    return r->blobs[i].offset;
 }
 static inline uint64_t afmt_rd_blob_size(const afmt_reader *r, uint64_t i)
 {
-    return afmt_load64(r->blob_table + i * AFMT_BLOB_RECORD_BYTES + 48);
+    return r->blobs[i].size;
 }
 
 /* Decodes entry `n` (already checked at open). */

@@ -47,6 +47,7 @@ struct afmt_writer {
     uint64_t entries;
 
     afmt_set blob_set;        /* content hash -> size */
+    crypto_generichash_state index_hash;
     afmt_set id_set;          /* post id -> entry number */
     afmt_set path_set;        /* file path -> entry number */
 
@@ -54,6 +55,7 @@ struct afmt_writer {
     int file_open;
     afmt_buf file_path;
     afmt_buf file_parts;
+    afmt_buf file_blobs;      /* u64 offsets in `blobs` of rows to patch */
     uint32_t file_part_count;
     uint64_t file_total;
 
@@ -186,6 +188,7 @@ void afmt_writer_free(afmt_writer *w)
     afmt_buf_free(&w->rec_offsets);
     afmt_buf_free(&w->file_path);
     afmt_buf_free(&w->file_parts);
+    afmt_buf_free(&w->file_blobs);
     afmt_buf_free(&w->scratch);
     afmt_set_free(&w->blob_set);
     afmt_set_free(&w->id_set);
@@ -232,9 +235,11 @@ static int flush_block(afmt_writer *w)
     return rc;
 }
 
-/* Stores `data` as a blob unless a blob with its hash exists. */
+/* Stores `data` as a blob unless a blob with its hash exists.  The blob's
+ * row names the reference that introduces it: (entry, part); a file's
+ * entry number is not known yet, so its rows are patched at file_end. */
 static int store_blob(afmt_writer *w, const uint8_t hash[AFMT_HASH_BYTES], const void *data,
-                      size_t len)
+                      size_t len, uint64_t entry, uint32_t part)
 {
     uint64_t existing;
     int ins = afmt_set_insert(&w->blob_set, hash, AFMT_HASH_BYTES, len, &existing);
@@ -246,12 +251,11 @@ static int store_blob(afmt_writer *w, const uint8_t hash[AFMT_HASH_BYTES], const
     if (w->block.len > 0 && w->block.len + len > w->opts.block_size &&
         (rc = flush_block(w)) != AFMT_OK)
         return rc;
-    uint8_t rec[AFMT_BLOB_RECORD_BYTES];
-    memcpy(rec, hash, AFMT_HASH_BYTES);
-    afmt_store64(rec + 32, w->blocks_submitted);
-    afmt_store64(rec + 40, w->block.len);
-    afmt_store64(rec + 48, len);
-    if ((rc = afmt_buf_append(&w->blobs, rec, sizeof rec)) != AFMT_OK ||
+    if (entry == UINT64_MAX && /* the open file: patched at file_end */
+        (rc = afmt_buf_append_u64(&w->file_blobs, w->blobs.len)) != AFMT_OK)
+        return AFMT_FAIL(w->err, rc, "out of memory");
+    if ((rc = afmt_buf_append_u32(&w->blobs, (uint32_t)entry)) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->blobs, part)) != AFMT_OK ||
         (rc = afmt_buf_append(&w->block, data, len)) != AFMT_OK)
         return AFMT_FAIL(w->err, rc, "out of memory");
     if (w->block.len >= w->opts.block_size)
@@ -300,7 +304,7 @@ int afmt_writer_add_post(afmt_writer *w, const afmt_post *post, uint64_t *out_en
     if (afmt_set_find(&w->id_set, post->id, post->id_len, NULL))
         return AFMT_FAIL(w->err, AFMT_E_DUPLICATE, "duplicate post id");
     if (post->content_len > 0 &&
-        (rc = store_blob(w, hash, post->content, post->content_len)) != AFMT_OK)
+        (rc = store_blob(w, hash, post->content, post->content_len, w->entries, 0)) != AFMT_OK)
         return failed(w, rc);
     uint64_t number = w->entries;
     if ((rc = add_record(w, out_entry)) != AFMT_OK)
@@ -328,6 +332,7 @@ int afmt_writer_file_begin(afmt_writer *w, const char *path, size_t path_len)
         return AFMT_FAIL(w->err, AFMT_E_DUPLICATE, "duplicate file path");
     w->file_path.len = 0;
     w->file_parts.len = 0;
+    w->file_blobs.len = 0;
     w->file_part_count = 0;
     w->file_total = 0;
     int rc = afmt_buf_append(&w->file_path, path, path_len);
@@ -395,7 +400,8 @@ int afmt_writer_file_add_data(afmt_writer *w, const void *data, size_t len)
     }
     uint8_t hash[AFMT_HASH_BYTES];
     afmt_content_hash(hash, data, len);
-    if ((rc = store_blob(w, hash, data, len)) != AFMT_OK)
+    /* file_account counted this part already: its index is count - 1 */
+    if ((rc = store_blob(w, hash, data, len, UINT64_MAX, w->file_part_count - 1)) != AFMT_OK)
         return failed(w, rc);
     if ((rc = afmt_buf_append_u8(&w->file_parts, AFMT_PART_KIND_BLOB)) != AFMT_OK ||
         (rc = afmt_buf_append(&w->file_parts, hash, sizeof hash)) != AFMT_OK ||
@@ -419,6 +425,8 @@ int afmt_writer_file_end(afmt_writer *w, uint64_t *out_entry)
     uint64_t number = w->entries;
     if ((rc = add_record(w, out_entry)) != AFMT_OK)
         return failed(w, rc);
+    for (size_t i = 0; i < w->file_blobs.len; i += 8)
+        afmt_store32(w->blobs.data + afmt_load64(w->file_blobs.data + i), (uint32_t)number);
     int ins = afmt_set_insert(&w->path_set, w->file_path.data, w->file_path.len, number, NULL);
     if (ins < 0)
         return failed(w, AFMT_FAIL(w->err, ins, "out of memory"));
@@ -467,6 +475,17 @@ static int check_path_prefixes(afmt_writer *w)
     return AFMT_OK;
 }
 
+/* Writes a piece of the index section and hashes it. */
+static int index_out(void *ctx, const void *data, size_t len)
+{
+    afmt_writer *w = ctx;
+    crypto_generichash_update(&w->index_hash, data, len);
+    int rc = afmt_outfile_write(&w->out, data, len, w->err);
+    if (rc == AFMT_OK)
+        w->offset += len;
+    return rc;
+}
+
 static void default_comment(char *out, size_t cap, int64_t created, uint64_t n,
                             const uint8_t root[AFMT_HASH_BYTES])
 {
@@ -489,26 +508,30 @@ int afmt_writer_finish(afmt_writer *w)
         return rc;
 
     afmt_index_header ih = {w->entries, w->blocks.len / AFMT_BLOCK_RECORD_BYTES,
-                            w->blobs.len / AFMT_BLOB_RECORD_BYTES, w->records.len};
+                            w->blobs.len / AFMT_BLOB_RECORD_BYTES, w->records.len, 0};
     uint8_t ihb[AFMT_INDEX_HEADER_BYTES];
     afmt_index_header_encode(ihb, &ih);
-    uint64_t index_size = AFMT_INDEX_HEADER_BYTES + w->blocks.len + w->blobs.len + w->records.len;
-    if (index_size > AFMT_MAX_INDEX_BYTES)
+    uint64_t body_size = w->blocks.len + w->blobs.len + w->records.len;
+    if (body_size > AFMT_MAX_INDEX_BYTES)
         return AFMT_FAIL(w->err, AFMT_E_LIMIT, "index over 4 GiB");
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, NULL, 0, AFMT_HASH_BYTES);
-    crypto_generichash_update(&st, ihb, sizeof ihb);
-    crypto_generichash_update(&st, w->blocks.data, w->blocks.len);
-    crypto_generichash_update(&st, w->blobs.data, w->blobs.len);
-    crypto_generichash_update(&st, w->records.data, w->records.len);
-    afmt_checkpoint cp = {0};
-    crypto_generichash_final(&st, cp.index_hash, AFMT_HASH_BYTES);
     uint64_t index_offset = w->offset;
-    if ((rc = afmt_outfile_write(&w->out, ihb, sizeof ihb, w->err)) != AFMT_OK ||
-        (rc = afmt_outfile_write(&w->out, w->blocks.data, w->blocks.len, w->err)) != AFMT_OK ||
-        (rc = afmt_outfile_write(&w->out, w->blobs.data, w->blobs.len, w->err)) != AFMT_OK ||
-        (rc = afmt_outfile_write(&w->out, w->records.data, w->records.len, w->err)) != AFMT_OK)
+    crypto_generichash_init(&w->index_hash, NULL, 0, AFMT_HASH_BYTES);
+    if ((rc = index_out(w, ihb, sizeof ihb)) != AFMT_OK)
         return rc;
+    afmt_piece pieces[3] = {{w->blocks.data, w->blocks.len},
+                            {w->blobs.data, w->blobs.len},
+                            {w->records.data, w->records.len}};
+    if ((rc = afmt_frame_compress_pieces(w->opts.level, pieces, 3, index_out, w, w->err)) !=
+        AFMT_OK)
+        return rc;
+    uint64_t index_size = w->offset - index_offset;
+    if (body_size > (index_size - AFMT_INDEX_HEADER_BYTES) * AFMT_INDEX_RATIO_MAX +
+                        AFMT_INDEX_RATIO_SLACK)
+        return AFMT_FAIL(w->err, AFMT_E_LIMIT,
+                         "the index compresses more than %d:1, which readers refuse",
+                         AFMT_INDEX_RATIO_MAX);
+    afmt_checkpoint cp = {0};
+    crypto_generichash_final(&w->index_hash, cp.index_hash, AFMT_HASH_BYTES);
 
     afmt_merkle_stream_root(&w->tree, cp.root);
     cp.title = w->title;
