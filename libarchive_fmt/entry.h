@@ -73,6 +73,15 @@ AFMT_INTERNAL int afmt_entry_encode_file(afmt_buf *out, const uint8_t *path, siz
 AFMT_INTERNAL int afmt_entry_decode(afmt_entry_view *e, const uint8_t *enc, size_t len,
                                     char *errbuf);
 
+/* The id of a post or the path of a file, from an encoding that
+ * afmt_entry_decode accepted (or that the writer made). */
+static inline void afmt_entry_key(const uint8_t *enc, const uint8_t **key, size_t *len)
+{
+    size_t at = enc[0] == AFMT_ENTRY_TYPE_POST ? 2 + 16 + 32 + 8 + 8 : 2 + 16 + 8;
+    *len = afmt_load16(enc + at);
+    *key = enc + at + 2;
+}
+
 /* Iterates the parts of a decoded file: *pos starts at 0.  Returns 1 and
  * fills `part` while parts remain, 0 at the end.  Only valid on an entry
  * that afmt_entry_decode accepted. */

@@ -191,7 +191,7 @@ static int b64_decode_exact(uint8_t *bin, size_t len, const char *b64, size_t b6
 }
 
 /* A comment that goes on the first line of a key file: one line that
- * minisign reads whole, free of control characters but TAB. */
+ * minisign reads whole, UTF-8 free of control characters. */
 static int key_comment_ok(const char *comment)
 {
     size_t n = strlen(comment);

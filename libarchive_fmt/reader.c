@@ -35,6 +35,7 @@ void afmt_reader_free(afmt_reader *r)
     free(r->index);
     free(r->rec_offsets);
     free(r->blobs);
+    free(r->post_blob);
     afmt_buf_free(&r->body);
     afmt_set_free(&r->blob_set);
     afmt_set_free(&r->id_set);
@@ -64,6 +65,20 @@ static int read_section(afmt_reader *r, uint8_t **out, uint64_t off, uint64_t le
     return AFMT_OK;
 }
 
+/* Keys of the sets, fetched back from the index body. */
+static void entry_key(const void *ctx, uint32_t value, const uint8_t **key, size_t *len)
+{
+    const afmt_reader *r = ctx;
+    afmt_entry_key(r->records + r->rec_offsets[value] + 4, key, len);
+}
+
+static void blob_key(const void *ctx, uint32_t value, const uint8_t **key, size_t *len)
+{
+    const afmt_reader *r = ctx;
+    *key = r->blobs[value].hash;
+    *len = AFMT_HASH_BYTES;
+}
+
 /* Step 6, blocks: they tile the file from the header to the index. */
 static int check_blocks(afmt_reader *r)
 {
@@ -89,9 +104,9 @@ static int check_records(afmt_reader *r, uint8_t root[AFMT_HASH_BYTES])
     uint64_t n = r->ih.entry_count;
     r->rec_offsets = malloc((size_t)(n ? n : 1) * sizeof *r->rec_offsets);
     afmt_set paths;
-    int rc = afmt_set_init(&paths, 16);
+    int rc = afmt_set_init(&paths, 16, entry_key, r);
     if (r->rec_offsets == NULL || rc != AFMT_OK ||
-        afmt_set_init(&r->id_set, (size_t)n) != AFMT_OK) {
+        afmt_set_init(&r->id_set, (size_t)n, entry_key, r) != AFMT_OK) {
         afmt_set_free(&paths);
         return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
     }
@@ -109,7 +124,7 @@ static int check_records(afmt_reader *r, uint8_t root[AFMT_HASH_BYTES])
             break;
         }
         const uint8_t *enc = r->records + pos + 4;
-        r->rec_offsets[i] = pos;
+        r->rec_offsets[i] = (uint32_t)pos;
         pos += 4 + (uint64_t)len;
         afmt_entry_view e;
         char msg[AFMT_ERRMSG_BYTES];
@@ -123,7 +138,7 @@ static int check_records(afmt_reader *r, uint8_t root[AFMT_HASH_BYTES])
         afmt_merkle_stream_push(&tree, leaf);
         if (e.type == AFMT_ENTRY_TYPE_POST) {
             r->info.posts++;
-            int ins = afmt_set_insert(&r->id_set, e.id, e.id_len, i, NULL);
+            int ins = afmt_set_insert(&r->id_set, e.id, e.id_len, (uint32_t)i, NULL);
             if (ins < 0)
                 rc = AFMT_FAIL(r->err, ins, "out of memory");
             else if (ins == 0)
@@ -132,7 +147,7 @@ static int check_records(afmt_reader *r, uint8_t root[AFMT_HASH_BYTES])
             continue;
         }
         r->info.files++;
-        int ins = afmt_set_insert(&paths, e.id, e.id_len, i, NULL);
+        int ins = afmt_set_insert(&paths, e.id, e.id_len, (uint32_t)i, NULL);
         if (ins <= 0) {
             rc = ins < 0 ? AFMT_FAIL(r->err, ins, "out of memory")
                          : AFMT_FAIL(r->err, AFMT_E_DUPLICATE,
@@ -192,8 +207,10 @@ static int check_blobs(afmt_reader *r)
     if (r->ih.block_count > 0 && nb == 0)
         return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blocks without blobs");
     r->blobs = malloc((size_t)(nb ? nb : 1) * sizeof *r->blobs);
-    if (r->blobs == NULL)
+    r->post_blob = malloc((size_t)(r->ih.entry_count ? r->ih.entry_count : 1) * sizeof(uint32_t));
+    if (r->blobs == NULL || r->post_blob == NULL)
         return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
+    memset(r->post_blob, 0xFF, (size_t)r->ih.entry_count * sizeof(uint32_t));
     uint64_t block = 0, pos = 0;
     /* Rows naming parts of one file come in part order: remember where the
      * last walk stopped so a file with many blob parts is walked once. */
@@ -214,7 +231,8 @@ static int check_blobs(afmt_reader *r)
                 return AFMT_FAIL(r->err, AFMT_E_FORMAT,
                                  "blob %" PRIu64 " names a reference that does not exist", i);
             r->blobs[i].hash = pe.hash;
-            r->blobs[i].size = pe.size;
+            r->blobs[i].size = (uint32_t)pe.size;
+            r->post_blob[entry] = (uint32_t)i;
         } else {
             /* Walk the file's parts once, however its rows interleave with
              * posts' rows; go back to the start only if a row goes back. */
@@ -234,7 +252,7 @@ static int check_blobs(afmt_reader *r)
                 return AFMT_FAIL(r->err, AFMT_E_FORMAT,
                                  "blob %" PRIu64 " names a reference that does not exist", i);
             r->blobs[i].hash = part.data;
-            r->blobs[i].size = part.size;
+            r->blobs[i].size = (uint32_t)part.size;
         }
         if (block < r->ih.block_count && i > 0 && pos == afmt_rd_block_size(r, block)) {
             block++;
@@ -244,10 +262,11 @@ static int check_blobs(afmt_reader *r)
         if (block >= r->ih.block_count || !afmt_add_ok(&end, pos, r->blobs[i].size) ||
             end > afmt_rd_block_size(r, block))
             return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blob %" PRIu64 " does not fit its block", i);
-        r->blobs[i].block = block;
-        r->blobs[i].offset = pos;
+        r->blobs[i].block = (uint32_t)block;
+        r->blobs[i].offset = (uint32_t)pos;
         pos = end;
-        int ins = afmt_set_insert(&r->blob_set, r->blobs[i].hash, AFMT_HASH_BYTES, i, NULL);
+        int ins = afmt_set_insert(&r->blob_set, r->blobs[i].hash, AFMT_HASH_BYTES, (uint32_t)i,
+                                  NULL);
         if (ins < 0)
             return AFMT_FAIL(r->err, ins, "out of memory");
         if (ins == 0)
@@ -265,7 +284,7 @@ static int check_ref(afmt_reader *r, const uint8_t *hash, uint64_t size, uint64_
         0x0e, 0x57, 0x51, 0xc0, 0x26, 0xe5, 0x43, 0xb2, 0xe8, 0xab, 0x2e,
         0xb0, 0x60, 0x99, 0xda, 0xa1, 0xd1, 0xe5, 0xdf, 0x47, 0x77, 0x8f,
         0x77, 0x87, 0xfa, 0xab, 0x45, 0xcd, 0xf1, 0x2f, 0xe3, 0xa8};
-    uint64_t blob;
+    uint32_t blob;
     if (size == 0) {
         if (memcmp(hash, empty_hash, AFMT_HASH_BYTES) != 0)
             return AFMT_FAIL(r->err, AFMT_E_FORMAT,
@@ -278,15 +297,23 @@ static int check_ref(afmt_reader *r, const uint8_t *hash, uint64_t size, uint64_
     return AFMT_OK;
 }
 
-/* Step 6, references: every content an entry names is stored. */
+/* Step 6, references: every content an entry names is stored.  A post
+ * whose blob row names it was settled by check_blobs; the others (repeated
+ * contents, empty posts, files' blob parts) are looked up here. */
 static int check_refs(afmt_reader *r)
 {
     for (uint64_t i = 0; i < r->ih.entry_count; i++) {
+        if (r->post_blob[i] != UINT32_MAX)
+            continue;
         afmt_entry_view e;
         afmt_rd_entry_view(&e, r, i);
         int rc = AFMT_OK;
         if (e.type == AFMT_ENTRY_TYPE_POST) {
             rc = check_ref(r, e.hash, e.size, i);
+            uint32_t blob;
+            if (rc == AFMT_OK && e.size > 0 &&
+                afmt_set_find(&r->blob_set, e.hash, AFMT_HASH_BYTES, &blob))
+                r->post_blob[i] = blob;
         } else {
             afmt_part_view part;
             size_t pos = 0;
@@ -403,7 +430,7 @@ static int open_checked(afmt_reader *r, const char *path)
     r->block_table = r->body.data;
     r->blob_table = r->block_table + r->ih.block_count * AFMT_BLOCK_RECORD_BYTES;
     r->records = r->blob_table + r->ih.blob_count * AFMT_BLOB_RECORD_BYTES;
-    if ((rc = afmt_set_init(&r->blob_set, (size_t)r->ih.blob_count)) != AFMT_OK)
+    if ((rc = afmt_set_init(&r->blob_set, (size_t)r->ih.blob_count, blob_key, r)) != AFMT_OK)
         return AFMT_FAIL(r->err, rc, "out of memory");
     uint8_t root[AFMT_HASH_BYTES];
     if ((rc = check_blocks(r)) != AFMT_OK || (rc = check_records(r, root)) != AFMT_OK ||
@@ -508,7 +535,7 @@ int afmt_reader_entry(afmt_entry *out, const afmt_reader *r, uint64_t number)
 int afmt_reader_find_post(uint64_t *out_number, const afmt_reader *r, const char *id,
                           size_t id_len)
 {
-    uint64_t n;
+    uint32_t n;
     if (id == NULL || !afmt_set_find(&r->id_set, id, id_len, &n))
         return AFMT_E_NOT_FOUND;
     *out_number = n;
@@ -580,7 +607,7 @@ static int load_content(afmt_reader *r, const uint8_t *hash, uint64_t size, cons
         *out = &nothing;
         return AFMT_OK;
     }
-    uint64_t blob;
+    uint32_t blob;
     if (!afmt_set_find(&r->blob_set, hash, AFMT_HASH_BYTES, &blob))
         return AFMT_FAIL(r->err, AFMT_E_FORMAT, "content missing"); /* checked at open */
     return afmt_rd_load_blob(r, blob, out);
@@ -597,7 +624,9 @@ int afmt_reader_read(afmt_reader *r, uint64_t number, afmt_sink sink, void *ctx)
     const uint8_t *data;
     int rc;
     if (e.type == AFMT_ENTRY_TYPE_POST) {
-        if ((rc = load_content(r, e.hash, e.size, &data)) != AFMT_OK)
+        static const uint8_t nothing = 0;
+        data = &nothing;
+        if (e.size > 0 && (rc = afmt_rd_load_blob(r, r->post_blob[number], &data)) != AFMT_OK)
             return rc;
         return sink(ctx, data, (size_t)e.size);
     }

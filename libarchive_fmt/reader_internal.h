@@ -14,10 +14,10 @@
 /* Where a blob is, worked out from the tiling rule, and its hash, taken
  * from the reference that introduces it. */
 typedef struct afmt_blob_loc {
-    uint64_t block;
-    uint64_t offset;
-    uint64_t size;
     const uint8_t *hash;
+    uint32_t block;  /* a blob is 8 bytes of the body: fewer than 2^29 */
+    uint32_t offset; /* within a block of at most 256 MiB */
+    uint32_t size;
 } afmt_blob_loc;
 
 struct afmt_reader {
@@ -35,8 +35,10 @@ struct afmt_reader {
     const uint8_t *block_table;
     const uint8_t *blob_table;
     const uint8_t *records;
-    uint64_t *rec_offsets;      /* per entry: offset of the record in records */
+    uint32_t *rec_offsets;      /* per entry: offset of the record in records
+                                   (the body is at most 4 GiB) */
     afmt_blob_loc *blobs;       /* per blob: where it is and its hash */
+    uint32_t *post_blob;        /* per entry: a post's blob, or UINT32_MAX */
     afmt_set blob_set;          /* content hash -> blob number */
     afmt_set id_set;            /* post id -> entry number */
 

@@ -7,24 +7,27 @@
 
 #include "set.h"
 
-static uint64_t key_hash(const afmt_set *s, const void *key, size_t len)
+static uint32_t key_hash(const afmt_set *s, const void *key, size_t len)
 {
     uint8_t h[crypto_shorthash_BYTES];
     crypto_shorthash(h, key, len, s->sipkey);
-    uint64_t v = afmt_load64(h);
-    return v ? v : 1;
+    return afmt_load32(h);
 }
 
 static int grow(afmt_set *s, size_t cap)
 {
-    afmt_set_slot *slots = calloc(cap, sizeof *slots);
+    uint64_t *slots = calloc(cap, sizeof *slots);
     if (slots == NULL)
         return AFMT_E_NOMEM;
+    /* Rehash without the keys: mix the stored 32 bits into the new index.
+     * The low bits of the index come from the hash, the rest from another
+     * mix of it, so a bigger table still spreads. */
     for (size_t i = 0; i < s->cap; i++) {
-        if (s->slots[i].hash == 0)
+        if (s->slots[i] == 0)
             continue;
-        size_t j = s->slots[i].hash & (cap - 1);
-        while (slots[j].hash != 0)
+        uint32_t h = (uint32_t)(s->slots[i] >> 32);
+        size_t j = ((uint64_t)h * 0x9E3779B97F4A7C15ull >> 20) & (cap - 1);
+        while (slots[j] != 0)
             j = (j + 1) & (cap - 1);
         slots[j] = s->slots[i];
     }
@@ -34,14 +37,16 @@ static int grow(afmt_set *s, size_t cap)
     return AFMT_OK;
 }
 
-int afmt_set_init(afmt_set *s, size_t expected)
+int afmt_set_init(afmt_set *s, size_t expected, afmt_set_key_fn key, const void *ctx)
 {
     memset(s, 0, sizeof *s);
     if (afmt_init() != AFMT_OK)
         return AFMT_E_CRYPTO;
+    s->key = key;
+    s->ctx = ctx;
     randombytes_buf(s->sipkey, sizeof s->sipkey);
     size_t cap = 16;
-    while (cap < expected * 2 && cap < ((size_t)1 << 40))
+    while (cap < expected * 2 && cap < ((size_t)1 << 34))
         cap *= 2;
     return grow(s, cap);
 }
@@ -49,64 +54,103 @@ int afmt_set_init(afmt_set *s, size_t expected)
 void afmt_set_free(afmt_set *s)
 {
     free(s->slots);
-    afmt_buf_free(&s->keys);
     memset(s, 0, sizeof *s);
 }
 
-static size_t probe(const afmt_set *s, uint64_t h, const void *key, size_t len, int *found)
+/* Finds the slot of `key`, or the empty slot where it would go. */
+static size_t probe(const afmt_set *s, uint32_t h, const void *key, size_t len, int *found)
 {
-    size_t j = h & (s->cap - 1);
+    size_t j = ((uint64_t)h * 0x9E3779B97F4A7C15ull >> 20) & (s->cap - 1);
     for (;;) {
-        const afmt_set_slot *slot = &s->slots[j];
-        if (slot->hash == 0) {
+        uint64_t slot = s->slots[j];
+        if (slot == 0) {
             *found = 0;
             return j;
         }
-        if (slot->hash == h && slot->key_len == len &&
-            memcmp(s->keys.data + slot->key_off, key, len) == 0) {
-            *found = 1;
-            return j;
+        if ((uint32_t)(slot >> 32) == h) {
+            const uint8_t *k;
+            size_t klen;
+            s->key(s->ctx, (uint32_t)slot - 1, &k, &klen);
+            if (klen == len && memcmp(k, key, len) == 0) {
+                *found = 1;
+                return j;
+            }
         }
         j = (j + 1) & (s->cap - 1);
     }
 }
 
-int afmt_set_insert(afmt_set *s, const void *key, size_t len, uint64_t value, uint64_t *existing)
+int afmt_set_insert(afmt_set *s, const void *key, size_t len, uint32_t value, uint32_t *existing)
 {
-    if (len > UINT32_MAX)
+    if (value > AFMT_SET_MAX_VALUE)
         return AFMT_E_INVALID_ARGUMENT;
     if ((s->count + 1) * 2 > s->cap) {
         int rc = grow(s, s->cap * 2);
         if (rc != AFMT_OK)
             return rc;
     }
-    uint64_t h = key_hash(s, key, len);
+    uint32_t h = key_hash(s, key, len);
     int found;
     size_t j = probe(s, h, key, len, &found);
     if (found) {
         if (existing != NULL)
-            *existing = s->slots[j].value;
+            *existing = (uint32_t)s->slots[j] - 1;
         return 0;
     }
-    uint64_t off = s->keys.len;
-    int rc = afmt_buf_append(&s->keys, key, len);
-    if (rc != AFMT_OK)
-        return rc;
-    s->slots[j].hash = h;
-    s->slots[j].key_off = off;
-    s->slots[j].key_len = (uint32_t)len;
-    s->slots[j].value = value;
+    s->slots[j] = ((uint64_t)h << 32) | ((uint64_t)value + 1);
     s->count++;
     return 1;
 }
 
-int afmt_set_find(const afmt_set *s, const void *key, size_t len, uint64_t *value)
+int afmt_set_find(const afmt_set *s, const void *key, size_t len, uint32_t *value)
 {
     if (s->cap == 0)
         return 0;
     int found;
     size_t j = probe(s, key_hash(s, key, len), key, len, &found);
     if (found && value != NULL)
-        *value = s->slots[j].value;
+        *value = (uint32_t)s->slots[j] - 1;
     return found;
+}
+
+/* ---- sets that own their keys ---- */
+
+static void strset_key(const void *ctx, uint32_t value, const uint8_t **key, size_t *len)
+{
+    const afmt_strset *s = ctx;
+    *len = afmt_load32(s->keys.data + value);
+    *key = s->keys.data + value + 4;
+}
+
+int afmt_strset_init(afmt_strset *s, size_t expected)
+{
+    memset(&s->keys, 0, sizeof s->keys);
+    return afmt_set_init(&s->set, expected, strset_key, s);
+}
+
+void afmt_strset_free(afmt_strset *s)
+{
+    afmt_set_free(&s->set);
+    afmt_buf_free(&s->keys);
+}
+
+int afmt_strset_insert(afmt_strset *s, const void *key, size_t len)
+{
+    if (afmt_set_find(&s->set, key, len, NULL))
+        return 0;
+    size_t off = s->keys.len;
+    if (len > UINT32_MAX || off > AFMT_SET_MAX_VALUE)
+        return AFMT_E_LIMIT;
+    int rc = afmt_buf_append_u32(&s->keys, (uint32_t)len);
+    if (rc == AFMT_OK)
+        rc = afmt_buf_append(&s->keys, key, len);
+    if (rc != AFMT_OK)
+        return rc;
+    s->set.ctx = s; /* the struct may have moved since init */
+    return afmt_set_insert(&s->set, key, len, (uint32_t)off, NULL);
+}
+
+int afmt_strset_contains(const afmt_strset *s, const void *key, size_t len)
+{
+    return afmt_set_find(&s->set, key, len, NULL);
 }

@@ -1,36 +1,55 @@
 /*
- * set.h - a hash map from byte strings to u64, used to find duplicate ids,
- * paths and blobs and to look entries up.  Keys are copied into the map.
- * Hashing is SipHash (crypto_shorthash) under a random key, so crafted
- * ids cannot force collisions.
+ * set.h - a compact hash map from byte strings to u32 values, used to find
+ * duplicate ids, paths and blobs and to look entries up.  The map stores
+ * no keys: a slot is 8 bytes (32 bits of hash, the value), and the key of
+ * a value is fetched back through a callback from where the caller keeps
+ * it (an entry record, a blob's hash).  Hashing is SipHash
+ * (crypto_shorthash) under a random key, so crafted ids cannot force
+ * collisions.
  */
 #ifndef AFMT_SET_H
 #define AFMT_SET_H
 
 #include "internal.h"
 
-typedef struct afmt_set_slot {
-    uint64_t hash;      /* 0 = empty (real hashes are forced nonzero) */
-    uint64_t key_off;   /* into keys */
-    uint64_t value;
-    uint32_t key_len;
-} afmt_set_slot;
+/* Returns the key stored for `value`. */
+typedef void (*afmt_set_key_fn)(const void *ctx, uint32_t value, const uint8_t **key,
+                                size_t *len);
 
 typedef struct afmt_set {
-    afmt_set_slot *slots;
+    uint64_t *slots;    /* 0 = empty, else (hash32 << 32) | (value + 1) */
     size_t cap;         /* power of two */
     size_t count;
-    afmt_buf keys;
+    afmt_set_key_fn key;
+    const void *ctx;
     uint8_t sipkey[16];
 } afmt_set;
 
-AFMT_INTERNAL int afmt_set_init(afmt_set *s, size_t expected);
+#define AFMT_SET_MAX_VALUE (UINT32_MAX - 1)
+
+AFMT_INTERNAL int afmt_set_init(afmt_set *s, size_t expected, afmt_set_key_fn key,
+                                const void *ctx);
 AFMT_INTERNAL void afmt_set_free(afmt_set *s);
-/* Inserts key -> value.  Returns 1 when inserted, 0 when the key was there
- * already (its value in *existing when not NULL), or AFMT_E_NOMEM. */
-AFMT_INTERNAL int afmt_set_insert(afmt_set *s, const void *key, size_t len, uint64_t value,
-                                  uint64_t *existing);
+/* Inserts key -> value (value <= AFMT_SET_MAX_VALUE; the caller must be
+ * able to give `key` back for `value` from now on).  Returns 1 when
+ * inserted, 0 when the key was there already (its value in *existing when
+ * not NULL), or AFMT_E_NOMEM. */
+AFMT_INTERNAL int afmt_set_insert(afmt_set *s, const void *key, size_t len, uint32_t value,
+                                  uint32_t *existing);
 /* Returns 1 and the value when found, 0 otherwise. */
-AFMT_INTERNAL int afmt_set_find(const afmt_set *s, const void *key, size_t len, uint64_t *value);
+AFMT_INTERNAL int afmt_set_find(const afmt_set *s, const void *key, size_t len, uint32_t *value);
+
+/* A set of byte strings that keeps its own copies of the keys, for callers
+ * that have nowhere else to keep them (importers making unique ids). */
+typedef struct afmt_strset {
+    afmt_set set;
+    afmt_buf keys; /* u32 length || bytes, per key; a value is an offset */
+} afmt_strset;
+
+AFMT_INTERNAL int afmt_strset_init(afmt_strset *s, size_t expected);
+AFMT_INTERNAL void afmt_strset_free(afmt_strset *s);
+/* 1 inserted, 0 present already, or a negative afmt_error. */
+AFMT_INTERNAL int afmt_strset_insert(afmt_strset *s, const void *key, size_t len);
+AFMT_INTERNAL int afmt_strset_contains(const afmt_strset *s, const void *key, size_t len);
 
 #endif

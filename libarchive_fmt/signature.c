@@ -124,12 +124,12 @@ int afmt_sig_verify_global(const uint8_t gsig[AFMT_ED25519_SIGNATURE_BYTES],
 
 /*
  * At most AFMT_MAX_TRUSTED_COMMENT_BYTES of valid UTF-8 without C0 controls,
- * DEL or C1 controls, with one exception: TAB, the field separator of
- * minisign's own trusted comments ("timestamp:...\tfile:...") and of the
- * writer's default one.  CR, LF and NUL are always refused: they would
- * break the one-line form of a .minisig file.
+ * DEL or C1 controls.  With allow_tab, TAB is accepted too: stock minisign's
+ * default trusted comment is "timestamp:<t>\tfile:<name>\thashed", so a
+ * detached .minisig must allow it; a bundle's trusted comment (spec section
+ * 5) must not.  CR, LF and NUL are refused either way.
  */
-int afmt_sig_comment_valid(const char *tc, size_t tc_len)
+static int comment_text_ok(const char *tc, size_t tc_len, int allow_tab)
 {
     if (tc == NULL)
         return tc_len == 0;
@@ -139,13 +139,18 @@ int afmt_sig_comment_valid(const char *tc, size_t tc_len)
     if (!afmt_utf8_valid(s, tc_len))
         return 0;
     for (size_t i = 0; i < tc_len; i++) {
-        if ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7F)
+        if ((s[i] < 0x20 && !(allow_tab && s[i] == '\t')) || s[i] == 0x7F)
             return 0;
         /* In valid UTF-8, C2 is always a lead byte; C2 80..C2 9F are C1. */
         if (s[i] == 0xC2 && i + 1 < tc_len && s[i + 1] <= 0x9F)
             return 0;
     }
     return 1;
+}
+
+int afmt_sig_comment_valid(const char *tc, size_t tc_len)
+{
+    return comment_text_ok(tc, tc_len, 0);
 }
 
 /* ------------------------------------------------------ .minisig text */
@@ -155,7 +160,8 @@ int afmt_sig_format_minisig(char **out, const uint8_t key_id[AFMT_KEYID_BYTES],
                             size_t tc_len, const uint8_t gsig[AFMT_ED25519_SIGNATURE_BYTES])
 {
     *out = NULL;
-    if (!afmt_sig_comment_valid(tc, tc_len))
+    /* A bundle's comment (no TAB) or a detached one (TAB allowed). */
+    if (!comment_text_ok(tc, tc_len, 1))
         return AFMT_E_INVALID_ARGUMENT;
     if (afmt_init() != AFMT_OK)
         return AFMT_E_CRYPTO;
@@ -246,7 +252,7 @@ static int parse_minisig(parsed_minisig *ps, const char *text, size_t len)
         return AFMT_E_KEY_FORMAT;
     ps->tc = line[2] + TRUSTED_PREFIX_LEN;
     ps->tc_len = line_len[2] - TRUSTED_PREFIX_LEN;
-    if (!afmt_sig_comment_valid(ps->tc, ps->tc_len))
+    if (!comment_text_ok(ps->tc, ps->tc_len, 1))
         return AFMT_E_KEY_FORMAT;
     if (b64_decode_exact(ps->gsig, sizeof ps->gsig, line[3], line_len[3]) != AFMT_OK)
         return AFMT_E_KEY_FORMAT;
@@ -269,7 +275,7 @@ int afmt_sign_detached(char **out_text, const afmt_secret_key *sk, const void *m
     if (sk == NULL || (msg == NULL && len > 0) || trusted_comment == NULL)
         return AFMT_E_INVALID_ARGUMENT;
     size_t tc_len = strlen(trusted_comment);
-    if (!afmt_sig_comment_valid(trusted_comment, tc_len))
+    if (!comment_text_ok(trusted_comment, tc_len, 1))
         return AFMT_E_INVALID_ARGUMENT;
     uint8_t sig[AFMT_ED25519_SIGNATURE_BYTES], gsig[AFMT_ED25519_SIGNATURE_BYTES];
     int rc = afmt_sig_sign_prehashed(sig, sk, msg, len);

@@ -86,7 +86,7 @@ static int check_block(vstate *v, uint64_t b, uint64_t first, uint64_t end)
 
 static uint64_t blob_of(const afmt_reader *r, const uint8_t *hash)
 {
-    uint64_t blob;
+    uint32_t blob;
     if (!afmt_set_find(&r->blob_set, hash, AFMT_HASH_BYTES, &blob))
         return UINT64_MAX; /* cannot happen: checked at open */
     return blob;
@@ -99,7 +99,7 @@ static void check_entries(vstate *v)
         afmt_entry_view e;
         afmt_rd_entry_view(&e, r, i);
         if (e.type == AFMT_ENTRY_TYPE_POST) {
-            if (e.size > 0 && is_bad(v, blob_of(r, e.hash)))
+            if (e.size > 0 && is_bad(v, r->post_blob[i]))
                 report(v, i, AFMT_E_HASH_MISMATCH,
                        "post content does not match its signed hash");
             continue;

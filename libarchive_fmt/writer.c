@@ -46,7 +46,8 @@ struct afmt_writer {
     afmt_buf rec_offsets;     /* u64 per entry: offset of its record in `records` */
     uint64_t entries;
 
-    afmt_set blob_set;        /* content hash -> size */
+    afmt_set blob_set;        /* content hash -> blob number */
+    afmt_buf blob_hashes;     /* 32 bytes per blob, the keys of blob_set */
     crypto_generichash_state index_hash;
     afmt_set id_set;          /* post id -> entry number */
     afmt_set path_set;        /* file path -> entry number */
@@ -66,6 +67,21 @@ struct afmt_writer {
 
 static int block_done(void *ctx, const uint8_t *frame, size_t frame_len, size_t raw_len,
                       const uint8_t hash[AFMT_HASH_BYTES]);
+
+/* Keys of the sets, fetched back from where the writer keeps them. */
+static void blob_key(const void *ctx, uint32_t value, const uint8_t **key, size_t *len)
+{
+    const afmt_writer *w = ctx;
+    *key = w->blob_hashes.data + (size_t)value * AFMT_HASH_BYTES;
+    *len = AFMT_HASH_BYTES;
+}
+
+static void entry_key(const void *ctx, uint32_t value, const uint8_t **key, size_t *len)
+{
+    const afmt_writer *w = ctx;
+    afmt_entry_key(w->records.data + afmt_load64(w->rec_offsets.data + 8 * (size_t)value) + 4,
+                   key, len);
+}
 
 const char *afmt_writer_errmsg(const afmt_writer *w)
 {
@@ -155,9 +171,9 @@ int afmt_writer_open(afmt_writer **out, const char *path, const afmt_secret_key 
     }
     if ((rc = afmt_pipeline_new(&w->pipeline, w->opts.level, threads, block_done, w)) !=
             AFMT_OK ||
-        (rc = afmt_set_init(&w->blob_set, 1024)) != AFMT_OK ||
-        (rc = afmt_set_init(&w->id_set, 1024)) != AFMT_OK ||
-        (rc = afmt_set_init(&w->path_set, 16)) != AFMT_OK)
+        (rc = afmt_set_init(&w->blob_set, 1024, blob_key, w)) != AFMT_OK ||
+        (rc = afmt_set_init(&w->id_set, 1024, entry_key, w)) != AFMT_OK ||
+        (rc = afmt_set_init(&w->path_set, 16, entry_key, w)) != AFMT_OK)
         goto fail;
     rc = afmt_outfile_open(&w->out, path, 0644, 1, w->err);
     if (rc != AFMT_OK)
@@ -191,6 +207,7 @@ void afmt_writer_free(afmt_writer *w)
     afmt_buf_free(&w->file_blobs);
     afmt_buf_free(&w->scratch);
     afmt_set_free(&w->blob_set);
+    afmt_buf_free(&w->blob_hashes);
     afmt_set_free(&w->id_set);
     afmt_set_free(&w->path_set);
     sodium_memzero(w->salt_key, sizeof w->salt_key);
@@ -241,13 +258,15 @@ static int flush_block(afmt_writer *w)
 static int store_blob(afmt_writer *w, const uint8_t hash[AFMT_HASH_BYTES], const void *data,
                       size_t len, uint64_t entry, uint32_t part)
 {
-    uint64_t existing;
-    int ins = afmt_set_insert(&w->blob_set, hash, AFMT_HASH_BYTES, len, &existing);
-    if (ins < 0)
-        return AFMT_FAIL(w->err, ins, "out of memory");
-    if (ins == 0)
+    if (afmt_set_find(&w->blob_set, hash, AFMT_HASH_BYTES, NULL))
         return AFMT_OK; /* stored already: same hash, same bytes */
     int rc;
+    uint64_t number = w->blob_hashes.len / AFMT_HASH_BYTES;
+    if (number > AFMT_SET_MAX_VALUE)
+        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "too many blobs");
+    if ((rc = afmt_buf_append(&w->blob_hashes, hash, AFMT_HASH_BYTES)) != AFMT_OK ||
+        (rc = afmt_set_insert(&w->blob_set, hash, AFMT_HASH_BYTES, (uint32_t)number, NULL)) < 0)
+        return AFMT_FAIL(w->err, rc, "out of memory");
     if (w->block.len > 0 && w->block.len + len > w->opts.block_size &&
         (rc = flush_block(w)) != AFMT_OK)
         return rc;
@@ -309,7 +328,7 @@ int afmt_writer_add_post(afmt_writer *w, const afmt_post *post, uint64_t *out_en
     uint64_t number = w->entries;
     if ((rc = add_record(w, out_entry)) != AFMT_OK)
         return failed(w, rc);
-    int ins = afmt_set_insert(&w->id_set, post->id, post->id_len, number, NULL);
+    int ins = afmt_set_insert(&w->id_set, post->id, post->id_len, (uint32_t)number, NULL);
     if (ins < 0)
         return failed(w, AFMT_FAIL(w->err, ins, "out of memory"));
     return AFMT_OK;
@@ -427,7 +446,8 @@ int afmt_writer_file_end(afmt_writer *w, uint64_t *out_entry)
         return failed(w, rc);
     for (size_t i = 0; i < w->file_blobs.len; i += 8)
         afmt_store32(w->blobs.data + afmt_load64(w->file_blobs.data + i), (uint32_t)number);
-    int ins = afmt_set_insert(&w->path_set, w->file_path.data, w->file_path.len, number, NULL);
+    int ins = afmt_set_insert(&w->path_set, w->file_path.data, w->file_path.len,
+                              (uint32_t)number, NULL);
     if (ins < 0)
         return failed(w, AFMT_FAIL(w->err, ins, "out of memory"));
     w->file_open = 0;
