@@ -130,11 +130,18 @@ int afmt_frame_decode_growing(afmt_block_codec *c, afmt_buf *out, uint64_t size,
     int rc = afmt_frame_check(src, src_len, size, errbuf);
     if (rc != AFMT_OK || (rc = ready_dctx(c, errbuf)) != AFMT_OK)
         return rc;
+    /* A real index compresses a few times at most: reserve for that at
+     * once, and grow past it only as a frame really produces more. */
+    uint64_t first = (uint64_t)src_len * 8 + (1u << 20);
+    if ((rc = afmt_buf_reserve(out, (size_t)(first < size ? first : size))) != AFMT_OK)
+        return AFMT_FAIL(errbuf, rc, "out of memory decoding %llu bytes",
+                         (unsigned long long)size);
     ZSTD_inBuffer in = {src, src_len, 0};
     for (;;) {
         /* Grow by at most doubling, never past the declared size (+1 so
          * that output beyond it is noticed). */
-        size_t want = out->len < (1u << 20) ? (1u << 20) : out->len;
+        size_t want = out->cap - out->len > 0 ? out->cap - out->len
+                      : out->len < (1u << 20) ? (1u << 20) : out->len;
         if (want > (size_t)size + 1 - out->len)
             want = (size_t)size + 1 - out->len;
         if ((rc = afmt_buf_reserve(out, want)) != AFMT_OK)

@@ -3,6 +3,7 @@
  * section 10, steps 1-6), then serves entries and verified content.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -97,9 +98,60 @@ static int check_blocks(afmt_reader *r)
     return AFMT_OK;
 }
 
-/* Step 6, records: decode each, check ids, paths and entry parts, and
- * compute the root. */
-static int check_records(afmt_reader *r, uint8_t root[AFMT_HASH_BYTES])
+/* Inserts into a set through a short queue: each key is hashed and its
+ * slot prefetched some inserts before it is placed, so the table's cache
+ * misses overlap instead of coming one after another. */
+#define QUEUE_LEN 16
+typedef struct insert_queue {
+    afmt_set *set;
+    struct {
+        const uint8_t *key;
+        size_t len;
+        uint32_t hash, value;
+    } q[QUEUE_LEN];
+    unsigned head, count;
+} insert_queue;
+
+/* Returns 1, 0 (a duplicate: its value in *dup) or a negative error. */
+static int queue_pop(insert_queue *q, uint32_t *dup)
+{
+    unsigned k = q->head;
+    q->head = (q->head + 1) % QUEUE_LEN;
+    q->count--;
+    int ins = afmt_set_insert_hashed(q->set, q->q[k].hash, q->q[k].key, q->q[k].len,
+                                     q->q[k].value, NULL);
+    *dup = q->q[k].value;
+    return ins;
+}
+
+static int queue_push(insert_queue *q, const uint8_t *key, size_t len, uint32_t value,
+                      uint32_t *dup)
+{
+    int ins = 1;
+    if (q->count == QUEUE_LEN)
+        ins = queue_pop(q, dup);
+    unsigned k = (q->head + q->count) % QUEUE_LEN;
+    q->q[k].key = key;
+    q->q[k].len = len;
+    q->q[k].value = value;
+    q->q[k].hash = afmt_set_hash(q->set, key, len);
+    afmt_set_prefetch(q->set, q->q[k].hash);
+    q->count++;
+    return ins;
+}
+
+static int queue_drain(insert_queue *q, uint32_t *dup)
+{
+    while (q->count > 0) {
+        int ins = queue_pop(q, dup);
+        if (ins <= 0)
+            return ins;
+    }
+    return 1;
+}
+
+/* Step 6, records: decode each, check ids, paths and entry parts. */
+static int check_records(afmt_reader *r)
 {
     uint64_t n = r->ih.entry_count;
     r->rec_offsets = malloc((size_t)(n ? n : 1) * sizeof *r->rec_offsets);
@@ -110,9 +162,9 @@ static int check_records(afmt_reader *r, uint8_t root[AFMT_HASH_BYTES])
         afmt_set_free(&paths);
         return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
     }
-    afmt_merkle_stream tree;
-    afmt_merkle_stream_init(&tree);
     uint64_t pos = 0;
+    insert_queue ids = {&r->id_set, {{0}}, 0, 0};
+    uint32_t dup;
     for (uint64_t i = 0; i < n && rc == AFMT_OK; i++) {
         if (r->ih.records_size - pos < 4) {
             rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "entry records cut short");
@@ -133,17 +185,14 @@ static int check_records(afmt_reader *r, uint8_t root[AFMT_HASH_BYTES])
             rc = AFMT_FAIL(r->err, rc, "entry %" PRIu64 ": %s", i, msg);
             break;
         }
-        uint8_t leaf[AFMT_HASH_BYTES];
-        afmt_hash_leaf(leaf, enc, len);
-        afmt_merkle_stream_push(&tree, leaf);
         if (e.type == AFMT_ENTRY_TYPE_POST) {
             r->info.posts++;
-            int ins = afmt_set_insert(&r->id_set, e.id, e.id_len, (uint32_t)i, NULL);
+            int ins = queue_push(&ids, e.id, e.id_len, (uint32_t)i, &dup);
             if (ins < 0)
                 rc = AFMT_FAIL(r->err, ins, "out of memory");
             else if (ins == 0)
                 rc = AFMT_FAIL(r->err, AFMT_E_DUPLICATE,
-                               "entry %" PRIu64 ": a post with this id exists already", i);
+                               "entry %" PRIu32 ": a post with this id exists already", dup);
             continue;
         }
         r->info.files++;
@@ -180,6 +229,14 @@ static int check_records(afmt_reader *r, uint8_t root[AFMT_HASH_BYTES])
             rc = AFMT_FAIL(r->err, AFMT_E_FORMAT,
                            "entry %" PRIu64 ": parts do not add up to the file size", i);
     }
+    if (rc == AFMT_OK) {
+        int ins = queue_drain(&ids, &dup);
+        if (ins < 0)
+            rc = AFMT_FAIL(r->err, ins, "out of memory");
+        else if (ins == 0)
+            rc = AFMT_FAIL(r->err, AFMT_E_DUPLICATE,
+                           "entry %" PRIu32 ": a post with this id exists already", dup);
+    }
     if (rc == AFMT_OK && pos != r->ih.records_size)
         rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "bytes left over after the last entry record");
     /* A file path may not also be a directory of another file. */
@@ -194,9 +251,39 @@ static int check_records(afmt_reader *r, uint8_t root[AFMT_HASH_BYTES])
                                "entry %" PRIu64 ": its folder is also a file", i);
     }
     afmt_set_free(&paths);
-    if (rc == AFMT_OK)
-        afmt_merkle_stream_root(&tree, root);
     return rc;
+}
+
+/* The Merkle root over the records, computed on a thread of its own while
+ * the records are checked: it needs only their lengths. */
+typedef struct root_job {
+    const uint8_t *records;
+    uint64_t size, count;
+    uint8_t root[AFMT_HASH_BYTES];
+    int ok;
+} root_job;
+
+static void *compute_root(void *arg)
+{
+    root_job *j = arg;
+    afmt_merkle_stream tree;
+    afmt_merkle_stream_init(&tree);
+    uint64_t pos = 0;
+    j->ok = 0;
+    for (uint64_t i = 0; i < j->count; i++) {
+        if (j->size - pos < 4)
+            return NULL;
+        uint32_t len = afmt_load32(j->records + pos);
+        if (j->size - pos - 4 < len)
+            return NULL;
+        uint8_t leaf[AFMT_HASH_BYTES];
+        afmt_hash_leaf(leaf, j->records + pos + 4, len);
+        afmt_merkle_stream_push(&tree, leaf);
+        pos += 4 + (uint64_t)len;
+    }
+    afmt_merkle_stream_root(&tree, j->root);
+    j->ok = 1;
+    return NULL;
 }
 
 /* Step 6, blobs: each row names the reference that introduces the blob,
@@ -211,6 +298,8 @@ static int check_blobs(afmt_reader *r)
     if (r->blobs == NULL || r->post_blob == NULL)
         return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
     memset(r->post_blob, 0xFF, (size_t)r->ih.entry_count * sizeof(uint32_t));
+    insert_queue hashes = {&r->blob_set, {{0}}, 0, 0};
+    uint32_t dup;
     uint64_t block = 0, pos = 0;
     /* Rows naming parts of one file come in part order: remember where the
      * last walk stopped so a file with many blob parts is walked once. */
@@ -265,13 +354,17 @@ static int check_blobs(afmt_reader *r)
         r->blobs[i].block = (uint32_t)block;
         r->blobs[i].offset = (uint32_t)pos;
         pos = end;
-        int ins = afmt_set_insert(&r->blob_set, r->blobs[i].hash, AFMT_HASH_BYTES, (uint32_t)i,
-                                  NULL);
+        int ins = queue_push(&hashes, r->blobs[i].hash, AFMT_HASH_BYTES, (uint32_t)i, &dup);
         if (ins < 0)
             return AFMT_FAIL(r->err, ins, "out of memory");
         if (ins == 0)
-            return AFMT_FAIL(r->err, AFMT_E_DUPLICATE, "blob %" PRIu64 " is stored twice", i);
+            return AFMT_FAIL(r->err, AFMT_E_DUPLICATE, "blob %" PRIu32 " is stored twice", dup);
     }
+    int ins = queue_drain(&hashes, &dup);
+    if (ins < 0)
+        return AFMT_FAIL(r->err, ins, "out of memory");
+    if (ins == 0)
+        return AFMT_FAIL(r->err, AFMT_E_DUPLICATE, "blob %" PRIu32 " is stored twice", dup);
     if (r->ih.block_count > 0 &&
         (block != r->ih.block_count - 1 || pos != afmt_rd_block_size(r, block)))
         return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blobs do not fill the blocks exactly");
@@ -432,11 +525,19 @@ static int open_checked(afmt_reader *r, const char *path)
     r->records = r->blob_table + r->ih.blob_count * AFMT_BLOB_RECORD_BYTES;
     if ((rc = afmt_set_init(&r->blob_set, (size_t)r->ih.blob_count, blob_key, r)) != AFMT_OK)
         return AFMT_FAIL(r->err, rc, "out of memory");
-    uint8_t root[AFMT_HASH_BYTES];
-    if ((rc = check_blocks(r)) != AFMT_OK || (rc = check_records(r, root)) != AFMT_OK ||
-        (rc = check_blobs(r)) != AFMT_OK || (rc = check_refs(r)) != AFMT_OK)
+    root_job job = {r->records, r->ih.records_size, r->ih.entry_count, {0}, 0};
+    pthread_t thread;
+    int threaded = r->ih.entry_count >= 4096 && pthread_create(&thread, NULL, compute_root, &job) == 0;
+    if ((rc = check_blocks(r)) == AFMT_OK && (rc = check_records(r)) == AFMT_OK &&
+        (rc = check_blobs(r)) == AFMT_OK)
+        rc = check_refs(r);
+    if (threaded)
+        pthread_join(thread, NULL);
+    else if (rc == AFMT_OK)
+        compute_root(&job);
+    if (rc != AFMT_OK)
         return rc;
-    if (sodium_memcmp(root, cp.root, AFMT_HASH_BYTES) != 0)
+    if (!job.ok || sodium_memcmp(job.root, cp.root, AFMT_HASH_BYTES) != 0)
         return AFMT_FAIL(r->err, AFMT_E_ROOT_MISMATCH,
                          "the entries do not match the signed Merkle root");
     return AFMT_OK;

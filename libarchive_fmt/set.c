@@ -14,6 +14,12 @@ static uint32_t key_hash(const afmt_set *s, const void *key, size_t len)
     return afmt_load32(h);
 }
 
+/* A slot's first place: the top bits of a multiplicative mix of the hash. */
+static size_t home(const afmt_set *s, uint32_t h)
+{
+    return ((uint64_t)h * 0x9E3779B97F4A7C15ull >> 20) & (s->cap - 1);
+}
+
 static int grow(afmt_set *s, size_t cap)
 {
     uint64_t *slots = calloc(cap, sizeof *slots);
@@ -26,7 +32,7 @@ static int grow(afmt_set *s, size_t cap)
         if (s->slots[i] == 0)
             continue;
         uint32_t h = (uint32_t)(s->slots[i] >> 32);
-        size_t j = ((uint64_t)h * 0x9E3779B97F4A7C15ull >> 20) & (cap - 1);
+        size_t j = ((uint64_t)h * 0x9E3779B97F4A7C15ull >> 20) & (cap - 1); /* home() */
         while (slots[j] != 0)
             j = (j + 1) & (cap - 1);
         slots[j] = s->slots[i];
@@ -60,7 +66,7 @@ void afmt_set_free(afmt_set *s)
 /* Finds the slot of `key`, or the empty slot where it would go. */
 static size_t probe(const afmt_set *s, uint32_t h, const void *key, size_t len, int *found)
 {
-    size_t j = ((uint64_t)h * 0x9E3779B97F4A7C15ull >> 20) & (s->cap - 1);
+    size_t j = home(s, h);
     for (;;) {
         uint64_t slot = s->slots[j];
         if (slot == 0) {
@@ -80,7 +86,23 @@ static size_t probe(const afmt_set *s, uint32_t h, const void *key, size_t len, 
     }
 }
 
+uint32_t afmt_set_hash(const afmt_set *s, const void *key, size_t len)
+{
+    return key_hash(s, key, len);
+}
+
+void afmt_set_prefetch(const afmt_set *s, uint32_t h)
+{
+    __builtin_prefetch(&s->slots[home(s, h)], 1);
+}
+
 int afmt_set_insert(afmt_set *s, const void *key, size_t len, uint32_t value, uint32_t *existing)
+{
+    return afmt_set_insert_hashed(s, key_hash(s, key, len), key, len, value, existing);
+}
+
+int afmt_set_insert_hashed(afmt_set *s, uint32_t h, const void *key, size_t len, uint32_t value,
+                           uint32_t *existing)
 {
     if (value > AFMT_SET_MAX_VALUE)
         return AFMT_E_INVALID_ARGUMENT;
@@ -89,7 +111,6 @@ int afmt_set_insert(afmt_set *s, const void *key, size_t len, uint32_t value, ui
         if (rc != AFMT_OK)
             return rc;
     }
-    uint32_t h = key_hash(s, key, len);
     int found;
     size_t j = probe(s, h, key, len, &found);
     if (found) {

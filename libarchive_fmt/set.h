@@ -36,6 +36,13 @@ AFMT_INTERNAL void afmt_set_free(afmt_set *s);
  * not NULL), or AFMT_E_NOMEM. */
 AFMT_INTERNAL int afmt_set_insert(afmt_set *s, const void *key, size_t len, uint32_t value,
                                   uint32_t *existing);
+/* The same in two steps, so a caller can hash a batch of keys, prefetch
+ * their slots and then insert them while the memory is on its way. */
+AFMT_INTERNAL uint32_t afmt_set_hash(const afmt_set *s, const void *key, size_t len);
+AFMT_INTERNAL void afmt_set_prefetch(const afmt_set *s, uint32_t hash);
+AFMT_INTERNAL int afmt_set_insert_hashed(afmt_set *s, uint32_t hash, const void *key, size_t len,
+                                         uint32_t value, uint32_t *existing);
+
 /* Returns 1 and the value when found, 0 otherwise. */
 AFMT_INTERNAL int afmt_set_find(const afmt_set *s, const void *key, size_t len, uint32_t *value);
 
