@@ -165,7 +165,7 @@ int afmt_frame_decode_growing(afmt_block_codec *c, afmt_buf *out, uint64_t size,
     return AFMT_OK;
 }
 
-int afmt_frame_compress_pieces(int level, const afmt_piece *pieces, size_t n,
+int afmt_frame_compress_pieces(int level, unsigned threads, const afmt_piece *pieces, size_t n,
                                int (*out)(void *ctx, const void *data, size_t len), void *ctx,
                                char *errbuf)
 {
@@ -185,6 +185,10 @@ int afmt_frame_compress_pieces(int level, const afmt_piece *pieces, size_t n,
         r = ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
     if (!ZSTD_isError(r))
         r = ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 0);
+    /* zstd's multithreaded mode gives the same frame for any number of
+     * workers >= 1, so the bundle does not depend on the thread count. */
+    if (!ZSTD_isError(r))
+        r = ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, threads < 1 ? 1 : (int)threads);
     if (!ZSTD_isError(r))
         r = ZSTD_CCtx_setPledgedSrcSize(cctx, total);
     for (size_t i = 0; i <= n && !ZSTD_isError(r); i++) {

@@ -42,8 +42,10 @@ typedef struct afmt_piece {
 } afmt_piece;
 
 /* Compresses the concatenation of `n` pieces into one frame with its content
- * size set, passing the frame's bytes to `out` as they are produced. */
-AFMT_INTERNAL int afmt_frame_compress_pieces(int level, const afmt_piece *pieces, size_t n,
+ * size set, passing the frame's bytes to `out` as they are produced, with
+ * `threads` zstd workers (the frame is the same for any count). */
+AFMT_INTERNAL int afmt_frame_compress_pieces(int level, unsigned threads,
+                                             const afmt_piece *pieces, size_t n,
                                              int (*out)(void *ctx, const void *data, size_t len),
                                              void *ctx, char *errbuf);
 

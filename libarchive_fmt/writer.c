@@ -36,6 +36,7 @@ struct afmt_writer {
     afmt_outfile out;
     uint64_t offset;          /* bytes written so far */
     afmt_pipeline *pipeline;
+    unsigned threads;
     uint64_t blocks_submitted;
 
     afmt_buf block;           /* the open block, decompressed */
@@ -169,6 +170,7 @@ int afmt_writer_open(afmt_writer **out, const char *path, const afmt_secret_key 
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n < 1 ? 1 : n > 8 ? 8 : (unsigned)n;
     }
+    w->threads = threads;
     if ((rc = afmt_pipeline_new(&w->pipeline, w->opts.level, threads, block_done, w)) !=
             AFMT_OK ||
         (rc = afmt_set_init(&w->blob_set, 1024, blob_key, w)) != AFMT_OK ||
@@ -258,15 +260,20 @@ static int flush_block(afmt_writer *w)
 static int store_blob(afmt_writer *w, const uint8_t hash[AFMT_HASH_BYTES], const void *data,
                       size_t len, uint64_t entry, uint32_t part)
 {
-    if (afmt_set_find(&w->blob_set, hash, AFMT_HASH_BYTES, NULL))
-        return AFMT_OK; /* stored already: same hash, same bytes */
     int rc;
     uint64_t number = w->blob_hashes.len / AFMT_HASH_BYTES;
     if (number > AFMT_SET_MAX_VALUE)
         return AFMT_FAIL(w->err, AFMT_E_LIMIT, "too many blobs");
-    if ((rc = afmt_buf_append(&w->blob_hashes, hash, AFMT_HASH_BYTES)) != AFMT_OK ||
-        (rc = afmt_set_insert(&w->blob_set, hash, AFMT_HASH_BYTES, (uint32_t)number, NULL)) < 0)
+    /* One probe finds or inserts; the key must be readable first. */
+    if ((rc = afmt_buf_append(&w->blob_hashes, hash, AFMT_HASH_BYTES)) != AFMT_OK)
         return AFMT_FAIL(w->err, rc, "out of memory");
+    int ins = afmt_set_insert(&w->blob_set, hash, AFMT_HASH_BYTES, (uint32_t)number, NULL);
+    if (ins <= 0) {
+        w->blob_hashes.len -= AFMT_HASH_BYTES;
+        if (ins == 0)
+            return AFMT_OK; /* stored already: same hash, same bytes */
+        return AFMT_FAIL(w->err, ins, "out of memory");
+    }
     if (w->block.len > 0 && w->block.len + len > w->opts.block_size &&
         (rc = flush_block(w)) != AFMT_OK)
         return rc;
@@ -320,17 +327,20 @@ int afmt_writer_add_post(afmt_writer *w, const afmt_post *post, uint64_t *out_en
     int rc = afmt_entry_encode_post(&w->scratch, post, hash, w->err);
     if (rc != AFMT_OK)
         return rc; /* nothing changed: the caller may go on */
-    if (afmt_set_find(&w->id_set, post->id, post->id_len, NULL))
+    if (w->entries >= AFMT_MAX_ENTRIES)
+        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "more than %u entries", AFMT_MAX_ENTRIES);
+    /* Insert the id first: one probe, and a duplicate changes nothing.
+     * From here on a failure leaves the writer unusable. */
+    int ins = afmt_set_insert(&w->id_set, post->id, post->id_len, (uint32_t)w->entries, NULL);
+    if (ins == 0)
         return AFMT_FAIL(w->err, AFMT_E_DUPLICATE, "duplicate post id");
+    if (ins < 0)
+        return AFMT_FAIL(w->err, ins, "out of memory");
     if (post->content_len > 0 &&
         (rc = store_blob(w, hash, post->content, post->content_len, w->entries, 0)) != AFMT_OK)
         return failed(w, rc);
-    uint64_t number = w->entries;
     if ((rc = add_record(w, out_entry)) != AFMT_OK)
         return failed(w, rc);
-    int ins = afmt_set_insert(&w->id_set, post->id, post->id_len, (uint32_t)number, NULL);
-    if (ins < 0)
-        return failed(w, AFMT_FAIL(w->err, ins, "out of memory"));
     return AFMT_OK;
 }
 
@@ -541,7 +551,8 @@ int afmt_writer_finish(afmt_writer *w)
     afmt_piece pieces[3] = {{w->blocks.data, w->blocks.len},
                             {w->blobs.data, w->blobs.len},
                             {w->records.data, w->records.len}};
-    if ((rc = afmt_frame_compress_pieces(w->opts.level, pieces, 3, index_out, w, w->err)) !=
+    if ((rc = afmt_frame_compress_pieces(w->opts.level, w->threads, pieces, 3, index_out, w,
+                                         w->err)) !=
         AFMT_OK)
         return rc;
     uint64_t index_size = w->offset - index_offset;
