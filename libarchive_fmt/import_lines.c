@@ -87,8 +87,12 @@ static int fill(afmt_lines *l)
                               "zstd: %s (compressed input byte %" PRIu64 ")",
                               ZSTD_getErrorName(r),
                               l->raw_bytes - (uint64_t)(l->zin_len - in.pos));
+        /* At a frame boundary with no input left the decoder answers the
+         * size of the next frame's header without making progress: only a
+         * call that moved something says where the stream stands. */
+        if (in.pos > l->zin_pos || out.pos > 0)
+            l->zlast = r;
         l->zin_pos = in.pos;
-        l->zlast = r;
         l->end += out.pos;
         if (out.pos > 0)
             return AFMT_OK;
@@ -313,15 +317,25 @@ int afmt_pending_tap(void *ctx, const uint8_t *data, size_t len)
 
 /* ------------------------------------------------------------ unique ids */
 
+static void idmaker_key(const void *ctx, uint32_t value, const uint8_t **key, size_t *len)
+{
+    const afmt_idmaker *m = ctx;
+    const uint8_t *span = m->spans.data + 16 * (size_t)value;
+    *key = m->keys.data + afmt_load64(span);
+    *len = (size_t)afmt_load64(span + 8);
+}
+
 int afmt_idmaker_init(afmt_idmaker *m)
 {
     memset(m, 0, sizeof *m);
-    return afmt_set_init(&m->set, 1024);
+    return afmt_set_init(&m->set, 1024, idmaker_key, m);
 }
 
 void afmt_idmaker_free(afmt_idmaker *m)
 {
     afmt_set_free(&m->set);
+    afmt_buf_free(&m->keys);
+    afmt_buf_free(&m->spans);
     afmt_buf_free(&m->tmp);
 }
 
@@ -329,6 +343,8 @@ int afmt_idmaker_take(afmt_idmaker *m, const void *base, size_t base_len, const 
                       size_t *out_len)
 {
     if (base_len == 0 || base_len > AFMT_MAX_ID_BYTES)
+        return AFMT_E_LIMIT;
+    if (m->count >= AFMT_SET_MAX_VALUE)
         return AFMT_E_LIMIT;
     m->tmp.len = 0;
     if (afmt_buf_append(&m->tmp, base, base_len) != AFMT_OK)
@@ -343,10 +359,18 @@ int afmt_idmaker_take(afmt_idmaker *m, const void *base, size_t base_len, const 
             if (afmt_buf_append(&m->tmp, suffix, (size_t)n) != AFMT_OK)
                 return AFMT_E_NOMEM;
         }
-        int rc = afmt_set_insert(&m->set, m->tmp.data, m->tmp.len, k, NULL);
+        /* Room first, so that a recorded id can always be read back. */
+        if (afmt_buf_reserve(&m->keys, m->tmp.len) != AFMT_OK ||
+            afmt_buf_reserve(&m->spans, 16) != AFMT_OK)
+            return AFMT_E_NOMEM;
+        int rc = afmt_set_insert(&m->set, m->tmp.data, m->tmp.len, m->count, NULL);
         if (rc < 0)
             return rc;
         if (rc == 1) {
+            afmt_buf_append_u64(&m->spans, m->keys.len);
+            afmt_buf_append_u64(&m->spans, m->tmp.len);
+            afmt_buf_append(&m->keys, m->tmp.data, m->tmp.len);
+            m->count++;
             *out = (const char *)m->tmp.data;
             *out_len = m->tmp.len;
             return AFMT_OK;

@@ -100,14 +100,18 @@ AFMT_INTERNAL int afmt_pending_tap(void *ctx, const uint8_t *data, size_t len);
 /* ---- unique ids ---- */
 
 typedef struct afmt_idmaker {
-    afmt_set set;
+    afmt_set set;      /* id -> its number; keys are read back from `keys` */
+    afmt_buf keys;     /* every id taken, back to back */
+    afmt_buf spans;    /* per id: u64 offset in keys, u64 length */
+    uint32_t count;
     afmt_buf tmp;
 } afmt_idmaker;
 
 AFMT_INTERNAL int afmt_idmaker_init(afmt_idmaker *m);
 AFMT_INTERNAL void afmt_idmaker_free(afmt_idmaker *m);
 /* Picks the first of base, base "#2", base "#3", ... that no earlier call
- * returned and records it.  *out points into the maker (valid until the
+ * returned and records it.  The maker must not move after init (the set
+ * reads keys back through a pointer to it).  *out points into the maker (valid until the
  * next call).  AFMT_E_LIMIT when the id would exceed AFMT_MAX_ID_BYTES;
  * base_len must be at least 1. */
 AFMT_INTERNAL int afmt_idmaker_take(afmt_idmaker *m, const void *base, size_t base_len,

@@ -1,0 +1,1111 @@
+/* test_import_mbox.c - the mbox importer against every corpus mbox, with
+ * the cut of each message, ids, parents and dates checked against Python's
+ * mailbox and email modules run over the same file, one test per hard case
+ * of the corpus README for this source, and the RFC 2047 and RFC 5322 date
+ * rules on their own. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "afmt.h"
+#include "afmt_import.h"
+#include "import.h"
+#include "import_mbox_date.h"
+#include "import_rfc2047.h"
+#include "test_support.h"
+
+#define MBOX_DIR AFMT_CORPUS "/mbox"
+#define PERCEVAL MBOX_DIR "/perceval"
+
+static const char *const CORPUS_FILES[] = {
+    MBOX_DIR "/notmuch_corpus_lkml.mbox",
+    MBOX_DIR "/spamassassin_easy_ham_1.mbox",
+    PERCEVAL "/mbox_complex.mbox",
+    PERCEVAL "/mbox_iso8859_encoding.mbox",
+    PERCEVAL "/mbox_multipart.mbox",
+    PERCEVAL "/mbox_no_fields.mbox",
+    PERCEVAL "/mbox_unixfrom_encoding.mbox",
+    PERCEVAL "/mbox_unknown_encoding.mbox",
+    PERCEVAL "/pipermail_2015_november.mbox",
+    PERCEVAL "/pipermail_2016_april.mbox",
+    PERCEVAL "/pipermail_2016_march.mbox",
+};
+#define NFILES (sizeof CORPUS_FILES / sizeof CORPUS_FILES[0])
+
+/* Independent figures from Python's mailbox (where each message starts and
+ * stops) and email (its header fields), one JSON object per message; byte
+ * strings as hex.  The id and parent rules of spec/IMPORTERS.md are
+ * applied to the header values as Python's parser finds them. */
+static const char PY_FIGURES[] =
+    "import sys, mailbox, email, email.utils, hashlib, json, re\n"
+    "mb = mailbox.mbox(sys.argv[1], create=False)\n"
+    "DAYS = {'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'}\n"
+    "def val(v):\n"
+    "    v = v.encode('ascii', 'surrogateescape') if isinstance(v, str) else v\n"
+    "    return re.sub(rb'\\r?\\n', b'', v).strip(b' \\t\\r')\n"
+    "def ids(v):\n"
+    "    br = [x.strip(b' \\t') for x in re.findall(rb'<([^<>]*)>', v)]\n"
+    "    br = [x for x in br if x]\n"
+    "    if br:\n"
+    "        return br\n"
+    "    return [t for t in re.split(rb'[ \\t,]+', v) if t and b'@' in t]\n"
+    "def date(v):\n"
+    "    if v is None:\n"
+    "        return None\n"
+    "    s = v.decode('latin-1')\n"
+    "    w = s.split()\n"
+    "    if w and w[0][:1].isalpha() and w[0].rstrip(',').lower() not in DAYS:\n"
+    "        return None\n"
+    "    t = email.utils.parsedate_tz(s)\n"
+    "    if t is None:\n"
+    "        return None\n"
+    "    if t[9] is None:\n"
+    "        t = t[:9] + (0,)\n"
+    "    return email.utils.mktime_tz(t)\n"
+    "def utf8(b):\n"
+    "    try:\n"
+    "        b.decode('utf-8')\n"
+    "        return True\n"
+    "    except UnicodeDecodeError:\n"
+    "        return False\n"
+    "seen = set()\n"
+    "toc = mb._toc if hasattr(mb, '_toc') else None\n"
+    "for n, key in enumerate(mb.iterkeys(), 1):\n"
+    "    raw = mb.get_bytes(key)\n"
+    "    m = email.message_from_bytes(raw)\n"
+    "    h = {}\n"
+    "    for name, v in m.raw_items():\n"
+    "        h.setdefault(name.lower(), val(v))\n"
+    "    mids = ids(h['message-id']) if 'message-id' in h else []\n"
+    "    mid = mids[0] if mids and len(mids[0]) <= 4080 else None\n"
+    "    base = mid if mid else b'mbox:%d' % n\n"
+    "    i, k = base, 1\n"
+    "    while i in seen:\n"
+    "        k += 1\n"
+    "        i = base + b'#%d' % k\n"
+    "    seen.add(i)\n"
+    "    irt = ids(h['in-reply-to']) if 'in-reply-to' in h else []\n"
+    "    refs = ids(h['references']) if 'references' in h else []\n"
+    "    par = irt[0] if irt else (refs[-1] if refs else None)\n"
+    "    if par is not None and par == mid:\n"
+    "        par = None\n"
+    "    hx = lambda b: None if b is None else b.hex()\n"
+    "    print(json.dumps({'id': i.hex(), 'parent': hx(par),\n"
+    "        'created': date(h.get('date')),\n"
+    "        'subject': hx(h.get('subject')), 'from': hx(h.get('from')),\n"
+    "        'hash': hashlib.blake2b(raw, digest_size=32).hexdigest(),\n"
+    "        'size': len(raw), 'refs': len(refs), 'irt': len(irt),\n"
+    "        'mid_header': [k for k, _ in m.raw_items() if k.lower() == 'message-id'],\n"
+    "        'eightbit': any(b > 127 for b in raw), 'utf8': utf8(raw)}))\n";
+
+typedef struct fixture {
+    char *dir;
+    afmt_secret_key *sk;
+    afmt_public_key pk;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->dir = afmt_test_tmpdir();
+    assert_non_null(f->dir);
+    assert_int_equal(afmt_key_generate(&f->sk, &f->pk), AFMT_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    afmt_test_rmtree(f->dir);
+    free(f->dir);
+    afmt_secret_key_free(f->sk);
+    free(f);
+    return 0;
+}
+
+/* ---- helpers ---- */
+
+static uint64_t file_size(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return (uint64_t)st.st_size;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* Packs `n` inputs into one bundle; returns the bundle's path. */
+static char *pack_many(fixture *f, const char *bundle, const char *const *inputs, size_t n,
+                       afmt_import_stats *st)
+{
+    char *path = afmt_test_path(f->dir, bundle);
+    afmt_writer_options o = AFMT_WRITER_OPTIONS_INIT;
+    o.created = 1700000000;
+    afmt_writer *w;
+    assert_int_equal(afmt_writer_open(&w, path, f->sk, &o), AFMT_OK);
+    for (size_t i = 0; i < n; i++) {
+        int fd = open(inputs[i], O_RDONLY);
+        assert_true(fd >= 0);
+        char err[512] = "";
+        const char *name = base_name(inputs[i]);
+        int rc = afmt_import_mbox(w, fd, name, strlen(name), st, err, sizeof err);
+        close(fd);
+        if (rc != AFMT_OK)
+            fail_msg("import of %s: %s (%s)", inputs[i], afmt_strerror(rc), err);
+    }
+    if (afmt_writer_finish(w) != AFMT_OK)
+        fail_msg("finish: %s", afmt_writer_errmsg(w));
+    afmt_writer_free(w);
+    return path;
+}
+
+static char *pack_one(fixture *f, const char *bundle, const char *input, afmt_import_stats *st)
+{
+    afmt_import_stats local = {0};
+    return pack_many(f, bundle, &input, 1, st ? st : &local);
+}
+
+/* Writes `text` to dir/name and packs it. */
+static char *pack_text(fixture *f, const char *name, const void *text, size_t len, char **input)
+{
+    char *in = afmt_test_path(f->dir, name);
+    assert_int_equal(afmt_test_write_file(in, text, len), 0);
+    char bundle[300];
+    snprintf(bundle, sizeof bundle, "%s.afmt", name);
+    char *b = pack_one(f, bundle, in, NULL);
+    if (input != NULL)
+        *input = in;
+    else
+        free(in);
+    return b;
+}
+
+static int problem(void *ctx, uint64_t entry, int err, const char *msg)
+{
+    (void)ctx;
+    print_error("verify: entry %llu: %s: %s\n", (unsigned long long)entry, afmt_strerror(err),
+                msg);
+    return 0;
+}
+
+static afmt_reader *open_verified(const char *path)
+{
+    char eb[256] = "";
+    afmt_reader *r = NULL;
+    int rc = afmt_reader_open(&r, path, eb, sizeof eb);
+    if (rc != AFMT_OK)
+        fail_msg("open %s: %s (%s)", path, afmt_strerror(rc), eb);
+    assert_int_equal(afmt_reader_verify(r, problem, NULL), AFMT_OK);
+    return r;
+}
+
+typedef struct sinkbuf {
+    uint8_t *p;
+    size_t n, cap;
+} sinkbuf;
+
+static int sink(void *ctx, const void *data, size_t len)
+{
+    sinkbuf *b = ctx;
+    if (b->n + len > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + len)
+            cap *= 2;
+        b->p = realloc(b->p, cap);
+        assert_non_null(b->p);
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, data, len);
+    b->n += len;
+    return 0;
+}
+
+static void assert_file_roundtrip(afmt_reader *r, uint64_t number, const char *path)
+{
+    size_t len = 0;
+    uint8_t *want = afmt_test_read_file(path, &len);
+    assert_non_null(want);
+    afmt_entry e;
+    assert_int_equal(afmt_reader_entry(&e, r, number), AFMT_OK);
+    assert_int_equal(e.type, AFMT_ENTRY_FILE);
+    assert_int_equal(e.size, len);
+    sinkbuf b = {0};
+    assert_int_equal(afmt_reader_read(r, number, sink, &b), AFMT_OK);
+    assert_int_equal(b.n, len);
+    assert_memory_equal(b.p, want, len);
+    free(b.p);
+    free(want);
+}
+
+static void to_hex(char *out, const char *p, size_t n)
+{
+    static const char d[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = d[(uint8_t)p[i] >> 4];
+        out[2 * i + 1] = d[(uint8_t)p[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+static void assert_hex_field(const char *label, uint64_t num, const char *got, size_t got_len,
+                             json_t *want)
+{
+    if (want == NULL || json_is_null(want)) {
+        if (got != NULL)
+            fail_msg("entry %llu: %s \"%.*s\" is present, Python has none",
+                     (unsigned long long)num, label, (int)got_len, got);
+        return;
+    }
+    if (got == NULL)
+        fail_msg("entry %llu: %s missing, Python has %s", (unsigned long long)num, label,
+                 json_string_value(want));
+    char *hex = malloc(2 * got_len + 1);
+    assert_non_null(hex);
+    to_hex(hex, got, got_len);
+    if (strcmp(hex, json_string_value(want)) != 0)
+        fail_msg("entry %llu: %s \"%.*s\" (%s), Python has %s", (unsigned long long)num, label,
+                 (int)got_len, got, hex, json_string_value(want));
+    free(hex);
+}
+
+static json_t *python_figures(fixture *f, const char *mbox)
+{
+    char *script = afmt_test_path(f->dir, "figures.py");
+    assert_int_equal(afmt_test_write_file(script, PY_FIGURES, strlen(PY_FIGURES)), 0);
+    char *cmd = NULL;
+    assert_true(asprintf(&cmd, "TZ=UTC python3 '%s' '%s'", script, mbox) > 0);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    json_t *arr = json_array();
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    while ((got = getline(&line, &cap, p)) > 0) {
+        json_error_t je;
+        json_t *o = json_loadb(line, (size_t)got, 0, &je);
+        if (o == NULL)
+            fail_msg("python output: %s", je.text);
+        json_array_append_new(arr, o);
+    }
+    free(line);
+    assert_int_equal(pclose(p), 0);
+    free(cmd);
+    free(script);
+    return arr;
+}
+
+/* An unfolded header value is what a field holds when it has no encoded
+ * word: then author and title must equal it byte for byte. */
+static int has_encoded_word(json_t *hexval)
+{
+    const char *h = json_string_value(hexval);
+    return h != NULL && strstr(h, "3d3f") != NULL; /* "=?" */
+}
+
+typedef struct file_figures {
+    size_t posts, linked, with_parent, dated, dup_ids;
+} file_figures;
+
+/* Compares the posts [first, first + n) with Python's figures. */
+static file_figures assert_posts_match(afmt_reader *r, uint64_t first, json_t *py)
+{
+    file_figures ff = {0};
+    ff.posts = json_array_size(py);
+    for (size_t i = 0; i < ff.posts; i++) {
+        json_t *o = json_array_get(py, i);
+        uint64_t num = first + i;
+        afmt_entry e;
+        assert_int_equal(afmt_reader_entry(&e, r, num), AFMT_OK);
+        assert_int_equal(e.type, AFMT_ENTRY_POST);
+        assert_int_equal(e.media_type_len, 14);
+        assert_memory_equal(e.media_type, "message/rfc822", 14);
+        assert_hex_field("id", num, e.id, e.id_len, json_object_get(o, "id"));
+        assert_hex_field("parent", num, e.parent, e.parent_len, json_object_get(o, "parent"));
+        json_t *c = json_object_get(o, "created");
+        if (json_is_integer(c)) {
+            if (!e.has_created || e.created != json_integer_value(c))
+                fail_msg("entry %llu: created %lld (has %d), Python %lld",
+                         (unsigned long long)num, (long long)e.created, e.has_created,
+                         (long long)json_integer_value(c));
+            ff.dated++;
+        } else if (e.has_created) {
+            fail_msg("entry %llu: created %lld, Python has none", (unsigned long long)num,
+                     (long long)e.created);
+        }
+        json_t *subj = json_object_get(o, "subject"), *from = json_object_get(o, "from");
+        if (json_is_null(subj))
+            assert_null(e.title);
+        else if (!has_encoded_word(subj))
+            assert_hex_field("title", num, e.title, e.title_len, subj);
+        if (json_is_null(from))
+            assert_null(e.author);
+        else if (!has_encoded_word(from))
+            assert_hex_field("author", num, e.author, e.author_len, from);
+        char hex[2 * AFMT_HASH_BYTES + 1];
+        afmt_hash_to_hex(hex, e.hash);
+        if (strcmp(hex, json_string_value(json_object_get(o, "hash"))) != 0)
+            fail_msg("entry %llu: content differs from Python's message %zu",
+                     (unsigned long long)num, i + 1);
+        assert_int_equal(e.size, json_integer_value(json_object_get(o, "size")));
+        if (e.parent != NULL) {
+            ff.with_parent++;
+            uint64_t pn;
+            if (afmt_reader_find_post(&pn, r, e.parent, e.parent_len) == AFMT_OK)
+                ff.linked++;
+        }
+        if (memchr(e.id, '#', e.id_len) != NULL)
+            ff.dup_ids++;
+    }
+    /* Replies to a message of the same file, as Python's figures have it. */
+    json_t *ids = json_object();
+    for (size_t i = 0; i < ff.posts; i++)
+        json_object_set_new(ids, json_string_value(json_object_get(json_array_get(py, i), "id")),
+                            json_true());
+    size_t py_linked = 0;
+    for (size_t i = 0; i < ff.posts; i++) {
+        json_t *par = json_object_get(json_array_get(py, i), "parent");
+        py_linked += json_is_string(par) && json_object_get(ids, json_string_value(par)) != NULL;
+    }
+    json_decref(ids);
+    assert_int_equal(ff.linked, py_linked);
+    return ff;
+}
+
+static uint8_t *post_content(afmt_reader *r, uint64_t n, size_t *len)
+{
+    void *p = NULL;
+    assert_int_equal(afmt_reader_read_post(&p, len, r, n), AFMT_OK);
+    return p;
+}
+
+static afmt_entry entry_of(afmt_reader *r, uint64_t n)
+{
+    afmt_entry e;
+    assert_int_equal(afmt_reader_entry(&e, r, n), AFMT_OK);
+    return e;
+}
+
+static void assert_field(const char *got, size_t got_len, const char *want)
+{
+    if (got == NULL || got_len != strlen(want) || memcmp(got, want, got_len) != 0)
+        fail_msg("field is \"%.*s\", want \"%s\"", got ? (int)got_len : 6,
+                 got ? got : "(none)", want);
+}
+
+/* ---- the corpus: every file, against Python ---- */
+
+static void test_corpus_every_file(void **state)
+{
+    fixture *f = *state;
+    size_t total = 0;
+    for (size_t i = 0; i < NFILES; i++) {
+        const char *in = CORPUS_FILES[i];
+        afmt_import_stats st = {0};
+        char *bundle = pack_one(f, "c.afmt", in, &st);
+        json_t *py = python_figures(f, in);
+        afmt_reader *r = open_verified(bundle);
+        size_t n = json_array_size(py);
+        assert_int_equal(st.posts, n);
+        assert_int_equal(st.bytes_in, file_size(in));
+        assert_int_equal(afmt_reader_entry_count(r), n + 1);
+        file_figures ff = assert_posts_match(r, 0, py);
+        assert_file_roundtrip(r, n, in);
+        print_message("%-32s %5zu posts, %4zu with a parent (%4zu in the file), %5zu dated, "
+                      "%3zu ids with a #; %8llu bytes -> bundle %8llu\n",
+                      base_name(in), n, ff.with_parent, ff.linked, ff.dated, ff.dup_ids,
+                      (unsigned long long)file_size(in), (unsigned long long)file_size(bundle));
+        total += n;
+        afmt_reader_free(r);
+        json_decref(py);
+        unlink(bundle);
+        free(bundle);
+    }
+    /* The corpus README counts 2,500 + 210 + 20; the nine small files hold
+     * 21 messages by Python's count too. */
+    assert_int_equal(total, 2500 + 210 + 21);
+
+    /* All of them in one bundle: ids stay unique across files too. */
+    afmt_import_stats st = {0};
+    char *bundle = pack_many(f, "all.afmt", CORPUS_FILES, NFILES, &st);
+    assert_int_equal(st.posts, total);
+    afmt_reader *r = open_verified(bundle);
+    assert_int_equal(afmt_reader_entry_count(r), total + NFILES);
+    uint64_t next = 0;
+    for (size_t i = 0; i < NFILES; i++) {
+        afmt_entry e;
+        do
+            assert_int_equal(afmt_reader_entry(&e, r, next++), AFMT_OK);
+        while (e.type != AFMT_ENTRY_FILE);
+        assert_file_roundtrip(r, next - 1, CORPUS_FILES[i]);
+    }
+    afmt_reader_free(r);
+    free(bundle);
+}
+
+/* ---- hard cases of the corpus README ---- */
+
+/* Raw 8-bit, non-UTF-8 bytes (ISO-8859-1, windows-1252, GB2312) in headers
+ * and bodies are kept byte for byte; a raw header byte stays raw in the
+ * author field. */
+static void test_raw_8bit_bytes(void **state)
+{
+    fixture *f = *state;
+    const char *in = PERCEVAL "/mbox_unknown_encoding.mbox";
+    char *bundle = pack_one(f, "8bit.afmt", in, NULL);
+    afmt_reader *r = open_verified(bundle);
+    afmt_entry e = entry_of(r, 0);
+    /* From: "\xc3\x94\xc2\xac\xc2\xb4\xc3\x8f" <...>: a GB2312 name that some
+     * gateway took for Latin-1 and re-encoded, unlabelled: kept as written */
+    static const char want_author[] =
+        "\"\xc3\x94\xc2\xac\xc2\xb4\xc3\x8f\" <yuancong@example.com>";
+    assert_field(e.author, e.author_len, want_author);
+    assert_file_roundtrip(r, 1, in);
+    afmt_reader_free(r);
+    free(bundle);
+
+    in = MBOX_DIR "/spamassassin_easy_ham_1.mbox";
+    json_t *py = python_figures(f, in);
+    bundle = pack_one(f, "sa.afmt", in, NULL);
+    r = open_verified(bundle);
+    size_t eightbit = 0, invalid_utf8 = 0;
+    for (size_t i = 0; i < json_array_size(py); i++) {
+        if (!json_is_true(json_object_get(json_array_get(py, i), "eightbit")))
+            continue;
+        eightbit++;
+        size_t len;
+        uint8_t *c = post_content(r, i, &len);
+        char hex[2 * AFMT_HASH_BYTES + 1];
+        afmt_entry pe = entry_of(r, i);
+        afmt_hash_to_hex(hex, pe.hash);
+        assert_string_equal(hex, json_string_value(json_object_get(json_array_get(py, i), "hash")));
+        /* Python says whether it is UTF-8: kept byte for byte either way */
+        int bad = !json_is_true(json_object_get(json_array_get(py, i), "utf8"));
+        assert_int_equal(len, (size_t)json_integer_value(
+                                  json_object_get(json_array_get(py, i), "size")));
+        invalid_utf8 += bad;
+        free(c);
+    }
+    assert_true(eightbit > 0);
+    assert_true(invalid_utf8 > 0);
+    /* Subjects with a raw Latin-1 pound sign (0xA3): the title keeps it. */
+    size_t raw_titles = 0;
+    for (size_t i = 0; i < json_array_size(py); i++) {
+        afmt_entry pe = entry_of(r, i);
+        if (pe.title == NULL || memchr(pe.title, 0xA3, pe.title_len) == NULL)
+            continue;
+        assert_non_null(memmem(pe.title, pe.title_len, " \xa3", 2));
+        assert_hex_field("title", i, pe.title, pe.title_len,
+                         json_object_get(json_array_get(py, i), "subject"));
+        raw_titles++;
+    }
+    assert_int_equal(raw_titles, 6);
+    print_message("spamassassin: %zu messages with 8-bit bytes, %zu of them not UTF-8, kept "
+                  "verbatim\n", eightbit, invalid_utf8);
+    assert_file_roundtrip(r, json_array_size(py), in);
+    afmt_reader_free(r);
+    json_decref(py);
+    free(bundle);
+}
+
+/* A raw Latin-1 byte inside the From_ line: the From_ line is the file's,
+ * not the post's, and comes back byte for byte. */
+static void test_latin1_byte_in_from_line(void **state)
+{
+    fixture *f = *state;
+    const char *in = PERCEVAL "/mbox_iso8859_encoding.mbox";
+    size_t flen;
+    uint8_t *file = afmt_test_read_file(in, &flen);
+    assert_non_null(file);
+    const uint8_t *nl = memchr(file, '\n', flen);
+    assert_non_null(nl);
+    assert_non_null(memchr(file, 0xED, (size_t)(nl - file))); /* the Latin-1 byte */
+    char *bundle = pack_one(f, "latin1.afmt", in, NULL);
+    afmt_reader *r = open_verified(bundle);
+    assert_int_equal(afmt_reader_entry_count(r), 2);
+    size_t len;
+    uint8_t *c = post_content(r, 0, &len);
+    size_t from_line = (size_t)(nl - file) + 1;
+    /* The post is the message after the From_ line, to the end of the
+     * file less the final blank line. */
+    assert_int_equal(len, flen - from_line - 1);
+    assert_memory_equal(c, file + from_line, len);
+    assert_memory_equal(c, "From: luc\xed" "acharlie at wellsfargo.com", 35);
+    afmt_entry e = entry_of(r, 0);
+    /* =?UTF-8?Q?Luc=eda_Charlie?= holds a Latin-1 byte, not UTF-8: kept raw */
+    assert_field(e.author, e.author_len,
+                 "luc\xed" "acharlie at wellsfargo.com (=?UTF-8?Q?Luc=eda_Charlie?=)");
+    assert_field(e.title, e.title_len, "[ovs-dev] Remittance Advice");
+    assert_field(e.id, e.id_len, "4fce8064d819e07fd80267aaecaf30ef@www.platvoet.de");
+    assert_file_roundtrip(r, 1, in);
+    free(c);
+    free(file);
+    afmt_reader_free(r);
+    free(bundle);
+
+    /* Same in the other perceval file whose From_ line holds UTF-8 quotes. */
+    in = PERCEVAL "/mbox_unixfrom_encoding.mbox";
+    bundle = pack_one(f, "unixfrom.afmt", in, NULL);
+    r = open_verified(bundle);
+    assert_int_equal(afmt_reader_entry_count(r), 2);
+    assert_file_roundtrip(r, 1, in);
+    afmt_reader_free(r);
+    free(bundle);
+}
+
+/* Duplicate Message-IDs (cross-posting): every copy is a post of its own;
+ * the second gets "<msgid>#2".  Replies still point at the bare id. */
+static void test_duplicate_message_ids(void **state)
+{
+    fixture *f = *state;
+    const char *in = MBOX_DIR "/notmuch_corpus_lkml.mbox";
+    json_t *py = python_figures(f, in);
+    afmt_import_stats st = {0};
+    char *bundle = pack_one(f, "dup.afmt", in, &st);
+    assert_int_equal(st.posts, 210);
+    afmt_reader *r = open_verified(bundle);
+    file_figures ff = assert_posts_match(r, 0, py);
+    assert_int_equal(ff.dup_ids, 34); /* 34 ids appear twice in this file */
+    /* A "#2" post and its first copy: same Message-ID, each its own bytes. */
+    size_t checked = 0;
+    for (uint64_t i = 0; i < 210; i++) {
+        afmt_entry e = entry_of(r, i);
+        if (e.id_len < 2 || memcmp(e.id + e.id_len - 2, "#2", 2) != 0)
+            continue;
+        uint64_t first;
+        assert_int_equal(afmt_reader_find_post(&first, r, e.id, e.id_len - 2), AFMT_OK);
+        assert_true(first < i);
+        size_t l1, l2;
+        uint8_t *a = post_content(r, first, &l1), *b = post_content(r, i, &l2);
+        assert_non_null(memmem(a, l1, e.id, e.id_len - 2));
+        assert_non_null(memmem(b, l2, e.id, e.id_len - 2));
+        free(a);
+        free(b);
+        checked++;
+    }
+    assert_int_equal(checked, 34);
+    assert_file_roundtrip(r, 210, in);
+    afmt_reader_free(r);
+    json_decref(py);
+    free(bundle);
+}
+
+/* Long References chains: with no In-Reply-To the parent is the last id of
+ * References, however long and however folded. */
+static void test_long_references_chains(void **state)
+{
+    fixture *f = *state;
+    size_t longest = 0, refs_only = 0;
+    for (size_t k = 0; k < 2; k++) {
+        const char *in = CORPUS_FILES[k];
+        json_t *py = python_figures(f, in);
+        char *bundle = pack_one(f, "refs.afmt", in, NULL);
+        afmt_reader *r = open_verified(bundle);
+        assert_posts_match(r, 0, py); /* parents included */
+        for (size_t i = 0; i < json_array_size(py); i++) {
+            json_t *o = json_array_get(py, i);
+            size_t nrefs = (size_t)json_integer_value(json_object_get(o, "refs"));
+            if (nrefs > longest)
+                longest = nrefs;
+            if (nrefs > 0 && json_integer_value(json_object_get(o, "irt")) == 0)
+                refs_only++;
+        }
+        afmt_reader_free(r);
+        json_decref(py);
+        free(bundle);
+    }
+    assert_true(longest >= 10);
+    print_message("longest References chain: %zu ids; %zu messages threaded by References "
+                  "alone\n", longest, refs_only);
+
+    /* A synthetic chain of 300 ids folded over 300 lines, no In-Reply-To. */
+    size_t cap = 64 * 1024, n = 0;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    n += (size_t)sprintf(t + n, "From a@b Mon Jan  1 00:00:00 2001\nMessage-ID: <leaf@x>\n"
+                                "References:");
+    for (int i = 0; i < 300; i++)
+        n += (size_t)sprintf(t + n, "%s<r%d@x>\n", i ? "\t" : " ", i);
+    n += (size_t)sprintf(t + n, "Subject: deep\n\nbody\n");
+    char *bundle = pack_text(f, "chain.mbox", t, n, NULL);
+    afmt_reader *r = open_verified(bundle);
+    afmt_entry e = entry_of(r, 0);
+    assert_field(e.parent, e.parent_len, "r299@x");
+    assert_field(e.title, e.title_len, "deep");
+    afmt_reader_free(r);
+    free(bundle);
+    free(t);
+}
+
+/* No Date, an empty Date and an invalid Date: no created, nothing lost. */
+static void test_no_date(void **state)
+{
+    fixture *f = *state;
+    const char *in = PERCEVAL "/mbox_no_fields.mbox";
+    json_t *py = python_figures(f, in);
+    char *bundle = pack_one(f, "nodate.afmt", in, NULL);
+    afmt_reader *r = open_verified(bundle);
+    assert_int_equal(afmt_reader_entry_count(r), 7);
+    assert_posts_match(r, 0, py);
+    /* Wed, 01 Dec 2010 14:26:40 +0100 */
+    afmt_entry e = entry_of(r, 0);
+    assert_true(e.has_created);
+    assert_int_equal(e.created, 1291210000);
+    assert_false(entry_of(r, 2).has_created); /* no Date header */
+    assert_false(entry_of(r, 4).has_created); /* "Date:  " */
+    assert_false(entry_of(r, 5).has_created); /* "RANDOM_Wed, 21 Sep 2016 ..." */
+    size_t len;
+    uint8_t *c = post_content(r, 2, &len);
+    assert_null(memmem(c, len, "Date:", 5));
+    free(c);
+    assert_file_roundtrip(r, 6, in);
+    afmt_reader_free(r);
+    json_decref(py);
+    free(bundle);
+}
+
+/* Message-ID, Message-Id, Message-id: the header name in any case. */
+static void test_message_id_header_case(void **state)
+{
+    fixture *f = *state;
+    const char *in = PERCEVAL "/mbox_no_fields.mbox";
+    json_t *py = python_figures(f, in);
+    size_t kinds = 0;
+    const char *seen[3] = {0};
+    for (size_t i = 0; i < json_array_size(py); i++) {
+        json_t *names = json_object_get(json_array_get(py, i), "mid_header");
+        for (size_t k = 0; k < json_array_size(names); k++) {
+            const char *nm = json_string_value(json_array_get(names, k));
+            int known = 0;
+            for (size_t j = 0; j < kinds; j++)
+                known |= strcmp(seen[j], nm) == 0;
+            if (!known && kinds < 3)
+                seen[kinds++] = nm;
+        }
+    }
+    assert_int_equal(kinds, 3);
+    char *bundle = pack_one(f, "case.afmt", in, NULL);
+    afmt_reader *r = open_verified(bundle);
+    assert_posts_match(r, 0, py);
+    afmt_entry e = entry_of(r, 0); /* Message-id */
+    assert_field(e.id, e.id_len, "4CF64D10.9020206@domain.com");
+    e = entry_of(r, 1); /* Message-ID, the same id again */
+    assert_field(e.id, e.id_len, "4CF64D10.9020206@domain.com#2");
+    e = entry_of(r, 2);
+    assert_field(e.id, e.id_len, "4CF64D10.9020206@domain.com#3");
+    e = entry_of(r, 3); /* "Message-Id:" with no value */
+    assert_field(e.id, e.id_len, "mbox:4");
+    e = entry_of(r, 4); /* Message-Id */
+    assert_field(e.id, e.id_len, "4CF64D10.9020206@domain.com#4");
+    e = entry_of(r, 5);
+    assert_field(e.id, e.id_len, "0000be042b7b@domain.com");
+    /* RFC 2047 in a comment of From: decoded for display */
+    e = entry_of(r, 0);
+    assert_field(e.author, e.author_len, "goran at domain.com (G\xc3\xb6ran Lastname)");
+    afmt_reader_free(r);
+    json_decref(py);
+    free(bundle);
+}
+
+/* pipermail archives: "From user at host  date" From_ lines and
+ * "user at host (Name)" From headers. */
+static void test_pipermail_user_at_host(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        const char *file;
+        size_t posts;
+    } files[] = {{PERCEVAL "/pipermail_2015_november.mbox", 4},
+                 {PERCEVAL "/pipermail_2016_april.mbox", 3},
+                 {PERCEVAL "/pipermail_2016_march.mbox", 1}};
+    for (size_t k = 0; k < 3; k++) {
+        json_t *py = python_figures(f, files[k].file);
+        assert_int_equal(json_array_size(py), files[k].posts);
+        char *bundle = pack_one(f, "pm.afmt", files[k].file, NULL);
+        afmt_reader *r = open_verified(bundle);
+        assert_int_equal(afmt_reader_entry_count(r), files[k].posts + 1);
+        file_figures ff = assert_posts_match(r, 0, py);
+        if (k == 0)
+            assert_int_equal(ff.with_parent, 3);
+        for (size_t i = 0; i < files[k].posts; i++) {
+            afmt_entry e = entry_of(r, i);
+            assert_non_null(e.author);
+            assert_non_null(memmem(e.author, e.author_len, " at ", 4));
+        }
+        assert_file_roundtrip(r, files[k].posts, files[k].file);
+        afmt_reader_free(r);
+        json_decref(py);
+        free(bundle);
+    }
+    char *bundle = pack_one(f, "pm3.afmt", PERCEVAL "/pipermail_2016_march.mbox", NULL);
+    afmt_reader *r = open_verified(bundle);
+    afmt_entry e = entry_of(r, 0);
+    assert_field(e.author, e.author_len, "gpoo at example.com (Germ\xc3\xa1n Poo-Caama\xc3\xb1o)");
+    afmt_reader_free(r);
+    free(bundle);
+}
+
+/* multipart, quoted-printable and base64 bodies are kept as they are: the
+ * post is the message's exact bytes, nothing is decoded. */
+static void test_multipart_qp_base64_verbatim(void **state)
+{
+    fixture *f = *state;
+    const char *in = PERCEVAL "/mbox_multipart.mbox";
+    json_t *py = python_figures(f, in);
+    char *bundle = pack_one(f, "mp.afmt", in, NULL);
+    afmt_reader *r = open_verified(bundle);
+    assert_int_equal(afmt_reader_entry_count(r), 3);
+    assert_posts_match(r, 0, py);
+    size_t flen;
+    uint8_t *file = afmt_test_read_file(in, &flen);
+    int saw_b64 = 0, saw_qp = 0, saw_multi = 0;
+    for (uint64_t i = 0; i < 2; i++) {
+        size_t len;
+        uint8_t *c = post_content(r, i, &len);
+        assert_non_null(memmem(file, flen, c, len)); /* a verbatim slice */
+        saw_multi |= memmem(c, len, "multipart/", 10) != NULL;
+        saw_qp |= memmem(c, len, "quoted-printable", 16) != NULL;
+        free(c);
+    }
+    assert_true(saw_multi && saw_qp);
+    assert_file_roundtrip(r, 2, in);
+    free(file);
+    afmt_reader_free(r);
+    json_decref(py);
+    free(bundle);
+
+    /* base64 parts: in the SpamAssassin list archive */
+    in = MBOX_DIR "/spamassassin_easy_ham_1.mbox";
+    file = afmt_test_read_file(in, &flen);
+    assert_non_null(file);
+    bundle = pack_one(f, "b64.afmt", in, NULL);
+    r = open_verified(bundle);
+    uint64_t nposts = afmt_reader_entry_count(r) - 1;
+    for (uint64_t i = 0; i < nposts; i++) {
+        size_t len;
+        uint8_t *c = post_content(r, i, &len);
+        if (memmem(c, len, "ransfer-Encoding: base64", 24) != NULL ||
+            memmem(c, len, "ransfer-Encoding: BASE64", 24) != NULL) {
+            saw_b64++;
+            assert_non_null(memmem(file, flen, c, len));
+        }
+        free(c);
+    }
+    assert_true(saw_b64 > 0);
+    print_message("multipart and quoted-printable (mbox_multipart), %d messages with base64 "
+                  "parts (spamassassin): verbatim slices of their files\n", saw_b64);
+    free(file);
+    afmt_reader_free(r);
+    free(bundle);
+
+    /* complex: quoted-printable and RFC 2047 in From */
+    in = PERCEVAL "/mbox_complex.mbox";
+    py = python_figures(f, in);
+    bundle = pack_one(f, "cx.afmt", in, NULL);
+    r = open_verified(bundle);
+    assert_posts_match(r, 0, py);
+    afmt_entry e = entry_of(r, 1);
+    assert_field(e.author, e.author_len, "danilo@gnome.org (Danilo \xc5\xa0" "egan)");
+    assert_file_roundtrip(r, 2, in);
+    afmt_reader_free(r);
+    json_decref(py);
+    free(bundle);
+}
+
+/* ---- the cutting rules on synthetic archives ---- */
+
+static void test_cutting_rules(void **state)
+{
+    fixture *f = *state;
+    /* preamble, >From quoting, a "From " body line after a blank line with
+     * no time (not a separator), no blank line at the very end, no final
+     * newline */
+    static const char t[] =
+        "junk before the first message\n"
+        "\n"
+        "From alice@example.org Mon Jan  1 00:00:00 2001\n"
+        "Message-ID: <one@x>\n"
+        "Subject: =?utf-8?B?w6k=?= =?utf-8?B?w6k=?= plain =?x-unknown?q?raw?=\n"
+        "\n"
+        ">From the quoted line\n"
+        "\n"
+        "From here on it is still the body\n"
+        "\n"
+        "\n"
+        "From bob@example.org Mon Jan  1 00:01:00 2001\n"
+        "message-id: <two@x>\n"
+        "in-reply-to: <one@x> (alice's message)\n"
+        "DATE: 1 Jan 01 00:01 EST\n"
+        "\n"
+        "last line without a newline";
+    char *in = NULL;
+    char *bundle = pack_text(f, "cut.mbox", t, strlen(t), &in);
+    afmt_reader *r = open_verified(bundle);
+    assert_int_equal(afmt_reader_entry_count(r), 3);
+    size_t len;
+    uint8_t *c = post_content(r, 0, &len);
+    const char *m1 = strstr(t, "Message-ID: <one@x>");
+    const char *end1 = strstr(t, "\nFrom bob"); /* keeps the first of the two blank lines */
+    assert_int_equal(len, (size_t)(end1 - m1));
+    assert_memory_equal(c, m1, len);
+    free(c);
+    afmt_entry e = entry_of(r, 0);
+    assert_field(e.title, e.title_len, "\xc3\xa9\xc3\xa9 plain =?x-unknown?q?raw?=");
+    e = entry_of(r, 1);
+    assert_field(e.id, e.id_len, "two@x");
+    assert_field(e.parent, e.parent_len, "one@x");
+    assert_true(e.has_created);
+    assert_int_equal(e.created, 978307200 + 60 + 5 * 3600);
+    c = post_content(r, 1, &len);
+    assert_int_equal(len, strlen(strstr(t, "message-id: <two@x>")));
+    free(c);
+    assert_file_roundtrip(r, 2, in);
+    afmt_reader_free(r);
+    free(bundle);
+    free(in);
+
+    /* CRLF line ends, and a message with no headers at all */
+    static const char crlf[] =
+        "From a@b Tue Feb  2 10:00:00 2010\r\n"
+        "Message-ID: <c1@x>\r\n"
+        "Subject: folded\r\n"
+        " subject\r\n"
+        "\r\n"
+        "body\r\n"
+        "\r\n"
+        "From a@b Tue Feb  2 10:00:01 2010\r\n"
+        "\r\n"
+        "headerless\r\n";
+    bundle = pack_text(f, "crlf.mbox", crlf, strlen(crlf), &in);
+    r = open_verified(bundle);
+    assert_int_equal(afmt_reader_entry_count(r), 3);
+    e = entry_of(r, 0);
+    assert_field(e.title, e.title_len, "folded subject");
+    c = post_content(r, 0, &len);
+    assert_int_equal(len, strlen("Message-ID: <c1@x>\r\nSubject: folded\r\n subject\r\n\r\n"
+                                 "body\r\n"));
+    free(c);
+    e = entry_of(r, 1);
+    assert_field(e.id, e.id_len, "mbox:2");
+    assert_null(e.author);
+    assert_null(e.title);
+    assert_file_roundtrip(r, 2, in);
+    afmt_reader_free(r);
+    free(bundle);
+    free(in);
+
+    /* An empty file and a file with no From_ line: no post, same bytes. */
+    bundle = pack_text(f, "empty.mbox", "", 0, &in);
+    r = open_verified(bundle);
+    assert_int_equal(afmt_reader_entry_count(r), 1);
+    assert_file_roundtrip(r, 0, in);
+    afmt_reader_free(r);
+    free(bundle);
+    free(in);
+    bundle = pack_text(f, "nofrom.mbox", "just text\n", 10, &in);
+    r = open_verified(bundle);
+    assert_int_equal(afmt_reader_entry_count(r), 1);
+    assert_file_roundtrip(r, 0, in);
+    afmt_reader_free(r);
+    free(bundle);
+    free(in);
+}
+
+/* Arbitrary bytes with From_ lines, blank lines, CRs and headers mixed in:
+ * whatever the cut, the file comes back byte for byte and verifies. */
+static void test_arbitrary_bytes_round_trip(void **state)
+{
+    fixture *f = *state;
+#define PIECE(x) {x, sizeof x - 1}
+    static const struct {
+        const char *p;
+        size_t len;
+    } pieces[] = {
+        PIECE("From a@b Mon Jan  1 00:00:00 2001\n"), PIECE("\n"), PIECE("\r\n"),
+        PIECE("Message-ID: <x@y>\n"), PIECE("In-Reply-To: <x@y>\n"),
+        PIECE("Subject: =?utf-8?q?=C3=A9?=\n"), PIECE("Date: 1 Jan 2001 00:00 Z\n"),
+        PIECE("From here\n"), PIECE(" folded\n"), PIECE(">From a\n"), PIECE("From "),
+        PIECE("\xff\xfe\x00\n"), PIECE("body"), PIECE("From 1:23\n"),
+        PIECE("Message-Id: <x@y> <z@y>\n"), PIECE("References: <r@y>\n")};
+#undef PIECE
+    uint32_t seed = 12345;
+    for (int round = 0; round < 40; round++) {
+        size_t cap = 64 * 1024, n = 0;
+        uint8_t *t = malloc(cap);
+        assert_non_null(t);
+        int count = 1 + round * 10;
+        for (int i = 0; i < count; i++) {
+            seed = seed * 1103515245u + 12345u;
+            uint32_t r = seed >> 8;
+            if (r % 5 == 0) {
+                t[n++] = (uint8_t)(r >> 8); /* one random byte */
+                continue;
+            }
+            size_t k = r % (sizeof pieces / sizeof pieces[0]);
+            memcpy(t + n, pieces[k].p, pieces[k].len);
+            n += pieces[k].len;
+        }
+        char name[32];
+        snprintf(name, sizeof name, "arb%d.mbox", round);
+        char *in = NULL;
+        char *bundle = pack_text(f, name, t, n, &in);
+        afmt_reader *r = open_verified(bundle);
+        uint64_t entries = afmt_reader_entry_count(r);
+        assert_file_roundtrip(r, entries - 1, in);
+        afmt_reader_free(r);
+        unlink(bundle);
+        free(bundle);
+        free(in);
+        free(t);
+    }
+}
+
+/* ---- RFC 2047 and RFC 5322 dates on their own ---- */
+
+static void expect_2047(const char *in, const char *want)
+{
+    afmt_buf b = {0};
+    assert_int_equal(afmt_rfc2047_decode(&b, (const uint8_t *)in, strlen(in)), AFMT_OK);
+    if (b.len != strlen(want) || memcmp(b.data, want, b.len) != 0)
+        fail_msg("decode(\"%s\") = \"%.*s\", want \"%s\"", in, (int)b.len, (const char *)b.data,
+                 want);
+    afmt_buf_free(&b);
+}
+
+static void test_rfc2047(void **state)
+{
+    (void)state;
+    expect_2047("plain", "plain");
+    expect_2047("=?ISO-8859-1?Q?G=F6ran_Lastname?=", "G\xc3\xb6ran Lastname");
+    expect_2047("David H=?ISO-8859-1?B?9g==?=hn <dh@uptime.at>", "David H\xc3\xb6hn <dh@uptime.at>");
+    expect_2047("=?utf-8?q?a?= =?utf-8?q?b?=", "ab");           /* whitespace between dropped */
+    expect_2047("=?utf-8?q?a?=  x  =?utf-8?q?b?=", "a  x  b");  /* not between words: kept */
+    expect_2047("=?UTF-8?B?w6k=?=", "\xc3\xa9");
+    expect_2047("=?UTF-8?B?w6k?=", "\xc3\xa9");                 /* no padding */
+    expect_2047("=?utf-8?B?8J+Y?= =?utf-8?B?gA==?=", "\xf0\x9f\x98\x80"); /* split char */
+    expect_2047("=?utf-8*en?q?hi?=", "hi");                     /* RFC 2231 language */
+    expect_2047("=?windows-1252?q?=93q=94?=", "\xe2\x80\x9cq\xe2\x80\x9d");
+    expect_2047("=?gb2312?B?xOO6ww==?=", "\xe4\xbd\xa0\xe5\xa5\xbd");
+    expect_2047("=?x-nonesuch?q?a?=", "=?x-nonesuch?q?a?=");     /* unknown charset: raw */
+    expect_2047("=?utf-8?q?bad=ZZ?=", "=?utf-8?q?bad=ZZ?=");     /* malformed Q: raw */
+    expect_2047("=?utf-8?q?\xff?=", "=?utf-8?q?\xff?=");         /* invalid UTF-8: raw */
+    expect_2047("=?UTF-8?Q?Luc=eda?=", "=?UTF-8?Q?Luc=eda?=");  /* Latin-1 labelled UTF-8 */
+    expect_2047("raw \xe9 byte =?utf-8?q?=C3=A9?=", "raw \xe9 byte \xc3\xa9");
+    expect_2047("=?utf-8?q?not closed", "=?utf-8?q?not closed");
+    expect_2047("=??q?x?=", "=??q?x?=");
+}
+
+static void expect_date(const char *s, int ok, int64_t want)
+{
+    int64_t t = 0;
+    int got = afmt_rfc5322_date((const uint8_t *)s, strlen(s), &t);
+    if (got != ok || (ok && t != want))
+        fail_msg("date \"%s\": %d %lld, want %d %lld", s, got, (long long)t, ok,
+                 (long long)want);
+}
+
+static void test_rfc5322_dates(void **state)
+{
+    (void)state;
+    assert_int_equal(afmt_days_from_civil(1970, 1, 1), 0);
+    assert_int_equal(afmt_days_from_civil(2000, 3, 1), 11017);
+    assert_int_equal(afmt_days_from_civil(1, 1, 1), -719162);
+    expect_date("Wed, 01 Dec 2010 14:26:40 +0100", 1, 1291210000);
+    expect_date("01 Dec 2010 14:26:40 +0100", 1, 1291210000);
+    expect_date("wed,  1 dec 2010 13:26:40 GMT", 1, 1291210000);
+    expect_date("Wed, 1 Dec 2010 08:26:40 EST", 1, 1291210000);
+    expect_date("Wed, 1 Dec 2010 05:26:40 PDT", 1, 1291210000 - 3600);
+    expect_date("Wed, 1 Dec 2010 13:26:40 -0000 (unknown)", 1, 1291210000);
+    expect_date("Wed (comment (nested)), 1 Dec 2010 13:26:40 +0000", 1, 1291210000);
+    expect_date("Wed, 1 Dec 2010 13:26 +0000", 1, 1291209960);
+    expect_date("Wed, 1 Dec 10 13:26:40 +0000", 1, 1291210000);
+    expect_date("Fri, 1 Dec 99 00:00:00 +0000", 1, 944006400);
+    expect_date("1 Dec 2010 13:26:40", 1, 1291210000);   /* no zone: -0000 */
+    expect_date("1 Dec 2010 13:26:40 Q", 1, 1291210000); /* military: -0000 */
+    expect_date("31 Dec 1998 23:59:60 +0000", 1, 915148800); /* leap second */
+    expect_date("29 Feb 2000 00:00:00 +0000", 1, 951782400);
+    expect_date("", 0, 0);
+    expect_date("  ", 0, 0);
+    expect_date("RANDOM_Wed, 21 Sep 2016 22:42:07 +0300", 0, 0);
+    expect_date("Wed 21 Sep 2016 22:42:07 +0300", 0, 0);
+    expect_date("29 Feb 2001 00:00:00 +0000", 0, 0);
+    expect_date("31 Apr 2001 00:00:00 +0000", 0, 0);
+    expect_date("1 Jan 2001 24:00:00 +0000", 0, 0);
+    expect_date("1 Jan 2001 00:60:00 +0000", 0, 0);
+    expect_date("1 Jan 2001 00:00:00 +0060", 0, 0);
+    expect_date("1 Jan 2001 00:00:00 +000", 0, 0);
+    expect_date("1 Foo 2001 00:00:00 +0000", 0, 0);
+    expect_date("1 Jan 2001 00:00:00 +0000 junk", 0, 0);
+    expect_date("1 Jan 2001 00:00:00 XYZ", 0, 0);
+    expect_date("1 Jan 2001 00:00:00 (unterminated", 0, 0);
+    expect_date("2016-09-21T22:42:07+03:00", 0, 0);
+    expect_date("1 Jan 10000 00:00:00 +0000", 0, 0);
+}
+
+/* Through the public entry point, with detection from the content. */
+static void test_public_api(void **state)
+{
+    fixture *f = *state;
+    const char *in = MBOX_DIR "/notmuch_corpus_lkml.mbox";
+    size_t hl;
+    uint8_t *head = afmt_test_read_file(in, &hl);
+    assert_non_null(head);
+    afmt_source_format fmt = afmt_source_detect(base_name(in), head, hl < 65536 ? hl : 65536);
+    print_message("afmt_source_detect(%s) = %s\n", base_name(in), afmt_source_format_name(fmt));
+    free(head);
+    char *path = afmt_test_path(f->dir, "api.afmt");
+    afmt_writer *w;
+    assert_int_equal(afmt_writer_open(&w, path, f->sk, NULL), AFMT_OK);
+    int fd = open(in, O_RDONLY);
+    assert_true(fd >= 0);
+    char err[256] = "";
+    afmt_import_stats st = {0};
+    int rc = afmt_import(w, AFMT_SOURCE_MBOX, fd, "lists/lkml.mbox", 15, &st, err, sizeof err);
+    close(fd);
+    if (rc != AFMT_OK)
+        fail_msg("afmt_import: %s (%s)", afmt_strerror(rc), err);
+    assert_int_equal(afmt_writer_finish(w), AFMT_OK);
+    afmt_writer_free(w);
+    assert_int_equal(st.posts, 210);
+    afmt_reader *r = open_verified(path);
+    assert_file_roundtrip(r, 210, in);
+    afmt_reader_free(r);
+    free(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rfc2047),
+        cmocka_unit_test(test_rfc5322_dates),
+        cmocka_unit_test_setup_teardown(test_corpus_every_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_raw_8bit_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_latin1_byte_in_from_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicate_message_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_references_chains, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_date, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_message_id_header_case, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pipermail_user_at_host, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_multipart_qp_base64_verbatim, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cutting_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arbitrary_bytes_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_public_api, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
