@@ -84,7 +84,8 @@ int afmt_frame_check(const uint8_t *src, size_t src_len, uint64_t size, char *er
     if (fh.dictID != 0)
         return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "frame names a dictionary (%u)", fh.dictID);
     if (fh.windowSize > ((unsigned long long)1 << AFMT_ZSTD_WINDOW_LOG_MAX))
-        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "frame window over the limit");
+        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "zstd window over the 2^%d limit",
+                         AFMT_ZSTD_WINDOW_LOG_MAX);
     size_t fsize = ZSTD_findFrameCompressedSize(src, src_len);
     if (ZSTD_isError(fsize) || fsize != src_len)
         return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "not exactly one zstd frame");

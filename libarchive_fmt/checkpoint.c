@@ -91,9 +91,11 @@ int afmt_checkpoint_parse(afmt_checkpoint *c, const uint8_t *text, size_t len, c
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "checkpoint does not start with '%.*s'",
                          (int)sizeof first_line - 2, first_line);
     p += sizeof first_line - 1;
-    if (!next_line(&p, end, "title", &v, &vl) || vl > AFMT_MAX_BUNDLE_TITLE_BYTES ||
-        !afmt_text_clean(v, vl))
+    if (!next_line(&p, end, "title", &v, &vl) || !afmt_text_clean(v, vl))
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "bad checkpoint title line");
+    if (vl > AFMT_MAX_BUNDLE_TITLE_BYTES)
+        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "bundle title over %d bytes",
+                         AFMT_MAX_BUNDLE_TITLE_BYTES);
     c->title = (const char *)v;
     c->title_len = vl;
     if (!next_line(&p, end, "created", &v, &vl) || !parse_decimal(&n, v, vl))

@@ -117,18 +117,21 @@ static const uint8_t *take(cursor *c, size_t n)
     return r;
 }
 
-/* A u16-length-prefixed string of min..max bytes. */
+/* A u16-length-prefixed string of min..max bytes: AFMT_E_FORMAT when it is
+ * cut short or under `min`, AFMT_E_LIMIT when over `max` (spec section 11). */
 static int take_str(cursor *c, const uint8_t **s, size_t *len, size_t min, size_t max)
 {
     const uint8_t *l = take(c, 2);
     if (l == NULL)
-        return 0;
+        return AFMT_E_FORMAT;
     size_t n = afmt_load16(l);
-    if (n < min || n > max)
-        return 0;
+    if (n < min)
+        return AFMT_E_FORMAT;
+    if (n > max)
+        return AFMT_E_LIMIT;
     *s = take(c, n);
     *len = n;
-    return *s != NULL;
+    return *s != NULL ? AFMT_OK : AFMT_E_FORMAT;
 }
 
 static int decode_post(afmt_entry_view *e, cursor *c, char *errbuf)
@@ -150,20 +153,22 @@ static int decode_post(afmt_entry_view *e, cursor *c, char *errbuf)
     } else if (e->created != 0) {
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "created time set without its flag");
     }
-    if (!take_str(c, &e->id, &e->id_len, 1, AFMT_MAX_ID_BYTES))
-        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "bad post id field");
-    if (!take_str(c, &e->media, &e->media_len, 1, AFMT_MAX_MEDIA_TYPE_BYTES) ||
-        !afmt_media_type_valid(e->media, e->media_len))
-        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "bad media type field");
+    int rc;
+    if ((rc = take_str(c, &e->id, &e->id_len, 1, AFMT_MAX_ID_BYTES)) != AFMT_OK)
+        return AFMT_FAIL(errbuf, rc, "bad post id field");
+    if ((rc = take_str(c, &e->media, &e->media_len, 1, AFMT_MAX_MEDIA_TYPE_BYTES)) != AFMT_OK)
+        return AFMT_FAIL(errbuf, rc, "bad media type field");
+    if (!afmt_media_type_valid(e->media, e->media_len))
+        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "media type is not printable ASCII");
     if ((e->flags & AFMT_PF_PARENT) &&
-        !take_str(c, &e->parent, &e->parent_len, 1, AFMT_MAX_ID_BYTES))
-        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "bad parent id field");
+        (rc = take_str(c, &e->parent, &e->parent_len, 1, AFMT_MAX_ID_BYTES)) != AFMT_OK)
+        return AFMT_FAIL(errbuf, rc, "bad parent id field");
     if ((e->flags & AFMT_PF_AUTHOR) &&
-        !take_str(c, &e->author, &e->author_len, 0, AFMT_MAX_AUTHOR_BYTES))
-        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "bad author field");
+        (rc = take_str(c, &e->author, &e->author_len, 0, AFMT_MAX_AUTHOR_BYTES)) != AFMT_OK)
+        return AFMT_FAIL(errbuf, rc, "bad author field");
     if ((e->flags & AFMT_PF_TITLE) &&
-        !take_str(c, &e->title, &e->title_len, 0, AFMT_MAX_TITLE_BYTES))
-        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "bad title field");
+        (rc = take_str(c, &e->title, &e->title_len, 0, AFMT_MAX_TITLE_BYTES)) != AFMT_OK)
+        return AFMT_FAIL(errbuf, rc, "bad title field");
     if (e->flags & AFMT_PF_INCOMPLETE) {
         const uint8_t *m = take(c, 8);
         if (m == NULL)
@@ -211,8 +216,10 @@ static int decode_file(afmt_entry_view *e, cursor *c, char *errbuf)
     e->size = afmt_load64(p + 16);
     if (e->size > AFMT_MAX_FILE_BYTES)
         return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "file size over the limit");
-    if (!take_str(c, &e->id, &e->id_len, 1, AFMT_MAX_PATH_BYTES) ||
-        !afmt_path_valid(e->id, e->id_len))
+    int rc = take_str(c, &e->id, &e->id_len, 1, AFMT_MAX_PATH_BYTES);
+    if (rc != AFMT_OK)
+        return AFMT_FAIL(errbuf, rc, "bad file path field");
+    if (!afmt_path_valid(e->id, e->id_len))
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "invalid file path");
     const uint8_t *n = take(c, 4);
     if (n == NULL)
@@ -231,15 +238,17 @@ static int decode_file(afmt_entry_view *e, cursor *c, char *errbuf)
         } else if (*k == AFMT_PART_KIND_INLINE) {
             const uint8_t *s;
             size_t len;
-            if (!take_str(c, &s, &len, 1, AFMT_MAX_INLINE_BYTES))
-                return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "bad inline part");
+            if ((rc = take_str(c, &s, &len, 1, AFMT_MAX_INLINE_BYTES)) != AFMT_OK)
+                return AFMT_FAIL(errbuf, rc, "bad inline part");
         } else if (*k == AFMT_PART_KIND_BLOB) {
             const uint8_t *b = take(c, 40);
             if (b == NULL)
                 return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "file parts cut short");
             uint64_t size = afmt_load64(b + 32);
-            if (size == 0 || size > AFMT_MAX_CONTENT_BYTES)
-                return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "bad blob part size");
+            if (size == 0)
+                return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "blob part of size 0");
+            if (size > AFMT_MAX_CONTENT_BYTES)
+                return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "blob part over the size limit");
         } else {
             return AFMT_FAIL(errbuf, AFMT_E_UNSUPPORTED, "unknown part kind 0x%02x", *k);
         }

@@ -1,13 +1,479 @@
-/* import_ndjson.c - PLACEHOLDER until the ndjson importer lands; replace whole file. */
+/*
+ * import_ndjson.c - the NDJSON importer: one JSON object per line, each
+ * line one post.
+ *
+ * Contract (afmt_import.h), and the choices this format leaves open:
+ *  - A line ends at "\n".  A post's content is its line's bytes without
+ *    that "\n" (a "\r" before it stays in the content, so CRLF files
+ *    round-trip); the last line may lack the "\n".
+ *  - A line that is empty or holds only spaces, tabs and CRs is not a
+ *    post: its bytes are kept in the file entry as data.
+ *  - Every other line must be a UTF-8 JSON object (RFC 8259; jansson with
+ *    JSON_REJECT_DUPLICATES).  Fields: "id" (string or integer, required;
+ *    an integer becomes its decimal text), "parent" (string, integer or
+ *    null; "" means no parent), "author" (string or null), "created" (Unix
+ *    seconds as an integer, or an RFC 3339 string; null = unknown),
+ *    "title" (string or null), "deleted" (boolean or null).  A post is
+ *    marked deleted at the source when "deleted" is true, or when "body" is
+ *    exactly "[deleted]" or "[removed]" (Reddit's spelling, kept by its
+ *    exports).  Other keys are ignored, and so is "body" otherwise: the
+ *    whole line is the content.  Media type: application/json.
+ *  - A line that is not valid UTF-8 is an error naming the line: JSON text
+ *    is UTF-8, and an id or author recovered from it could not be kept
+ *    byte for byte.
+ *  - The file entry is built while reading: for each post line an entry
+ *    part referring to the post, and the "\n" terminators and blank lines
+ *    as data, so the file's bytes are stored once.
+ *  - Memory is bounded by the longest line (at most 256 MiB, the limit of
+ *    one post): the input is read in 64 KiB pieces, never slurped.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "import.h"
 
-int afmt_import_ndjson(afmt_writer *w, int fd, const char *path, size_t path_len,
-                   afmt_import_stats *stats, char *errbuf, size_t errbuf_size)
+#define READ_CHUNK (64u * 1024)
+#define MAX_LINE ((size_t)AFMT_MAX_CONTENT_BYTES)
+#define MEDIA_TYPE "application/json"
+#define MIN_TIME INT64_C(-62135596800) /* 0001-01-01T00:00:00Z */
+#define MAX_TIME INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
+
+typedef struct ndjson_state {
+    afmt_writer *w;
+    int fd;
+    /* input buffer: bytes [start, len) not yet consumed */
+    uint8_t *buf;
+    size_t cap, start, len, scan;
+    int eof;
+    uint64_t line_no;
+    uint64_t bytes_in;
+    /* data waiting to become an inline part of the file entry */
+    uint8_t pending[AFMT_MAX_INLINE_BYTES];
+    size_t pending_len;
+    char *errbuf;
+    size_t errbuf_size;
+} ndjson_state;
+
+__attribute__((format(printf, 3, 4))) static int fail(ndjson_state *s, int err,
+                                                        const char *fmt, ...)
 {
-    (void)w; (void)fd; (void)path; (void)path_len; (void)stats;
+    if (s->errbuf != NULL && s->errbuf_size > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(s->errbuf, s->errbuf_size, fmt, ap);
+        va_end(ap);
+    }
+    return err;
+}
+
+static int writer_fail(ndjson_state *s, int rc)
+{
+    const char *m = afmt_writer_errmsg(s->w);
+    return fail(s, rc, "line %" PRIu64 ": %s", s->line_no, m && *m ? m : afmt_strerror(rc));
+}
+
+/* ---- the file entry's data parts ---- */
+
+static int flush_pending(ndjson_state *s)
+{
+    if (s->pending_len == 0)
+        return AFMT_OK;
+    int rc = afmt_writer_file_add_data(s->w, s->pending, s->pending_len);
+    s->pending_len = 0;
+    return rc;
+}
+
+static int emit_data(ndjson_state *s, const uint8_t *data, size_t len)
+{
+    while (len > 0) {
+        if (s->pending_len == 0 && len > sizeof s->pending)
+            return afmt_writer_file_add_data(s->w, data, len);
+        size_t n = sizeof s->pending - s->pending_len;
+        if (n > len)
+            n = len;
+        memcpy(s->pending + s->pending_len, data, n);
+        s->pending_len += n;
+        data += n;
+        len -= n;
+        if (s->pending_len == sizeof s->pending) {
+            int rc = flush_pending(s);
+            if (rc != AFMT_OK)
+                return rc;
+        }
+    }
+    return AFMT_OK;
+}
+
+/* ---- line reader ---- */
+
+/* Returns 1 with the next line in *line and *len (without "\n"; *nl says
+ * whether there was one), 0 at the end, or a negative afmt_error. */
+static int next_line(ndjson_state *s, const uint8_t **line, size_t *len, int *nl)
+{
+    for (;;) {
+        uint8_t *p = s->scan < s->len ? memchr(s->buf + s->scan, '\n', s->len - s->scan) : NULL;
+        if (p != NULL) {
+            *line = s->buf + s->start;
+            *len = (size_t)(p - (s->buf + s->start));
+            *nl = 1;
+            s->start = s->scan = (size_t)(p - s->buf) + 1;
+            return 1;
+        }
+        s->scan = s->len;
+        if (s->len - s->start > MAX_LINE)
+            return fail(s, AFMT_E_LIMIT, "line %" PRIu64 ": longer than %zu bytes, the limit "
+                        "of one post", s->line_no + 1, MAX_LINE);
+        if (s->eof) {
+            if (s->start == s->len)
+                return 0;
+            *line = s->buf + s->start;
+            *len = s->len - s->start;
+            *nl = 0;
+            s->start = s->scan = s->len;
+            return 1;
+        }
+        /* make room: drop consumed bytes, then grow if still short */
+        if (s->start > 0) {
+            memmove(s->buf, s->buf + s->start, s->len - s->start);
+            s->len -= s->start;
+            s->scan -= s->start;
+            s->start = 0;
+        }
+        if (s->cap - s->len < READ_CHUNK) {
+            size_t ncap = s->cap ? s->cap * 2 : 4 * READ_CHUNK;
+            if (ncap > MAX_LINE + 2 * READ_CHUNK)
+                ncap = MAX_LINE + 2 * READ_CHUNK; /* a line never needs more */
+            if (ncap < s->len + READ_CHUNK)
+                ncap = s->len + READ_CHUNK;
+            uint8_t *nb = realloc(s->buf, ncap);
+            if (nb == NULL)
+                return fail(s, AFMT_E_NOMEM, "out of memory");
+            s->buf = nb;
+            s->cap = ncap;
+        }
+        ssize_t n = read(s->fd, s->buf + s->len, s->cap - s->len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return fail(s, AFMT_E_IO, "read error after line %" PRIu64 ": %s", s->line_no,
+                        strerror(errno));
+        if (n == 0)
+            s->eof = 1;
+        s->len += (size_t)n;
+        s->bytes_in += (uint64_t)n;
+    }
+}
+
+/* ---- fields ---- */
+
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int digits(const char *s, size_t n, int *out)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* RFC 3339 date-time: YYYY-MM-DD(T|t| )HH:MM:SS[.fraction](Z|z|+HH:MM|-HH:MM).
+ * A fraction is dropped (posts keep whole seconds); a leap second 60 is
+ * the next second. */
+static int parse_rfc3339(int64_t *out, const char *s, size_t n)
+{
+    int y, mo, d, h, mi, sec;
+    if (n < 20 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
+        digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+        digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
+        digits(s + 17, 2, &sec))
+        return -1;
+    size_t i = 19;
+    if (s[i] == '.') {
+        i++;
+        size_t f = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == f)
+            return -1;
+    }
+    int64_t offset = 0;
+    if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+        i++;
+    } else if (i < n && (s[i] == '+' || s[i] == '-')) {
+        int oh, om;
+        if (n - i < 6 || digits(s + i + 1, 2, &oh) || s[i + 3] != ':' ||
+            digits(s + i + 4, 2, &om) || oh > 23 || om > 59)
+            return -1;
+        offset = (int64_t)oh * 3600 + om * 60;
+        if (s[i] == '-')
+            offset = -offset;
+        i += 6;
+    } else {
+        return -1;
+    }
+    if (i != n)
+        return -1;
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+        (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || sec > 60)
+        return -1;
+    int64_t t = days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + mi * 60 + sec - offset;
+    if (t < MIN_TIME || t > MAX_TIME)
+        return -1;
+    *out = t;
+    return 0;
+}
+
+/* A string or integer field as bytes: string -> its bytes, integer -> its
+ * decimal text in `num`.  Returns 0, or -1 for another JSON type. */
+static int string_or_integer(const json_t *v, const char **out, size_t *out_len,
+                             char num[32])
+{
+    if (json_is_string(v)) {
+        *out = json_string_value(v);
+        *out_len = json_string_length(v);
+        return 0;
+    }
+    if (json_is_integer(v)) {
+        snprintf(num, 32, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        *out = num;
+        *out_len = strlen(num);
+        return 0;
+    }
+    return -1;
+}
+
+static int is_blank(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+            return 0;
+    return 1;
+}
+
+/* Parses one line into a post and adds it; *entry gets its number. */
+static int add_line_post(ndjson_state *s, const uint8_t *line, size_t len, uint64_t *entry,
+                         int *deleted)
+{
+    uint64_t ln = s->line_no;
+    if (!afmt_utf8_valid(line, len))
+        return fail(s, AFMT_E_FORMAT, "line %" PRIu64 ": not valid UTF-8 (a JSON text must "
+                    "be UTF-8)", ln);
+    json_error_t jerr;
+    json_t *root = json_loadb((const char *)line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+                              &jerr);
+    if (root == NULL)
+        return fail(s, AFMT_E_FORMAT, "line %" PRIu64 ", column %d: %s", ln, jerr.column,
+                    jerr.text);
+    int rc = AFMT_OK;
+    afmt_post post;
+    memset(&post, 0, sizeof post);
+    post.media_type = MEDIA_TYPE;
+    post.content = line;
+    post.content_len = len;
+    char idnum[32], parentnum[32];
+    json_t *v;
+    if (!json_is_object(root)) {
+        rc = fail(s, AFMT_E_FORMAT, "line %" PRIu64 ": not a JSON object", ln);
+        goto out;
+    }
+    v = json_object_get(root, "id");
+    if (v == NULL || string_or_integer(v, &post.id, &post.id_len, idnum) != 0) {
+        rc = fail(s, AFMT_E_FORMAT, "line %" PRIu64 ": \"id\" must be a string or an integer",
+                  ln);
+        goto out;
+    }
+    if (post.id_len == 0 || post.id_len > AFMT_MAX_ID_BYTES) {
+        rc = fail(s, AFMT_E_LIMIT, "line %" PRIu64 ": \"id\" must be 1 to %d bytes", ln,
+                  AFMT_MAX_ID_BYTES);
+        goto out;
+    }
+    v = json_object_get(root, "parent");
+    if (v != NULL && !json_is_null(v)) {
+        if (string_or_integer(v, &post.parent, &post.parent_len, parentnum) != 0) {
+            rc = fail(s, AFMT_E_FORMAT,
+                      "line %" PRIu64 ": \"parent\" must be a string, an integer or null", ln);
+            goto out;
+        }
+        if (post.parent_len == 0)
+            post.parent = NULL;
+        else if (post.parent_len > AFMT_MAX_ID_BYTES) {
+            rc = fail(s, AFMT_E_LIMIT, "line %" PRIu64 ": \"parent\" is longer than %d bytes",
+                      ln, AFMT_MAX_ID_BYTES);
+            goto out;
+        }
+    }
+    v = json_object_get(root, "author");
+    if (v != NULL && !json_is_null(v)) {
+        if (!json_is_string(v) || json_string_length(v) > AFMT_MAX_AUTHOR_BYTES) {
+            rc = fail(s, AFMT_E_FORMAT,
+                      "line %" PRIu64 ": \"author\" must be a string of at most %d bytes, or "
+                      "null", ln, AFMT_MAX_AUTHOR_BYTES);
+            goto out;
+        }
+        post.author = json_string_value(v);
+        post.author_len = json_string_length(v);
+    }
+    v = json_object_get(root, "title");
+    if (v != NULL && !json_is_null(v)) {
+        if (!json_is_string(v) || json_string_length(v) > AFMT_MAX_TITLE_BYTES) {
+            rc = fail(s, AFMT_E_FORMAT,
+                      "line %" PRIu64 ": \"title\" must be a string of at most %d bytes, or "
+                      "null", ln, AFMT_MAX_TITLE_BYTES);
+            goto out;
+        }
+        post.title = json_string_value(v);
+        post.title_len = json_string_length(v);
+    }
+    v = json_object_get(root, "created");
+    if (v != NULL && !json_is_null(v)) {
+        int64_t t = 0;
+        int ok = 0;
+        if (json_is_integer(v)) {
+            t = (int64_t)json_integer_value(v);
+            ok = t >= MIN_TIME && t <= MAX_TIME;
+        } else if (json_is_string(v)) {
+            ok = parse_rfc3339(&t, json_string_value(v), json_string_length(v)) == 0;
+        }
+        if (!ok) {
+            rc = fail(s, AFMT_E_FORMAT,
+                      "line %" PRIu64 ": \"created\" must be Unix seconds (an integer) or an "
+                      "RFC 3339 date-time, in the years 1 to 9999", ln);
+            goto out;
+        }
+        post.has_created = 1;
+        post.created = t;
+    }
+    v = json_object_get(root, "deleted");
+    if (v != NULL && !json_is_null(v)) {
+        if (!json_is_boolean(v)) {
+            rc = fail(s, AFMT_E_FORMAT, "line %" PRIu64 ": \"deleted\" must be true, false or "
+                      "null", ln);
+            goto out;
+        }
+        if (json_is_true(v))
+            post.flags |= AFMT_POST_DELETED;
+    }
+    /* Reddit's convention, which exports keep: a body of "[deleted]" or
+     * "[removed]" is a post deleted at the source. */
+    v = json_object_get(root, "body");
+    if (json_is_string(v) && (strcmp(json_string_value(v), "[deleted]") == 0 ||
+                              strcmp(json_string_value(v), "[removed]") == 0) &&
+        json_string_length(v) == 9)
+        post.flags |= AFMT_POST_DELETED;
+    *deleted = (post.flags & AFMT_POST_DELETED) != 0;
+    rc = afmt_writer_add_post(s->w, &post, entry);
+    if (rc == AFMT_E_DUPLICATE) {
+        int shown = post.id_len > 200 ? 200 : (int)post.id_len;
+        rc = fail(s, rc, "line %" PRIu64 ": duplicate id \"%.*s\"%s", ln, shown, post.id,
+                  post.id_len > 200 ? "..." : "");
+    } else if (rc != AFMT_OK) {
+        rc = writer_fail(s, rc);
+    }
+out:
+    json_decref(root);
+    return rc;
+}
+
+int afmt_import_ndjson(afmt_writer *w, int fd, const char *path, size_t path_len,
+                       afmt_import_stats *stats, char *errbuf, size_t errbuf_size)
+{
     if (errbuf != NULL && errbuf_size > 0)
-        snprintf(errbuf, errbuf_size, "the ndjson importer is not built yet");
-    return AFMT_E_UNSUPPORTED;
+        errbuf[0] = '\0';
+    ndjson_state s;
+    memset(&s, 0, sizeof s);
+    s.w = w;
+    s.fd = fd;
+    s.errbuf = errbuf;
+    s.errbuf_size = errbuf_size;
+    if (w == NULL || path == NULL || fd < 0)
+        return fail(&s, AFMT_E_INVALID_ARGUMENT, "invalid argument");
+    afmt_import_stats st;
+    memset(&st, 0, sizeof st);
+    int rc = afmt_writer_file_begin(w, path, path_len);
+    if (rc != AFMT_OK) {
+        const char *m = afmt_writer_errmsg(w);
+        return fail(&s, rc, "%s", m && *m ? m : afmt_strerror(rc));
+    }
+    static const uint8_t newline = '\n';
+    for (;;) {
+        const uint8_t *line = NULL;
+        size_t len = 0;
+        int nl = 0;
+        int got = next_line(&s, &line, &len, &nl);
+        if (got < 0) {
+            rc = got;
+            break;
+        }
+        if (got == 0)
+            break;
+        s.line_no++;
+        if (is_blank(line, len)) {
+            rc = emit_data(&s, line, len);
+            if (rc == AFMT_OK && nl)
+                rc = emit_data(&s, &newline, 1);
+            if (rc != AFMT_OK) {
+                rc = writer_fail(&s, rc);
+                break;
+            }
+            continue;
+        }
+        uint64_t entry = 0;
+        int deleted = 0;
+        rc = flush_pending(&s);
+        if (rc != AFMT_OK) {
+            rc = writer_fail(&s, rc);
+            break;
+        }
+        rc = add_line_post(&s, line, len, &entry, &deleted);
+        if (rc != AFMT_OK)
+            break;
+        st.posts++;
+        if (deleted)
+            st.deleted++;
+        rc = afmt_writer_file_add_entry(w, entry);
+        if (rc == AFMT_OK && nl)
+            rc = emit_data(&s, &newline, 1);
+        if (rc != AFMT_OK) {
+            rc = writer_fail(&s, rc);
+            break;
+        }
+    }
+    if (rc == AFMT_OK) {
+        rc = flush_pending(&s);
+        if (rc == AFMT_OK)
+            rc = afmt_writer_file_end(w, NULL);
+        if (rc != AFMT_OK) {
+            const char *m = afmt_writer_errmsg(w);
+            rc = fail(&s, rc, "%s", m && *m ? m : afmt_strerror(rc));
+        }
+    }
+    free(s.buf);
+    st.bytes_in = s.bytes_in;
+    if (rc == AFMT_OK && stats != NULL) {
+        stats->posts += st.posts;
+        stats->deleted += st.deleted;
+        stats->bytes_in += st.bytes_in;
+    }
+    return rc;
 }

@@ -49,9 +49,12 @@ int afmt_trailer_decode(afmt_trailer *t, const uint8_t in[AFMT_TRAILER_BYTES],
     if (t->checkpoint_size > AFMT_MAX_CHECKPOINT_BYTES)
         return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "checkpoint of %u bytes is over the limit",
                          t->checkpoint_size);
-    if (t->signature_size < AFMT_SIGNATURE_FIXED_BYTES ||
-        t->signature_size > AFMT_SIGNATURE_FIXED_BYTES + AFMT_MAX_TRUSTED_COMMENT_BYTES)
-        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "signature section of %u bytes is invalid",
+    if (t->signature_size < AFMT_SIGNATURE_FIXED_BYTES)
+        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "signature section of %u bytes is too short",
+                         t->signature_size);
+    if (t->signature_size > AFMT_SIGNATURE_FIXED_BYTES + AFMT_MAX_TRUSTED_COMMENT_BYTES)
+        return AFMT_FAIL(errbuf, AFMT_E_LIMIT,
+                         "signature section of %u bytes: trusted comment over the limit",
                          t->signature_size);
     if (t->index_size > AFMT_MAX_INDEX_BYTES)
         return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "index of %llu bytes is over the limit",

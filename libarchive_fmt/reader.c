@@ -90,8 +90,10 @@ static int check_blocks(afmt_reader *r)
         if (off != next || cs == 0 || !afmt_add_ok(&next, off, cs) ||
             next > r->trailer.index_offset)
             return AFMT_FAIL(r->err, AFMT_E_FORMAT, "block %" PRIu64 " is out of place", b);
-        if (size == 0 || size > AFMT_MAX_BLOCK_BYTES)
-            return AFMT_FAIL(r->err, AFMT_E_LIMIT, "block %" PRIu64 " size out of range", b);
+        if (size == 0)
+            return AFMT_FAIL(r->err, AFMT_E_FORMAT, "block %" PRIu64 " is empty", b);
+        if (size > AFMT_MAX_BLOCK_BYTES)
+            return AFMT_FAIL(r->err, AFMT_E_LIMIT, "block %" PRIu64 " over the size limit", b);
     }
     if (next != r->trailer.index_offset)
         return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blocks do not end where the index starts");

@@ -75,7 +75,7 @@ int afmt_test_write_file(const char *path, const void *data, size_t len)
     FILE *f = fopen(path, "wb");
     if (f == NULL)
         return -1;
-    int ok = fwrite(data, 1, len, f) == len;
+    int ok = len == 0 || fwrite(data, 1, len, f) == len;
     ok = (fclose(f) == 0) && ok;
     return ok ? 0 : -1;
 }

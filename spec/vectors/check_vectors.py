@@ -1,0 +1,924 @@
+#!/usr/bin/env python3
+"""check_vectors.py - an independent reading of spec/FORMAT.md, run on the test vectors.
+
+    check_vectors.py [DIR]           check every vector in DIR (default: this folder)
+    check_vectors.py --write [DIR]   the same, and (re)write valid/*.json from what it reads
+
+This is a second implementation of the reader, written from the spec alone with the Python
+standard library: hashlib.blake2b(digest_size=32) is H (BLAKE2b-256), struct reads the
+little-endian fields, the `zstd` command decodes frames (`zstd -d -c`) and stock `minisign -V`
+checks the Ed25519 signatures (Python has no Ed25519).  It does not use the C library.
+
+For each valid/*.afmt it checks everything the spec says a reader checks (section 10 in order,
+then full verification), plus what only a holder of test.key can check (the entry salts of 8.3,
+the key files of section 5), and compares what it reads with valid/<name>.json (or writes it).
+
+For each invalid/<case>.<error>.afmt it requires a rejection.  When the spec names the error of
+the rule that fails (e.g. "rejected (`unsupported`)", section 11 "(`limit`)"), the name must be
+<error>; the known disagreements between the spec and the reference reader are listed in
+KNOWN_DISAGREEMENTS below and printed on every run.  When the spec names no error for the rule,
+the reference reader's choice is taken and the rule is printed.
+
+Exit status: 0 when every check passed, 1 otherwise.
+"""
+
+import base64
+import hashlib
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+ERRORS = ("truncated", "format", "unsupported", "limit", "bad-signature", "index-mismatch",
+          "root-mismatch", "hash-mismatch", "compression", "duplicate")
+
+# Where the spec names one error and the reference reader (libarchive_fmt) gives another.
+# Each is a finding; the vector is named after the reference reader's error (section 14: "the
+# error is the one the reference reader gives").  An entry that no longer disagrees fails the
+# run, so the list cannot go stale.  The same disagreement holds, with no vector of its own,
+# for a parent id or author over 4096 bytes, a media type over 255, a path over 4096 and a blob
+# part over 256 MiB: entry.c rejects every over-long field with AFMT_E_FORMAT (found by
+# re-signing randomly altered vectors and comparing the two readers).
+KNOWN_DISAGREEMENTS = {
+    "post-id-4097-bytes.format.afmt":
+        "spec 11 lists 'id, parent id, author: 4096 bytes' among the limits a reader rejects "
+        "with `limit`; entry.c take_str() gives AFMT_E_FORMAT ('bad post id field')",
+    "inline-part-4097-bytes.format.afmt":
+        "spec 11 lists 'inline part: 4096 bytes' as a `limit`; entry.c decode_file() gives "
+        "AFMT_E_FORMAT ('bad inline part')",
+    "bundle-title-1025-bytes.format.afmt":
+        "spec 11 lists 'bundle title: 1024 bytes' as a `limit`; checkpoint.c "
+        "afmt_checkpoint_parse() gives AFMT_E_FORMAT ('bad checkpoint title line')",
+    "trusted-comment-1025-bytes.format.afmt":
+        "spec 11 lists 'trusted comment: 1024 bytes' as a `limit` (and spec 4 says the trailer "
+        "sizes must respect section 11); layout.c afmt_trailer_decode() rejects "
+        "signature_size > 182 + 1024 with AFMT_E_FORMAT before afmt_sigsec_decode() could say "
+        "AFMT_E_LIMIT",
+    "window-2e29.compression.afmt":
+        "spec 11 lists 'zstd window: 2^28 bytes' as a `limit`; block.c afmt_frame_check() "
+        "gives AFMT_E_COMPRESSION ('frame window over the limit')",
+}
+
+MAGIC = b"\x8aAFMT\r\n\x1a"
+END_MAGIC = b"\x1a\n\rTMFA\x8a"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+EMPTY_HASH = hashlib.blake2b(b"", digest_size=32).digest()
+MIB = 1 << 20
+MAX_CONTENT = 256 * MIB
+MAX_BLOCK = 256 * MIB
+MAX_ENTRIES = 1 << 26
+MAX_INDEX = 4 << 30
+MAX_CHECKPOINT = 4096
+MAX_COMMENT = 1024
+MAX_TITLE = 1024
+MAX_ID = 4096
+MAX_MEDIA = 255
+MAX_PATH = 4096
+MAX_PARTS = 1 << 26
+MAX_INLINE = 4096
+MAX_WINDOW = 1 << 28
+MAX_FILE = 1 << 62
+MIN_CREATED = -62135596800
+MAX_CREATED = 253402300799
+
+
+def H(data):
+    return hashlib.blake2b(data, digest_size=32).digest()
+
+
+class Reject(Exception):
+    """A bundle rejected: the error name, why, the spec rule, and whether the spec names the
+    error for that rule."""
+
+    def __init__(self, error, why, rule, named):
+        super().__init__(why)
+        assert error in ERRORS
+        self.error, self.why, self.rule, self.named = error, why, rule, named
+
+
+def reject(error, why, rule, named=False):
+    raise Reject(error, why, rule, named)
+
+
+def u16(b, o):
+    return struct.unpack_from("<H", b, o)[0]
+
+
+def u32(b, o):
+    return struct.unpack_from("<I", b, o)[0]
+
+
+def u64(b, o):
+    return struct.unpack_from("<Q", b, o)[0]
+
+
+def i64(b, o):
+    return struct.unpack_from("<q", b, o)[0]
+
+
+def utf8(b):
+    try:
+        return b.decode("utf-8", errors="strict")
+    except UnicodeDecodeError:
+        return None
+
+
+def clean_text(b):
+    """UTF-8 without C0 controls, DEL or C1 controls (spec 5, 6)."""
+    s = utf8(b)
+    if s is None:
+        return False
+    return not any(ord(c) < 0x20 or ord(c) == 0x7F or 0x80 <= ord(c) <= 0x9F for c in s)
+
+
+def key_id_text(kid):
+    """A key id as minisign prints it: the little-endian u64 in 16 upper-case hex digits."""
+    return "%016X" % struct.unpack("<Q", kid)[0]
+
+
+# ------------------------------------------------------------------------------- key files
+
+def load_public_key(path):
+    with open(path, "rb") as f:
+        lines = f.read().split(b"\n")
+    if len(lines) != 3 or lines[2] != b"" or not lines[0].startswith(b"untrusted comment: "):
+        raise ValueError("%s: not two lines, 'untrusted comment: ...' then the key" % path)
+    blob = base64.b64decode(lines[1], validate=True)
+    if len(blob) != 42 or blob[:2] != b"Ed":
+        raise ValueError("%s: not base64('Ed' || key id || key)" % path)
+    return blob[2:10], blob[10:42], lines[0].decode()
+
+
+def load_secret_key(path):
+    """Spec 5, secret key file, unencrypted (kdf 00 00)."""
+    with open(path, "rb") as f:
+        lines = f.read().split(b"\n")
+    if len(lines) != 3 or lines[2] != b"" or not lines[0].startswith(b"untrusted comment: "):
+        raise ValueError("%s: not two lines" % path)
+    blob = base64.b64decode(lines[1], validate=True)
+    if len(blob) != 158 or blob[:2] != b"Ed" or blob[4:6] != b"B2":
+        raise ValueError("%s: not a minisign secret key" % path)
+    if blob[2:4] != b"\0\0":
+        raise ValueError("%s: encrypted; the test key must not be" % path)
+    kid, sk, chk = blob[54:62], blob[62:126], blob[126:158]
+    if chk != H(b"Ed" + kid + sk):
+        raise ValueError("%s: checksum is not BLAKE2b-256('Ed' || key id || secret key)" % path)
+    return kid, sk, lines[0].decode()
+
+
+# ----------------------------------------------------------------------------- zstd frames
+
+def zstd_frame(frame, size, what):
+    """Spec 7.2: exactly one zstd frame (RFC 8878) with its content size equal to `size`, no
+    dictionary, window at most 2^28; returns the decoded bytes (by the `zstd` command)."""
+    rule = "7.2 (frame rules)"
+    if len(frame) < 4:
+        reject("compression", "%s: shorter than a frame magic" % what, rule)
+    magic = u32(frame, 0)
+    if 0x184D2A50 <= magic <= 0x184D2A5F:
+        reject("compression", "%s: a skippable frame" % what, rule)
+    if frame[:4] != ZSTD_MAGIC:
+        reject("compression", "%s: no zstd frame magic" % what, rule)
+    if len(frame) < 5:
+        reject("compression", "%s: frame header cut short" % what, rule)
+    fhd = frame[4]
+    fcs_flag, single, reserved = fhd >> 6, (fhd >> 5) & 1, (fhd >> 3) & 1
+    checksum, did_flag = (fhd >> 2) & 1, fhd & 3
+    if reserved:
+        reject("compression", "%s: reserved frame header bit set" % what, rule)
+    pos = 5
+    window = None
+    if not single:
+        if pos >= len(frame):
+            reject("compression", "%s: frame header cut short" % what, rule)
+        wd = frame[pos]
+        pos += 1
+        base = 1 << (10 + (wd >> 3))
+        window = base + (base >> 3) * (wd & 7)
+    did_len = (0, 1, 2, 4)[did_flag]
+    fcs_len = ((1 if single else 0), 2, 4, 8)[fcs_flag]
+    if pos + did_len + fcs_len > len(frame):
+        reject("compression", "%s: frame header cut short" % what, rule)
+    did = int.from_bytes(frame[pos:pos + did_len], "little")
+    pos += did_len
+    if fcs_len == 0:
+        reject("compression", "%s: the frame header has no Frame_Content_Size" % what, rule)
+    fcs = int.from_bytes(frame[pos:pos + fcs_len], "little") + (256 if fcs_len == 2 else 0)
+    pos += fcs_len
+    if single:
+        window = fcs
+    if did != 0:
+        reject("compression", "%s: the frame names dictionary %d" % (what, did), rule)
+    if fcs != size:
+        reject("compression", "%s: Frame_Content_Size %d, declared size %d" % (what, fcs, size),
+               rule)
+    if window > MAX_WINDOW:
+        reject("limit", "%s: window of %d bytes" % (what, window), "11 (zstd window 2^28)",
+               named=True)
+    while True:  # the blocks of the frame, to find where it ends
+        if pos + 3 > len(frame):
+            reject("compression", "%s: frame cut short" % what, rule)
+        bh = int.from_bytes(frame[pos:pos + 3], "little")
+        pos += 3
+        btype = (bh >> 1) & 3
+        if btype == 3:
+            reject("compression", "%s: reserved block type" % what, rule)
+        pos += 1 if btype == 1 else bh >> 3
+        if pos > len(frame):
+            reject("compression", "%s: frame cut short" % what, rule)
+        if bh & 1:
+            break
+    pos += 4 if checksum else 0
+    if pos != len(frame):
+        reject("compression", "%s: not exactly one frame (%d bytes after it)"
+               % (what, len(frame) - pos), rule)
+    p = subprocess.run(["zstd", "-d", "-c", "-q", "--memory=256MB"], input=frame,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    if p.returncode != 0:
+        reject("compression", "%s: zstd -d: %s" % (what, p.stderr.decode(errors="replace").strip()),
+               rule)
+    if len(p.stdout) != size:
+        reject("compression", "%s: decodes to %d bytes, not %d" % (what, len(p.stdout), size), rule)
+    return p.stdout
+
+
+# ----------------------------------------------------------------------------- entries (8)
+
+class Cursor:
+    def __init__(self, data):
+        self.data, self.pos = data, 0
+
+    def take(self, n, what):
+        if self.pos + n > len(self.data):
+            reject("format", "%s cut short" % what, "8 (exact length)")
+        b = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return b
+
+    def string(self, lo, hi, what, limit_rule=None):
+        n = u16(self.take(2, what), 0)
+        if n > hi and limit_rule:
+            reject("limit", "%s of %d bytes" % (what, n), limit_rule, named=True)
+        if n < lo or n > hi:
+            reject("format", "%s of %d bytes" % (what, n), "8.1/8.2 field ranges")
+        return self.take(n, what)
+
+
+def path_ok(p):
+    """Spec 8.2: relative, '/'-separated, no empty, '.' or '..' component, no NUL or
+    backslash."""
+    if not p or p[:1] == b"/" or b"\0" in p or b"\\" in p:
+        return False
+    return all(c not in (b"", b".", b"..") for c in p.split(b"/"))
+
+
+def decode_entry(enc, number):
+    where = "entry %d" % number
+    if len(enc) < 2:
+        reject("format", "%s: shorter than type and flags" % where, "8")
+    etype, flags = enc[0], enc[1]
+    c = Cursor(enc)
+    c.pos = 2
+    e = {"number": number, "type": etype, "flags": flags, "encoding": enc}
+    if etype == 1:
+        if flags & 0xC0:
+            reject("unsupported", "%s: post flag bits 0x%02x" % (where, flags & 0xC0),
+                   "1 (unknown flag bit), 8.1")
+        fixed = c.take(16 + 32 + 8 + 8, where)
+        e["salt"], e["hash"] = fixed[:16], fixed[16:48]
+        e["size"], e["created"] = u64(fixed, 48), i64(fixed, 56)
+        if e["size"] > MAX_CONTENT:
+            reject("limit", "%s: content of %d bytes" % (where, e["size"]),
+                   "11 (one content 256 MiB)", named=True)
+        if flags & 0x04:
+            if not MIN_CREATED <= e["created"] <= MAX_CREATED:
+                reject("format", "%s: created %d out of range" % (where, e["created"]), "8.1")
+        elif e["created"] != 0:
+            reject("format", "%s: created set while 'has created' is clear" % where, "8.1")
+        e["id"] = c.string(1, MAX_ID, where + " id", "11 (id 4096 bytes)")
+        e["media_type"] = c.string(1, MAX_MEDIA, where + " media type", "11 (media type 255)")
+        if not all(0x20 <= b <= 0x7E for b in e["media_type"]):
+            reject("format", "%s: media type not printable ASCII" % where, "8.1")
+        e["parent"] = e["author"] = e["title"] = e["missing"] = None
+        if flags & 0x01:
+            e["parent"] = c.string(1, MAX_ID, where + " parent", "11 (parent id 4096 bytes)")
+        if flags & 0x02:
+            e["author"] = c.string(0, MAX_ID, where + " author", "11 (author 4096 bytes)")
+        if flags & 0x08:
+            e["title"] = c.string(0, 65535, where + " title")
+        if flags & 0x20:
+            e["missing"] = u64(c.take(8, where + " missing replies"), 0)
+    elif etype == 2:
+        if flags != 0:
+            reject("unsupported", "%s: file flags 0x%02x" % (where, flags), "1 (flag bit), 8.2")
+        fixed = c.take(16 + 8, where)
+        e["salt"], e["size"] = fixed[:16], u64(fixed, 16)
+        if e["size"] > MAX_FILE:
+            reject("format", "%s: total size over 2^62" % where, "8.2")
+        e["id"] = c.string(1, MAX_PATH, where + " path", "11 (path 4096 bytes)")
+        if not path_ok(e["id"]):
+            reject("format", "%s: path %r" % (where, e["id"]), "8.2 (paths)")
+        count = u32(c.take(4, where), 0)
+        if count > MAX_PARTS:
+            reject("limit", "%s: %d parts" % (where, count), "11 (parts of one file)", named=True)
+        parts = []
+        for k in range(count):
+            kind = c.take(1, where + " part")[0]
+            if kind == 1:
+                parts.append({"kind": "entry", "entry": u64(c.take(8, where + " part"), 0)})
+            elif kind == 2:
+                data = c.string(1, MAX_INLINE, where + " inline part", "11 (inline part 4096)")
+                parts.append({"kind": "inline", "data": data, "size": len(data)})
+            elif kind == 3:
+                b = c.take(40, where + " blob part")
+                size = u64(b, 32)
+                if size > MAX_CONTENT:
+                    reject("limit", "%s: blob part of %d bytes" % (where, size),
+                           "11 (one content 256 MiB)", named=True)
+                if size == 0:
+                    reject("format", "%s: blob part of size 0" % where, "7.3 (blobs 1..256 MiB)")
+                parts.append({"kind": "blob", "hash": b[:32], "size": size})
+            else:
+                reject("unsupported", "%s: part kind 0x%02x" % (where, kind), "1 (part kind), 8.2")
+        e["parts"] = parts
+    else:
+        reject("unsupported", "%s: entry type 0x%02x" % (where, etype), "1 (entry type), 8")
+    if c.pos != len(enc):
+        reject("format", "%s: %d bytes after the last field" % (where, len(enc) - c.pos),
+               "8 (exact length)")
+    return e
+
+
+# ------------------------------------------------------------------------- Merkle tree (9)
+
+def mth(leaves):
+    """RFC 9162 2.1.1, recursively: split at the largest power of two smaller than n."""
+    n = len(leaves)
+    if n == 0:
+        return H(b"")
+    if n == 1:
+        return leaves[0]
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return H(b"\x01" + mth(leaves[:k]) + mth(leaves[k:]))
+
+
+# ------------------------------------------------------------------------------ the reader
+
+def parse_decimal(v, what):
+    if not v or len(v) > 19 or not v.isdigit() or (len(v) > 1 and v[:1] == b"0"):
+        reject("format", "checkpoint %s %r is not canonical decimal" % (what, v), "6")
+    n = int(v)
+    if n > (1 << 63) - 1:
+        reject("format", "checkpoint %s out of range" % what, "6")
+    return n
+
+
+def parse_hex(v, what):
+    if len(v) != 64 or any(ch not in b"0123456789abcdef" for ch in v):
+        reject("format", "checkpoint %s %r is not 64 lowercase hex digits" % (what, v), "6")
+    return bytes.fromhex(v.decode())
+
+
+def parse_checkpoint(cp):
+    rule = "6"
+    if not cp.endswith(b"\n"):
+        reject("format", "checkpoint does not end with LF", rule)
+    lines = cp[:-1].split(b"\n")
+    if len(lines) != 6:
+        reject("format", "checkpoint has %d lines, not 6" % len(lines), rule)
+    if lines[0] != b"afmt checkpoint v1":
+        reject("format", "first checkpoint line is %r" % lines[0], rule)
+    vals = []
+    for line, key in zip(lines[1:], (b"title", b"created", b"entries", b"root", b"index")):
+        if not line.startswith(key + b" "):
+            reject("format", "checkpoint line %r is not '%s ...'" % (line, key.decode()), rule)
+        vals.append(line[len(key) + 1:])
+    title = vals[0]
+    if len(title) > MAX_TITLE:
+        reject("limit", "bundle title of %d bytes" % len(title), "11 (bundle title 1024)",
+               named=True)
+    if not clean_text(title):
+        reject("format", "bundle title is not clean UTF-8", rule)
+    return {"title": title, "created": parse_decimal(vals[1], "created"),
+            "entries": parse_decimal(vals[2], "entries"), "root": parse_hex(vals[3], "root"),
+            "index": parse_hex(vals[4], "index")}
+
+
+def minisign_verify(cp, kid, sig, comment, gsig, pk, tmp):
+    """Spec 5: the checkpoint with a .minisig built from the signature section must verify
+    with stock minisign and the embedded key.  Returns the trusted comment minisign prints."""
+    f = os.path.join(tmp, "checkpoint")
+    with open(f, "wb") as fh:
+        fh.write(cp)
+    with open(f + ".minisig", "wb") as fh:
+        fh.write(b"untrusted comment: from an afmt bundle (check_vectors.py)\n")
+        fh.write(base64.b64encode(b"ED" + kid + sig) + b"\n")
+        fh.write(b"trusted comment: " + comment + b"\n")
+        fh.write(base64.b64encode(gsig) + b"\n")
+    pub = base64.b64encode(b"Ed" + kid + pk).decode()
+    p = subprocess.run(["minisign", "-V", "-H", "-Q", "-P", pub, "-m", f, "-x", f + ".minisig"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    if p.returncode != 0:
+        reject("bad-signature", "minisign -V: %s" % (p.stdout + p.stderr).decode().strip(),
+               "10 step 3 (`bad signature`)", named=True)
+    return p.stdout.rstrip(b"\n")
+
+
+def read_bundle(data, tmp):
+    """Opens and fully verifies a bundle as spec 10 says; returns what it read, or raises
+    Reject."""
+    size = len(data)
+    # Step 1: size, header, trailer (3, 4).
+    if size < 48:
+        reject("truncated", "%d bytes: shorter than header and trailer" % size, "4 (size >= 48)")
+    if data[:8] != MAGIC:
+        reject("format", "bad magic", "3")
+    if u32(data, 8) != 1:
+        reject("unsupported", "version %d" % u32(data, 8), "3 (`unsupported`)", named=True)
+    if u32(data, 12) != 0:
+        reject("unsupported", "header flags 0x%x" % u32(data, 12), "3 (`unsupported`)",
+               named=True)
+    t = data[-32:]
+    if t[24:] != END_MAGIC:
+        reject("truncated", "no end magic: cut short, or bytes after the trailer", "4")
+    index_offset, index_size = u64(t, 0), u64(t, 8)
+    checkpoint_size, signature_size = u32(t, 16), u32(t, 20)
+    if checkpoint_size > MAX_CHECKPOINT:
+        reject("limit", "checkpoint of %d bytes" % checkpoint_size, "4, 11 (checkpoint 4096)",
+               named=True)
+    if signature_size > 182 + MAX_COMMENT:
+        reject("limit", "signature section of %d bytes: trusted comment over 1024 bytes"
+               % signature_size, "4, 5, 11 (trusted comment 1024)", named=True)
+    if index_size > MAX_INDEX or index_size > size:
+        reject("limit", "index of %d bytes" % index_size, "4, 11 (index section)", named=True)
+    if index_offset < 16 or index_offset + index_size + checkpoint_size + signature_size + 32 != size:
+        reject("format", "trailer sizes do not add up to the file size", "4")
+    if signature_size < 182:
+        reject("format", "signature section shorter than 182 bytes", "5")
+    if index_size < 40:
+        reject("format", "index shorter than its header", "7.1")
+    cp_off = index_offset + index_size
+    sig_off = cp_off + checkpoint_size
+    cp = data[cp_off:sig_off]
+    sec = data[sig_off:sig_off + signature_size]
+
+    # Step 2: the signature section's layout (5).
+    if sec[:2] == b"Ed":
+        reject("unsupported", "legacy 'Ed' signature", "5 (`unsupported`)", named=True)
+    if sec[:2] != b"ED":
+        reject("unsupported", "signature algorithm %r" % sec[:2], "5 (`unsupported`)", named=True)
+    kid, sig, tlen = sec[2:10], sec[10:74], u16(sec, 74)
+    if tlen > MAX_COMMENT:
+        reject("limit", "trusted comment of %d bytes" % tlen, "5, 11 (trusted comment 1024)",
+               named=True)
+    if signature_size != 182 + tlen:
+        reject("format", "signature_size %d is not 182 + %d" % (signature_size, tlen), "5")
+    comment = sec[76:76 + tlen]
+    if not clean_text(comment):
+        reject("format", "trusted comment is not UTF-8 free of control characters", "5")
+    gsig = sec[76 + tlen:140 + tlen]
+    if sec[140 + tlen:142 + tlen] != b"Ed":
+        reject("unsupported", "public key algorithm %r" % sec[140 + tlen:142 + tlen],
+               "5 (`unsupported`)", named=True)
+    if sec[142 + tlen:150 + tlen] != kid:
+        reject("format", "the two key ids differ", "5, 10 step 2")
+    pk = sec[150 + tlen:182 + tlen]
+
+    # Step 3: the signatures, with the embedded key, by stock minisign.
+    minisign_comment = minisign_verify(cp, kid, sig, comment, gsig, pk, tmp)
+    if minisign_comment != comment:
+        raise AssertionError("minisign printed trusted comment %r, the section holds %r"
+                             % (minisign_comment, comment))
+
+    # Step 4: the checkpoint (6).
+    c = parse_checkpoint(cp)
+
+    # Step 5: the index against its signed hash.
+    index = data[index_offset:index_offset + index_size]
+    index_hash = H(index)
+    if index_hash != c["index"]:
+        reject("index-mismatch", "H(index) differs from the checkpoint",
+               "10 step 5 (`index mismatch`)", named=True)
+
+    # Step 6: index header (7.1), frame, body.
+    if u32(index, 0) != 1:
+        reject("unsupported", "compression id %d" % u32(index, 0), "1, 7.1, 12 (compression)")
+    if u32(index, 4) != 0:
+        reject("unsupported", "index flags 0x%x" % u32(index, 4), "1 (flag bit), 7.1")
+    n, nblocks, nblobs, records_size = (u64(index, 8), u64(index, 16), u64(index, 24),
+                                        u64(index, 32))
+    body_size = 56 * nblocks + 8 * nblobs + records_size  # Python: no overflow
+    if body_size > MAX_INDEX:
+        reject("limit", "index body of %d bytes" % body_size, "7.1, 11 (index body 4 GiB)",
+               named=True)
+    if body_size > 1024 * (index_size - 40) + 1048576:
+        reject("limit", "index body of %d bytes from a %d-byte frame" % (body_size, index_size - 40),
+               "7.1, 11 (index body at most 1024 x frame + 1 MiB)", named=True)
+    if n > MAX_ENTRIES:
+        reject("limit", "%d entries" % n, "7.1, 11 (entries 2^26)", named=True)
+    if n > records_size // 37:
+        reject("format", "%d entries cannot fit %d bytes of records" % (n, records_size),
+               "7.1, 11 (entry_count <= records_size / 37)")
+    if n != c["entries"]:
+        reject("format", "entry_count %d, checkpoint says %d" % (n, c["entries"]), "6 (entries)")
+    body = zstd_frame(index[40:], body_size, "index frame")
+    block_tab, blob_tab = body[:56 * nblocks], body[56 * nblocks:56 * nblocks + 8 * nblobs]
+    records = body[56 * nblocks + 8 * nblobs:]
+
+    # Blocks tile the file from 16 to index_offset (7.2).
+    blocks, nxt = [], 16
+    for b in range(nblocks):
+        off, cs, bsize = u64(block_tab, 56 * b), u64(block_tab, 56 * b + 8), u64(block_tab, 56 * b + 16)
+        if off != nxt or cs == 0 or off + cs > index_offset:
+            reject("format", "block %d out of place" % b, "7.2 (tiling)")
+        if bsize > MAX_BLOCK:
+            reject("limit", "block %d of %d bytes" % (b, bsize), "11 (one block 256 MiB)",
+                   named=True)
+        if bsize == 0:
+            reject("format", "block %d of size 0" % b, "7.2")
+        blocks.append({"offset": off, "compressed_size": cs, "size": bsize,
+                       "hash": block_tab[56 * b + 24:56 * b + 56]})
+        nxt = off + cs
+    if nxt != index_offset:
+        reject("format", "blocks end at %d, the index starts at %d" % (nxt, index_offset), "7.2")
+
+    # Entry records (7.4, 8), ids and paths unique, entry parts name earlier posts.
+    entries, pos = [], 0
+    for i in range(n):
+        if pos + 4 > len(records):
+            reject("format", "records cut short", "7.4")
+        ln = u32(records, pos)
+        if pos + 4 + ln > len(records):
+            reject("format", "entry %d runs past the records" % i, "7.4")
+        entries.append(decode_entry(records[pos + 4:pos + 4 + ln], i))
+        pos += 4 + ln
+        e = entries[-1]
+        if e["type"] == 1:
+            if any(x["type"] == 1 and x["id"] == e["id"] for x in entries[:-1]):
+                reject("duplicate", "entry %d: post id used before" % i, "8.1 (ids unique)")
+        else:
+            if any(x["type"] == 2 and x["id"] == e["id"] for x in entries[:-1]):
+                reject("duplicate", "entry %d: file path used before" % i, "8.2 (paths unique)")
+            total = 0
+            for part in e["parts"]:
+                if part["kind"] == "entry":
+                    if part["entry"] >= i:
+                        reject("format", "entry %d: part names entry %d" % (i, part["entry"]),
+                               "8.2 (entry part: smaller number)")
+                    if entries[part["entry"]]["type"] != 1:
+                        reject("format", "entry %d: part names a file" % i, "8.2 (entry part)")
+                    part["size"] = entries[part["entry"]]["size"]
+                    part["hash"] = entries[part["entry"]]["hash"]
+                elif part["kind"] == "inline":
+                    part["hash"] = H(part["data"])
+                total += part["size"]
+            if total != e["size"]:
+                reject("format", "entry %d: parts add up to %d, not %d" % (i, total, e["size"]),
+                       "8.2 (total size)")
+    if pos != len(records):
+        reject("format", "%d bytes after the last record" % (len(records) - pos), "7.4")
+    paths = {e["id"] for e in entries if e["type"] == 2}
+    for e in entries:
+        if e["type"] == 2:
+            comps = e["id"].split(b"/")
+            for k in range(1, len(comps)):
+                if b"/".join(comps[:k]) in paths:
+                    reject("duplicate", "entry %d: %r is also a file" % (e["number"],
+                           b"/".join(comps[:k])), "8.2 (a file's path is no folder of another)")
+
+    # Blob rows (7.3): the reference gives hash and size; blobs tile the blocks.
+    blobs, by_hash, block, bpos = [], {}, 0, 0
+    if nblocks > 0 and nblobs == 0:
+        reject("format", "blocks without blobs", "7.3 (every block holds a blob)")
+    for r in range(nblobs):
+        entry, part = u32(blob_tab, 8 * r), u32(blob_tab, 8 * r + 4)
+        if entry >= n:
+            reject("format", "blob %d names entry %d of %d" % (r, entry, n), "7.3")
+        e = entries[entry]
+        if e["type"] == 1:
+            if part != 0 or e["size"] == 0:
+                reject("format", "blob %d names no content" % r, "7.3 (post reference)")
+            h, bsize = e["hash"], e["size"]
+        else:
+            if part >= len(e["parts"]) or e["parts"][part]["kind"] != "blob":
+                reject("format", "blob %d names part %d, not a blob part" % (r, part),
+                       "7.3 (file reference)")
+            h, bsize = e["parts"][part]["hash"], e["parts"][part]["size"]
+        if block < nblocks and r > 0 and bpos == blocks[block]["size"]:
+            block, bpos = block + 1, 0
+        if block >= nblocks or bpos + bsize > blocks[block]["size"]:
+            reject("format", "blob %d does not fit its block" % r, "7.3 (tiling)")
+        if h in by_hash:
+            reject("duplicate", "blob %d has the hash of blob %d" % (r, by_hash[h]),
+                   "7.3 (no two blobs with one hash)")
+        by_hash[h] = r
+        blobs.append({"entry": entry, "part": part, "block": block, "offset": bpos,
+                      "size": bsize, "hash": h})
+        bpos += bsize
+    if nblocks > 0 and (block != nblocks - 1 or bpos != blocks[block]["size"]):
+        reject("format", "blobs do not fill the blocks exactly", "7.3 (tiling)")
+
+    # Every content reference names a blob (7.3); empty contents hash to H("").
+    def ref(h, rsize, where):
+        if rsize == 0:
+            if h != EMPTY_HASH:
+                reject("format", "%s: empty content, hash not H('')" % where, "7.3")
+        elif h not in by_hash or blobs[by_hash[h]]["size"] != rsize:
+            reject("format", "%s: content not stored" % where, "7.3 (references)")
+    for e in entries:
+        if e["type"] == 1:
+            ref(e["hash"], e["size"], "entry %d" % e["number"])
+        else:
+            for part in e["parts"]:
+                if part["kind"] == "blob":
+                    ref(part["hash"], part["size"], "entry %d" % e["number"])
+
+    # Leaves and root (9).
+    for e in entries:
+        e["leaf"] = H(b"\x00" + e["encoding"])
+    root = mth([e["leaf"] for e in entries])
+    if root != c["root"]:
+        reject("root-mismatch", "the Merkle root differs from the checkpoint",
+               "10 step 6 (`root mismatch`)", named=True)
+
+    # Full verification: blocks, frames, contents (7.2, 10).
+    for b, blk in enumerate(blocks):
+        frame = data[blk["offset"]:blk["offset"] + blk["compressed_size"]]
+        if H(frame) != blk["hash"]:
+            reject("hash-mismatch", "block %d does not match its hash" % b, "7.2, 10")
+        blk["data"] = zstd_frame(frame, blk["size"], "block %d" % b)
+    for r, bl in enumerate(blobs):
+        bl["data"] = blocks[bl["block"]]["data"][bl["offset"]:bl["offset"] + bl["size"]]
+        if H(bl["data"]) != bl["hash"]:
+            reject("hash-mismatch", "blob %d does not match its hash" % r, "10")
+    for e in entries:
+        if e["type"] == 1:
+            e["content"] = blobs[by_hash[e["hash"]]]["data"] if e["size"] else b""
+        else:
+            out = []
+            for part in e["parts"]:
+                if part["kind"] == "entry":
+                    out.append(entries[part["entry"]]["content"])
+                elif part["kind"] == "inline":
+                    out.append(part["data"])
+                else:
+                    out.append(blobs[by_hash[part["hash"]]]["data"])
+            e["content"] = b"".join(out)
+        assert len(e["content"]) == e["size"]
+        if e["type"] == 1:
+            assert H(e["content"]) == e["hash"]
+
+    return {"checkpoint": c, "checkpoint_bytes": cp, "index_hash": index_hash, "root": root,
+            "comment": comment, "key_id": kid, "public_key": pk,
+            "trailer": (index_offset, index_size, checkpoint_size, signature_size),
+            "body_size": body_size, "records_size": records_size,
+            "blocks": blocks, "blobs": blobs, "entries": entries}
+
+
+# ------------------------------------------------------------------------------- the JSON
+
+def byte_field(obj, name, value):
+    """A byte string as hex, and as text when it is UTF-8 (both null when absent)."""
+    obj[name + "_hex"] = None if value is None else value.hex()
+    obj[name] = None if value is None else utf8(value)
+
+
+def to_json(name, data, b):
+    c = b["checkpoint"]
+    posts = sum(1 for e in b["entries"] if e["type"] == 1)
+    out = {
+        "file": name,
+        "file_size": len(data),
+        "title": c["title"].decode(),
+        "created": c["created"],
+        "entries": len(b["entries"]),
+        "posts": posts,
+        "files": len(b["entries"]) - posts,
+        "root": b["root"].hex(),
+        "index_hash": b["index_hash"].hex(),
+        "trusted_comment": b["comment"].decode(),
+        "signer_key_id": key_id_text(b["key_id"]),
+        "signer_public_key": b["public_key"].hex(),
+        "layout": {
+            "index_offset": b["trailer"][0],
+            "index_size": b["trailer"][1],
+            "checkpoint_size": b["trailer"][2],
+            "signature_size": b["trailer"][3],
+            "body_size": b["body_size"],
+            "records_size": b["records_size"],
+            "blocks": [{"offset": x["offset"], "compressed_size": x["compressed_size"],
+                        "size": x["size"], "hash": x["hash"].hex()} for x in b["blocks"]],
+            "blobs": [{"entry": x["entry"], "part": x["part"], "block": x["block"],
+                       "offset": x["offset"], "size": x["size"], "hash": x["hash"].hex()}
+                      for x in b["blobs"]],
+        },
+        "entry_list": [],
+    }
+    for e in b["entries"]:
+        j = {"number": e["number"], "type": "post" if e["type"] == 1 else "file"}
+        byte_field(j, "id", e["id"])
+        j["salt"] = e["salt"].hex()
+        j["size"] = e["size"]
+        j["content_hash"] = H(e["content"]).hex()
+        j["leaf"] = e["leaf"].hex()
+        if e["type"] == 1:
+            byte_field(j, "parent", e["parent"])
+            byte_field(j, "author", e["author"])
+            byte_field(j, "title", e["title"])
+            j["media_type"] = e["media_type"].decode("ascii")
+            j["created"] = e["created"] if e["flags"] & 0x04 else None
+            j["deleted"] = bool(e["flags"] & 0x10)
+            j["incomplete"] = bool(e["flags"] & 0x20)
+            j["missing_replies"] = e["missing"]
+        else:
+            j["parts"] = []
+            for p in e["parts"]:
+                q = {"kind": p["kind"]}
+                if p["kind"] == "entry":
+                    q["entry"] = p["entry"]
+                q["size"] = p["size"]
+                q["hash"] = p["hash"].hex()
+                j["parts"].append(q)
+        out["entry_list"].append(j)
+    return out
+
+
+# ----------------------------------------------------------------------------------- main
+
+class Run:
+    def __init__(self):
+        self.failures, self.notes = [], []
+
+    def fail(self, msg):
+        self.failures.append(msg)
+        print("FAIL  " + msg)
+
+    def note(self, msg):
+        self.notes.append(msg)
+
+
+def salt_check(entries, sk):
+    """Spec 8.3: salt = H_k(16, u64(number) || E0), k = H_k(32, 'afmt-v1 entry salt key') with
+    k = the 64-byte secret key.  Readers cannot check this; the holder of test.key can."""
+    salt_key = hashlib.blake2b(b"afmt-v1 entry salt key", digest_size=32, key=sk).digest()
+    bad = []
+    for e in entries:
+        enc = e["encoding"]
+        e0 = enc[:2] + bytes(16) + enc[18:]
+        want = hashlib.blake2b(struct.pack("<Q", e["number"]) + e0, digest_size=16,
+                               key=salt_key).digest()
+        if want != e["salt"]:
+            bad.append(e["number"])
+    return bad
+
+
+def check_key_pair(d, tmp, run):
+    kid, pk, pcomment = load_public_key(os.path.join(d, "test.pub"))
+    skid, sk, scomment = load_secret_key(os.path.join(d, "test.key"))
+    if kid != skid or sk[32:] != pk:
+        run.fail("test.key and test.pub are not one key pair")
+    for cmt, f in ((pcomment, "test.pub"), (scomment, "test.key")):
+        if "TEST-ONLY" not in cmt:
+            run.fail("%s: the untrusted comment does not say TEST-ONLY" % f)
+    # Stock minisign signs with test.key and verifies with test.pub: the key files are
+    # minisign's.
+    m = os.path.join(tmp, "keycheck")
+    with open(m, "wb") as fh:
+        fh.write(b"key check\n")
+    s = subprocess.run(["minisign", "-S", "-s", os.path.join(d, "test.key"), "-m", m,
+                        "-t", "check_vectors"], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    v = subprocess.run(["minisign", "-V", "-H", "-q", "-p", os.path.join(d, "test.pub"),
+                        "-m", m], stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    if s.returncode != 0 or v.returncode != 0:
+        run.fail("minisign cannot sign with test.key and verify with test.pub: %s %s"
+                 % (s.stderr.decode().strip(), v.stderr.decode().strip()))
+    return kid, pk, sk
+
+
+def check_valid(d, name, kid, pk, sk, write, tmp, run):
+    path = os.path.join(d, "valid", name)
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        b = read_bundle(data, tmp)
+    except Reject as r:
+        run.fail("valid/%s rejected: %s: %s (spec %s)" % (name, r.error, r.why, r.rule))
+        return
+    if b["key_id"] != kid or b["public_key"] != pk:
+        run.fail("valid/%s is not signed by test.key" % name)
+    bad = salt_check(b["entries"], sk)
+    if bad:
+        run.fail("valid/%s: entries %s have salts not derived as spec 8.3 says" % (name, bad))
+    # Writer behaviour: every stored content is stored once (7.3), and blob rows name a
+    # reference with that content.  Which reference "introduces" a blob is the writer's storage
+    # order, not entry order: in files.afmt the row of the streamed file's data names the file
+    # (entry 8) although post 7 has the same content and a smaller number.
+    refs = set()
+    for e in b["entries"]:
+        if e["type"] == 1 and e["size"]:
+            refs.add(e["hash"])
+        elif e["type"] == 2:
+            refs.update(p["hash"] for p in e["parts"] if p["kind"] == "blob")
+    if refs != {x["hash"] for x in b["blobs"]}:
+        run.fail("valid/%s: the blobs are not exactly the referenced contents" % name)
+    obj = to_json(name, data, b)
+    jpath = os.path.join(d, "valid", name[:-5] + ".json")
+    text = json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+    if write:
+        with open(jpath, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        try:
+            with open(jpath, encoding="utf-8") as fh:
+                stored = json.load(fh)
+        except (OSError, ValueError) as err:
+            run.fail("valid/%s: %s" % (name[:-5] + ".json", err))
+            return
+        if stored != obj:
+            diffs = [k for k in obj if stored.get(k) != obj[k]]
+            run.fail("valid/%s: the .json differs from the bundle in %s" % (name, diffs))
+            return
+    print("ok    valid/%s: %d entries, root %s" % (name, len(b["entries"]), b["root"].hex()))
+
+
+def check_invalid(d, name, tmp, run):
+    parts = name.split(".")
+    if len(parts) != 3 or parts[2] != "afmt" or parts[1] not in ERRORS:
+        run.fail("invalid/%s: not named <case>.<error>.afmt with a known error" % name)
+        return
+    want = parts[1]
+    with open(os.path.join(d, "invalid", name), "rb") as fh:
+        data = fh.read()
+    try:
+        read_bundle(data, tmp)
+    except Reject as r:
+        known = KNOWN_DISAGREEMENTS.get(name)
+        if r.error == want:
+            if known:
+                run.fail("invalid/%s: listed as a disagreement but the spec now agrees: remove "
+                         "it from KNOWN_DISAGREEMENTS" % name)
+            else:
+                print("ok    invalid/%s: %s (spec %s)" % (name, r.why, r.rule))
+        elif not r.named:
+            run.note("invalid/%s: the spec names no error for rule %s (%s); this reading says "
+                     "'%s', the reference reader '%s'" % (name, r.rule, r.why, r.error, want))
+            print("ok    invalid/%s: %s (spec %s names no error: taking '%s')"
+                  % (name, r.why, r.rule, want))
+        elif known:
+            print("DISAGREEMENT invalid/%s: the spec says '%s' (%s, rule %s), the reference "
+                  "reader '%s': %s" % (name, r.error, r.why, r.rule, want, known))
+            run.note("disagreement: " + name)
+        else:
+            run.fail("invalid/%s: the spec says '%s' (%s, rule %s), the file name '%s'"
+                     % (name, r.error, r.why, r.rule, want))
+        return
+    run.fail("invalid/%s: accepted by this reading of the spec" % name)
+
+
+def main(argv):
+    write = "--write" in argv
+    args = [a for a in argv if a != "--write"]
+    d = os.path.abspath(args[0] if args else os.path.dirname(os.path.abspath(__file__)))
+    run = Run()
+    with tempfile.TemporaryDirectory() as tmp:
+        kid, pk, sk = check_key_pair(d, tmp, run)
+        valid = sorted(f for f in os.listdir(os.path.join(d, "valid")) if f.endswith(".afmt"))
+        jsons = sorted(f for f in os.listdir(os.path.join(d, "valid")) if f.endswith(".json"))
+        if not write and sorted(v[:-5] + ".json" for v in valid) != jsons:
+            run.fail("valid/: .afmt and .json files do not pair up")
+        if len(valid) < 3:
+            run.fail("valid/: fewer than 3 vectors")
+        for name in valid:
+            check_valid(d, name, kid, pk, sk, write, tmp, run)
+        invalid = sorted(os.listdir(os.path.join(d, "invalid")))
+        seen = set()
+        for name in invalid:
+            check_invalid(d, name, tmp, run)
+            seen.add(name)
+        for name in KNOWN_DISAGREEMENTS:
+            if name not in seen:
+                run.fail("KNOWN_DISAGREEMENTS names %s, which does not exist" % name)
+    disagreements = [n for n in run.notes if n.startswith("disagreement: ")]
+    unnamed = [n for n in run.notes if not n.startswith("disagreement: ")]
+    print("\n%d valid, %d invalid vectors; %d failure(s)" % (len(valid), len(invalid),
+                                                             len(run.failures)))
+    if unnamed:
+        print("\nRules for which the spec names no error (the reference reader's choice is "
+              "taken):")
+        for n in unnamed:
+            print("  " + n)
+    if disagreements:
+        print("\nKnown disagreements between the spec and the reference reader:")
+        for n in disagreements:
+            name = n[len("disagreement: "):]
+            print("  %s: %s" % (name, KNOWN_DISAGREEMENTS[name]))
+    return 1 if run.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

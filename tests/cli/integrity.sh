@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Exit status 1 for a bundle that is not authentic or not intact: one
+# post's block altered (verify names that post, by id, and only the posts
+# in that block; cat/extract refuse its bytes and still give the others),
+# index, signature and trailer altered, truncated, not a bundle, signed by
+# another key.  Exit 3 for a missing file.  -p/-P repeatable: any key may
+# match.
+set -euo pipefail
+: "${AFMT:?AFMT must name the afmt binary}"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+cd "$T"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect() {
+    local want=$1 got=0
+    shift
+    "$@" >out 2>err || got=$?
+    if [ "$got" != "$want" ]; then
+        echo "--- stdout" >&2; head -c 2000 out >&2; echo "--- stderr" >&2; cat err >&2
+        fail "expected exit $want, got $got: $*"
+    fi
+}
+# flip OFFSET FILE: xor one byte
+flip() {
+    python3 - "$1" "$2" <<'EOF'
+import sys
+off, path = int(sys.argv[1]), sys.argv[2]
+b = bytearray(open(path, "rb").read())
+b[off] ^= 0x55
+open(path, "wb").write(bytes(b))
+EOF
+}
+# field NAME FILE: an offset in the bundle, from its trailer (FORMAT.md
+# section 4); blocks are the zstd frames that tile [16, index_offset)
+field() {
+    python3 - "$1" "$2" <<'EOF'
+import struct, sys
+name, path = sys.argv[1], sys.argv[2]
+b = open(path, "rb").read()
+index_offset, index_size, cp_size, sig_size = struct.unpack_from("<QQII", b, len(b) - 32)
+starts = []
+p = 16
+while True:
+    p = b.find(b"\x28\xb5\x2f\xfd", p, index_offset)
+    if p < 0:
+        break
+    starts.append(p)
+    p += 4
+assert starts and starts[0] == 16, starts[:3]
+ends = starts[1:] + [index_offset]
+if name == "blocks":
+    print(len(starts))
+elif name.startswith("block"):           # middle of block i
+    i = int(name[5:])
+    print((starts[i] + ends[i]) // 2)
+elif name == "index":
+    print(index_offset + index_size - 3)
+elif name == "checkpoint":
+    print(index_offset + index_size + 40)
+elif name == "signature":
+    print(index_offset + index_size + cp_size + 20)
+elif name == "trailer":
+    print(len(b) - 20)
+EOF
+}
+
+"$AFMT" keygen -W -s k.key -p k.pub
+"$AFMT" keygen -W -s other.key -p other.pub
+
+# Three posts of about 300 KiB of incompressible text each: each fills a
+# block of its own (the writer's target is 256 KiB), so damage to block 1
+# touches post "b" only.
+python3 - <<'EOF'
+import base64, json, os
+with open("big.ndjson", "w") as f:
+    for i, name in enumerate(["a", "b", "c"]):
+        body = base64.b64encode(os.urandom(230000)).decode()
+        f.write(json.dumps({"id": name, "author": "x", "body": body}) + "\n")
+EOF
+"$AFMT" pack -s k.key -o good.afmt big.ndjson
+expect 0 "$AFMT" verify -p k.pub good.afmt
+[ "$(field blocks good.afmt)" -ge 3 ] || fail "expected one block per post, got $(field blocks good.afmt)"
+
+# --- one block altered
+cp good.afmt bad.afmt
+flip "$(field block1 bad.afmt)" bad.afmt
+expect 1 "$AFMT" verify -p k.pub bad.afmt
+[ ! -s out ] || fail "failed verify wrote to stdout"
+grep -q "^afmt: bad.afmt: post 'b': " err || fail "verify does not name post b: $(cat err)"
+grep -q "post 'a'" err && fail "verify names intact post a"
+grep -q "post 'c'" err && fail "verify names intact post c"
+expect 1 "$AFMT" verify --json -p k.pub bad.afmt
+jq -e '.ok == false and (.problems | map(select(.type == "post") | .id) | index("b") != null)' out \
+    > /dev/null || fail "verify --json: $(cat out)"
+jq -e '.problems | map(select(.type == "post") | .id) | (index("a") == null and index("c") == null)' \
+    out > /dev/null || fail "verify --json names intact posts"
+# list reads no content: the index is intact, so it lists
+expect 0 "$AFMT" list --json -p k.pub bad.afmt
+# cat: the damaged post is refused, nothing on stdout; the others are fine
+expect 1 "$AFMT" cat -p k.pub bad.afmt b
+[ ! -s out ] || fail "cat released bytes of a damaged post"
+expect 0 "$AFMT" cat -p k.pub bad.afmt a
+cmp -s out <(sed -n 1p big.ndjson | head -c -1) || fail "cat a from the damaged bundle"
+# extract: the file needs post b: refused, nothing left behind
+expect 1 "$AFMT" extract -C x -p k.pub bad.afmt
+[ -z "$(ls -A x)" ] || fail "extract of a damaged file left: $(ls -A x)"
+expect 1 "$AFMT" extract --posts -C y -p k.pub bad.afmt
+[ -f y/a ] && [ -f y/c ] || fail "extract --posts did not write the intact posts"
+[ ! -e y/b ] || fail "extract --posts wrote the damaged post"
+[ -z "$(find y -name '.afmt-tmp-*')" ] || fail "temporary file left behind"
+
+# --- every other section altered: exit 1 from every reader
+for what in index checkpoint signature trailer; do
+    cp good.afmt "$what.afmt"
+    flip "$(field "$what" "$what.afmt")" "$what.afmt"
+    expect 1 "$AFMT" verify -p k.pub "$what.afmt"
+    expect 1 "$AFMT" list -p k.pub "$what.afmt"
+    expect 1 "$AFMT" cat -p k.pub "$what.afmt" a
+    [ ! -s out ] || fail "cat released bytes of a bundle with a damaged $what"
+    expect 1 "$AFMT" extract -C "x-$what" "$what.afmt"
+    expect 1 "$AFMT" checkpoint "$what.afmt" -o "cp-$what"
+    [ ! -e "cp-$what" ] || fail "checkpoint written from a damaged bundle"
+done
+head -c -100 good.afmt > truncated.afmt
+expect 1 "$AFMT" verify -p k.pub truncated.afmt
+expect 1 "$AFMT" list truncated.afmt
+printf 'not a bundle at all, just text that is long enough to have a trailer\n' > text.afmt
+expect 1 "$AFMT" verify -p k.pub text.afmt
+expect 1 "$AFMT" list text.afmt
+: > empty.afmt
+expect 1 "$AFMT" list empty.afmt
+
+# --- the wrong key
+expect 1 "$AFMT" verify -p other.pub good.afmt
+grep -q 'another key' err || fail "wrong key message: $(cat err)"
+expect 1 "$AFMT" verify --json -p other.pub good.afmt
+jq -e '.ok == false and .error == "wrong-key"' out > /dev/null || fail "verify --json wrong key"
+expect 1 "$AFMT" list -p other.pub good.afmt
+[ ! -s out ] || fail "list printed a bundle signed by another key"
+expect 1 "$AFMT" cat -p other.pub good.afmt a
+[ ! -s out ] || fail "cat printed a post signed by another key"
+expect 1 "$AFMT" extract -C z -p other.pub good.afmt
+[ -z "$(ls -A z 2> /dev/null)" ] || fail "extract wrote files signed by another key"
+expect 1 "$AFMT" verify -P "$(tail -1 other.pub)" good.afmt
+# any one of several keys may match, -p and -P mixed
+expect 0 "$AFMT" verify -p other.pub -p k.pub good.afmt
+expect 0 "$AFMT" verify -P "$(tail -1 other.pub)" -P "$(tail -1 k.pub)" good.afmt
+expect 0 "$AFMT" list -p other.pub -P "$(tail -1 k.pub)" good.afmt
+expect 0 "$AFMT" verify --json -p k.pub good.afmt
+jq -e '.ok == true and .posts == 3 and .files == 1 and (.signer | test("^[0-9A-F]{16}$"))' out \
+    > /dev/null || fail "verify --json success: $(cat out)"
+# without a key: checked against the embedded key, with a warning
+expect 0 "$AFMT" list good.afmt
+grep -q 'not checked against a trusted key' err || fail "no warning without -p"
+expect 0 "$AFMT" cat good.afmt a
+grep -q 'not checked against a trusted key' err || fail "no warning for cat without -p"
+
+# --- missing files: exit 3
+expect 3 "$AFMT" verify -p k.pub nowhere.afmt
+expect 3 "$AFMT" list nowhere.afmt
+expect 3 "$AFMT" cat nowhere.afmt a
+expect 3 "$AFMT" extract -C w nowhere.afmt
+expect 3 "$AFMT" checkpoint nowhere.afmt -o cp
+expect 3 "$AFMT" verify -p nowhere.pub good.afmt
+expect 3 "$AFMT" cat -p k.pub good.afmt nosuchpost
+echo "integrity: OK"

@@ -1,0 +1,641 @@
+/*
+ * test_vectors.c - the test vectors of spec/FORMAT.md section 14, read by the
+ * library.
+ *
+ * valid/<name>.afmt: opened and fully verified; every value of
+ * valid/<name>.json (written by spec/vectors/check_vectors.py, an independent
+ * Python reading of the spec) is compared with what the library reads, and
+ * every entry's content, as the library extracts it, is hashed by
+ * `b2sum -l 256` and compared with the JSON's content hash.  A key of the
+ * JSON this test does not know fails the test: nothing is left unchecked.
+ *
+ * invalid/<case>.<error>.afmt: afmt_reader_open and then afmt_reader_verify
+ * must fail with exactly <error>.
+ *
+ * One cmocka test per vector, found by listing the folders.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+#include <jansson.h>
+
+#include "afmt.h"
+#include "hash.h"
+#include "reader_internal.h"
+#include "test_support.h"
+
+#define VECTORS AFMT_SOURCE_ROOT "/spec/vectors"
+
+/* The error names of spec section 14, as the vectors' file names spell them. */
+static const char *error_name(int rc)
+{
+    switch (rc) {
+    case AFMT_OK: return "ok";
+    case AFMT_E_TRUNCATED: return "truncated";
+    case AFMT_E_FORMAT: return "format";
+    case AFMT_E_UNSUPPORTED: return "unsupported";
+    case AFMT_E_LIMIT: return "limit";
+    case AFMT_E_BAD_SIGNATURE: return "bad-signature";
+    case AFMT_E_INDEX_MISMATCH: return "index-mismatch";
+    case AFMT_E_ROOT_MISMATCH: return "root-mismatch";
+    case AFMT_E_HASH_MISMATCH: return "hash-mismatch";
+    case AFMT_E_COMPRESSION: return "compression";
+    case AFMT_E_DUPLICATE: return "duplicate";
+    default: return afmt_strerror(rc);
+    }
+}
+
+static const char *const k_errors[] = {"truncated",     "format",         "unsupported",
+                                       "limit",         "bad-signature",  "index-mismatch",
+                                       "root-mismatch", "hash-mismatch",  "compression",
+                                       "duplicate"};
+#define N_ERRORS (sizeof k_errors / sizeof k_errors[0])
+
+static char *vec_path(const char *sub, const char *name)
+{
+    char *p = NULL;
+    assert_true(asprintf(&p, "%s/%s/%s", VECTORS, sub, name) > 0);
+    return p;
+}
+
+/* ------------------------------------------------------------ comparisons */
+
+static void to_hex(char *out, const uint8_t *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+/* A JSON hex string equals n bytes. */
+static void expect_hex(const json_t *v, const uint8_t *p, size_t n)
+{
+    assert_true(json_is_string(v));
+    char *hex = malloc(2 * n + 1);
+    assert_non_null(hex);
+    to_hex(hex, p, n);
+    assert_string_equal(json_string_value(v), hex);
+    free(hex);
+}
+
+static void expect_int(const json_t *v, int64_t want)
+{
+    assert_true(json_is_integer(v));
+    assert_true(json_integer_value(v) == want);
+}
+
+static void expect_u64(const json_t *v, uint64_t want)
+{
+    assert_true(json_is_integer(v));
+    assert_true(json_integer_value(v) >= 0);
+    assert_true((uint64_t)json_integer_value(v) == want);
+}
+
+/* A JSON string equals bytes exactly (NUL allowed). */
+static void expect_str(const json_t *v, const void *p, size_t n)
+{
+    assert_true(json_is_string(v));
+    assert_int_equal(json_string_length(v), n);
+    assert_memory_equal(json_string_value(v), p, n);
+}
+
+/* <name>_hex and <name>: the bytes as hex, and as text when they are UTF-8;
+ * both null when the field is absent. */
+static int expect_byte_field(const char *key, const json_t *v, const char *name, const char *p,
+                             size_t n)
+{
+    size_t kl = strlen(name);
+    if (strncmp(key, name, kl) != 0)
+        return 0;
+    if (strcmp(key + kl, "_hex") == 0) {
+        if (p == NULL)
+            assert_true(json_is_null(v));
+        else
+            expect_hex(v, (const uint8_t *)p, n);
+        return 1;
+    }
+    if (key[kl] != 0)
+        return 0;
+    if (p == NULL || !afmt_utf8_valid((const uint8_t *)p, n))
+        assert_true(json_is_null(v));
+    else
+        expect_str(v, p, n);
+    return 1;
+}
+
+/* ------------------------------------------------------------ b2sum */
+
+typedef struct grow {
+    uint8_t *data;
+    size_t len;
+} grow;
+
+static int grow_sink(void *ctx, const void *data, size_t len)
+{
+    grow *g = ctx;
+    uint8_t *p = realloc(g->data, g->len + len + 1);
+    if (p == NULL)
+        return AFMT_E_NOMEM;
+    g->data = p;
+    if (len > 0)
+        memcpy(g->data + g->len, data, len);
+    g->len += len;
+    return 0;
+}
+
+/* `b2sum -l 256` of the bytes, through a file, in 64 hex digits. */
+static void b2sum(char out[65], const char *dir, const uint8_t *data, size_t len)
+{
+    char *path = afmt_test_path(dir, "content");
+    assert_int_equal(afmt_test_write_file(path, data, len), 0);
+    char *cmd = NULL;
+    assert_true(asprintf(&cmd, "b2sum -l 256 -- '%s'", path) > 0);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char line[256] = "";
+    assert_non_null(fgets(line, sizeof line, p));
+    assert_int_equal(pclose(p), 0);
+    assert_true(strlen(line) > 64 && line[64] == ' ');
+    memcpy(out, line, 64);
+    out[64] = 0;
+    free(cmd);
+    free(path);
+}
+
+/* ------------------------------------------------------------ valid vectors */
+
+typedef struct vcase {
+    afmt_reader *r;
+    char *dir;              /* scratch folder for b2sum */
+    uint8_t *file;          /* the bundle's bytes */
+    size_t file_len;
+} vcase;
+
+static void check_part(vcase *c, const json_t *jp, const afmt_part_view *part)
+{
+    const char *kind = part->kind == AFMT_PART_KIND_ENTRY    ? "entry"
+                       : part->kind == AFMT_PART_KIND_INLINE ? "inline"
+                                                             : "blob";
+    uint8_t hash[AFMT_HASH_BYTES];
+    uint64_t size = part->size;
+    if (part->kind == AFMT_PART_KIND_ENTRY) {
+        afmt_entry_view pe;
+        afmt_rd_entry_view(&pe, c->r, part->entry);
+        memcpy(hash, pe.hash, AFMT_HASH_BYTES);
+        size = pe.size;
+    } else if (part->kind == AFMT_PART_KIND_INLINE) {
+        afmt_content_hash(hash, part->data, (size_t)part->size);
+    } else {
+        memcpy(hash, part->data, AFMT_HASH_BYTES);
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)jp, key, v) {
+        if (strcmp(key, "kind") == 0)
+            assert_string_equal(json_string_value(v), kind);
+        else if (strcmp(key, "entry") == 0)
+            expect_u64(v, part->entry);
+        else if (strcmp(key, "size") == 0)
+            expect_u64(v, size);
+        else if (strcmp(key, "hash") == 0)
+            expect_hex(v, hash, AFMT_HASH_BYTES);
+        else
+            fail_msg("unknown part key %s", key);
+    }
+}
+
+static void check_entry(vcase *c, const json_t *je, uint64_t n)
+{
+    afmt_entry e;
+    assert_int_equal(afmt_reader_entry(&e, c->r, n), AFMT_OK);
+    afmt_entry_view ev;
+    afmt_rd_entry_view(&ev, c->r, n);
+    grow content = {malloc(1), 0}; /* never NULL, even when nothing arrives */
+    assert_non_null(content.data);
+    assert_int_equal(afmt_reader_read(c->r, n, grow_sink, &content), AFMT_OK);
+    assert_true(content.len == e.size);
+    char sum[65];
+    b2sum(sum, c->dir, content.data, content.len);
+    int post = e.type == AFMT_ENTRY_POST;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)je, key, v) {
+        if (strcmp(key, "number") == 0) {
+            expect_u64(v, n);
+        } else if (strcmp(key, "type") == 0) {
+            assert_string_equal(json_string_value(v), post ? "post" : "file");
+        } else if (expect_byte_field(key, v, "id", e.id, e.id_len)) {
+        } else if (strcmp(key, "salt") == 0) {
+            expect_hex(v, ev.salt, AFMT_SALT_BYTES);
+        } else if (strcmp(key, "size") == 0) {
+            expect_u64(v, e.size);
+        } else if (strcmp(key, "content_hash") == 0) {
+            /* b2sum of what the library extracts, and the signed hash */
+            assert_string_equal(json_string_value(v), sum);
+            if (post)
+                expect_hex(v, e.hash, AFMT_HASH_BYTES);
+        } else if (strcmp(key, "leaf") == 0) {
+            expect_hex(v, e.leaf, AFMT_HASH_BYTES);
+        } else if (post && expect_byte_field(key, v, "parent", e.parent, e.parent_len)) {
+        } else if (post && expect_byte_field(key, v, "author", e.author, e.author_len)) {
+        } else if (post && expect_byte_field(key, v, "title", e.title, e.title_len)) {
+        } else if (post && strcmp(key, "media_type") == 0) {
+            expect_str(v, e.media_type, e.media_type_len);
+        } else if (post && strcmp(key, "created") == 0) {
+            if (json_is_null(v)) {
+                assert_false(e.has_created);
+            } else {
+                assert_true(e.has_created);
+                expect_int(v, e.created);
+            }
+        } else if (post && strcmp(key, "deleted") == 0) {
+            assert_true(json_is_boolean(v));
+            assert_int_equal(json_is_true(v), (e.flags & AFMT_POST_DELETED) != 0);
+        } else if (post && strcmp(key, "incomplete") == 0) {
+            assert_true(json_is_boolean(v));
+            assert_int_equal(json_is_true(v), (e.flags & AFMT_POST_INCOMPLETE) != 0);
+        } else if (post && strcmp(key, "missing_replies") == 0) {
+            if (json_is_null(v)) {
+                assert_false(e.flags & AFMT_POST_INCOMPLETE);
+                assert_true(e.missing_replies == 0);
+            } else {
+                assert_true(e.flags & AFMT_POST_INCOMPLETE);
+                expect_u64(v, e.missing_replies);
+            }
+        } else if (!post && strcmp(key, "parts") == 0) {
+            assert_true(json_is_array(v));
+            afmt_part_view part;
+            size_t pos = 0, k = 0;
+            while (afmt_part_next(&part, &ev, &pos)) {
+                assert_true(k < json_array_size(v));
+                check_part(c, json_array_get(v, k++), &part);
+            }
+            assert_int_equal(k, json_array_size(v));
+        } else {
+            fail_msg("entry %llu: unknown key %s", (unsigned long long)n, key);
+        }
+    }
+    free(content.data);
+}
+
+static void check_layout(vcase *c, const json_t *jl)
+{
+    afmt_reader *r = c->r;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)jl, key, v) {
+        if (strcmp(key, "index_offset") == 0) {
+            expect_u64(v, r->trailer.index_offset);
+        } else if (strcmp(key, "index_size") == 0) {
+            expect_u64(v, r->trailer.index_size);
+        } else if (strcmp(key, "checkpoint_size") == 0) {
+            expect_u64(v, r->trailer.checkpoint_size);
+        } else if (strcmp(key, "signature_size") == 0) {
+            expect_u64(v, r->trailer.signature_size);
+        } else if (strcmp(key, "body_size") == 0) {
+            expect_u64(v, r->ih.body_size);
+        } else if (strcmp(key, "records_size") == 0) {
+            expect_u64(v, r->ih.records_size);
+        } else if (strcmp(key, "blocks") == 0) {
+            assert_int_equal(json_array_size(v), r->ih.block_count);
+            for (uint64_t b = 0; b < r->ih.block_count; b++) {
+                json_t *jb = json_array_get(v, b), *x;
+                const char *k2;
+                json_object_foreach(jb, k2, x) {
+                    if (strcmp(k2, "offset") == 0)
+                        expect_u64(x, afmt_rd_block_offset(r, b));
+                    else if (strcmp(k2, "compressed_size") == 0)
+                        expect_u64(x, afmt_rd_block_csize(r, b));
+                    else if (strcmp(k2, "size") == 0)
+                        expect_u64(x, afmt_rd_block_size(r, b));
+                    else if (strcmp(k2, "hash") == 0)
+                        expect_hex(x, afmt_rd_block_hash(r, b), AFMT_HASH_BYTES);
+                    else
+                        fail_msg("unknown block key %s", k2);
+                }
+            }
+        } else if (strcmp(key, "blobs") == 0) {
+            assert_int_equal(json_array_size(v), r->ih.blob_count);
+            for (uint64_t i = 0; i < r->ih.blob_count; i++) {
+                json_t *jb = json_array_get(v, i), *x;
+                const uint8_t *row = r->blob_table + i * AFMT_BLOB_RECORD_BYTES;
+                const char *k2;
+                json_object_foreach(jb, k2, x) {
+                    if (strcmp(k2, "entry") == 0)
+                        expect_u64(x, afmt_load32(row));
+                    else if (strcmp(k2, "part") == 0)
+                        expect_u64(x, afmt_load32(row + 4));
+                    else if (strcmp(k2, "block") == 0)
+                        expect_u64(x, afmt_rd_blob_block(r, i));
+                    else if (strcmp(k2, "offset") == 0)
+                        expect_u64(x, afmt_rd_blob_offset(r, i));
+                    else if (strcmp(k2, "size") == 0)
+                        expect_u64(x, afmt_rd_blob_size(r, i));
+                    else if (strcmp(k2, "hash") == 0)
+                        expect_hex(x, afmt_rd_blob_hash(r, i), AFMT_HASH_BYTES);
+                    else
+                        fail_msg("unknown blob key %s", k2);
+                }
+            }
+        } else {
+            fail_msg("unknown layout key %s", key);
+        }
+    }
+}
+
+static void test_valid(void **state)
+{
+    const char *name = *state;
+    char *path = vec_path("valid", name);
+    char *jname = strdup(name);
+    assert_non_null(jname);
+    strcpy(jname + strlen(jname) - 5, ".json");
+    char *jpath = vec_path("valid", jname);
+    json_error_t jerr;
+    json_t *j = json_load_file(jpath, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
+    if (j == NULL)
+        fail_msg("%s: %s (line %d)", jpath, jerr.text, jerr.line);
+    assert_true(json_is_object(j));
+
+    char err[512] = "";
+    vcase c = {NULL, NULL, NULL, 0};
+    int rc = afmt_reader_open(&c.r, path, err, sizeof err);
+    if (rc != AFMT_OK)
+        fail_msg("%s: %s: %s", name, error_name(rc), err);
+    rc = afmt_reader_verify(c.r, NULL, NULL);
+    if (rc != AFMT_OK)
+        fail_msg("%s: verify: %s: %s", name, error_name(rc), afmt_reader_errmsg(c.r));
+    afmt_public_key pub;
+    assert_int_equal(afmt_public_key_load(&pub, VECTORS "/test.pub"), AFMT_OK);
+    assert_int_equal(afmt_reader_check_signer(c.r, &pub, 1), AFMT_OK);
+    c.dir = afmt_test_tmpdir();
+    assert_non_null(c.dir);
+    c.file = afmt_test_read_file(path, &c.file_len);
+    assert_non_null(c.file);
+
+    const afmt_checkpoint_info *info = afmt_reader_checkpoint(c.r);
+    const uint8_t *cp;
+    size_t cp_len;
+    char *minisig;
+    assert_int_equal(afmt_reader_checkpoint_export(&cp, &cp_len, &minisig, c.r), AFMT_OK);
+    free(minisig);
+    const char *key;
+    json_t *v;
+    int seen_entries = 0;
+    json_object_foreach(j, key, v) {
+        if (strcmp(key, "file") == 0) {
+            assert_string_equal(json_string_value(v), name);
+        } else if (strcmp(key, "file_size") == 0) {
+            expect_u64(v, c.file_len);
+            expect_u64(v, c.r->file_size);
+        } else if (strcmp(key, "title") == 0) {
+            expect_str(v, info->title, info->title_len);
+        } else if (strcmp(key, "created") == 0) {
+            expect_int(v, info->created);
+        } else if (strcmp(key, "entries") == 0) {
+            expect_u64(v, info->entries);
+            expect_u64(v, afmt_reader_entry_count(c.r));
+        } else if (strcmp(key, "posts") == 0) {
+            expect_u64(v, info->posts);
+        } else if (strcmp(key, "files") == 0) {
+            expect_u64(v, info->files);
+        } else if (strcmp(key, "root") == 0) {
+            expect_hex(v, info->root, AFMT_HASH_BYTES);
+        } else if (strcmp(key, "index_hash") == 0) {
+            /* the signed value, and the hash of the index section's bytes */
+            const uint8_t *line = memmem(cp, cp_len, "\nindex ", 7);
+            assert_non_null(line);
+            assert_true(json_string_length(v) == 64);
+            assert_memory_equal(line + 7, json_string_value(v), 64);
+            uint8_t h[AFMT_HASH_BYTES];
+            afmt_content_hash(h, c.file + c.r->trailer.index_offset,
+                              (size_t)c.r->trailer.index_size);
+            expect_hex(v, h, AFMT_HASH_BYTES);
+        } else if (strcmp(key, "trusted_comment") == 0) {
+            expect_str(v, info->trusted_comment, info->trusted_comment_len);
+        } else if (strcmp(key, "signer_key_id") == 0) {
+            char hex[17];
+            afmt_key_id_to_hex(hex, info->signer.key_id);
+            assert_string_equal(json_string_value(v), hex);
+        } else if (strcmp(key, "signer_public_key") == 0) {
+            expect_hex(v, info->signer.key, AFMT_PUBLICKEY_BYTES);
+        } else if (strcmp(key, "layout") == 0) {
+            check_layout(&c, v);
+        } else if (strcmp(key, "entry_list") == 0) {
+            assert_true(json_is_array(v));
+            assert_int_equal(json_array_size(v), afmt_reader_entry_count(c.r));
+            for (size_t i = 0; i < json_array_size(v); i++)
+                check_entry(&c, json_array_get(v, i), i);
+            seen_entries = 1;
+        } else {
+            fail_msg("%s: unknown key %s", jname, key);
+        }
+    }
+    assert_true(seen_entries);
+    afmt_reader_free(c.r);
+    afmt_test_rmtree(c.dir);
+    free(c.dir);
+    free(c.file);
+    json_decref(j);
+    free(jpath);
+    free(jname);
+    free(path);
+}
+
+/* ------------------------------------------------------------ invalid vectors */
+
+static void test_invalid(void **state)
+{
+    const char *name = *state;
+    /* <case>.<error>.afmt */
+    const char *end = name + strlen(name) - 5;
+    const char *dot = end;
+    while (dot > name && dot[-1] != '.')
+        dot--;
+    assert_true(dot > name && strcmp(end, ".afmt") == 0);
+    char want[32];
+    assert_true((size_t)(end - dot) < sizeof want);
+    memcpy(want, dot, (size_t)(end - dot));
+    want[end - dot] = 0;
+    int known = 0;
+    for (size_t i = 0; i < N_ERRORS; i++)
+        known |= strcmp(want, k_errors[i]) == 0;
+    if (!known)
+        fail_msg("%s: '%s' is not an error name of spec section 14", name, want);
+
+    char *path = vec_path("invalid", name);
+    char err[512] = "";
+    afmt_reader *r = NULL;
+    int rc = afmt_reader_open(&r, path, err, sizeof err);
+    int opened = rc == AFMT_OK;
+    if (opened) {
+        assert_non_null(r);
+        rc = afmt_reader_verify(r, NULL, NULL);
+        snprintf(err, sizeof err, "%s", afmt_reader_errmsg(r));
+        afmt_reader_free(r);
+    } else {
+        assert_null(r);
+    }
+    if (strcmp(error_name(rc), want) != 0)
+        fail_msg("%s: the reader says %s (%s)", name, error_name(rc), err);
+    assert_true(afmt_error_is_integrity(rc));
+    /* Blocks are read only by full verification (spec 2, 10). */
+    if (strcmp(want, "hash-mismatch") == 0)
+        assert_true(opened);
+    free(path);
+}
+
+/* ------------------------------------------------------------ the set */
+
+static int has_file(const char *sub, const char *name)
+{
+    char *p = vec_path(sub, name);
+    FILE *f = fopen(p, "rb");
+    free(p);
+    if (f != NULL)
+        fclose(f);
+    return f != NULL;
+}
+
+/* Section 14 and the cases every implementation should meet are all there,
+ * with their JSON and the key. */
+static void test_vector_set(void **state)
+{
+    (void)state;
+    static const char *const valid[] = {"empty", "one-post", "thread", "files", "fields"};
+    for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++) {
+        char a[64], b[64];
+        snprintf(a, sizeof a, "%s.afmt", valid[i]);
+        snprintf(b, sizeof b, "%s.json", valid[i]);
+        if (!has_file("valid", a) || !has_file("valid", b))
+            fail_msg("valid/%s or its .json is missing", a);
+    }
+    static const char *const invalid[] = {
+        "empty-file.truncated.afmt",
+        "truncated-half.truncated.afmt",
+        "bad-magic-7bit.format.afmt",
+        "version-2.unsupported.afmt",
+        "header-flags-1.unsupported.afmt",
+        "compression-id-2.unsupported.afmt",
+        "entry-type-3.unsupported.afmt",
+        "post-flag-bit-6.unsupported.afmt",
+        "legacy-Ed-signature.unsupported.afmt",
+        "checkpoint-byte-flipped.bad-signature.afmt",
+        "index-byte-flipped.index-mismatch.afmt",
+        "wrong-root.root-mismatch.afmt",
+        "block-byte-flipped.hash-mismatch.afmt",
+        "skippable-frame.compression.afmt",
+        "no-content-size.compression.afmt",
+        "duplicate-post-id.duplicate.afmt",
+        "entry-count-2e32.limit.afmt",
+        "trailing-byte.truncated.afmt",
+    };
+    for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++)
+        if (!has_file("invalid", invalid[i]))
+            fail_msg("invalid/%s is missing", invalid[i]);
+    assert_true(has_file(".", "test.pub"));
+    assert_true(has_file(".", "test.key"));
+    assert_true(has_file(".", "check_vectors.py"));
+}
+
+/* The test key is the one the vectors name, and stays unencrypted. */
+static void test_key(void **state)
+{
+    (void)state;
+    afmt_public_key pub, pub2;
+    afmt_secret_key *sk = NULL;
+    assert_int_equal(afmt_public_key_load(&pub, VECTORS "/test.pub"), AFMT_OK);
+    assert_int_equal(afmt_secret_key_file_is_encrypted(VECTORS "/test.key"), 0);
+    assert_int_equal(afmt_secret_key_load(&sk, VECTORS "/test.key", NULL, 0), AFMT_OK);
+    afmt_secret_key_public(&pub2, sk);
+    assert_memory_equal(pub.key_id, pub2.key_id, AFMT_KEYID_BYTES);
+    assert_memory_equal(pub.key, pub2.key, AFMT_PUBLICKEY_BYTES);
+    afmt_secret_key_free(sk);
+}
+
+static int list_dir(const char *sub, char ***out)
+{
+    char *p = NULL;
+    if (asprintf(&p, "%s/%s", VECTORS, sub) < 0)
+        return -1;
+    DIR *d = opendir(p);
+    free(p);
+    if (d == NULL)
+        return -1;
+    int n = 0;
+    char **names = NULL;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        size_t l = strlen(de->d_name);
+        if (l <= 5 || strcmp(de->d_name + l - 5, ".afmt") != 0)
+            continue;
+        char **nn = realloc(names, (size_t)(n + 1) * sizeof *names);
+        if (nn == NULL)
+            break;
+        names = nn;
+        names[n++] = strdup(de->d_name);
+    }
+    closedir(d);
+    /* a stable order: by name */
+    for (int i = 1; i < n; i++)
+        for (int k = i; k > 0 && strcmp(names[k - 1], names[k]) > 0; k--) {
+            char *t = names[k];
+            names[k] = names[k - 1];
+            names[k - 1] = t;
+        }
+    *out = names;
+    return n;
+}
+
+int main(void)
+{
+    char **valid = NULL, **invalid = NULL;
+    int nv = list_dir("valid", &valid), ni = list_dir("invalid", &invalid);
+    if (nv < 0 || ni < 0) {
+        fprintf(stderr, "test_vectors: cannot list %s/valid and invalid\n", VECTORS);
+        return 1;
+    }
+    size_t n = 2 + (size_t)nv + (size_t)ni;
+    struct CMUnitTest *tests = calloc(n, sizeof *tests);
+    char **names = calloc(n, sizeof *names);
+    if (tests == NULL || names == NULL)
+        return 1;
+    tests[0] = (struct CMUnitTest)cmocka_unit_test(test_vector_set);
+    tests[1] = (struct CMUnitTest)cmocka_unit_test(test_key);
+    size_t k = 2;
+    for (int i = 0; i < nv; i++, k++) {
+        if (asprintf(&names[k], "valid/%s", valid[i]) < 0)
+            return 1;
+        tests[k] = (struct CMUnitTest){names[k], test_valid, NULL, NULL, valid[i]};
+    }
+    for (int i = 0; i < ni; i++, k++) {
+        if (asprintf(&names[k], "invalid/%s", invalid[i]) < 0)
+            return 1;
+        tests[k] = (struct CMUnitTest){names[k], test_invalid, NULL, NULL, invalid[i]};
+    }
+    int failed = _cmocka_run_group_tests("vectors", tests, n, NULL, NULL);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    for (int i = 0; i < nv; i++)
+        free(valid[i]);
+    for (int i = 0; i < ni; i++)
+        free(invalid[i]);
+    free(valid);
+    free(invalid);
+    free(names);
+    free(tests);
+    return failed;
+}

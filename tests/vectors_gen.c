@@ -1,0 +1,1648 @@
+/*
+ * vectors_gen.c - writes the test vectors of spec/FORMAT.md section 14.
+ *
+ * Not part of the CMake build: spec/vectors/regenerate.sh compiles it
+ * against the static library and the library's internal headers and runs
+ * it.  Two modes:
+ *
+ *   vectors_gen --new-key DIR
+ *       makes DIR/test.key (unencrypted) and DIR/test.pub, once.  Refuses to
+ *       overwrite them: every vector is signed with that one key.
+ *   vectors_gen --key KEYFILE --out DIR
+ *       writes DIR/valid/<name>.afmt with the library's writer, then crafts
+ *       DIR/invalid/<case>.<error>.afmt, most of them re-signed with the test
+ *       key so that they reach the check they are about.  Every vector is
+ *       then read back with the library: a valid one must open, verify and
+ *       give back exactly what was written; an invalid one must fail with the
+ *       error its name says.  Any surprise stops the program (exit 1).
+ *   vectors_gen --read FILE...
+ *       prints the reference reader's verdict on each file (open, then full
+ *       verification) as "<error name> TAB file TAB message", for comparing
+ *       another reader with it.
+ *
+ * Everything is deterministic: a fixed creation time, fixed contents, the
+ * entry salts derived from the key (spec 8.3), Ed25519 signatures (RFC 8032,
+ * deterministic) and zstd at a fixed level.  The compressed bytes depend on
+ * the libzstd version; the README says so.
+ *
+ * The .json files beside the valid vectors are written by check_vectors.py,
+ * an independent Python reading of the spec, not by this program.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+#include <zstd.h>
+
+#include "afmt.h"
+#include "entry.h"
+#include "hash.h"
+#include "internal.h"
+#include "layout.h"
+#include "merkle.h"
+#include "signature.h"
+
+/* 2026-11-25T00:00:00Z, the date of the spec's first draft. */
+#define VEC_CREATED 1795564800LL
+#define KEY_COMMENT "afmt TEST-ONLY key for spec/vectors: public, never use it for anything else"
+
+static const char *g_out;
+static afmt_secret_key *g_sk;
+static afmt_public_key g_pk;
+static uint8_t g_salt_key[32];
+static int g_count_valid, g_count_invalid;
+
+/* ------------------------------------------------------------- helpers */
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("vectors_gen: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(1);
+}
+
+static void check(int rc, const char *what)
+{
+    if (rc != AFMT_OK)
+        die("%s: %s", what, afmt_strerror(rc));
+}
+
+static void buf_add(afmt_buf *b, const void *p, size_t n)
+{
+    check(afmt_buf_append(b, p, n), "append");
+}
+static void buf_u8(afmt_buf *b, uint8_t v) { buf_add(b, &v, 1); }
+static void buf_u16(afmt_buf *b, uint16_t v)
+{
+    uint8_t t[2];
+    afmt_store16(t, v);
+    buf_add(b, t, 2);
+}
+static void buf_u32(afmt_buf *b, uint32_t v)
+{
+    uint8_t t[4];
+    afmt_store32(t, v);
+    buf_add(b, t, 4);
+}
+static void buf_u64(afmt_buf *b, uint64_t v)
+{
+    uint8_t t[8];
+    afmt_store64(t, v);
+    buf_add(b, t, 8);
+}
+static void buf_str(afmt_buf *b, const void *s, size_t n) /* u16 n || bytes */
+{
+    buf_u16(b, (uint16_t)n);
+    buf_add(b, s, n);
+}
+static void buf_copy(afmt_buf *dst, const afmt_buf *src)
+{
+    dst->len = 0;
+    buf_add(dst, src->data, src->len);
+}
+
+static char *path_join(const char *dir, const char *sub, const char *name)
+{
+    char *p = NULL;
+    if (asprintf(&p, "%s/%s/%s", dir, sub, name) < 0)
+        die("out of memory");
+    return p;
+}
+
+static void write_bytes(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        die("%s: %s", path, strerror(errno));
+    if ((len > 0 && fwrite(data, 1, len, f) != len) || fclose(f) != 0)
+        die("%s: write failed", path);
+}
+
+static void read_bytes(afmt_buf *out, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        die("%s: %s", path, strerror(errno));
+    out->len = 0;
+    uint8_t tmp[65536];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        buf_add(out, tmp, n);
+    fclose(f);
+}
+
+/* Deterministic filler text: numbered lines, so that blocks compress a bit
+ * and every byte is printable. */
+static uint8_t *filler(size_t len, unsigned seed)
+{
+    uint8_t *p = malloc(len ? len : 1);
+    if (p == NULL)
+        die("out of memory");
+    size_t pos = 0;
+    unsigned line = 0;
+    while (pos < len) {
+        char l[96];
+        int n = snprintf(l, sizeof l, "%u.%05u the quick brown fox jumps over the lazy dog %08x\n",
+                         seed, line, (seed * 2654435761u) ^ (line * 40503u));
+        for (int i = 0; i < n && pos < len; i++)
+            p[pos++] = (uint8_t)l[i];
+        line++;
+    }
+    return p;
+}
+
+/* ------------------------------------------------------------ the key */
+
+static void new_key(const char *dir)
+{
+    char *skp = NULL, *pkp = NULL;
+    if (asprintf(&skp, "%s/test.key", dir) < 0 || asprintf(&pkp, "%s/test.pub", dir) < 0)
+        die("out of memory");
+    afmt_secret_key *sk;
+    afmt_public_key pk;
+    check(afmt_key_generate(&sk, &pk), "key generation");
+    check(afmt_secret_key_save(skp, sk, NULL, 0, KEY_COMMENT, 0), skp);
+    check(afmt_public_key_save(pkp, &pk, KEY_COMMENT, 0), pkp);
+    char hex[17];
+    afmt_key_id_to_hex(hex, pk.key_id);
+    printf("new test key %s: %s, %s\n", hex, skp, pkp);
+    afmt_secret_key_free(sk);
+    free(skp);
+    free(pkp);
+}
+
+/* ============================================================ valid vectors */
+
+/* What was written, to compare with what the reader gives back. */
+typedef struct expect {
+    int is_file;
+    afmt_post post;               /* posts */
+    const char *path;             /* files */
+    afmt_buf content;             /* the bytes the entry stands for */
+} expect;
+
+#define MAX_EXPECT 32
+
+typedef struct vwriter {
+    afmt_writer *w;
+    char *path;
+    expect ex[MAX_EXPECT];
+    size_t n;
+} vwriter;
+
+static void vw_open(vwriter *v, const char *name, const char *title, const char *comment,
+                    size_t block_size)
+{
+    memset(v, 0, sizeof *v);
+    v->path = path_join(g_out, "valid", name);
+    afmt_writer_options o = AFMT_WRITER_OPTIONS_INIT;
+    o.title = title;
+    o.created = VEC_CREATED;
+    o.trusted_comment = comment;
+    o.block_size = block_size;
+    o.level = 3;
+    check(afmt_writer_open(&v->w, v->path, g_sk, &o), v->path);
+}
+
+static void vw_post(vwriter *v, const afmt_post *p)
+{
+    if (v->n == MAX_EXPECT)
+        die("too many entries");
+    uint64_t number;
+    int rc = afmt_writer_add_post(v->w, p, &number);
+    if (rc != AFMT_OK)
+        die("%s: add post: %s", v->path, afmt_writer_errmsg(v->w));
+    if (number != v->n)
+        die("%s: entry number %" PRIu64 ", expected %zu", v->path, number, v->n);
+    expect *e = &v->ex[v->n++];
+    e->post = *p;
+    buf_add(&e->content, p->content, p->content_len);
+}
+
+static void vw_file(vwriter *v, const char *path, const afmt_file_part *parts, size_t n)
+{
+    uint64_t number;
+    int rc = afmt_writer_add_file(v->w, path, strlen(path), parts, n, &number);
+    if (rc != AFMT_OK)
+        die("%s: add file: %s", v->path, afmt_writer_errmsg(v->w));
+    if (number != v->n)
+        die("%s: entry number %" PRIu64 ", expected %zu", v->path, number, v->n);
+    expect *e = &v->ex[v->n++];
+    e->is_file = 1;
+    e->path = path;
+    for (size_t i = 0; i < n; i++) {
+        if (parts[i].kind == AFMT_PART_ENTRY)
+            buf_add(&e->content, v->ex[parts[i].entry].content.data,
+                    v->ex[parts[i].entry].content.len);
+        else
+            buf_add(&e->content, parts[i].data, parts[i].len);
+    }
+}
+
+static int bytes_eq(const void *a, size_t al, const void *b, size_t bl)
+{
+    return al == bl && (al == 0 || memcmp(a, b, al) == 0);
+}
+
+static int opt_eq(const char *a, size_t al, const char *b, size_t bl)
+{
+    if ((a == NULL) != (b == NULL))
+        return 0;
+    return a == NULL || bytes_eq(a, al, b, bl);
+}
+
+static int collect(void *ctx, const void *data, size_t len)
+{
+    buf_add(ctx, data, len);
+    return 0;
+}
+
+/* Finishes the bundle and reads it back: everything written must come back. */
+static void vw_finish(vwriter *v)
+{
+    if (afmt_writer_finish(v->w) != AFMT_OK)
+        die("%s: finish: %s", v->path, afmt_writer_errmsg(v->w));
+    afmt_writer_free(v->w);
+    char err[512];
+    afmt_reader *r;
+    int rc = afmt_reader_open(&r, v->path, err, sizeof err);
+    if (rc != AFMT_OK)
+        die("%s: reader: %s", v->path, err);
+    if ((rc = afmt_reader_verify(r, NULL, NULL)) != AFMT_OK)
+        die("%s: verify: %s", v->path, afmt_reader_errmsg(r));
+    if (afmt_reader_check_signer(r, &g_pk, 1) != AFMT_OK)
+        die("%s: not signed by the test key", v->path);
+    if (afmt_reader_entry_count(r) != v->n)
+        die("%s: entry count", v->path);
+    for (size_t i = 0; i < v->n; i++) {
+        expect *x = &v->ex[i];
+        afmt_entry e;
+        check(afmt_reader_entry(&e, r, i), "entry");
+        afmt_buf got = {0};
+        check(afmt_reader_read(r, i, collect, &got), "read");
+        if (!bytes_eq(got.data, got.len, x->content.data, x->content.len) || e.size != got.len)
+            die("%s: entry %zu: content differs", v->path, i);
+        afmt_buf_free(&got);
+        if (x->is_file) {
+            if (e.type != AFMT_ENTRY_FILE || !bytes_eq(e.id, e.id_len, x->path, strlen(x->path)))
+                die("%s: entry %zu: file differs", v->path, i);
+            continue;
+        }
+        const afmt_post *p = &x->post;
+        if (e.type != AFMT_ENTRY_POST || !bytes_eq(e.id, e.id_len, p->id, p->id_len) ||
+            !opt_eq(e.parent, e.parent_len, p->parent, p->parent_len) ||
+            !opt_eq(e.author, e.author_len, p->author, p->author_len) ||
+            !opt_eq(e.title, e.title_len, p->title, p->title_len) ||
+            !bytes_eq(e.media_type, e.media_type_len, p->media_type, strlen(p->media_type)) ||
+            e.has_created != (p->has_created != 0) || (p->has_created && e.created != p->created) ||
+            e.flags != p->flags ||
+            e.missing_replies != ((p->flags & AFMT_POST_INCOMPLETE) ? p->missing_replies : 0))
+            die("%s: entry %zu: post fields differ", v->path, i);
+    }
+    afmt_reader_free(r);
+    for (size_t i = 0; i < v->n; i++)
+        afmt_buf_free(&v->ex[i].content);
+    printf("valid   %s (%zu entries)\n", v->path, v->n);
+    free(v->path);
+    g_count_valid++;
+}
+
+static afmt_post mkpost(const char *id, size_t id_len, const char *parent, const char *body,
+                        size_t body_len)
+{
+    afmt_post p = {0};
+    p.id = id;
+    p.id_len = id_len;
+    p.parent = parent;
+    p.parent_len = parent ? strlen(parent) : 0;
+    p.media_type = "text/plain";
+    p.content = body;
+    p.content_len = body_len;
+    return p;
+}
+#define POST(id, parent, body) mkpost((id), sizeof(id) - 1, (parent), (body), sizeof(body) - 1)
+
+static void valid_empty(void)
+{
+    vwriter v;
+    vw_open(&v, "empty.afmt", "", "afmt test vector: empty bundle", AFMT_DEFAULT_BLOCK_SIZE);
+    vw_finish(&v);
+}
+
+static void valid_one_post(void)
+{
+    vwriter v;
+    vw_open(&v, "one-post.afmt", "One post", "afmt test vector: one post",
+            AFMT_DEFAULT_BLOCK_SIZE);
+    afmt_post p = POST("post-1", NULL, "Hello, afmt.\n");
+    p.author = "alice";
+    p.author_len = 5;
+    p.has_created = 1;
+    p.created = 1764547200; /* 2025-12-01T00:00:00Z */
+    vw_post(&v, &p);
+    vw_finish(&v);
+}
+
+/* A thread: replies, deleted and incomplete posts, non-UTF-8 and CRLF
+ * content, binary and non-ASCII ids, an empty post, shared contents. */
+static void valid_thread(void)
+{
+    vwriter v;
+    vw_open(&v, "thread.afmt", "Fil de discussion \xe2\x80\x94 test vector",
+            "afmt test vector: thread", AFMT_DEFAULT_BLOCK_SIZE);
+    static const char crlf[] = "First post.\r\nWith CRLF line endings.\r\n";
+    afmt_post p;
+
+    p = POST("t3_abc", NULL, crlf);
+    p.title = "Line endings";
+    p.title_len = 12;
+    p.author = "alice";
+    p.author_len = 5;
+    p.has_created = 1;
+    p.created = 1700000000;
+    p.media_type = "text/markdown";
+    vw_post(&v, &p); /* 0 */
+
+    p = POST("t1_c1", "t3_abc", "I agree.\n");
+    p.author = "bob";
+    p.author_len = 3;
+    p.has_created = 1;
+    p.created = 1700000060;
+    vw_post(&v, &p); /* 1 */
+
+    p = POST("t1_c2", "t3_abc", "[removed]");
+    p.author = "[deleted]";
+    p.author_len = 9;
+    p.has_created = 1;
+    p.created = 1700000120;
+    p.flags = AFMT_POST_DELETED;
+    vw_post(&v, &p); /* 2 */
+
+    p = POST("t1_c3", "t1_c1", "Latin-1: caf\xe9 na\xefve\n"); /* not UTF-8 */
+    p.author = "carol";
+    p.author_len = 5;
+    p.has_created = 1;
+    p.created = 1700000180;
+    p.media_type = "text/plain; charset=iso-8859-1";
+    p.flags = AFMT_POST_INCOMPLETE;
+    p.missing_replies = 7;
+    vw_post(&v, &p); /* 3 */
+
+    p = POST("t1_c4", "t1_c1", "I agree.\n"); /* same content as 1: stored once */
+    p.flags = AFMT_POST_INCOMPLETE;
+    p.missing_replies = 0; /* the source did not say how many */
+    vw_post(&v, &p); /* 4 */
+
+    p = POST("t1_c5", "t1_c2", ""); /* empty post, empty author, no time */
+    p.author = "";
+    p.author_len = 0;
+    vw_post(&v, &p); /* 5 */
+
+    static const char binid[] = "id\0with-nul\xff\xfe";
+    p = mkpost(binid, sizeof binid - 1, "t3_abc", "reply with a binary id\n", 23);
+    vw_post(&v, &p); /* 6 */
+
+    p = POST("t1_c7", "t1_gone", crlf); /* parent not in the bundle; content as 0 */
+    p.title = "";
+    p.title_len = 0;
+    vw_post(&v, &p); /* 7 */
+
+    static const char bin[] = "\x00\x01\x02 binary \xc3\x28 \xed\xa0\x80\r\n";
+    p = mkpost("t1_c8", 5, "t3_abc", bin, sizeof bin - 1);
+    p.media_type = "application/octet-stream";
+    p.flags = AFMT_POST_DELETED | AFMT_POST_INCOMPLETE;
+    p.missing_replies = 2;
+    vw_post(&v, &p); /* 8 */
+
+    p = POST("t1_\xc3\xbcn\xc3\xaf" "c\xc3\xb8" "d\xc3\xa9", "t1_c3",
+             "Unicode: \xc3\xbcn\xc3\xaf" "c\xc3\xb8" "d\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x98\x80\n");
+    p.author = "Jos\xc3\xa9 \xf0\x9f\x98\x80";
+    p.author_len = strlen(p.author);
+    p.has_created = 1;
+    p.created = 1700000300;
+    vw_post(&v, &p); /* 9 */
+    vw_finish(&v);
+}
+
+/* Edge values of every post field. */
+static void valid_fields(void)
+{
+    char title[1025];
+    /* 1024 bytes of UTF-8: "é" (2 bytes) x 511 then "ok" */
+    for (int i = 0; i < 511; i++) {
+        title[2 * i] = (char)0xc3;
+        title[2 * i + 1] = (char)0xa9;
+    }
+    memcpy(title + 1022, "ok", 3);
+    vwriter v;
+    vw_open(&v, "fields.afmt", title, "afmt test vector: edge values", AFMT_DEFAULT_BLOCK_SIZE);
+
+    static char id[4096], parent[4096], author[4096], media[256], ptitle[300];
+    for (size_t i = 0; i < sizeof id; i++) {
+        id[i] = (char)('a' + i % 26);
+        parent[i] = (char)('A' + i % 26);
+        author[i] = (char)('0' + i % 10);
+    }
+    for (size_t i = 0; i < 255; i++)
+        media[i] = (char)(0x20 + i % 95); /* every printable ASCII byte */
+    media[0] = 'x'; /* a media type that starts with a space would be silly */
+    media[255] = 0;
+    for (size_t i = 0; i < sizeof ptitle; i++)
+        ptitle[i] = (char)(i % 256); /* any byte: titles are byte strings */
+
+    afmt_post p = mkpost(id, sizeof id, parent, "longest id, parent and author\n", 30);
+    p.parent_len = sizeof parent;
+    p.author = author;
+    p.author_len = sizeof author;
+    p.title = ptitle;
+    p.title_len = sizeof ptitle;
+    p.media_type = media;
+    p.has_created = 1;
+    p.created = -62135596800LL; /* 0001-01-01T00:00:00Z */
+    vw_post(&v, &p);
+
+    p = POST("max-created", NULL, "9999-12-31T23:59:59Z\n");
+    p.has_created = 1;
+    p.created = 253402300799LL;
+    vw_post(&v, &p);
+
+    p = POST("epoch", NULL, "created 0, present\n");
+    p.has_created = 1;
+    p.created = 0;
+    p.flags = AFMT_POST_INCOMPLETE;
+    p.missing_replies = 9007199254740993ULL; /* 2^53 + 1: not a double */
+    vw_post(&v, &p);
+
+    p = POST("minus-one", NULL, "1969-12-31T23:59:59Z\n");
+    p.has_created = 1;
+    p.created = -1;
+    vw_post(&v, &p);
+
+    p = POST("x", "x", "a post that is its own parent\n");
+    vw_post(&v, &p);
+    vw_finish(&v);
+}
+
+/* File entries with entry, inline and blob parts over several blocks. */
+static void valid_files(void)
+{
+    vwriter v;
+    vw_open(&v, "files.afmt", "Files", "afmt test vector: file entries", 1024);
+    uint8_t *l0 = filler(300, 1), *l1 = filler(350, 2), *big = filler(5000, 3),
+            *b6000 = filler(6000, 4), *b4097 = filler(4097, 5), *b4096 = filler(4096, 6);
+    afmt_post p;
+    p = mkpost("p0", 2, NULL, (const char *)l0, 300);
+    p.media_type = "application/x-ndjson";
+    vw_post(&v, &p); /* 0 */
+    p = mkpost("p1", 2, "p0", (const char *)l1, 350);
+    p.media_type = "application/x-ndjson";
+    vw_post(&v, &p); /* 1 */
+    p = mkpost("p2", 2, "p0", (const char *)big, 5000);
+    vw_post(&v, &p); /* 2: a post over the block size */
+
+    afmt_file_part a[] = {
+        {AFMT_PART_ENTRY, 0, NULL, 0},
+        {AFMT_PART_ENTRY, 1, NULL, 0},
+        {AFMT_PART_DATA, 0, b6000, 6000},        /* blob, its own block */
+        {AFMT_PART_DATA, 0, "tail\n", 5},        /* inline */
+        {AFMT_PART_ENTRY, 2, NULL, 0},
+        {AFMT_PART_ENTRY, 0, NULL, 0},           /* the same post twice */
+    };
+    vw_file(&v, "data/thread.ndjson", a, sizeof a / sizeof a[0]); /* 3 */
+    afmt_file_part b[] = {
+        {AFMT_PART_DATA, 0, big, 5000},          /* same bytes as post 2: same blob */
+        {AFMT_PART_DATA, 0, "\x00\xff\r\n", 4},  /* inline binary */
+        {AFMT_PART_DATA, 0, b4097, 4097},        /* just over the inline limit: blob */
+        {AFMT_PART_DATA, 0, b4096, 4096},        /* at the inline limit: inline */
+    };
+    vw_file(&v, "data/raw.bin", b, sizeof b / sizeof b[0]); /* 4 */
+    vw_file(&v, "empty.txt", NULL, 0);          /* 5: no parts */
+    p = POST("p3", "p1", "a post after the files\n");
+    vw_post(&v, &p); /* 6 */
+
+    /* A streamed file with a post added while it is open: the file's data
+     * is stored first, so the blob's row names the file's part (entry 8),
+     * not the post (entry 7) that has the same content and a smaller
+     * number. */
+    uint8_t *s7000 = filler(7000, 7);
+    check(afmt_writer_file_begin(v.w, "streamed.txt", 12), "file_begin");
+    check(afmt_writer_file_add_data(v.w, s7000, 7000), "file_add_data");
+    p = mkpost("p4", 2, "p3", (const char *)s7000, 7000);
+    vw_post(&v, &p); /* 7 */
+    check(afmt_writer_file_add_entry(v.w, 7), "file_add_entry");
+    check(afmt_writer_file_add_data(v.w, "end\n", 4), "file_add_data");
+    uint64_t number;
+    check(afmt_writer_file_end(v.w, &number), "file_end");
+    if (number != v.n)
+        die("streamed file: entry %" PRIu64, number);
+    expect *x = &v.ex[v.n++];
+    x->is_file = 1;
+    x->path = "streamed.txt";
+    buf_add(&x->content, s7000, 7000);
+    buf_add(&x->content, s7000, 7000);
+    buf_add(&x->content, "end\n", 4); /* 8 */
+    vw_finish(&v);
+    free(s7000);
+    free(l0);
+    free(l1);
+    free(big);
+    free(b6000);
+    free(b4097);
+    free(b4096);
+}
+
+/* ========================================================= invalid vectors */
+
+static void zframe(afmt_buf *out, const void *data, size_t len, int content_size);
+
+/* A bundle taken apart into the pieces that are hashed and signed, so that
+ * one piece can be altered and the rest made consistent again (re-signed). */
+#define MAX_ENC 64
+
+typedef struct model {
+    uint8_t header[AFMT_HEADER_BYTES];
+    afmt_buf frames;          /* the block region, from offset 16 */
+    afmt_buf block_tab;       /* 56-byte rows */
+    afmt_buf blob_tab;        /* 8-byte rows: (entry u32, part u32) */
+    afmt_buf enc[MAX_ENC];    /* entry encodings */
+    size_t nenc;
+    uint32_t compression, iflags;
+    int set_entry_count;
+    uint64_t entry_count;     /* index header, when set_entry_count */
+    int set_records_size;
+    uint64_t records_size;    /* index header, when set_records_size */
+    /* makes the index frame from the body (default: zframe with its size) */
+    void (*index_frame)(afmt_buf *frame, const afmt_buf *body);
+    afmt_buf title;
+    int64_t created;
+    int set_cp_entries;
+    uint64_t cp_entries;      /* checkpoint "entries", when set */
+    int set_root;
+    uint8_t root[AFMT_HASH_BYTES];
+    afmt_buf comment;
+    void (*cp_edit)(afmt_buf *cp);   /* alters the checkpoint text before signing */
+    int legacy;               /* sign with minisign's legacy "Ed" (no prehash) */
+    char sig_alg[2], pk_alg[2];
+    int pk_key_id_differs;
+} model;
+
+static void model_init(model *m)
+{
+    memset(m, 0, sizeof *m);
+    afmt_header_encode(m->header);
+    m->compression = AFMT_COMPRESSION_ZSTD;
+    m->created = VEC_CREATED;
+    memcpy(m->sig_alg, "ED", 2);
+    memcpy(m->pk_alg, "Ed", 2);
+    buf_add(&m->comment, "afmt test vector (invalid)", 26);
+}
+
+static void model_free(model *m)
+{
+    afmt_buf_free(&m->frames);
+    afmt_buf_free(&m->block_tab);
+    afmt_buf_free(&m->blob_tab);
+    for (size_t i = 0; i < MAX_ENC; i++)
+        afmt_buf_free(&m->enc[i]);
+    afmt_buf_free(&m->title);
+    afmt_buf_free(&m->comment);
+}
+
+static afmt_buf *model_add_enc(model *m)
+{
+    if (m->nenc == MAX_ENC)
+        die("too many encodings");
+    afmt_buf *b = &m->enc[m->nenc++];
+    b->len = 0;
+    return b;
+}
+
+/* Takes a bundle written by the library apart. */
+static void model_load(model *m, const char *valid_name)
+{
+    model_init(m);
+    char *path = path_join(g_out, "valid", valid_name);
+    afmt_buf f = {0};
+    read_bytes(&f, path);
+    afmt_trailer t;
+    char err[AFMT_ERRMSG_BYTES];
+    if (f.len < 48 || afmt_trailer_decode(&t, f.data + f.len - 32, f.len, err) != AFMT_OK)
+        die("%s: cannot take apart", path);
+    memcpy(m->header, f.data, 16);
+    buf_add(&m->frames, f.data + 16, (size_t)t.index_offset - 16);
+    const uint8_t *ix = f.data + t.index_offset;
+    m->compression = afmt_load32(ix);
+    m->iflags = afmt_load32(ix + 4);
+    uint64_t entries = afmt_load64(ix + 8), blocks = afmt_load64(ix + 16),
+             blobs = afmt_load64(ix + 24), records = afmt_load64(ix + 32);
+    size_t body_size = (size_t)(blocks * 56 + blobs * 8 + records);
+    uint8_t *body = malloc(body_size + 1);
+    if (body == NULL)
+        die("out of memory");
+    size_t dr = ZSTD_decompress(body, body_size, ix + 40, (size_t)t.index_size - 40);
+    if (ZSTD_isError(dr) || dr != body_size)
+        die("%s: cannot decode the index frame", path);
+    const uint8_t *p = body;
+    buf_add(&m->block_tab, p, (size_t)blocks * 56);
+    p += blocks * 56;
+    buf_add(&m->blob_tab, p, (size_t)blobs * 8);
+    p += blobs * 8;
+    for (uint64_t i = 0; i < entries; i++) {
+        uint32_t l = afmt_load32(p);
+        buf_add(model_add_enc(m), p + 4, l);
+        p += 4 + l;
+    }
+    free(body);
+    const uint8_t *cp = ix + t.index_size;
+    const uint8_t *tl = memchr(cp + 19, '\n', t.checkpoint_size - 19);
+    buf_add(&m->title, cp + 25, (size_t)(tl - (cp + 25)));
+    const uint8_t *sig = cp + t.checkpoint_size;
+    m->comment.len = 0;
+    buf_add(&m->comment, sig + 76, afmt_load16(sig + 74));
+    afmt_buf_free(&f);
+    free(path);
+}
+
+/* Replaces the blocks: n frames, each decoding to sizes[i] bytes. */
+static void model_set_blocks(model *m, size_t n, afmt_buf *frames, const uint64_t *sizes)
+{
+    m->frames.len = 0;
+    m->block_tab.len = 0;
+    for (size_t i = 0; i < n; i++) {
+        buf_u64(&m->block_tab, 16 + m->frames.len);
+        buf_u64(&m->block_tab, frames[i].len);
+        buf_u64(&m->block_tab, sizes[i]);
+        uint8_t h[32];
+        afmt_content_hash(h, frames[i].data, frames[i].len);
+        buf_add(&m->block_tab, h, 32);
+        buf_add(&m->frames, frames[i].data, frames[i].len);
+    }
+}
+
+/* Appends a blob row naming reference (entry, part). */
+static void model_add_blob(model *m, uint32_t entry, uint32_t part)
+{
+    buf_u32(&m->blob_tab, entry);
+    buf_u32(&m->blob_tab, part);
+}
+
+/* Sets every salt as a writer would (spec 8.3): readers do not check them,
+ * but crafted entries look like written ones. */
+static void model_salt(model *m)
+{
+    for (size_t i = 0; i < m->nenc; i++) {
+        afmt_buf *e = &m->enc[i];
+        if (e->len < 18)
+            continue;
+        memset(e->data + 2, 0, 16);
+        afmt_hash_salt(e->data + 2, g_salt_key, i, e->data, e->len);
+    }
+}
+
+static void hex32(char out[65], const uint8_t h[32])
+{
+    afmt_hash_to_hex(out, h);
+}
+
+/* Builds the index, the checkpoint, signs it and lays the file out. */
+static void model_seal(model *m, afmt_buf *out)
+{
+    afmt_buf index = {0}, body = {0}, frame = {0}, cp = {0}, sig = {0};
+    buf_add(&body, m->block_tab.data, m->block_tab.len);
+    buf_add(&body, m->blob_tab.data, m->blob_tab.len);
+    size_t records_at = body.len;
+    for (size_t i = 0; i < m->nenc; i++) {
+        buf_u32(&body, (uint32_t)m->enc[i].len);
+        buf_add(&body, m->enc[i].data, m->enc[i].len);
+    }
+    buf_u32(&index, m->compression);
+    buf_u32(&index, m->iflags);
+    buf_u64(&index, m->set_entry_count ? m->entry_count : m->nenc);
+    buf_u64(&index, m->block_tab.len / 56);
+    buf_u64(&index, m->blob_tab.len / 8);
+    buf_u64(&index, m->set_records_size ? m->records_size : body.len - records_at);
+    if (m->index_frame != NULL)
+        m->index_frame(&frame, &body);
+    else
+        zframe(&frame, body.data, body.len, 1);
+    buf_add(&index, frame.data, frame.len);
+    uint8_t ih[32], root[32];
+    afmt_content_hash(ih, index.data, index.len);
+    if (m->set_root) {
+        memcpy(root, m->root, 32);
+    } else {
+        /* over the entries the index says it has */
+        size_t n = m->nenc;
+        if (m->set_entry_count && m->entry_count < n)
+            n = (size_t)m->entry_count;
+        uint8_t *leaves = malloc(32 * (n + 1));
+        if (leaves == NULL)
+            die("out of memory");
+        for (size_t i = 0; i < n; i++)
+            afmt_hash_leaf(leaves + 32 * i, m->enc[i].data, m->enc[i].len);
+        check(afmt_merkle_root(root, leaves, n), "root");
+        free(leaves);
+    }
+    char rh[65], xh[65], line[128];
+    hex32(rh, root);
+    hex32(xh, ih);
+    buf_add(&cp, "afmt checkpoint v1\ntitle ", 25);
+    buf_add(&cp, m->title.data, m->title.len);
+    int n = snprintf(line, sizeof line, "\ncreated %" PRId64 "\nentries %" PRIu64 "\n", m->created,
+                     m->set_cp_entries    ? m->cp_entries
+                     : m->set_entry_count ? m->entry_count
+                                          : (uint64_t)m->nenc);
+    buf_add(&cp, line, (size_t)n);
+    buf_add(&cp, "root ", 5);
+    buf_add(&cp, rh, 64);
+    buf_add(&cp, "\nindex ", 7);
+    buf_add(&cp, xh, 64);
+    buf_add(&cp, "\n", 1);
+    if (m->cp_edit != NULL)
+        m->cp_edit(&cp);
+
+    uint8_t s[64], gs[64];
+    if (m->legacy) {
+        if (crypto_sign_detached(s, NULL, cp.data, cp.len, g_sk->sk) != 0)
+            die("sign");
+    } else {
+        check(afmt_sig_sign_prehashed(s, g_sk, cp.data, cp.len), "sign");
+    }
+    check(afmt_sig_sign_global(gs, g_sk, s, (const char *)m->comment.data, m->comment.len),
+          "sign");
+    buf_add(&sig, m->sig_alg, 2);
+    buf_add(&sig, g_sk->key_id, 8);
+    buf_add(&sig, s, 64);
+    buf_u16(&sig, (uint16_t)m->comment.len);
+    buf_add(&sig, m->comment.data, m->comment.len);
+    buf_add(&sig, gs, 64);
+    buf_add(&sig, m->pk_alg, 2);
+    uint8_t kid[8];
+    memcpy(kid, g_sk->key_id, 8);
+    if (m->pk_key_id_differs)
+        kid[0] ^= 1;
+    buf_add(&sig, kid, 8);
+    buf_add(&sig, g_pk.key, 32);
+
+    out->len = 0;
+    buf_add(out, m->header, 16);
+    buf_add(out, m->frames.data, m->frames.len);
+    buf_add(out, index.data, index.len);
+    buf_add(out, cp.data, cp.len);
+    buf_add(out, sig.data, sig.len);
+    buf_u64(out, 16 + m->frames.len);
+    buf_u64(out, index.len);
+    buf_u32(out, (uint32_t)cp.len);
+    buf_u32(out, (uint32_t)sig.len);
+    buf_add(out, afmt_end_magic, 8);
+    afmt_buf_free(&index);
+    afmt_buf_free(&body);
+    afmt_buf_free(&frame);
+    afmt_buf_free(&cp);
+    afmt_buf_free(&sig);
+}
+
+/* ---- the error a vector is named after, and the check of it ---- */
+
+static const char *error_name(int rc)
+{
+    switch (rc) {
+    case AFMT_OK: return "ok";
+    case AFMT_E_TRUNCATED: return "truncated";
+    case AFMT_E_FORMAT: return "format";
+    case AFMT_E_UNSUPPORTED: return "unsupported";
+    case AFMT_E_LIMIT: return "limit";
+    case AFMT_E_BAD_SIGNATURE: return "bad-signature";
+    case AFMT_E_INDEX_MISMATCH: return "index-mismatch";
+    case AFMT_E_ROOT_MISMATCH: return "root-mismatch";
+    case AFMT_E_HASH_MISMATCH: return "hash-mismatch";
+    case AFMT_E_COMPRESSION: return "compression";
+    case AFMT_E_DUPLICATE: return "duplicate";
+    default: return afmt_strerror(rc);
+    }
+}
+
+/* Writes invalid/<name>.<error>.afmt and checks that the reference reader
+ * rejects it with exactly that error (open, then full verification). */
+static void emit(const char *name, const char *error, const void *data, size_t len)
+{
+    char *file = NULL;
+    if (asprintf(&file, "%s.%s.afmt", name, error) < 0)
+        die("out of memory");
+    char *path = path_join(g_out, "invalid", file);
+    write_bytes(path, data, len);
+    char err[512] = "";
+    afmt_reader *r;
+    int rc = afmt_reader_open(&r, path, err, sizeof err);
+    if (rc == AFMT_OK) {
+        rc = afmt_reader_verify(r, NULL, NULL);
+        snprintf(err, sizeof err, "%s", afmt_reader_errmsg(r));
+        afmt_reader_free(r);
+    }
+    if (strcmp(error_name(rc), error) != 0)
+        die("%s: the reader says %s (%s), the name says %s", path, error_name(rc), err, error);
+    printf("invalid %-58s %s\n", file, err);
+    free(file);
+    free(path);
+    g_count_invalid++;
+}
+
+static void emit_model(const char *name, const char *error, model *m)
+{
+    afmt_buf out = {0};
+    model_seal(m, &out);
+    emit(name, error, out.data, out.len);
+    afmt_buf_free(&out);
+    model_free(m);
+}
+
+/* A valid vector's bytes with one change (not re-signed). */
+static void emit_patched(const char *name, const char *error, const char *valid,
+                         void (*patch)(afmt_buf *f))
+{
+    char *path = path_join(g_out, "valid", valid);
+    afmt_buf f = {0};
+    read_bytes(&f, path);
+    patch(&f);
+    emit(name, error, f.data, f.len);
+    afmt_buf_free(&f);
+    free(path);
+}
+
+/* ---- section offsets of a loaded file ---- */
+
+static afmt_trailer trailer_of(const afmt_buf *f)
+{
+    afmt_trailer t;
+    t.index_offset = afmt_load64(f->data + f->len - 32);
+    t.index_size = afmt_load64(f->data + f->len - 24);
+    t.checkpoint_size = afmt_load32(f->data + f->len - 16);
+    t.signature_size = afmt_load32(f->data + f->len - 12);
+    return t;
+}
+
+static void p_truncate_half(afmt_buf *f) { f->len /= 2; }
+static void p_magic_7bit(afmt_buf *f) { f->data[0] &= 0x7f; }
+static void p_version2(afmt_buf *f) { afmt_store32(f->data + 8, 2); }
+static void p_header_flag(afmt_buf *f) { afmt_store32(f->data + 12, 1); }
+static void p_trailing(afmt_buf *f) { buf_u8(f, 0x0a); }
+static void p_checkpoint_flip(afmt_buf *f)
+{
+    afmt_trailer t = trailer_of(f);
+    /* the last digit of "created 1795564800" */
+    uint8_t *cp = f->data + t.index_offset + t.index_size;
+    uint8_t *c = memmem(cp, t.checkpoint_size, "created ", 8);
+    c[8 + 9] ^= 0x01; /* '0' -> '1': still a well-formed checkpoint line */
+}
+static void p_index_flip(afmt_buf *f)
+{
+    afmt_trailer t = trailer_of(f);
+    /* the last byte of the index frame */
+    f->data[t.index_offset + t.index_size - 1] ^= 0x01;
+}
+static void p_block_flip(afmt_buf *f)
+{
+    afmt_trailer t = trailer_of(f);
+    /* the last byte of the last block (one-post.afmt has one block, a raw
+     * zstd block: the frame still decodes, to other bytes) */
+    f->data[t.index_offset - 1] ^= 0x20;
+}
+
+/* ---- zstd frames ---- */
+
+static void zframe(afmt_buf *out, const void *data, size_t len, int content_size)
+{
+    ZSTD_CCtx *c = ZSTD_createCCtx();
+    if (c == NULL)
+        die("zstd");
+    size_t r = ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, 3);
+    if (!ZSTD_isError(r))
+        r = ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, content_size);
+    if (!ZSTD_isError(r))
+        r = ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 0);
+    if (!ZSTD_isError(r))
+        r = ZSTD_CCtx_setParameter(c, ZSTD_c_dictIDFlag, 0);
+    if (ZSTD_isError(r))
+        die("zstd: %s", ZSTD_getErrorName(r));
+    out->len = 0;
+    check(afmt_buf_reserve(out, ZSTD_compressBound(len)), "reserve");
+    if (content_size) {
+        r = ZSTD_compress2(c, out->data, out->cap, data, len);
+    } else {
+        /* streamed, so that the size is not known up front */
+        ZSTD_inBuffer in = {data, len, 0};
+        ZSTD_outBuffer o = {out->data, out->cap, 0};
+        r = ZSTD_compressStream2(c, &o, &in, ZSTD_e_end);
+        if (r != 0 && !ZSTD_isError(r))
+            die("zstd: frame not finished");
+        if (!ZSTD_isError(r))
+            r = o.pos;
+    }
+    if (ZSTD_isError(r))
+        die("zstd: %s", ZSTD_getErrorName(r));
+    out->len = r;
+    ZSTD_freeCCtx(c);
+}
+
+/* A frame written by hand (RFC 8878): frame header descriptor `fhd`, an
+ * optional window descriptor and dictionary id, an 8-byte content size when
+ * FCS_Field_Size is 3, then the data as one raw block. */
+static void hand_frame(afmt_buf *out, uint8_t fhd, int window_desc, uint8_t dict_id,
+                       const void *data, size_t len)
+{
+    static const uint8_t magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
+    out->len = 0;
+    buf_add(out, magic, 4);
+    buf_u8(out, fhd);
+    if (window_desc >= 0)
+        buf_u8(out, (uint8_t)window_desc);
+    if ((fhd & 3) == 1)
+        buf_u8(out, dict_id);
+    if ((fhd >> 6) == 3)
+        buf_u64(out, len);
+    uint32_t bh = (uint32_t)(len << 3) | 1; /* last block, raw */
+    buf_u8(out, (uint8_t)bh);
+    buf_u8(out, (uint8_t)(bh >> 8));
+    buf_u8(out, (uint8_t)(bh >> 16));
+    buf_add(out, data, len);
+}
+
+/* The decompressed bytes of block 0 of a loaded model (its only block). */
+static void model_block0(const model *m, afmt_buf *out)
+{
+    uint64_t cs = afmt_load64(m->block_tab.data + 8), size = afmt_load64(m->block_tab.data + 16);
+    out->len = 0;
+    check(afmt_buf_reserve(out, (size_t)size), "reserve");
+    size_t r = ZSTD_decompress(out->data, (size_t)size, m->frames.data, (size_t)cs);
+    if (ZSTD_isError(r) || r != size)
+        die("zstd: cannot decode block 0");
+    out->len = (size_t)size;
+}
+
+/* ---- raw entry encodings, with no checks (spec 8) ---- */
+
+typedef struct rawpost {
+    uint8_t flags;
+    uint8_t hash[32];
+    uint64_t size;
+    int64_t created;
+    const void *id;      size_t id_len;
+    const char *media;
+    const void *parent;  size_t parent_len;
+    uint64_t missing;
+} rawpost;
+
+static void enc_post(afmt_buf *b, const rawpost *p)
+{
+    uint8_t salt[16] = {0};
+    buf_u8(b, AFMT_ENTRY_TYPE_POST);
+    buf_u8(b, p->flags);
+    buf_add(b, salt, 16);
+    buf_add(b, p->hash, 32);
+    buf_u64(b, p->size);
+    buf_u64(b, (uint64_t)p->created);
+    buf_str(b, p->id, p->id_len);
+    buf_str(b, p->media, strlen(p->media));
+    if (p->flags & AFMT_PF_PARENT)
+        buf_str(b, p->parent, p->parent_len);
+    if (p->flags & AFMT_PF_INCOMPLETE)
+        buf_u64(b, p->missing);
+}
+
+/* A post with empty content: needs no block. */
+static rawpost empty_post(const char *id)
+{
+    rawpost p = {0};
+    afmt_content_hash(p.hash, NULL, 0);
+    p.id = id;
+    p.id_len = strlen(id);
+    p.media = "text/plain";
+    return p;
+}
+
+static void enc_file(afmt_buf *b, uint8_t flags, uint64_t total, const char *path,
+                     uint32_t count, const afmt_buf *parts)
+{
+    uint8_t salt[16] = {0};
+    buf_u8(b, AFMT_ENTRY_TYPE_FILE);
+    buf_u8(b, flags);
+    buf_add(b, salt, 16);
+    buf_u64(b, total);
+    buf_str(b, path, strlen(path));
+    buf_u32(b, count);
+    if (parts != NULL)
+        buf_add(b, parts->data, parts->len);
+}
+
+/* ---- checkpoint edits ---- */
+
+static void cp_upper_root(afmt_buf *cp)
+{
+    uint8_t *r = (uint8_t *)memmem(cp->data, cp->len, "\nroot ", 6) + 6;
+    for (int i = 0; i < 64; i++)
+        if (r[i] >= 'a' && r[i] <= 'f') {
+            r[i] = (uint8_t)(r[i] - 'a' + 'A');
+            return; /* one digit is enough */
+        }
+    die("root has no letter digit");
+}
+
+static void cp_crlf(afmt_buf *cp)
+{
+    /* "afmt checkpoint v1\r\n..." */
+    afmt_buf t = {0};
+    buf_add(&t, cp->data, 18);
+    buf_add(&t, "\r", 1);
+    buf_add(&t, cp->data + 18, cp->len - 18);
+    buf_copy(cp, &t);
+    afmt_buf_free(&t);
+}
+
+static void cp_created_leading_zero(afmt_buf *cp)
+{
+    afmt_buf t = {0};
+    uint8_t *c = (uint8_t *)memmem(cp->data, cp->len, "created ", 8) + 8;
+    size_t at = (size_t)(c - cp->data);
+    buf_add(&t, cp->data, at);
+    buf_add(&t, "0", 1);
+    buf_add(&t, cp->data + at, cp->len - at);
+    buf_copy(cp, &t);
+    afmt_buf_free(&t);
+}
+
+/* ---- index frames ---- */
+
+static void if_skippable(afmt_buf *frame, const afmt_buf *body)
+{
+    frame->len = 0;
+    buf_u32(frame, 0x184D2A5Fu);
+    buf_u32(frame, (uint32_t)body->len);
+    buf_add(frame, body->data, body->len);
+}
+static void if_no_content_size(afmt_buf *frame, const afmt_buf *body)
+{
+    zframe(frame, body->data, body->len, 0);
+}
+/* A hand-made frame that declares the body's size but holds one byte less. */
+static void if_short(afmt_buf *frame, const afmt_buf *body)
+{
+    hand_frame(frame, 0xE0, -1, 0, body->data, body->len);
+    /* the raw block holds body->len - 1 bytes */
+    uint32_t bh = (uint32_t)((body->len - 1) << 3) | 1;
+    frame->data[13] = (uint8_t)bh;
+    frame->data[14] = (uint8_t)(bh >> 8);
+    frame->data[15] = (uint8_t)(bh >> 16);
+    frame->len--;
+}
+static void if_trailing(afmt_buf *frame, const afmt_buf *body)
+{
+    zframe(frame, body->data, body->len, 1);
+    buf_u8(frame, 0);
+}
+
+/* ---- the invalid vectors ---- */
+
+static void invalid_unsigned(void)
+{
+    emit("empty-file", "truncated", "", 0);
+    emit_patched("truncated-half", "truncated", "thread.afmt", p_truncate_half);
+    emit_patched("bad-magic-7bit", "format", "one-post.afmt", p_magic_7bit);
+    emit_patched("version-2", "unsupported", "one-post.afmt", p_version2);
+    emit_patched("header-flags-1", "unsupported", "one-post.afmt", p_header_flag);
+    emit_patched("trailing-byte", "truncated", "one-post.afmt", p_trailing);
+    emit_patched("checkpoint-byte-flipped", "bad-signature", "one-post.afmt", p_checkpoint_flip);
+    emit_patched("index-byte-flipped", "index-mismatch", "one-post.afmt", p_index_flip);
+    emit_patched("block-byte-flipped", "hash-mismatch", "one-post.afmt", p_block_flip);
+}
+
+static void invalid_signature(void)
+{
+    model m;
+    model_load(&m, "one-post.afmt");
+    m.legacy = 1;
+    memcpy(m.sig_alg, "Ed", 2);
+    emit_model("legacy-Ed-signature", "unsupported", &m);
+
+    model_load(&m, "one-post.afmt");
+    memcpy(m.sig_alg, "EE", 2);
+    emit_model("unknown-signature-algorithm", "unsupported", &m);
+
+    model_load(&m, "one-post.afmt");
+    memcpy(m.pk_alg, "ED", 2);
+    emit_model("public-key-algorithm-ED", "unsupported", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.pk_key_id_differs = 1;
+    emit_model("key-ids-differ", "format", &m);
+
+    /* 1025 bytes of trusted comment, validly signed */
+    model_load(&m, "one-post.afmt");
+    m.comment.len = 0;
+    for (int i = 0; i < 1025; i++)
+        buf_add(&m.comment, "c", 1);
+    emit_model("trusted-comment-1025-bytes", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.comment.len = 0;
+    buf_add(&m.comment, "bell\x07", 5);
+    emit_model("trusted-comment-control-char", "format", &m);
+
+    /* minisign's own comments use TAB; a bundle's may not (spec 5) */
+    model_load(&m, "one-post.afmt");
+    m.comment.len = 0;
+    buf_add(&m.comment, "timestamp:1795564800\tfile:x", 28);
+    emit_model("trusted-comment-tab", "format", &m);
+}
+
+static void invalid_checkpoint(void)
+{
+    model m;
+    model_load(&m, "one-post.afmt");
+    m.set_root = 1;
+    memset(m.root, 0x5a, 32); /* the index is right; the signed root is not */
+    emit_model("wrong-root", "root-mismatch", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.cp_edit = cp_upper_root;
+    emit_model("checkpoint-uppercase-hex", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.cp_edit = cp_crlf;
+    emit_model("checkpoint-crlf", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.cp_edit = cp_created_leading_zero;
+    emit_model("checkpoint-created-leading-zero", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.set_cp_entries = 1;
+    m.cp_entries = 2;
+    emit_model("checkpoint-entries-differ", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.title.len = 0;
+    for (int i = 0; i < 1025; i++)
+        buf_add(&m.title, "t", 1);
+    emit_model("bundle-title-1025-bytes", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.title.len = 0;
+    for (int i = 0; i < 4000; i++)
+        buf_add(&m.title, "t", 1);
+    emit_model("checkpoint-over-4096-bytes", "limit", &m);
+}
+
+static void invalid_index(void)
+{
+    model m;
+    model_load(&m, "one-post.afmt");
+    m.compression = 2;
+    emit_model("compression-id-2", "unsupported", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.iflags = 1;
+    emit_model("index-flags-1", "unsupported", &m);
+
+    /* A tiny file whose index claims 2^32 entries and holds none. */
+    model_init(&m);
+    m.set_entry_count = 1;
+    m.entry_count = (uint64_t)1 << 32;
+    m.set_cp_entries = 1;
+    m.cp_entries = m.entry_count;
+    emit_model("entry-count-2e32", "limit", &m);
+
+    /* records_size / 37 < entry_count, under the 2^26 limit */
+    model_init(&m);
+    rawpost p = empty_post("a");
+    enc_post(model_add_enc(&m), &p);
+    model_salt(&m);
+    m.set_entry_count = 1;
+    m.entry_count = 3; /* 1 record of 76 bytes: at most 2 by the size rule */
+    m.set_cp_entries = 1;
+    m.cp_entries = 3;
+    emit_model("entry-count-over-records", "format", &m);
+
+    /* records_size holds one more byte than the records */
+    model_init(&m);
+    enc_post(model_add_enc(&m), &p);
+    model_salt(&m);
+    buf_add(model_add_enc(&m), "", 0); /* a zero-length record... */
+    m.set_entry_count = 1;
+    m.entry_count = 1; /* ...that no entry_count covers: 4 bytes left over */
+    emit_model("records-bytes-left-over", "format", &m);
+
+    /* block sizes out of range (1 to 256 MiB) */
+    model_load(&m, "one-post.afmt");
+    afmt_store64(m.block_tab.data + 16, 0);
+    emit_model("block-size-0", "limit", &m);
+
+    model_load(&m, "one-post.afmt");
+    afmt_store64(m.block_tab.data + 16, (256u << 20) + 1);
+    emit_model("block-size-over-256MiB", "limit", &m);
+
+    /* block 0 not at offset 16 */
+    model_load(&m, "one-post.afmt");
+    afmt_store64(m.block_tab.data, 17);
+    emit_model("block-offset-17", "format", &m);
+
+    /* index frame variants */
+    model_load(&m, "one-post.afmt");
+    m.index_frame = if_skippable;
+    emit_model("index-frame-skippable", "compression", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.index_frame = if_no_content_size;
+    emit_model("index-frame-no-content-size", "compression", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.index_frame = if_short;
+    emit_model("index-frame-one-byte-short", "compression", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.index_frame = if_trailing;
+    emit_model("index-frame-trailing-byte", "compression", &m);
+
+    /* records_size so large that the body may not come from a frame that
+     * small (more than 1024 x frame + 1 MiB): a decompression bomb */
+    model_load(&m, "one-post.afmt");
+    m.set_records_size = 1;
+    m.records_size = 1024 * 200 + (1u << 20);
+    emit_model("index-body-bomb", "limit", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.set_records_size = 1;
+    m.records_size = UINT64_MAX - 8;
+    emit_model("index-body-size-overflow", "limit", &m);
+}
+
+static void invalid_blocks(void)
+{
+    model m;
+    afmt_buf block = {0}, fr[2] = {{0}, {0}};
+    uint64_t size;
+
+    /* block 0 replaced by a skippable frame holding its bytes */
+    model_load(&m, "one-post.afmt");
+    model_block0(&m, &block);
+    size = block.len;
+    buf_u32(&fr[0], 0x184D2A50u);
+    buf_u32(&fr[0], (uint32_t)block.len);
+    buf_add(&fr[0], block.data, block.len);
+    model_set_blocks(&m, 1, fr, &size);
+    emit_model("skippable-frame", "compression", &m);
+
+    /* a frame without Frame_Content_Size */
+    model_load(&m, "one-post.afmt");
+    model_block0(&m, &block);
+    size = block.len;
+    zframe(&fr[0], block.data, block.len, 0);
+    model_set_blocks(&m, 1, fr, &size);
+    emit_model("no-content-size", "compression", &m);
+
+    /* the right frame followed by a second (empty) frame */
+    model_load(&m, "one-post.afmt");
+    model_block0(&m, &block);
+    size = block.len;
+    zframe(&fr[0], block.data, block.len, 1);
+    zframe(&fr[1], "", 0, 1);
+    buf_add(&fr[0], fr[1].data, fr[1].len);
+    model_set_blocks(&m, 1, fr, &size);
+    emit_model("two-frames", "compression", &m);
+
+    /* a hand-made frame with a 2^29-byte window (no single segment) */
+    model_load(&m, "one-post.afmt");
+    model_block0(&m, &block);
+    size = block.len;
+    hand_frame(&fr[0], 0xC0, (29 - 10) << 3, 0, block.data, block.len);
+    model_set_blocks(&m, 1, fr, &size);
+    emit_model("window-2e29", "compression", &m);
+
+    /* a hand-made single-segment frame naming dictionary 7 */
+    model_load(&m, "one-post.afmt");
+    model_block0(&m, &block);
+    size = block.len;
+    hand_frame(&fr[0], 0xE1, -1, 7, block.data, block.len);
+    model_set_blocks(&m, 1, fr, &size);
+    emit_model("dictionary-id-7", "compression", &m);
+
+    /* the frame's content size is one more than the block's size in the index
+     * (and the frame really decodes to one more byte) */
+    model_load(&m, "one-post.afmt");
+    model_block0(&m, &block);
+    size = block.len;
+    buf_add(&block, "\n", 1);
+    zframe(&fr[0], block.data, block.len, 1);
+    model_set_blocks(&m, 1, fr, &size);
+    emit_model("content-size-differs", "compression", &m);
+
+    /* the same content stored twice: two blobs with one hash */
+    model_load(&m, "one-post.afmt");
+    model_block0(&m, &block);
+    uint64_t n = block.len;
+    buf_add(&block, block.data, (size_t)n);
+    size = block.len;
+    zframe(&fr[0], block.data, block.len, 1);
+    model_set_blocks(&m, 1, fr, &size);
+    model_add_blob(&m, 0, 0);
+    emit_model("blob-stored-twice", "duplicate", &m);
+
+    /* a byte in the block after the last blob */
+    model_load(&m, "one-post.afmt");
+    model_block0(&m, &block);
+    buf_add(&block, "\n", 1);
+    size = block.len;
+    zframe(&fr[0], block.data, block.len, 1);
+    model_set_blocks(&m, 1, fr, &size);
+    emit_model("block-longer-than-blobs", "format", &m);
+
+    /* the block one byte shorter than its blob */
+    model_load(&m, "one-post.afmt");
+    model_block0(&m, &block);
+    size = --block.len;
+    zframe(&fr[0], block.data, block.len, 1);
+    model_set_blocks(&m, 1, fr, &size);
+    emit_model("blob-runs-past-block", "format", &m);
+
+    /* blob rows naming references that do not exist */
+    model_load(&m, "one-post.afmt");
+    afmt_store32(m.blob_tab.data, 1);
+    emit_model("blob-row-entry-1-of-1", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    afmt_store32(m.blob_tab.data + 4, 1);
+    emit_model("blob-row-post-part-1", "format", &m);
+
+    /* files.afmt, entry 3: parts entry, entry, blob, inline, ...: the row of
+     * its blob (part 2) made to name the inline part 3 */
+    model_load(&m, "files.afmt");
+    for (size_t i = 0; i < m.blob_tab.len; i += 8)
+        if (afmt_load32(m.blob_tab.data + i) == 3 && afmt_load32(m.blob_tab.data + i + 4) == 2)
+            afmt_store32(m.blob_tab.data + i + 4, 3);
+    emit_model("blob-row-names-inline-part", "format", &m);
+
+    afmt_buf_free(&block);
+    afmt_buf_free(&fr[0]);
+    afmt_buf_free(&fr[1]);
+}
+
+static void invalid_entries(void)
+{
+    model m;
+    rawpost p;
+    afmt_buf parts = {0};
+
+    /* entry 4 of thread.afmt (whose content post 1 shares) replaced by a
+     * withheld entry: 0x03 then its leaf hash (spec 12) */
+    model_load(&m, "thread.afmt");
+    uint8_t leaf[32];
+    afmt_hash_leaf(leaf, m.enc[4].data, m.enc[4].len);
+    m.enc[4].len = 0;
+    buf_u8(&m.enc[4], 0x03);
+    buf_add(&m.enc[4], leaf, 32);
+    emit_model("entry-type-3", "unsupported", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.enc[0].data[1] |= 0x40;
+    emit_model("post-flag-bit-6", "unsupported", &m);
+
+    /* the same post twice (another salt): two posts with one id */
+    model_load(&m, "one-post.afmt");
+    buf_copy(model_add_enc(&m), &m.enc[0]);
+    m.enc[1].data[2] ^= 0xff;
+    emit_model("duplicate-post-id", "duplicate", &m);
+
+    /* two posts with empty content and one id, built from scratch */
+    model_init(&m);
+    p = empty_post("same");
+    enc_post(model_add_enc(&m), &p);
+    p.flags = AFMT_PF_PARENT;
+    p.parent = "same";
+    p.parent_len = 4;
+    enc_post(model_add_enc(&m), &p);
+    model_salt(&m);
+    emit_model("duplicate-post-id-empty", "duplicate", &m);
+
+    model_init(&m);
+    p = empty_post("a");
+    afmt_content_hash(p.hash, "x", 1);
+    enc_post(model_add_enc(&m), &p);
+    model_salt(&m);
+    emit_model("empty-content-wrong-hash", "format", &m);
+
+    model_init(&m);
+    p = empty_post("a");
+    p.created = 1; /* with "has created" clear */
+    enc_post(model_add_enc(&m), &p);
+    model_salt(&m);
+    emit_model("created-without-flag", "format", &m);
+
+    model_init(&m);
+    p = empty_post("a");
+    p.flags = AFMT_PF_CREATED;
+    p.created = 253402300800LL; /* 10000-01-01 */
+    enc_post(model_add_enc(&m), &p);
+    model_salt(&m);
+    emit_model("created-year-10000", "format", &m);
+
+    static char longid[4097];
+    memset(longid, 'i', sizeof longid);
+    model_init(&m);
+    p = empty_post("a");
+    p.id = longid;
+    p.id_len = sizeof longid;
+    enc_post(model_add_enc(&m), &p);
+    model_salt(&m);
+    emit_model("post-id-4097-bytes", "format", &m);
+
+    model_init(&m);
+    p = empty_post("a");
+    p.media = "text/plain\x7f";
+    enc_post(model_add_enc(&m), &p);
+    model_salt(&m);
+    emit_model("media-type-DEL", "format", &m);
+
+    /* a content size over 256 MiB (the hash names nothing: size is checked
+     * first as a limit) */
+    model_init(&m);
+    p = empty_post("a");
+    p.size = (256u << 20) + 1;
+    enc_post(model_add_enc(&m), &p);
+    model_salt(&m);
+    emit_model("content-size-over-256MiB", "limit", &m);
+
+    /* one byte after the last field */
+    model_init(&m);
+    p = empty_post("a");
+    enc_post(model_add_enc(&m), &p);
+    buf_u8(&m.enc[0], 0);
+    model_salt(&m);
+    emit_model("post-byte-left-over", "format", &m);
+
+    /* files */
+    model_init(&m);
+    enc_file(model_add_enc(&m), 0, 0, "a", 0, NULL);
+    enc_file(model_add_enc(&m), 0, 0, "a/b", 0, NULL);
+    model_salt(&m);
+    emit_model("file-is-also-folder", "duplicate", &m);
+
+    model_init(&m);
+    enc_file(model_add_enc(&m), 0, 0, "a", 0, NULL);
+    enc_file(model_add_enc(&m), 0, 0, "a", 0, NULL);
+    model_salt(&m);
+    emit_model("duplicate-file-path", "duplicate", &m);
+
+    model_init(&m);
+    enc_file(model_add_enc(&m), 0, 0, "a/../b", 0, NULL);
+    model_salt(&m);
+    emit_model("file-path-dotdot", "format", &m);
+
+    model_init(&m);
+    enc_file(model_add_enc(&m), 1, 0, "a", 0, NULL);
+    model_salt(&m);
+    emit_model("file-flags-1", "unsupported", &m);
+
+    model_init(&m);
+    parts.len = 0;
+    buf_u8(&parts, 0x04);
+    buf_u64(&parts, 0);
+    enc_file(model_add_enc(&m), 0, 0, "a", 1, &parts);
+    model_salt(&m);
+    emit_model("part-kind-4", "unsupported", &m);
+
+    /* a file whose entry part names the post after it */
+    model_init(&m);
+    parts.len = 0;
+    buf_u8(&parts, AFMT_PART_KIND_ENTRY);
+    buf_u64(&parts, 1);
+    enc_file(model_add_enc(&m), 0, 0, "a", 1, &parts);
+    p = empty_post("later");
+    enc_post(model_add_enc(&m), &p);
+    model_salt(&m);
+    emit_model("part-names-later-entry", "format", &m);
+
+    /* total size differs from the parts */
+    model_init(&m);
+    parts.len = 0;
+    buf_u8(&parts, AFMT_PART_KIND_INLINE);
+    buf_str(&parts, "abc", 3);
+    enc_file(model_add_enc(&m), 0, 4, "a", 1, &parts);
+    model_salt(&m);
+    emit_model("file-size-differs", "format", &m);
+
+    /* an inline part of 4097 bytes */
+    static char inl[4097];
+    memset(inl, 'z', sizeof inl);
+    model_init(&m);
+    parts.len = 0;
+    buf_u8(&parts, AFMT_PART_KIND_INLINE);
+    buf_str(&parts, inl, sizeof inl);
+    enc_file(model_add_enc(&m), 0, sizeof inl, "a", 1, &parts);
+    model_salt(&m);
+    emit_model("inline-part-4097-bytes", "format", &m);
+
+    /* a post whose content is not stored */
+    model_init(&m);
+    p = empty_post("a");
+    afmt_content_hash(p.hash, "stored nowhere\n", 15);
+    p.size = 15;
+    enc_post(model_add_enc(&m), &p);
+    model_salt(&m);
+    emit_model("post-content-not-stored", "format", &m);
+
+    /* a blob part naming a blob that does not exist */
+    model_init(&m);
+    parts.len = 0;
+    buf_u8(&parts, AFMT_PART_KIND_BLOB);
+    uint8_t h[32];
+    afmt_content_hash(h, "missing", 7);
+    buf_add(&parts, h, 32);
+    buf_u64(&parts, 7);
+    enc_file(model_add_enc(&m), 0, 7, "a", 1, &parts);
+    model_salt(&m);
+    emit_model("blob-part-missing", "format", &m);
+
+    afmt_buf_free(&parts);
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: vectors_gen --new-key DIR\n"
+                    "       vectors_gen --key KEYFILE --out DIR\n"
+                    "       vectors_gen --read FILE...\n");
+    return 2;
+}
+
+/* Prints what the reference reader says of each file (open, then full
+ * verification): "<error name>\t<file>\t<message>", for comparing readers. */
+static int read_files(int n, char **files)
+{
+    for (int i = 0; i < n; i++) {
+        char err[512] = "";
+        afmt_reader *r;
+        int rc = afmt_reader_open(&r, files[i], err, sizeof err);
+        if (rc == AFMT_OK) {
+            rc = afmt_reader_verify(r, NULL, NULL);
+            snprintf(err, sizeof err, "%s", afmt_reader_errmsg(r));
+            afmt_reader_free(r);
+        }
+        printf("%s\t%s\t%s\n", error_name(rc), files[i], rc == AFMT_OK ? "" : err);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "--read") == 0)
+        return read_files(argc - 2, argv + 2);
+    if (argc == 3 && strcmp(argv[1], "--new-key") == 0) {
+        new_key(argv[2]);
+        return 0;
+    }
+    if (argc != 5 || strcmp(argv[1], "--key") != 0 || strcmp(argv[3], "--out") != 0)
+        return usage();
+    g_out = argv[4];
+    if (getenv("SOURCE_DATE_EPOCH") != NULL)
+        die("unset SOURCE_DATE_EPOCH: the vectors set their own creation time");
+    check(afmt_init(), "init");
+    check(afmt_secret_key_load(&g_sk, argv[2], NULL, 0), argv[2]);
+    afmt_secret_key_public(&g_pk, g_sk);
+    afmt_hash_salt_key(g_salt_key, g_sk->sk);
+    char *v = NULL, *iv = NULL;
+    if (asprintf(&v, "%s/valid", g_out) < 0 || asprintf(&iv, "%s/invalid", g_out) < 0)
+        die("out of memory");
+    if ((mkdir(v, 0755) != 0 && errno != EEXIST) || (mkdir(iv, 0755) != 0 && errno != EEXIST))
+        die("cannot make %s and %s", v, iv);
+    free(v);
+    free(iv);
+
+    valid_empty();
+    valid_one_post();
+    valid_thread();
+    valid_fields();
+    valid_files();
+
+    invalid_unsigned();
+    invalid_signature();
+    invalid_checkpoint();
+    invalid_index();
+    invalid_blocks();
+    invalid_entries();
+
+    printf("%d valid and %d invalid vectors in %s\n", g_count_valid, g_count_invalid, g_out);
+    afmt_secret_key_free(g_sk);
+    sodium_memzero(g_salt_key, sizeof g_salt_key);
+    return 0;
+}

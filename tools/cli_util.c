@@ -1,0 +1,803 @@
+/*
+ * cli_util.c - messages, escaping, JSON strings, times, passphrases, key
+ * options and the progress line shared by the subcommands of `afmt`.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli_util.h"
+
+/* ---------------------------------------------------------------- UTF-8 */
+
+size_t cli_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
+{
+    if (len == 0)
+        return 0;
+    unsigned char c = s[0];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    size_t n;
+    uint32_t v;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        v = c & 0x1Fu;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        v = c & 0x0Fu;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        v = c & 0x07u;
+    } else {
+        return 0;
+    }
+    if (len < n)
+        return 0;
+    for (size_t k = 1; k < n; k++) {
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[k] & 0x3Fu);
+    }
+    if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10FFFF)) ||
+        (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return n;
+}
+
+int cli_codepoint_is_unsafe(uint32_t cp)
+{
+    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+        return 1; /* C0, DEL, C1 */
+    switch (cp) {
+    case 0x00AD: /* soft hyphen */
+    case 0x061C: /* Arabic letter mark */
+    case 0x180E: /* Mongolian vowel separator */
+    case 0x200B: /* zero width space */
+    case 0x200E: /* LRM */
+    case 0x200F: /* RLM */
+    case 0x2028: /* line separator */
+    case 0x2029: /* paragraph separator */
+    case 0xFEFF: /* BOM / zero width no-break space */
+        return 1;
+    default:
+        break;
+    }
+    if (cp >= 0x202A && cp <= 0x202E)
+        return 1; /* LRE RLE PDF LRO RLO */
+    if (cp >= 0x2060 && cp <= 0x206F)
+        return 1; /* word joiner, invisible operators, isolates LRI RLI FSI PDI */
+    if (cp >= 0xFFF9 && cp <= 0xFFFB)
+        return 1; /* interlinear annotation */
+    return 0;
+}
+
+static void escape_impl(FILE *out, const char *str, size_t len, int text)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < len) {
+        uint32_t cp;
+        size_t n = cli_utf8_decode(s + i, len - i, &cp);
+        if (n == 0) {
+            fprintf(out, "\\x%02X", s[i]);
+            i++;
+            continue;
+        }
+        if (cp == '\\') {
+            fputs("\\\\", out);
+        } else if (cp == '\n') {
+            fputs(text ? "\n" : "\\n", out);
+        } else if (cp == '\t') {
+            fputs(text ? "\t" : "\\t", out);
+        } else if (cp == '\r') {
+            fputs("\\r", out);
+        } else if (cp < 0x20 || cp == 0x7F) {
+            fprintf(out, "\\x%02X", (unsigned)cp);
+        } else if (cli_codepoint_is_unsafe(cp)) {
+            fprintf(out, "\\u{%04" PRIX32 "}", cp);
+        } else {
+            fwrite(s + i, 1, n, out);
+        }
+        i += n;
+    }
+}
+
+void cli_escape_write(FILE *out, const char *s, size_t len)
+{
+    escape_impl(out, s, len, 0);
+}
+
+void cli_escape_write_text(FILE *out, const char *s, size_t len)
+{
+    escape_impl(out, s, len, 1);
+}
+
+void cli_json_string(FILE *out, const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    putc('"', out);
+    size_t i = 0;
+    while (i < len) {
+        uint32_t cp;
+        size_t n = cli_utf8_decode(s + i, len - i, &cp);
+        if (n == 0) {
+            /* PEP 383 surrogateescape: byte b (>= 0x80) -> U+DC00 + b */
+            fprintf(out, "\\u%04x", 0xDC00u + s[i]);
+            i++;
+            continue;
+        }
+        switch (cp) {
+        case '"': fputs("\\\"", out); break;
+        case '\\': fputs("\\\\", out); break;
+        case '\b': fputs("\\b", out); break;
+        case '\f': fputs("\\f", out); break;
+        case '\n': fputs("\\n", out); break;
+        case '\r': fputs("\\r", out); break;
+        case '\t': fputs("\\t", out); break;
+        default:
+            if (cli_codepoint_is_unsafe(cp))
+                fprintf(out, "\\u%04" PRIx32, cp);
+            else
+                fwrite(s + i, 1, n, out);
+        }
+        i += n;
+    }
+    putc('"', out);
+}
+
+/* ------------------------------------------------------------- messages */
+
+static void verr(const char *where, size_t where_len, const char *fmt, va_list ap)
+{
+    char msg[2048];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    fflush(stdout);
+    fputs(CLI_PROG ": ", stderr);
+    if (where != NULL) {
+        /* a name from a bundle may be long: show its start */
+        if (where_len > 300) {
+            cli_escape_write(stderr, where, 300);
+            fputs("...", stderr);
+        } else {
+            cli_escape_write(stderr, where, where_len);
+        }
+        fputs(": ", stderr);
+    }
+    cli_escape_write(stderr, msg, strlen(msg));
+    fputc('\n', stderr);
+    fflush(stderr);
+}
+
+void cli_err(const char *where, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    verr(where, where ? strlen(where) : 0, fmt, ap);
+    va_end(ap);
+}
+
+void cli_err_n(const char *where, size_t where_len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    verr(where, where_len, fmt, ap);
+    va_end(ap);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (cmd != NULL)
+        cli_err(cmd, "%s (see '" CLI_PROG " %s --help')", msg, cmd);
+    else
+        cli_err(NULL, "%s (see '" CLI_PROG " --help')", msg);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_exit_for(int err)
+{
+    if (err == AFMT_OK)
+        return CLI_EXIT_OK;
+    return afmt_error_is_integrity(err) ? CLI_EXIT_INTEGRITY : CLI_EXIT_FAILURE;
+}
+
+const char *cli_error_slug(int err)
+{
+    switch (err) {
+    case AFMT_OK: return "ok";
+    case AFMT_E_NOMEM: return "nomem";
+    case AFMT_E_IO: return "io";
+    case AFMT_E_INVALID_ARGUMENT: return "invalid-argument";
+    case AFMT_E_STATE: return "state";
+    case AFMT_E_TRUNCATED: return "truncated";
+    case AFMT_E_FORMAT: return "format";
+    case AFMT_E_UNSUPPORTED: return "unsupported";
+    case AFMT_E_LIMIT: return "limit";
+    case AFMT_E_BAD_SIGNATURE: return "bad-signature";
+    case AFMT_E_WRONG_KEY: return "wrong-key";
+    case AFMT_E_INDEX_MISMATCH: return "index-mismatch";
+    case AFMT_E_ROOT_MISMATCH: return "root-mismatch";
+    case AFMT_E_HASH_MISMATCH: return "hash-mismatch";
+    case AFMT_E_COMPRESSION: return "compression";
+    case AFMT_E_DUPLICATE: return "duplicate";
+    case AFMT_E_NOT_FOUND: return "not-found";
+    case AFMT_E_KEY_FORMAT: return "key-format";
+    case AFMT_E_PASSPHRASE: return "passphrase";
+    case AFMT_E_CRYPTO: return "crypto";
+    case AFMT_E_EXISTS: return "exists";
+    default: return "unknown";
+    }
+}
+
+/* ----------------------------------------------------------------- time */
+
+int cli_format_rfc3339(char out[32], int64_t t)
+{
+    /* years 0001..9999 */
+    if (t < INT64_C(-62135596800) || t > INT64_C(253402300799)) {
+        strcpy(out, "?");
+        return -1;
+    }
+    int64_t days = t / 86400;
+    int64_t secs = t % 86400;
+    if (secs < 0) {
+        secs += 86400;
+        days -= 1;
+    }
+    /* civil date from days since 1970-01-01 (proleptic Gregorian) */
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2)
+        y += 1;
+    char tmp[96];
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, (int)m, (int)d,
+             (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+    memcpy(out, tmp, 21); /* 20 characters and the NUL */
+    return 0;
+}
+
+/* ----------------------------------------------------------- passphrase */
+
+#define PASS_MAX 4096
+
+static struct termios saved_tio;
+static volatile sig_atomic_t tty_fd_for_signal = -1;
+
+static void restore_tty_on_signal(int sig)
+{
+    if (tty_fd_for_signal >= 0)
+        tcsetattr(tty_fd_for_signal, TCSAFLUSH, &saved_tio);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static const int tty_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+/* Reads one line from the terminal with echo off into buf (PASS_MAX+1). */
+static int tty_read_line(int fd, const char *prompt, char *buf, size_t *out_len)
+{
+    struct sigaction sa, old[4];
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = restore_tty_on_signal;
+    sigemptyset(&sa.sa_mask);
+    int have_tio = tcgetattr(fd, &saved_tio) == 0;
+    if (have_tio) {
+        struct termios t = saved_tio;
+        t.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK);
+        t.c_lflag |= ECHONL;
+        tty_fd_for_signal = fd;
+        for (size_t i = 0; i < 4; i++)
+            sigaction(tty_signals[i], &sa, &old[i]);
+        tcsetattr(fd, TCSAFLUSH, &t);
+    }
+    /* The prompt comes after echo is off and typeahead is flushed, so
+     * what is typed once it shows is neither echoed nor lost. */
+    size_t len = 0;
+    int rc = 0;
+    if (cli_write_all(fd, prompt, strlen(prompt)) != 0)
+        rc = -1;
+    while (rc == 0) {
+        char c;
+        ssize_t n = read(fd, &c, 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (len == 0)
+                rc = -1;
+            break;
+        }
+        if (c == '\n')
+            break;
+        if (len >= PASS_MAX) {
+            rc = -2; /* too long: the rest is flushed by the next read */
+            break;
+        }
+        buf[len++] = c;
+    }
+    if (have_tio) {
+        tcsetattr(fd, TCSANOW, &saved_tio);
+        tty_fd_for_signal = -1;
+        for (size_t i = 0; i < 4; i++)
+            sigaction(tty_signals[i], &old[i], NULL);
+    }
+    if (len > 0 && buf[len - 1] == '\r')
+        len--;
+    buf[len] = '\0';
+    *out_len = len;
+    return rc;
+}
+
+void cli_passphrase_free(char *p)
+{
+    if (p != NULL)
+        sodium_free(p); /* wipes */
+}
+
+static int passphrase_from_file(char *buf, size_t *out_len, const char *file)
+{
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        cli_err(file, "%s", strerror(errno));
+        return CLI_EXIT_FAILURE;
+    }
+    size_t len = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + len, PASS_MAX + 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            cli_err(file, "%s", strerror(e));
+            return CLI_EXIT_FAILURE;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        char *nl = memchr(buf, '\n', len);
+        if (nl != NULL) {
+            len = (size_t)(nl - buf);
+            break;
+        }
+        if (len > PASS_MAX) {
+            close(fd);
+            cli_err(file, "passphrase longer than %d bytes", PASS_MAX);
+            return CLI_EXIT_FAILURE;
+        }
+    }
+    close(fd);
+    if (len > 0 && buf[len - 1] == '\r')
+        len--;
+    buf[len] = '\0';
+    *out_len = len;
+    return CLI_EXIT_OK;
+}
+
+int cli_passphrase_read(char **out, size_t *out_len, const char *file, const char *what,
+                        int twice)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (afmt_init() != AFMT_OK) {
+        cli_err(NULL, "cannot initialise libsodium");
+        return CLI_EXIT_FAILURE;
+    }
+    char *buf = sodium_malloc(PASS_MAX + 2);
+    if (buf == NULL) {
+        cli_err(NULL, "out of memory");
+        return CLI_EXIT_FAILURE;
+    }
+    size_t len = 0;
+    if (file != NULL) {
+        int rc = passphrase_from_file(buf, &len, file);
+        if (rc != CLI_EXIT_OK) {
+            sodium_free(buf);
+            return rc;
+        }
+    } else {
+        int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0) {
+            cli_err(what, "needs a passphrase but there is no terminal to ask it on "
+                          "(use --passphrase-file FILE)");
+            sodium_free(buf);
+            return CLI_EXIT_FAILURE;
+        }
+        char prompt[256];
+        snprintf(prompt, sizeof prompt, "Passphrase for %s: ", what);
+        int r = tty_read_line(fd, prompt, buf, &len);
+        if (r == 0 && twice) {
+            char *again = sodium_malloc(PASS_MAX + 2);
+            size_t alen = 0;
+            if (again == NULL) {
+                close(fd);
+                sodium_free(buf);
+                cli_err(NULL, "out of memory");
+                return CLI_EXIT_FAILURE;
+            }
+            r = tty_read_line(fd, "Passphrase (again): ", again, &alen);
+            if (r == 0 && (alen != len || sodium_memcmp(again, buf, len) != 0))
+                r = -3;
+            sodium_free(again);
+        }
+        close(fd);
+        if (r != 0) {
+            sodium_free(buf);
+            if (r == -2)
+                cli_err(what, "passphrase longer than %d bytes", PASS_MAX);
+            else if (r == -3)
+                cli_err(what, "the passphrases do not match");
+            else
+                cli_err(what, "no passphrase read from the terminal");
+            return CLI_EXIT_FAILURE;
+        }
+    }
+    *out = buf;
+    *out_len = len;
+    return CLI_EXIT_OK;
+}
+
+int cli_load_secret_key(afmt_secret_key **out, const char *path, const char *passphrase_file)
+{
+    *out = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        cli_err(path, "%s", strerror(errno));
+        return CLI_EXIT_FAILURE;
+    }
+    int enc = afmt_secret_key_file_is_encrypted(path);
+    if (enc < 0) {
+        cli_err(path, "cannot read secret key: %s", afmt_strerror(enc));
+        return CLI_EXIT_FAILURE;
+    }
+    char *pass = NULL;
+    size_t pass_len = 0;
+    if (enc) {
+        int rc = cli_passphrase_read(&pass, &pass_len, passphrase_file, path, 0);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+    }
+    int rc = afmt_secret_key_load(out, path, pass, pass_len);
+    cli_passphrase_free(pass);
+    if (rc != AFMT_OK) {
+        *out = NULL;
+        if (rc == AFMT_E_PASSPHRASE)
+            cli_err(path, "wrong passphrase");
+        else
+            cli_err(path, "cannot load secret key: %s", afmt_strerror(rc));
+        return CLI_EXIT_FAILURE;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* ------------------------------------------------------------ key lists */
+
+static int keys_push(cli_keys *k, const afmt_public_key *pk)
+{
+    afmt_public_key *p = realloc(k->keys, (k->n + 1) * sizeof *p);
+    if (p == NULL) {
+        cli_err(NULL, "out of memory");
+        return CLI_EXIT_FAILURE;
+    }
+    k->keys = p;
+    k->keys[k->n++] = *pk;
+    return CLI_EXIT_OK;
+}
+
+int cli_keys_add_file(cli_keys *k, const char *cmd, const char *path)
+{
+    (void)cmd;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        cli_err(path, "%s", strerror(errno));
+        return CLI_EXIT_FAILURE;
+    }
+    afmt_public_key pk;
+    int rc = afmt_public_key_load(&pk, path);
+    if (rc != AFMT_OK) {
+        cli_err(path, "cannot load public key: %s", afmt_strerror(rc));
+        return CLI_EXIT_FAILURE;
+    }
+    return keys_push(k, &pk);
+}
+
+int cli_keys_add_base64(cli_keys *k, const char *cmd, const char *b64)
+{
+    afmt_public_key pk;
+    int rc = afmt_public_key_parse(&pk, b64, strlen(b64));
+    if (rc != AFMT_OK)
+        return cli_usage(cmd, "-P %s: not a minisign public key", b64);
+    return keys_push(k, &pk);
+}
+
+int cli_keys_defer(cli_keys *k, int kind, const char *arg)
+{
+    char *kinds = realloc(k->kinds, k->nargs + 1);
+    if (kinds != NULL)
+        k->kinds = kinds;
+    const char **args = realloc(k->args, (k->nargs + 1) * sizeof *args);
+    if (args != NULL)
+        k->args = args;
+    if (kinds == NULL || args == NULL) {
+        cli_err(NULL, "out of memory");
+        return CLI_EXIT_FAILURE;
+    }
+    k->kinds[k->nargs] = (char)kind;
+    k->args[k->nargs++] = arg;
+    return CLI_EXIT_OK;
+}
+
+int cli_keys_load(cli_keys *k, const char *cmd)
+{
+    /* usage errors (-P) first, then files */
+    for (size_t i = 0; i < k->nargs; i++)
+        if (k->kinds[i] == 'P') {
+            int rc = cli_keys_add_base64(k, cmd, k->args[i]);
+            if (rc != CLI_EXIT_OK)
+                return rc;
+        }
+    for (size_t i = 0; i < k->nargs; i++)
+        if (k->kinds[i] == 'p') {
+            int rc = cli_keys_add_file(k, cmd, k->args[i]);
+            if (rc != CLI_EXIT_OK)
+                return rc;
+        }
+    return CLI_EXIT_OK;
+}
+
+void cli_keys_free(cli_keys *k)
+{
+    free(k->keys);
+    free(k->kinds);
+    free(k->args);
+    memset(k, 0, sizeof *k);
+}
+
+int cli_open_bundle(afmt_reader **out, const char *path, const cli_keys *keys)
+{
+    *out = NULL;
+    char errbuf[512] = "";
+    afmt_reader *r = NULL;
+    int rc = afmt_reader_open(&r, path, errbuf, sizeof errbuf);
+    if (rc != AFMT_OK) {
+        if (errbuf[0] == '\0')
+            snprintf(errbuf, sizeof errbuf, "%s", afmt_strerror(rc));
+        cli_err(path, "%s", errbuf);
+        return cli_exit_for(rc);
+    }
+    const afmt_checkpoint_info *ci = afmt_reader_checkpoint(r);
+    char kid[17];
+    afmt_key_id_to_hex(kid, ci->signer.key_id);
+    if (keys != NULL && keys->n > 0) {
+        rc = afmt_reader_check_signer(r, keys->keys, keys->n);
+        if (rc != AFMT_OK) {
+            if (rc == AFMT_E_WRONG_KEY)
+                cli_err(path, "signed with another key (%s), not one of the trusted keys", kid);
+            else
+                cli_err(path, "%s", afmt_strerror(rc));
+            afmt_reader_free(r);
+            return rc == AFMT_E_WRONG_KEY ? CLI_EXIT_INTEGRITY : cli_exit_for(rc);
+        }
+    } else {
+        cli_err(path, "warning: signature checked with the key inside the bundle (%s); "
+                      "the signer was not checked against a trusted key (use -p or -P)",
+                kid);
+    }
+    *out = r;
+    return CLI_EXIT_OK;
+}
+
+/* ----------------------------------------------------------- progress */
+
+static struct {
+    pthread_t thread;
+    int running;
+    atomic_int stop;
+    uint64_t total;
+    uint64_t base;
+    char label[64];
+} progress;
+
+static uint64_t read_rchar(void)
+{
+    int fd = open("/proc/self/io", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    char buf[512];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    const char *p = strstr(buf, "rchar:");
+    if (p == NULL)
+        return 0;
+    return strtoull(p + 6, NULL, 10);
+}
+
+static void *progress_main(void *arg)
+{
+    (void)arg;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int shown = 0;
+    while (!atomic_load(&progress.stop)) {
+        struct timespec ts = {0, 200 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        if (atomic_load(&progress.stop))
+            break;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double elapsed = (double)(now.tv_sec - start.tv_sec) +
+                         (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+        if (elapsed < 1.0)
+            continue;
+        uint64_t done = read_rchar();
+        done = done > progress.base ? done - progress.base : 0;
+        if (done > progress.total)
+            done = progress.total;
+        int pct = progress.total ? (int)(done * 100 / progress.total) : 0;
+        char bar[31];
+        int fill = pct * 30 / 100;
+        for (int i = 0; i < 30; i++)
+            bar[i] = i < fill ? '#' : '-';
+        bar[30] = '\0';
+        fprintf(stderr, "\r%s [%s] %3d%% %" PRIu64 "/%" PRIu64 " MiB  ", progress.label, bar,
+                pct, done >> 20, progress.total >> 20);
+        fflush(stderr);
+        shown = 1;
+    }
+    if (shown) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+    return NULL;
+}
+
+void cli_progress_start(const char *label, uint64_t total)
+{
+    if (progress.running || !isatty(STDERR_FILENO))
+        return;
+    snprintf(progress.label, sizeof progress.label, "%s", label);
+    progress.total = total;
+    progress.base = read_rchar();
+    atomic_store(&progress.stop, 0);
+    if (pthread_create(&progress.thread, NULL, progress_main, NULL) == 0)
+        progress.running = 1;
+}
+
+void cli_progress_stop(void)
+{
+    if (!progress.running)
+        return;
+    atomic_store(&progress.stop, 1);
+    pthread_join(progress.thread, NULL);
+    progress.running = 0;
+}
+
+/* ------------------------------------------------------------- I/O */
+
+int cli_write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int cli_write_file_atomic(const char *path, const void *data, size_t len, int overwrite)
+{
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 32);
+    if (tmp == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    const char *slash = strrchr(path, '/');
+    size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
+    int fd = -1;
+    for (int attempt = 0; attempt < 16 && fd < 0; attempt++) {
+        uint8_t rnd[6];
+        randombytes_buf(rnd, sizeof rnd);
+        memcpy(tmp, path, dlen);
+        snprintf(tmp + dlen, 32, ".afmt-tmp-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
+                 rnd[3], rnd[4], rnd[5]);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        errno = e;
+        return -1;
+    }
+    int rc = cli_write_all(fd, data, len);
+    if (rc == 0)
+        rc = fsync(fd);
+    int e = errno;
+    if (close(fd) != 0 && rc == 0) {
+        rc = -1;
+        e = errno;
+    }
+    if (rc == 0) {
+        if (overwrite) {
+            rc = rename(tmp, path);
+            e = errno;
+        } else {
+            rc = link(tmp, path);
+            e = errno;
+            unlink(tmp);
+        }
+    }
+    if (rc != 0)
+        unlink(tmp);
+    free(tmp);
+    errno = e;
+    return rc;
+}
+
+/* ---------------------------------------------------------- options */
+
+int cli_once(cli_seen *s, int opt)
+{
+    unsigned idx = (unsigned)opt & 0x1FFu;
+    if (s->count[idx] != 0)
+        return -1;
+    s->count[idx] = 1;
+    return 0;
+}
+
+int cli_getopt_error(const char *cmd, int c, int optopt_value, const char *arg)
+{
+    if (c == ':') {
+        if (optopt_value > 0 && optopt_value < 256 && optopt_value != 1)
+            return cli_usage(cmd, "option -%c needs an argument", optopt_value);
+        return cli_usage(cmd, "option %s needs an argument", arg ? arg : "?");
+    }
+    if (optopt_value > 0 && optopt_value < 128)
+        return cli_usage(cmd, "unknown option -%c", optopt_value);
+    return cli_usage(cmd, "unknown option %s", arg ? arg : "?");
+}
+
+int cli_repeated(const char *cmd, int c, const struct option *longopts)
+{
+    if (c > 0 && c < 256)
+        return cli_usage(cmd, "option -%c given more than once", c);
+    for (const struct option *o = longopts; o != NULL && o->name != NULL; o++)
+        if (o->val == c)
+            return cli_usage(cmd, "option --%s given more than once", o->name);
+    return cli_usage(cmd, "an option was given more than once");
+}

@@ -1,0 +1,113 @@
+/*
+ * cmd_cat.c - `afmt cat`: one post's bytes on standard output, released
+ * only after they matched their signed hash.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_util.h"
+#include "commands.h"
+
+static const char cat_help[] =
+    "Usage: afmt cat [-p PUBKEY | -P KEY]... BUNDLE ID\n"
+    "\n"
+    "Writes the bytes of the post ID to standard output, exactly as they were packed,\n"
+    "and nothing else, once they have matched their hash in the signed index.  On a\n"
+    "terminal, control characters other than newline and tab, invalid UTF-8 and bidi\n"
+    "marks are shown escaped instead (redirect the output to get the bytes).  An ID\n"
+    "that starts with '-' can follow '--'.\n"
+    "\n"
+    "  -p PUBKEY  a trusted public key file (repeatable)\n"
+    "  -P KEY     a trusted public key, as its base64 line (repeatable)\n";
+
+static int sink_raw(void *ctx, const void *data, size_t len)
+{
+    (void)ctx;
+    return cli_write_all(STDOUT_FILENO, data, len) == 0 ? 0 : 1;
+}
+
+static int sink_tty(void *ctx, const void *data, size_t len)
+{
+    (void)ctx;
+    cli_escape_write_text(stdout, data, len);
+    return ferror(stdout) ? 1 : 0;
+}
+
+int cmd_cat(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"help", no_argument, NULL, OPT_HELP},
+                                             {NULL, 0, NULL, 0}};
+    const char *cmd = "cat";
+    const char *pos[2] = {NULL, NULL};
+    size_t npos = 0;
+    cli_keys keys;
+    memset(&keys, 0, sizeof keys);
+    int rc = CLI_EXIT_OK;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while (rc == CLI_EXIT_OK && (c = getopt_long(argc, argv, "-:p:P:", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_HELP:
+            cli_keys_free(&keys);
+            fputs(cat_help, stdout);
+            return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+        case ':':
+        case '?': rc = cli_getopt_error(cmd, c, optopt, argv[optind - 1]); break;
+        case 1:
+            if (npos == 2)
+                rc = cli_usage(cmd, "unexpected argument '%s'", optarg);
+            else
+                pos[npos++] = optarg;
+            break;
+        case 'p':
+        case 'P': rc = cli_keys_defer(&keys, c, optarg); break;
+        default: rc = cli_usage(cmd, "unknown option"); break;
+        }
+    }
+    for (; rc == CLI_EXIT_OK && optind < argc; optind++) {
+        if (npos == 2)
+            rc = cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        else
+            pos[npos++] = argv[optind];
+    }
+    if (rc == CLI_EXIT_OK && npos < 2)
+        rc = cli_usage(cmd, "BUNDLE and ID are required");
+    if (rc == CLI_EXIT_OK && pos[1][0] == '\0')
+        rc = cli_usage(cmd, "an id is never empty");
+    if (rc == CLI_EXIT_OK)
+        rc = cli_keys_load(&keys, cmd);
+    const char *bundle = pos[0], *id = pos[1];
+    afmt_reader *r = NULL;
+    if (rc == CLI_EXIT_OK)
+        rc = cli_open_bundle(&r, bundle, &keys);
+    if (rc == CLI_EXIT_OK) {
+        uint64_t number;
+        int lrc = afmt_reader_find_post(&number, r, id, strlen(id));
+        if (lrc == AFMT_E_NOT_FOUND) {
+            cli_err(bundle, "no post with id '%s'", id);
+            rc = CLI_EXIT_FAILURE;
+        } else if (lrc != AFMT_OK) {
+            cli_err(bundle, "%s", afmt_strerror(lrc));
+            rc = cli_exit_for(lrc);
+        } else {
+            int tty = isatty(STDOUT_FILENO);
+            lrc = afmt_reader_read(r, number, tty ? sink_tty : sink_raw, NULL);
+            if (tty && fflush(stdout) != 0 && lrc == AFMT_OK)
+                lrc = 1;
+            if (lrc > 0) {
+                cli_err(NULL, "standard output: write error");
+                rc = CLI_EXIT_FAILURE;
+            } else if (lrc != AFMT_OK) {
+                const char *m = afmt_reader_errmsg(r);
+                cli_err(bundle, "post '%s': %s", id, m && *m ? m : afmt_strerror(lrc));
+                rc = cli_exit_for(lrc);
+            }
+        }
+    }
+    afmt_reader_free(r);
+    cli_keys_free(&keys);
+    return rc;
+}

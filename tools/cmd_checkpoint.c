@@ -1,0 +1,117 @@
+/*
+ * cmd_checkpoint.c - `afmt checkpoint`: the signed checkpoint of a bundle
+ * and its signature as a file pair that stock minisign verifies.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli_util.h"
+#include "commands.h"
+
+static const char checkpoint_help[] =
+    "Usage: afmt checkpoint [-f] BUNDLE -o FILE\n"
+    "\n"
+    "Writes the bundle's signed checkpoint (six lines naming the Merkle root of every\n"
+    "entry and the hash of the index) to FILE and its signature to FILE.minisig, so\n"
+    "that stock minisign checks the bundle's signature without afmt:\n"
+    "  minisign -Vm FILE -p PUBKEY\n"
+    "The bundle is checked first (layout, index, root, signature with the key inside\n"
+    "it).  Both files are written through temporary files and renamed.\n"
+    "\n"
+    "  -o FILE  where to write (FILE and FILE.minisig)\n"
+    "  -f       replace existing files\n";
+
+int cmd_checkpoint(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"help", no_argument, NULL, OPT_HELP},
+                                             {NULL, 0, NULL, 0}};
+    const char *cmd = "checkpoint";
+    const char *bundle = NULL, *out = NULL;
+    int force = 0;
+    cli_seen seen = {{0}};
+    int rc = CLI_EXIT_OK;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while (rc == CLI_EXIT_OK && (c = getopt_long(argc, argv, "-:o:f", longopts, NULL)) != -1) {
+        if (c == OPT_HELP) {
+            fputs(checkpoint_help, stdout);
+            return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+        }
+        if (c == ':' || c == '?') {
+            rc = cli_getopt_error(cmd, c, optopt, argv[optind - 1]);
+            break;
+        }
+        if (c == 1) {
+            if (bundle != NULL)
+                rc = cli_usage(cmd, "unexpected argument '%s'", optarg);
+            bundle = optarg;
+            continue;
+        }
+        if (cli_once(&seen, c) != 0) {
+            rc = cli_repeated(cmd, c, longopts);
+            break;
+        }
+        if (c == 'o')
+            out = optarg;
+        else if (c == 'f')
+            force = 1;
+        else
+            rc = cli_usage(cmd, "unknown option");
+    }
+    for (; rc == CLI_EXIT_OK && optind < argc; optind++) {
+        if (bundle != NULL)
+            rc = cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        bundle = argv[optind];
+    }
+    if (rc == CLI_EXIT_OK && (bundle == NULL || out == NULL))
+        rc = cli_usage(cmd, "BUNDLE and -o FILE are required");
+    if (rc == CLI_EXIT_OK && out[0] == '\0')
+        rc = cli_usage(cmd, "-o: empty file name");
+    if (rc != CLI_EXIT_OK)
+        return rc;
+
+    size_t olen = strlen(out);
+    char *sig_path = malloc(olen + sizeof ".minisig");
+    if (sig_path == NULL) {
+        cli_err(NULL, "out of memory");
+        return CLI_EXIT_FAILURE;
+    }
+    memcpy(sig_path, out, olen);
+    memcpy(sig_path + olen, ".minisig", sizeof ".minisig");
+    struct stat st;
+    if (!force && (lstat(out, &st) == 0 || lstat(sig_path, &st) == 0)) {
+        cli_err(lstat(out, &st) == 0 ? out : sig_path, "file exists (use -f to overwrite)");
+        free(sig_path);
+        return CLI_EXIT_FAILURE;
+    }
+
+    afmt_reader *r = NULL;
+    rc = cli_open_bundle(&r, bundle, NULL);
+    if (rc == CLI_EXIT_OK) {
+        const uint8_t *bytes = NULL;
+        size_t len = 0;
+        char *minisig = NULL;
+        int lrc = afmt_reader_checkpoint_export(&bytes, &len, &minisig, r);
+        if (lrc != AFMT_OK) {
+            cli_err(bundle, "%s", afmt_strerror(lrc));
+            rc = cli_exit_for(lrc);
+        } else if (cli_write_file_atomic(sig_path, minisig, strlen(minisig), force) != 0) {
+            cli_err(sig_path, "%s", errno == EEXIST ? "file exists (use -f to overwrite)"
+                                                    : strerror(errno));
+            rc = CLI_EXIT_FAILURE;
+        } else if (cli_write_file_atomic(out, bytes, len, force) != 0) {
+            cli_err(out, "%s", errno == EEXIST ? "file exists (use -f to overwrite)"
+                                               : strerror(errno));
+            rc = CLI_EXIT_FAILURE;
+        }
+        free(minisig);
+    }
+    afmt_reader_free(r);
+    free(sig_path);
+    return rc;
+}

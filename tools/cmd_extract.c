@@ -1,0 +1,486 @@
+/*
+ * cmd_extract.c - `afmt extract`: write back the packed files, or one file
+ * per post, below a directory and never outside it.
+ *
+ * Every file is written relative to an open descriptor of DIR: directories
+ * are opened one component at a time with O_NOFOLLOW (a symbolic link
+ * found in DIR is refused, never followed) and made with mkdirat when
+ * missing; the content goes to a temporary name in the same directory
+ * (O_CREAT|O_EXCL|O_NOFOLLOW) and is linked or renamed to its name only
+ * after the library has checked every byte against the signed hashes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "safe_fs.h"
+
+static const char extract_help[] =
+    "Usage: afmt extract [-C DIR] [-f] [--posts] [-p PUBKEY | -P KEY]... BUNDLE [ID...]\n"
+    "\n"
+    "Writes back what was packed, byte for byte, below DIR (default: the current\n"
+    "directory, made if missing): a directory input as its tree, a file input under\n"
+    "its own name, standard input as 'stdin.FORMAT' (for example stdin.ndjson).\n"
+    "\n"
+    "With --posts, or when IDs are named, writes one file per post instead (all\n"
+    "posts, or the named ones), its name derived from the post id:\n"
+    "  - every byte outside A-Z a-z 0-9 . _ - becomes %HH (two uppercase hex digits),\n"
+    "    so '/' is %2F and '%' is %25; a '.' that would start a name becomes %2E;\n"
+    "  - a name longer than 240 bytes is cut into directories of at most 240 bytes\n"
+    "    (never inside a %HH), so it fits the file system.\n"
+    "  To get the id back, drop every '/' and percent-decode.  The mapping is\n"
+    "  reversible and can never leave DIR ('../x' is written as %2E.%2Fx).  On a\n"
+    "  case-insensitive file system ids differing only in case map to the same file:\n"
+    "  the second one is refused, with or without -f.\n"
+    "\n"
+    "Safety: nothing is written outside DIR.  Paths that are absolute, empty, or\n"
+    "hold '..', '.', NUL or backslash are refused; a symbolic link found in DIR is\n"
+    "never followed (the file below it is refused); each file is written to a\n"
+    "temporary name beside it and given its name only after every byte matched the\n"
+    "signed hashes; an existing file is not replaced unless -f.\n"
+    "\n"
+    "  -C DIR     where to write (default .)\n"
+    "  -f         replace existing files (a symbolic link in their place is\n"
+    "             replaced, not followed)\n"
+    "  --posts    one file per post\n"
+    "  -p PUBKEY  a trusted public key file (repeatable)\n"
+    "  -P KEY     a trusted public key, as its base64 line (repeatable)\n";
+
+/* ---- (dev, ino) of files written by this run, to catch name collisions
+ * on case-insensitive or normalising file systems ---- */
+
+typedef struct inoset {
+    uint64_t *slots; /* pairs dev, ino+1 (0 = empty) */
+    size_t mask;     /* capacity - 1, in pairs */
+    size_t n;
+} inoset;
+
+static size_t inoset_pos(const inoset *s, uint64_t dev, uint64_t ino)
+{
+    uint64_t h = (dev * 0x9E3779B97F4A7C15u) ^ (ino * 0xC2B2AE3D27D4EB4Fu);
+    return (size_t)(h ^ (h >> 29)) & s->mask;
+}
+
+static int inoset_has(const inoset *s, uint64_t dev, uint64_t ino)
+{
+    if (s->slots == NULL)
+        return 0;
+    for (size_t i = inoset_pos(s, dev, ino);; i = (i + 1) & s->mask) {
+        if (s->slots[2 * i + 1] == 0)
+            return 0;
+        if (s->slots[2 * i] == dev && s->slots[2 * i + 1] == ino + 1)
+            return 1;
+    }
+}
+
+static int inoset_add(inoset *s, uint64_t dev, uint64_t ino)
+{
+    if (s->slots == NULL || (s->n + 1) * 2 > s->mask + 1) {
+        size_t cap = s->slots ? (s->mask + 1) * 2 : 1024;
+        inoset t = {calloc(cap * 2, sizeof(uint64_t)), cap - 1, 0};
+        if (t.slots == NULL)
+            return -1;
+        for (size_t i = 0; s->slots && i <= s->mask; i++)
+            if (s->slots[2 * i + 1] != 0) {
+                size_t j = inoset_pos(&t, s->slots[2 * i], s->slots[2 * i + 1] - 1);
+                while (t.slots[2 * j + 1] != 0)
+                    j = (j + 1) & t.mask;
+                t.slots[2 * j] = s->slots[2 * i];
+                t.slots[2 * j + 1] = s->slots[2 * i + 1];
+                t.n++;
+            }
+        free(s->slots);
+        *s = t;
+    }
+    size_t i = inoset_pos(s, dev, ino);
+    while (s->slots[2 * i + 1] != 0) {
+        if (s->slots[2 * i] == dev && s->slots[2 * i + 1] == ino + 1)
+            return 0;
+        i = (i + 1) & s->mask;
+    }
+    s->slots[2 * i] = dev;
+    s->slots[2 * i + 1] = ino + 1;
+    s->n++;
+    return 0;
+}
+
+/* ---- one output file ---- */
+
+typedef struct extractor {
+    afmt_reader *r;
+    const char *bundle;
+    cli_dirchain chain;
+    int force;
+    inoset written;
+    int status; /* worst exit status so far */
+} extractor;
+
+static void note(extractor *x, int status)
+{
+    if (status == CLI_EXIT_INTEGRITY || x->status == CLI_EXIT_OK)
+        x->status = status;
+}
+
+typedef struct fd_sink {
+    int fd;
+    int err; /* errno of a failed write */
+} fd_sink;
+
+static int sink_fd(void *ctx, const void *data, size_t len)
+{
+    fd_sink *s = ctx;
+    if (cli_write_all(s->fd, data, len) == 0)
+        return 0;
+    s->err = errno ? errno : EIO;
+    return 1;
+}
+
+static int make_temp(int dfd, char name[40])
+{
+    for (int attempt = 0; attempt < 16; attempt++) {
+        uint8_t rnd[8];
+        randombytes_buf(rnd, sizeof rnd);
+        snprintf(name, 40, ".afmt-tmp-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
+                 rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+        int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    errno = EEXIST;
+    return -1;
+}
+
+/* Refuses a target that is a file this run wrote already (two names that
+ * the file system treats as one).  Returns 0 when fine. */
+static int check_collision(extractor *x, int dfd, const char *base, const char *shown,
+                           size_t shown_len)
+{
+    struct stat st;
+    if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return 0;
+    if (inoset_has(&x->written, (uint64_t)st.st_dev, (uint64_t)st.st_ino)) {
+        cli_err_n(shown, shown_len,
+                  "same file as one written earlier by this extraction (case-insensitive or "
+                  "normalising file system?); not written");
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        cli_err_n(shown, shown_len, "is a directory; not written");
+        return -1;
+    }
+    return 0;
+}
+
+static void extract_at(extractor *x, const char *rel, size_t rel_len, uint64_t number);
+
+/* rel[0..rel_len) comes from the bundle: not NUL-terminated. */
+static void extract_one(extractor *x, const char *rel, size_t rel_len, uint64_t number)
+{
+    if (!cli_path_safe(rel, rel_len)) {
+        cli_err_n(rel, rel_len, "unsafe path in the bundle; not written");
+        note(x, CLI_EXIT_INTEGRITY);
+        return;
+    }
+    char *copy = malloc(rel_len + 1);
+    if (copy == NULL) {
+        cli_err(NULL, "out of memory");
+        note(x, CLI_EXIT_FAILURE);
+        return;
+    }
+    memcpy(copy, rel, rel_len);
+    copy[rel_len] = '\0';
+    extract_at(x, copy, rel_len, number);
+    free(copy);
+}
+
+/* The same with rel NUL-terminated and checked. */
+static void extract_at(extractor *x, const char *rel, size_t rel_len, uint64_t number)
+{
+    const char *slash = memrchr(rel, '/', rel_len);
+    size_t dlen = slash ? (size_t)(slash - rel) : 0;
+    const char *base = slash ? slash + 1 : rel;
+    if (strlen(base) > 255) {
+        cli_err_n(rel, rel_len, "a name is longer than 255 bytes; not written");
+        note(x, CLI_EXIT_FAILURE);
+        return;
+    }
+    char err[512];
+    int dfd = cli_dirchain_enter(&x->chain, rel, dlen, 1, err, sizeof err);
+    if (dfd < 0) {
+        cli_err_n(rel, rel_len, "%s; not written", err);
+        note(x, CLI_EXIT_FAILURE);
+        return;
+    }
+    struct stat st;
+    if (!x->force && fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (check_collision(x, dfd, base, rel, rel_len) == 0)
+            cli_err_n(rel, rel_len, "exists (use -f to overwrite); not written");
+        note(x, CLI_EXIT_FAILURE);
+        return;
+    }
+    char tmp[40];
+    int fd = make_temp(dfd, tmp);
+    if (fd < 0) {
+        cli_err_n(rel, rel_len, "cannot create a temporary file: %s", strerror(errno));
+        note(x, CLI_EXIT_FAILURE);
+        return;
+    }
+    fd_sink sink = {fd, 0};
+    int lrc = afmt_reader_read(x->r, number, sink_fd, &sink);
+    int werr = sink.err;
+    struct stat fst;
+    if (lrc == AFMT_OK && fstat(fd, &fst) != 0) {
+        lrc = 1;
+        werr = errno;
+    }
+    if (close(fd) != 0 && lrc == AFMT_OK) {
+        lrc = 1;
+        werr = errno;
+    }
+    if (lrc != AFMT_OK) {
+        unlinkat(dfd, tmp, 0);
+        if (lrc > 0) {
+            cli_err_n(rel, rel_len, "write error: %s", strerror(werr));
+            note(x, CLI_EXIT_FAILURE);
+        } else {
+            const char *m = afmt_reader_errmsg(x->r);
+            cli_err_n(rel, rel_len, "%s; not written", m && *m ? m : afmt_strerror(lrc));
+            note(x, cli_exit_for(lrc));
+        }
+        return;
+    }
+    /* Verified: give it its name. */
+    int crc;
+    if (x->force) {
+        crc = check_collision(x, dfd, base, rel, rel_len) == 0 ? renameat(dfd, tmp, dfd, base)
+                                                              : -2;
+    } else {
+        crc = renameat2(dfd, tmp, dfd, base, RENAME_NOREPLACE);
+        if (crc != 0 && (errno == EINVAL || errno == ENOSYS)) {
+            crc = linkat(dfd, tmp, dfd, base, 0);
+            if (crc == 0)
+                unlinkat(dfd, tmp, 0);
+        }
+        if (crc != 0 && errno == EEXIST) {
+            if (check_collision(x, dfd, base, rel, rel_len) == 0)
+                cli_err_n(rel, rel_len, "exists (use -f to overwrite); not written");
+            crc = -2;
+        }
+    }
+    if (crc != 0) {
+        if (crc == -1)
+            cli_err_n(rel, rel_len, "%s; not written", strerror(errno));
+        unlinkat(dfd, tmp, 0);
+        note(x, CLI_EXIT_FAILURE);
+        return;
+    }
+    if (inoset_add(&x->written, (uint64_t)fst.st_dev, (uint64_t)fst.st_ino) != 0) {
+        cli_err(NULL, "out of memory");
+        note(x, CLI_EXIT_FAILURE);
+    }
+}
+
+/* ---- the command ---- */
+
+static int open_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && mkdir(dir, 0777) == 0)
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        cli_err(dir, "%s", strerror(errno));
+    return fd;
+}
+
+static int extract_posts(extractor *x, char **ids, size_t nids)
+{
+    uint64_t total = afmt_reader_entry_count(x->r);
+    if (nids == 0) {
+        for (uint64_t i = 0; i < total; i++) {
+            afmt_entry e;
+            int lrc = afmt_reader_entry(&e, x->r, i);
+            if (lrc != AFMT_OK) {
+                cli_err(x->bundle, "entry %" PRIu64 ": %s", i, afmt_strerror(lrc));
+                note(x, cli_exit_for(lrc));
+                return x->status;
+            }
+            if (e.type != AFMT_ENTRY_POST)
+                continue;
+            char *name = cli_post_file_name(e.id, e.id_len);
+            if (name == NULL) {
+                cli_err(NULL, "out of memory");
+                note(x, CLI_EXIT_FAILURE);
+                return x->status;
+            }
+            extract_one(x, name, strlen(name), i);
+            free(name);
+        }
+        return x->status;
+    }
+    /* Named ids: find them all before writing anything. */
+    uint64_t *numbers = calloc(nids, sizeof *numbers);
+    uint8_t *done = calloc((size_t)(total / 8 + 1), 1);
+    if (numbers == NULL || done == NULL) {
+        free(numbers);
+        free(done);
+        cli_err(NULL, "out of memory");
+        return CLI_EXIT_FAILURE;
+    }
+    int missing = 0;
+    for (size_t i = 0; i < nids; i++) {
+        int lrc = afmt_reader_find_post(&numbers[i], x->r, ids[i], strlen(ids[i]));
+        if (lrc != AFMT_OK) {
+            cli_err(x->bundle, "no post with id '%s'", ids[i]);
+            missing = 1;
+        }
+    }
+    if (missing) {
+        free(numbers);
+        free(done);
+        return CLI_EXIT_FAILURE;
+    }
+    for (size_t i = 0; i < nids; i++) {
+        uint64_t n = numbers[i];
+        if (done[n / 8] & (1u << (n % 8)))
+            continue;
+        done[n / 8] |= (uint8_t)(1u << (n % 8));
+        char *name = cli_post_file_name(ids[i], strlen(ids[i]));
+        if (name == NULL) {
+            cli_err(NULL, "out of memory");
+            note(x, CLI_EXIT_FAILURE);
+            break;
+        }
+        extract_one(x, name, strlen(name), n);
+        free(name);
+    }
+    free(numbers);
+    free(done);
+    return x->status;
+}
+
+static int extract_files(extractor *x)
+{
+    uint64_t total = afmt_reader_entry_count(x->r);
+    uint64_t files = 0;
+    for (uint64_t i = 0; i < total; i++) {
+        afmt_entry e;
+        int lrc = afmt_reader_entry(&e, x->r, i);
+        if (lrc != AFMT_OK) {
+            cli_err(x->bundle, "entry %" PRIu64 ": %s", i, afmt_strerror(lrc));
+            note(x, cli_exit_for(lrc));
+            return x->status;
+        }
+        if (e.type != AFMT_ENTRY_FILE)
+            continue;
+        files++;
+        extract_one(x, e.id, e.id_len, i);
+    }
+    if (files == 0)
+        cli_err(x->bundle, "holds no files (use --posts to write its posts)");
+    return x->status;
+}
+
+int cmd_extract(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, OPT_HELP},
+        {"posts", no_argument, NULL, OPT_POSTS},
+        {NULL, 0, NULL, 0}};
+    const char *cmd = "extract";
+    const char *dir = ".";
+    int force = 0, posts = 0;
+    char **pos = calloc((size_t)argc + 1, sizeof *pos);
+    size_t npos = 0;
+    cli_keys keys;
+    memset(&keys, 0, sizeof keys);
+    cli_seen seen = {{0}};
+    if (pos == NULL) {
+        cli_err(NULL, "out of memory");
+        return CLI_EXIT_FAILURE;
+    }
+    int rc = CLI_EXIT_OK;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while (rc == CLI_EXIT_OK && (c = getopt_long(argc, argv, "-:C:fp:P:", longopts, NULL)) != -1) {
+        if (c == OPT_HELP) {
+            free(pos);
+            cli_keys_free(&keys);
+            fputs(extract_help, stdout);
+            return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+        }
+        if (c == ':' || c == '?') {
+            rc = cli_getopt_error(cmd, c, optopt, argv[optind - 1]);
+            break;
+        }
+        if (c == 1) {
+            pos[npos++] = optarg;
+            continue;
+        }
+        if (c == 'p' || c == 'P') {
+            rc = cli_keys_defer(&keys, c, optarg);
+            continue;
+        }
+        if (cli_once(&seen, c) != 0) {
+            rc = cli_repeated(cmd, c, longopts);
+            break;
+        }
+        switch (c) {
+        case 'C': dir = optarg; break;
+        case 'f': force = 1; break;
+        case OPT_POSTS: posts = 1; break;
+        default: rc = cli_usage(cmd, "unknown option"); break;
+        }
+    }
+    while (rc == CLI_EXIT_OK && optind < argc)
+        pos[npos++] = argv[optind++];
+    if (rc == CLI_EXIT_OK && npos == 0)
+        rc = cli_usage(cmd, "no bundle given");
+    if (rc == CLI_EXIT_OK && dir[0] == '\0')
+        rc = cli_usage(cmd, "-C: empty directory name");
+    for (size_t i = 1; rc == CLI_EXIT_OK && i < npos; i++)
+        if (pos[i][0] == '\0')
+            rc = cli_usage(cmd, "an id is never empty");
+    if (rc == CLI_EXIT_OK)
+        rc = cli_keys_load(&keys, cmd);
+    extractor x;
+    memset(&x, 0, sizeof x);
+    x.force = force;
+    x.bundle = npos ? pos[0] : NULL;
+    if (rc == CLI_EXIT_OK)
+        rc = cli_open_bundle(&x.r, pos[0], &keys);
+    int dfd = -1;
+    if (rc == CLI_EXIT_OK) {
+        dfd = open_dir(dir);
+        if (dfd < 0)
+            rc = CLI_EXIT_FAILURE;
+    }
+    if (rc == CLI_EXIT_OK) {
+        struct stat st;
+        cli_dirchain_init(&x.chain, dfd);
+        cli_progress_start("extracting", stat(pos[0], &st) == 0 ? (uint64_t)st.st_size : 0);
+        if (posts || npos > 1)
+            rc = extract_posts(&x, pos + 1, npos - 1);
+        else
+            rc = extract_files(&x);
+        cli_progress_stop();
+        cli_dirchain_free(&x.chain);
+    }
+    if (dfd >= 0)
+        close(dfd);
+    free(x.written.slots);
+    afmt_reader_free(x.r);
+    cli_keys_free(&keys);
+    free(pos);
+    return rc;
+}
