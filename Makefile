@@ -92,8 +92,6 @@ sanitize: deps
 # byte with the original; its checkpoint checked by stock minisign; then the
 # example folder packed, verified and listed.  Each command is echoed before
 # it runs; the first failure stops the demo.
-# TODO: also extract notes.afmt and `diff -r` it with examples/notes once the
-# layout of an extracted directory input is settled (DIR/... or DIR/notes/...).
 demo: deps build
 	@rm -rf '$(DEMO_DIR)' && mkdir -p '$(DEMO_DIR)'
 	@set -eu; cd '$(DEMO_DIR)'; \
@@ -114,6 +112,9 @@ demo: deps build
 	run '$(AFMT)' pack -s demo.key -o notes.afmt --title 'Baking notes' '$(EXAMPLES)/notes'; \
 	run '$(AFMT)' verify -p demo.pub notes.afmt; \
 	run '$(AFMT)' list notes.afmt; \
+	run mkdir notes-out; \
+	run '$(AFMT)' extract -C notes-out -p demo.pub notes.afmt; \
+	run diff -r '$(EXAMPLES)/notes' notes-out; \
 	printf '\ndemo: OK: keys, bundles and checkpoint are in %s\n' "$$PWD"
 
 # ------------------------------------------------------ reserved: bench, fuzz
