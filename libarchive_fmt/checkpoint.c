@@ -91,11 +91,13 @@ int afmt_checkpoint_parse(afmt_checkpoint *c, const uint8_t *text, size_t len, c
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "checkpoint does not start with '%.*s'",
                          (int)sizeof first_line - 2, first_line);
     p += sizeof first_line - 1;
-    if (!next_line(&p, end, "title", &v, &vl) || !afmt_text_clean(v, vl))
+    if (!next_line(&p, end, "title", &v, &vl))
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "bad checkpoint title line");
-    if (vl > AFMT_MAX_BUNDLE_TITLE_BYTES)
+    if (vl > AFMT_MAX_BUNDLE_TITLE_BYTES) /* the limit first, as for every field */
         return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "bundle title over %d bytes",
                          AFMT_MAX_BUNDLE_TITLE_BYTES);
+    if (!afmt_text_clean(v, vl))
+        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "bundle title is not clean UTF-8 text");
     c->title = (const char *)v;
     c->title_len = vl;
     if (!next_line(&p, end, "created", &v, &vl) || !parse_decimal(&n, v, vl))

@@ -542,6 +542,25 @@ static void test_vector_set(void **state)
         "duplicate-post-id.duplicate.afmt",
         "entry-count-2e32.limit.afmt",
         "trailing-byte.truncated.afmt",
+        /* spec 11: a value over a limit is `limit`, one under a minimum
+         * `format` */
+        "post-id-4097-bytes.limit.afmt",
+        "parent-id-4097-bytes.limit.afmt",
+        "author-4097-bytes.limit.afmt",
+        "media-type-256-bytes.limit.afmt",
+        "file-path-4097-bytes.limit.afmt",
+        "inline-part-4097-bytes.limit.afmt",
+        "blob-part-over-256MiB.limit.afmt",
+        "content-size-over-256MiB.limit.afmt",
+        "block-size-over-256MiB.limit.afmt",
+        "bundle-title-1025-bytes.limit.afmt",
+        "trusted-comment-1025-bytes.limit.afmt",
+        "checkpoint-over-4096-bytes.limit.afmt",
+        "window-2e29.limit.afmt",
+        "index-frame-window-2e29.limit.afmt",
+        "post-id-empty.format.afmt",
+        "block-size-0.format.afmt",
+        "blob-part-size-0.format.afmt",
     };
     for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++)
         if (!has_file("invalid", invalid[i]))

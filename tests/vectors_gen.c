@@ -1002,6 +1002,7 @@ typedef struct rawpost {
     const void *id;      size_t id_len;
     const char *media;
     const void *parent;  size_t parent_len;
+    const void *author;  size_t author_len;
     uint64_t missing;
 } rawpost;
 
@@ -1018,6 +1019,8 @@ static void enc_post(afmt_buf *b, const rawpost *p)
     buf_str(b, p->media, strlen(p->media));
     if (p->flags & AFMT_PF_PARENT)
         buf_str(b, p->parent, p->parent_len);
+    if (p->flags & AFMT_PF_AUTHOR)
+        buf_str(b, p->author, p->author_len);
     if (p->flags & AFMT_PF_INCOMPLETE)
         buf_u64(b, p->missing);
 }
@@ -1107,6 +1110,11 @@ static void if_short(afmt_buf *frame, const afmt_buf *body)
     frame->data[15] = (uint8_t)(bh >> 16);
     frame->len--;
 }
+/* A hand-made frame (one raw block) with a 2^29-byte window. */
+static void if_window_2e29(afmt_buf *frame, const afmt_buf *body)
+{
+    hand_frame(frame, 0xC0, (29 - 10) << 3, 0, body->data, body->len);
+}
 static void if_trailing(afmt_buf *frame, const afmt_buf *body)
 {
     zframe(frame, body->data, body->len, 1);
@@ -1153,7 +1161,7 @@ static void invalid_signature(void)
     m.comment.len = 0;
     for (int i = 0; i < 1025; i++)
         buf_add(&m.comment, "c", 1);
-    emit_model("trusted-comment-1025-bytes", "format", &m);
+    emit_model("trusted-comment-1025-bytes", "limit", &m);
 
     model_load(&m, "one-post.afmt");
     m.comment.len = 0;
@@ -1196,7 +1204,7 @@ static void invalid_checkpoint(void)
     m.title.len = 0;
     for (int i = 0; i < 1025; i++)
         buf_add(&m.title, "t", 1);
-    emit_model("bundle-title-1025-bytes", "format", &m);
+    emit_model("bundle-title-1025-bytes", "limit", &m);
 
     model_load(&m, "one-post.afmt");
     m.title.len = 0;
@@ -1244,10 +1252,11 @@ static void invalid_index(void)
     m.entry_count = 1; /* ...that no entry_count covers: 4 bytes left over */
     emit_model("records-bytes-left-over", "format", &m);
 
-    /* block sizes out of range (1 to 256 MiB) */
+    /* block sizes out of range (1 to 256 MiB): under the minimum is
+     * malformed, over the maximum a limit (spec 11) */
     model_load(&m, "one-post.afmt");
     afmt_store64(m.block_tab.data + 16, 0);
-    emit_model("block-size-0", "limit", &m);
+    emit_model("block-size-0", "format", &m);
 
     model_load(&m, "one-post.afmt");
     afmt_store64(m.block_tab.data + 16, (256u << 20) + 1);
@@ -1274,6 +1283,11 @@ static void invalid_index(void)
     model_load(&m, "one-post.afmt");
     m.index_frame = if_trailing;
     emit_model("index-frame-trailing-byte", "compression", &m);
+
+    /* the index frame follows the frame rules of 7.2: window at most 2^28 */
+    model_load(&m, "one-post.afmt");
+    m.index_frame = if_window_2e29;
+    emit_model("index-frame-window-2e29", "limit", &m);
 
     /* records_size so large that the body may not come from a frame that
      * small (more than 1024 x frame + 1 MiB): a decompression bomb */
@@ -1328,7 +1342,7 @@ static void invalid_blocks(void)
     size = block.len;
     hand_frame(&fr[0], 0xC0, (29 - 10) << 3, 0, block.data, block.len);
     model_set_blocks(&m, 1, fr, &size);
-    emit_model("window-2e29", "compression", &m);
+    emit_model("window-2e29", "limit", &m);
 
     /* a hand-made single-segment frame naming dictionary 7 */
     model_load(&m, "one-post.afmt");
@@ -1465,7 +1479,42 @@ static void invalid_entries(void)
     p.id_len = sizeof longid;
     enc_post(model_add_enc(&m), &p);
     model_salt(&m);
-    emit_model("post-id-4097-bytes", "format", &m);
+    emit_model("post-id-4097-bytes", "limit", &m);
+
+    /* an empty id: under the minimum, so malformed, not a limit (spec 11) */
+    model_init(&m);
+    p = empty_post("a");
+    p.id_len = 0;
+    enc_post(model_add_enc(&m), &p);
+    model_salt(&m);
+    emit_model("post-id-empty", "format", &m);
+
+    model_init(&m);
+    p = empty_post("a");
+    p.flags = AFMT_PF_PARENT;
+    p.parent = longid;
+    p.parent_len = sizeof longid;
+    enc_post(model_add_enc(&m), &p);
+    model_salt(&m);
+    emit_model("parent-id-4097-bytes", "limit", &m);
+
+    model_init(&m);
+    p = empty_post("a");
+    p.flags = AFMT_PF_AUTHOR;
+    p.author = longid;
+    p.author_len = sizeof longid;
+    enc_post(model_add_enc(&m), &p);
+    model_salt(&m);
+    emit_model("author-4097-bytes", "limit", &m);
+
+    static char longmedia[257]; /* 256 printable bytes and a NUL */
+    memset(longmedia, 'm', sizeof longmedia - 1);
+    model_init(&m);
+    p = empty_post("a");
+    p.media = longmedia;
+    enc_post(model_add_enc(&m), &p);
+    model_salt(&m);
+    emit_model("media-type-256-bytes", "limit", &m);
 
     model_init(&m);
     p = empty_post("a");
@@ -1509,6 +1558,29 @@ static void invalid_entries(void)
     model_salt(&m);
     emit_model("file-path-dotdot", "format", &m);
 
+    /* a path of 4097 bytes, one component: valid but for its length */
+    static char longpath[4098];
+    memset(longpath, 'p', sizeof longpath - 1);
+    model_init(&m);
+    enc_file(model_add_enc(&m), 0, 0, longpath, 0, NULL);
+    model_salt(&m);
+    emit_model("file-path-4097-bytes", "limit", &m);
+
+    /* a total size over 2^62.  No file can be that large and consistent (at
+     * most 2^26 parts of at most 256 MiB); the size field is checked against
+     * its limit as it is read, before the parts are summed. */
+    model_init(&m);
+    enc_file(model_add_enc(&m), 0, ((uint64_t)1 << 62) + 1, "a", 0, NULL);
+    model_salt(&m);
+    emit_model("file-size-over-2e62", "limit", &m);
+
+    /* a part count over 2^26, checked as it is read, before the parts (which
+     * are not there) */
+    model_init(&m);
+    enc_file(model_add_enc(&m), 0, 0, "a", (1u << 26) + 1, NULL);
+    model_salt(&m);
+    emit_model("file-part-count-over-2e26", "limit", &m);
+
     model_init(&m);
     enc_file(model_add_enc(&m), 1, 0, "a", 0, NULL);
     model_salt(&m);
@@ -1551,7 +1623,7 @@ static void invalid_entries(void)
     buf_str(&parts, inl, sizeof inl);
     enc_file(model_add_enc(&m), 0, sizeof inl, "a", 1, &parts);
     model_salt(&m);
-    emit_model("inline-part-4097-bytes", "format", &m);
+    emit_model("inline-part-4097-bytes", "limit", &m);
 
     /* a post whose content is not stored */
     model_init(&m);
@@ -1573,6 +1645,30 @@ static void invalid_entries(void)
     enc_file(model_add_enc(&m), 0, 7, "a", 1, &parts);
     model_salt(&m);
     emit_model("blob-part-missing", "format", &m);
+
+    /* a blob part over 256 MiB (its blob is not stored either: the size is
+     * checked first, as it is read) */
+    model_init(&m);
+    parts.len = 0;
+    buf_u8(&parts, AFMT_PART_KIND_BLOB);
+    afmt_content_hash(h, "missing", 7);
+    buf_add(&parts, h, 32);
+    buf_u64(&parts, (256u << 20) + 1);
+    enc_file(model_add_enc(&m), 0, (256u << 20) + 1, "a", 1, &parts);
+    model_salt(&m);
+    emit_model("blob-part-over-256MiB", "limit", &m);
+
+    /* a blob part of size 0 (with the hash of nothing): under the minimum,
+     * malformed (spec 11) */
+    model_init(&m);
+    parts.len = 0;
+    buf_u8(&parts, AFMT_PART_KIND_BLOB);
+    afmt_content_hash(h, NULL, 0);
+    buf_add(&parts, h, 32);
+    buf_u64(&parts, 0);
+    enc_file(model_add_enc(&m), 0, 0, "a", 1, &parts);
+    model_salt(&m);
+    emit_model("blob-part-size-0", "format", &m);
 
     afmt_buf_free(&parts);
 }

@@ -3,7 +3,10 @@
 # Python reading of spec/FORMAT.md (standard library, `zstd -d` and stock
 # `minisign -V`): every valid vector must pass every check of the spec and
 # match its .json; every invalid one must be rejected with the error its name
-# gives (or a disagreement listed, and printed, in the script).
+# gives, which is the error the spec names for the failing rule.  A
+# disagreement between the spec and the reference reader would have to be
+# listed (and is printed) in KNOWN_DISAGREEMENTS in the script; the list is
+# empty, and an unlisted one fails.
 set -euo pipefail
 SRC=${AFMT_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 for tool in python3 zstd minisign; do
