@@ -52,12 +52,32 @@ AFMT_INTERNAL int afmt_imp_read_all(uint8_t **out, size_t *out_len, int fd, size
 
 /* ---- span scanner ---- */
 
+/* A text to scan: the input, and optionally a bracket index of one JSON
+ * text in it (afmt_jt_index), so that finding where an object or array ends
+ * takes a binary search instead of a walk over everything inside it. */
+typedef struct afmt_jtext {
+    const uint8_t *b;
+    size_t len;
+    size_t base;     /* the indexed text's first byte */
+    size_t limit;    /* one past its last byte */
+    uint32_t *open;  /* container k opens at base + open[k] (ascending) */
+    uint32_t *close; /* and closes at base + close[k] */
+    size_t n, cap;
+} afmt_jtext;
+
+/* Indexes the brackets of the JSON text at [start, end) of t->b, which
+ * jansson has accepted (so they pair up), replacing any earlier index.
+ * The text must be under 4 GiB.  AFMT_E_NOMEM, or AFMT_E_FORMAT if they do
+ * not pair up after all. */
+AFMT_INTERNAL int afmt_jt_index(afmt_jtext *t, size_t start, size_t end);
+AFMT_INTERNAL void afmt_jt_free(afmt_jtext *t);
+
 /* First position at or after p that is not JSON whitespace (or len). */
 AFMT_INTERNAL size_t afmt_js_ws(const uint8_t *b, size_t len, size_t p);
 
 /* The end (one past the last byte) of the JSON value starting at p.
  * Returns 0, or -1 when the bytes cannot be a value (unterminated...). */
-AFMT_INTERNAL int afmt_js_value_end(const uint8_t *b, size_t len, size_t p, size_t *end);
+AFMT_INTERNAL int afmt_js_value_end(const afmt_jtext *t, size_t p, size_t *end);
 
 /* One member of an object, as byte offsets into the text. */
 typedef struct afmt_jmember {
@@ -70,18 +90,18 @@ typedef struct afmt_jmember {
 /* Iterates over the members of the object starting at obj (b[obj] == '{').
  * Start with *it = 0.  Returns 1 with *m filled, 0 after the last member, -1
  * on malformed bytes. */
-AFMT_INTERNAL int afmt_js_object_next(const uint8_t *b, size_t len, size_t obj, size_t *it,
+AFMT_INTERNAL int afmt_js_object_next(const afmt_jtext *t, size_t obj, size_t *it,
                                       afmt_jmember *m);
 
 /* Finds the member named key (keylen bytes, compared with the decoded key)
  * of the object at obj.  1 found, 0 absent, -1 malformed. */
-AFMT_INTERNAL int afmt_js_object_find(const uint8_t *b, size_t len, size_t obj,
-                                      const char *key, size_t keylen, afmt_jmember *m);
+AFMT_INTERNAL int afmt_js_object_find(const afmt_jtext *t, size_t obj, const char *key,
+                                      size_t keylen, afmt_jmember *m);
 
 /* Iterates over the elements of the array starting at arr (b[arr] == '[').
  * Start with *it = 0.  Returns 1 with [*start, *end) set, 0 after the last
  * element, -1 on malformed bytes. */
-AFMT_INTERNAL int afmt_js_array_next(const uint8_t *b, size_t len, size_t arr, size_t *it,
+AFMT_INTERNAL int afmt_js_array_next(const afmt_jtext *t, size_t arr, size_t *it,
                                      size_t *start, size_t *end);
 
 /* The jansson value of the member whose key is at [key_start, key_end) of
@@ -138,7 +158,6 @@ typedef struct afmt_imp_rec {
     size_t cut_start, cut_end;
     afmt_imp_str id, parent, author, title;
     unsigned has_parent : 1, has_author : 1, has_title : 1, has_created : 1;
-    unsigned is_post : 1; /* 0: a repeated id, kept as file data only */
     unsigned flags;       /* AFMT_POST_* */
     uint64_t missing;
     int64_t created;
@@ -153,16 +172,19 @@ typedef struct afmt_imp_recs {
 AFMT_INTERNAL afmt_imp_rec *afmt_imp_recs_push(afmt_imp_recs *r);
 AFMT_INTERNAL void afmt_imp_recs_free(afmt_imp_recs *r);
 
-/* Indexes the records by id in *map (which must be empty); a record whose id
- * was seen before gets is_post = 0. */
-AFMT_INTERNAL int afmt_imp_index_ids(afmt_imp_map *map, afmt_imp_recs *r,
-                                     const afmt_buf *arena);
+/* Makes the records' ids unique and indexes them in *map (which must be
+ * empty): in record order, an id already taken becomes the first of id#2,
+ * id#3, ... not taken yet (the new id goes to the arena).  The first record
+ * with an id keeps it, so parent links, which name the bare id, find it. */
+AFMT_INTERNAL int afmt_imp_index_ids(afmt_imp_map *map, afmt_imp_recs *r, afmt_buf *arena);
 
-/* Adds every record with is_post as a post, in order, and the file entry
- * `path` whose bytes are b[0, len): records whose content is a contiguous
- * slice of b (nothing cut) are referenced (AFMT_PART_ENTRY), every other byte
- * is file data.  Records must be in document order (start ascending) and
- * uncut records must not overlap.  Fills *stats (adds to it). */
+/* Adds every record as a post, in order, and the file entry `path` whose
+ * bytes are b[0, len), built from references to posts whose content is a
+ * contiguous slice of b (nothing cut) and from data for every other byte
+ * (spec/IMPORTERS.md, "Reddit", "The file entry", gives the rule).  An id
+ * the writer refuses as taken by an earlier input of the bundle becomes the
+ * first of id#2, id#3, ... it accepts.  Records must be in document order
+ * (start ascending) and uncut records must not overlap.  Adds to *stats. */
 AFMT_INTERNAL int afmt_imp_emit(afmt_writer *w, const uint8_t *b, size_t len, const char *path,
                                 size_t path_len, const afmt_imp_recs *r,
                                 const afmt_buf *arena, afmt_import_stats *stats,
