@@ -336,6 +336,10 @@ typedef struct afmt_checkpoint_info {
     uint64_t entries;
     uint64_t posts;
     uint64_t files;
+    uint64_t deleted;         /* posts marked deleted at the source */
+    uint64_t incomplete;      /* posts whose source did not send all replies */
+    uint64_t missing_replies; /* sum of their missing_replies (a lower bound:
+                                 0 means "unknown" for one post) */
     int64_t created;
     const char *title;            size_t title_len;
     const char *trusted_comment;  size_t trusted_comment_len;

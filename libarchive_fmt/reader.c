@@ -189,6 +189,15 @@ static int check_records(afmt_reader *r)
         }
         if (e.type == AFMT_ENTRY_TYPE_POST) {
             r->info.posts++;
+            if (e.flags & AFMT_PF_DELETED)
+                r->info.deleted++;
+            if (e.flags & AFMT_PF_INCOMPLETE) {
+                r->info.incomplete++;
+                /* saturate: a sum of u64 counts read from a file */
+                if (!afmt_add_ok(&r->info.missing_replies, r->info.missing_replies,
+                                 e.missing_replies))
+                    r->info.missing_replies = UINT64_MAX;
+            }
             int ins = queue_push(&ids, e.id, e.id_len, (uint32_t)i, &dup);
             if (ins < 0)
                 rc = AFMT_FAIL(r->err, ins, "out of memory");

@@ -286,6 +286,11 @@ static int list_tree(afmt_reader *r, const char *path)
         cli_err(NULL, "out of memory");
     free(m.slots);
     free(posts);
+    if (rc == CLI_EXIT_OK && ci->incomplete > 0)
+        printf("\nThread incomplete: the source did not send %" PRIu64 " repl%s under %" PRIu64
+               " post%s (shown as 'more replies not loaded' above).\n", ci->missing_replies,
+               ci->missing_replies == 1 ? "y" : "ies", ci->incomplete,
+               ci->incomplete == 1 ? "" : "s");
     if (rc == CLI_EXIT_OK && ci->files > 0) {
         printf("%sFiles:\n", n > 0 ? "\n" : "");
         for (uint64_t i = 0; i < total; i++) {

@@ -21,6 +21,10 @@ static const char verify_help[] =
     "\n"
     "On success it prints one line on standard output:\n"
     "  BUNDLE: OK, N posts, M files, signed by KEYID, trusted comment: COMMENT\n"
+    "with '(D deleted at the source)' after the posts when some are, and ', thread\n"
+    "incomplete: R replies not loaded under K posts' when the source left replies out\n"
+    "(R counts only what the source announced).  --json adds the keys deleted,\n"
+    "complete, incomplete_posts and missing_replies.\n"
     "and exits 0.  On failure it names on standard error every post (by id) and file\n"
     "(by path) whose content or record does not match, and why, and exits 1.\n"
     "\n"
@@ -214,12 +218,21 @@ static int run_verify(const char *bundle, const cli_keys *keys, int json)
                 printf("\"%s\"", t);
             else
                 fputs("null", stdout);
-            printf(",\"root\":\"%s\"}\n", root);
+            printf(",\"root\":\"%s\",\"deleted\":%" PRIu64 ",\"complete\":%s"
+                   ",\"incomplete_posts\":%" PRIu64 ",\"missing_replies\":%" PRIu64 "}\n",
+                   root, ci->deleted, ci->incomplete ? "false" : "true", ci->incomplete,
+                   ci->missing_replies);
         } else {
             cli_escape_write(stdout, bundle, strlen(bundle));
-            printf(": OK, %" PRIu64 " post%s, %" PRIu64 " file%s, signed by %s, trusted comment: ",
-                   ci->posts, ci->posts == 1 ? "" : "s", ci->files, ci->files == 1 ? "" : "s",
-                   kid);
+            printf(": OK, %" PRIu64 " post%s", ci->posts, ci->posts == 1 ? "" : "s");
+            if (ci->deleted > 0)
+                printf(" (%" PRIu64 " deleted at the source)", ci->deleted);
+            if (ci->incomplete > 0)
+                printf(", thread incomplete: %" PRIu64 " repl%s not loaded under %" PRIu64
+                       " post%s", ci->missing_replies, ci->missing_replies == 1 ? "y" : "ies",
+                       ci->incomplete, ci->incomplete == 1 ? "" : "s");
+            printf(", %" PRIu64 " file%s, signed by %s, trusted comment: ", ci->files,
+                   ci->files == 1 ? "" : "s", kid);
             cli_escape_write(stdout, ci->trusted_comment, ci->trusted_comment_len);
             fputc('\n', stdout);
         }

@@ -66,7 +66,7 @@ EOF
 TH="$SRC/examples/thread.ndjson"
 expect 0 "$AFMT" pack -s k.key -o th.afmt --title 'Sourdough' "$TH"
 expect 0 "$AFMT" verify -p k.pub th.afmt
-grep -q '^th.afmt: OK, 10 posts, 1 file, signed by ' out || fail "verify: $(cat out)"
+grep -q '^th.afmt: OK, 10 posts (1 deleted at the source), 1 file, signed by ' out || fail "verify: $(cat out)"
 expect 0 "$AFMT" extract -C x -p k.pub th.afmt
 cmp "$TH" x/thread.ndjson || fail "example thread does not round-trip"
 [ "$(ls x)" = thread.ndjson ] || fail "extract wrote more than the file: $(ls x)"
