@@ -328,6 +328,9 @@ typedef struct afmt_entry {
     uint64_t missing_replies;                   /* see afmt_post */
     uint64_t size;                              /* bytes of content */
     uint8_t hash[AFMT_HASH_BYTES];              /* posts: BLAKE2b-256 of content */
+    uint64_t block;  /* posts: the block holding the content (UINT64_MAX for an
+                        empty post; files: UINT64_MAX).  Reading many posts in
+                        increasing block order decodes each block once. */
     uint8_t leaf[AFMT_HASH_BYTES];              /* Merkle leaf hash */
 } afmt_entry;
 
@@ -356,6 +359,14 @@ typedef struct afmt_checkpoint_info {
 AFMT_API int afmt_reader_open(afmt_reader **out, const char *path,
                               char *errbuf, size_t errbuf_size);
 
+/* The same, but the signer must be one of `keys` (key id and key both
+ * equal), checked right after the signatures and before the index is read,
+ * so that a bundle from anyone else costs almost nothing to refuse:
+ * AFMT_E_WRONG_KEY.  nkeys 0 behaves as afmt_reader_open. */
+AFMT_API int afmt_reader_open_trusted(afmt_reader **out, const char *path,
+                                      const afmt_public_key *keys, size_t nkeys,
+                                      char *errbuf, size_t errbuf_size);
+
 /* Checks that the bundle's signer is one of `keys` (key id and key must both
  * match).  AFMT_E_WRONG_KEY otherwise. */
 AFMT_API int afmt_reader_check_signer(afmt_reader *r, const afmt_public_key *keys,
@@ -378,11 +389,24 @@ AFMT_API int afmt_reader_find_post(uint64_t *out_number, const afmt_reader *r,
 typedef int (*afmt_sink)(void *ctx, const void *data, size_t len);
 
 /* Reads the content of entry `number` (a post's bytes, or a file's bytes
- * assembled from its parts) and passes it to `sink`, only after every piece
- * has been decompressed and checked against its signed hash.  A post is
- * delivered in one call; a file in one call per part. */
+ * assembled from its parts) and passes it to `sink` in order, only after
+ * every piece has been decompressed and checked against its signed hash.
+ * A post is delivered in one call; a file in one call per part.  The reader
+ * keeps one decoded block: a file whose parts jump back and forth between
+ * blocks would decode them again and again, so such a file is refused
+ * with AFMT_E_LIMIT (use afmt_reader_read_at, which has no such case). */
 AFMT_API int afmt_reader_read(afmt_reader *r, uint64_t number, afmt_sink sink,
                               void *ctx);
+
+/* Called with a piece of an entry's content and its offset in that content. */
+typedef int (*afmt_sink_at)(void *ctx, uint64_t offset, const void *data, size_t len);
+
+/* Reads entry `number` like afmt_reader_read, but hands the pieces over in
+ * storage order, each with its offset, decoding each block once whatever
+ * the order of the file's parts: for a seekable output (pwrite).  Every
+ * piece is checked before it is handed over.  Needs memory for a list of
+ * the file's parts (24 bytes each). */
+AFMT_API int afmt_reader_read_at(afmt_reader *r, uint64_t number, afmt_sink_at sink, void *ctx);
 
 /* Reads a post's content into a malloc'd buffer (*out, caller frees). */
 AFMT_API int afmt_reader_read_post(void **out, size_t *out_len, afmt_reader *r,

@@ -1,6 +1,8 @@
 /*
  * entry.c - encode and decode entries exactly as spec section 8 says.
  */
+#include <stdlib.h>
+
 #include "entry.h"
 
 int afmt_entry_encode_post(afmt_buf *out, const afmt_post *p, const uint8_t hash[AFMT_HASH_BYTES],
@@ -277,4 +279,33 @@ int afmt_entry_decode(afmt_entry_view *e, const uint8_t *enc, size_t len, char *
     if (c.left != 0)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "bytes left over after the entry's last field");
     return AFMT_OK;
+}
+
+/* Byte order, except that '/' sorts before every other byte: then every
+ * path "P/..." comes right after "P", so one look at the next path finds a
+ * file that is also a folder. */
+static int path_cmp(const void *a, const void *b)
+{
+    const afmt_path_ref *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    for (size_t i = 0; i < n; i++) {
+        int cx = x->path[i] == '/' ? 0 : x->path[i] + 1;
+        int cy = y->path[i] == '/' ? 0 : y->path[i] + 1;
+        if (cx != cy)
+            return cx - cy;
+    }
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+int afmt_paths_folder_conflict(afmt_path_ref *paths, size_t n, uint64_t *bad)
+{
+    qsort(paths, n, sizeof *paths, path_cmp);
+    for (size_t i = 0; i + 1 < n; i++) {
+        const afmt_path_ref *p = &paths[i], *q = &paths[i + 1];
+        if (q->len > p->len && q->path[p->len] == '/' && memcmp(q->path, p->path, p->len) == 0) {
+            *bad = p->entry;
+            return 1;
+        }
+    }
+    return 0;
 }

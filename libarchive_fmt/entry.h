@@ -82,6 +82,18 @@ static inline void afmt_entry_key(const uint8_t *enc, const uint8_t **key, size_
     *key = enc + at + 2;
 }
 
+/* A file path, for the folder check below. */
+typedef struct afmt_path_ref {
+    const uint8_t *path;
+    size_t len;
+    uint64_t entry;
+} afmt_path_ref;
+
+/* Nonzero when one of the paths is also a folder of another ("a" and
+ * "a/b"); *bad is then the entry of the first.  Sorts `paths`.  Paths are
+ * valid (no NUL).  O(n log n) comparisons, whatever the paths' depth. */
+AFMT_INTERNAL int afmt_paths_folder_conflict(afmt_path_ref *paths, size_t n, uint64_t *bad);
+
 /* Iterates the parts of a decoded file: *pos starts at 0.  Returns 1 and
  * fills `part` while parts remain, 0 at the end.  Only valid on an entry
  * that afmt_entry_decode accepted. */

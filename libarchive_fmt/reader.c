@@ -37,6 +37,7 @@ void afmt_reader_free(afmt_reader *r)
     free(r->rec_offsets);
     free(r->blobs);
     free(r->post_blob);
+    afmt_buf_free(&r->part_off);
     afmt_buf_free(&r->body);
     afmt_set_free(&r->blob_set);
     afmt_set_free(&r->id_set);
@@ -164,6 +165,12 @@ static int check_records(afmt_reader *r)
         afmt_set_free(&paths);
         return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
     }
+    r->post_blob = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
+    if (r->post_blob == NULL) {
+        afmt_set_free(&paths);
+        return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
+    }
+    memset(r->post_blob, 0xFF, (size_t)n * sizeof(uint32_t));
     uint64_t pos = 0;
     insert_queue ids = {&r->id_set, {{0}}, 0, 0};
     uint32_t dup;
@@ -217,7 +224,12 @@ static int check_records(afmt_reader *r)
         afmt_part_view part;
         size_t ppos = 0;
         uint64_t total = 0;
-        while (rc == AFMT_OK && afmt_part_next(&part, &e, &ppos)) {
+        /* Where each part starts, so a blob row finds its part at once. */
+        r->post_blob[i] = (uint32_t)(r->part_off.len / 4);
+        size_t parts_at = (size_t)(e.parts - enc);
+        while (rc == AFMT_OK && afmt_buf_append_u32(&r->part_off,
+                                                    (uint32_t)(parts_at + ppos)) == AFMT_OK &&
+               afmt_part_next(&part, &e, &ppos)) {
             if (part.kind == AFMT_PART_KIND_ENTRY) {
                 if (part.entry >= i) {
                     rc = AFMT_FAIL(r->err, AFMT_E_FORMAT,
@@ -236,6 +248,8 @@ static int check_records(afmt_reader *r)
             if (!afmt_add_ok(&total, total, part.size))
                 rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "entry %" PRIu64 ": size overflow", i);
         }
+        if (rc == AFMT_OK && r->part_off.len / 4 != (size_t)r->post_blob[i] + e.part_count + 1)
+            rc = AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
         if (rc == AFMT_OK && total != e.size)
             rc = AFMT_FAIL(r->err, AFMT_E_FORMAT,
                            "entry %" PRIu64 ": parts do not add up to the file size", i);
@@ -250,16 +264,24 @@ static int check_records(afmt_reader *r)
     }
     if (rc == AFMT_OK && pos != r->ih.records_size)
         rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "bytes left over after the last entry record");
-    /* A file path may not also be a directory of another file. */
-    for (uint64_t i = 0; i < n && rc == AFMT_OK; i++) {
-        afmt_entry_view e;
-        afmt_rd_entry_view(&e, r, i);
-        if (e.type != AFMT_ENTRY_TYPE_FILE)
-            continue;
-        for (size_t k = 1; k < e.id_len && rc == AFMT_OK; k++)
-            if (e.id[k] == '/' && afmt_set_find(&paths, e.id, k, NULL))
-                rc = AFMT_FAIL(r->err, AFMT_E_DUPLICATE,
-                               "entry %" PRIu64 ": its folder is also a file", i);
+    /* A file path may not also be a folder of another file. */
+    if (rc == AFMT_OK && r->info.files > 0) {
+        afmt_path_ref *refs = malloc((size_t)r->info.files * sizeof *refs);
+        if (refs == NULL)
+            rc = AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
+        size_t nf = 0;
+        for (uint64_t i = 0; i < n && refs != NULL; i++) {
+            const uint8_t *enc = r->records + r->rec_offsets[i] + 4;
+            if (enc[0] != AFMT_ENTRY_TYPE_FILE)
+                continue;
+            afmt_entry_key(enc, &refs[nf].path, &refs[nf].len);
+            refs[nf++].entry = i;
+        }
+        uint64_t bad;
+        if (refs != NULL && afmt_paths_folder_conflict(refs, nf, &bad))
+            rc = AFMT_FAIL(r->err, AFMT_E_DUPLICATE,
+                           "entry %" PRIu64 ": its path is also the folder of another file", bad);
+        free(refs);
     }
     afmt_set_free(&paths);
     return rc;
@@ -305,27 +327,19 @@ static int check_blobs(afmt_reader *r)
     if (r->ih.block_count > 0 && nb == 0)
         return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blocks without blobs");
     r->blobs = malloc((size_t)(nb ? nb : 1) * sizeof *r->blobs);
-    r->post_blob = malloc((size_t)(r->ih.entry_count ? r->ih.entry_count : 1) * sizeof(uint32_t));
-    if (r->blobs == NULL || r->post_blob == NULL)
+    if (r->blobs == NULL)
         return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
-    memset(r->post_blob, 0xFF, (size_t)r->ih.entry_count * sizeof(uint32_t));
     insert_queue hashes = {&r->blob_set, {{0}}, 0, 0};
     uint32_t dup;
     uint64_t block = 0, pos = 0;
-    /* Rows naming parts of one file come in part order: remember where the
-     * last walk stopped so a file with many blob parts is walked once. */
-    uint64_t walk_entry = UINT64_MAX, walk_index = 0;
-    size_t walk_pos = 0;
-    afmt_entry_view e;
     for (uint64_t i = 0; i < nb; i++) {
         const uint8_t *row = r->blob_table + i * AFMT_BLOB_RECORD_BYTES;
         uint64_t entry = afmt_load32(row), k = afmt_load32(row + 4);
         if (entry >= r->ih.entry_count)
             return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blob %" PRIu64 " names no entry", i);
-        afmt_part_view part;
-        afmt_entry_view pe;
-        /* Decoding a file walks all its parts: do it once per file. */
-        if (r->records[r->rec_offsets[entry] + 4] == AFMT_ENTRY_TYPE_POST) {
+        const uint8_t *enc = r->records + r->rec_offsets[entry] + 4;
+        if (enc[0] == AFMT_ENTRY_TYPE_POST) {
+            afmt_entry_view pe;
             afmt_rd_entry_view(&pe, r, entry);
             if (k != 0 || pe.size == 0)
                 return AFMT_FAIL(r->err, AFMT_E_FORMAT,
@@ -334,25 +348,18 @@ static int check_blobs(afmt_reader *r)
             r->blobs[i].size = (uint32_t)pe.size;
             r->post_blob[entry] = (uint32_t)i;
         } else {
-            /* Walk the file's parts once, however its rows interleave with
-             * posts' rows; go back to the start only if a row goes back. */
-            if (entry != walk_entry || k < walk_index) {
-                afmt_rd_entry_view(&e, r, entry);
-                walk_entry = entry;
-                walk_index = 0;
-                walk_pos = 0;
-            }
-            int found = 0;
-            while (afmt_part_next(&part, &e, &walk_pos))
-                if (walk_index++ == k) {
-                    found = 1;
-                    break;
-                }
-            if (!found || part.kind != AFMT_PART_KIND_BLOB)
+            /* The part's place was noted by check_records: no walking, so
+             * rows in any order cost the same. */
+            size_t path_len = afmt_load16(enc + 26);
+            uint64_t count = afmt_load32(enc + 28 + path_len);
+            const uint8_t *p = k < count ? enc + afmt_load32(r->part_off.data +
+                                                             4 * ((size_t)r->post_blob[entry] + k))
+                                         : NULL;
+            if (p == NULL || p[0] != AFMT_PART_KIND_BLOB)
                 return AFMT_FAIL(r->err, AFMT_E_FORMAT,
                                  "blob %" PRIu64 " names a reference that does not exist", i);
-            r->blobs[i].hash = part.data;
-            r->blobs[i].size = (uint32_t)part.size;
+            r->blobs[i].hash = p + 1;
+            r->blobs[i].size = (uint32_t)afmt_load64(p + 33);
         }
         if (block < r->ih.block_count && i > 0 && pos == afmt_rd_block_size(r, block)) {
             block++;
@@ -379,6 +386,11 @@ static int check_blobs(afmt_reader *r)
     if (r->ih.block_count > 0 &&
         (block != r->ih.block_count - 1 || pos != afmt_rd_block_size(r, block)))
         return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blobs do not fill the blocks exactly");
+    /* From here on post_blob means a post's blob only. */
+    for (uint64_t i = 0; i < r->ih.entry_count; i++)
+        if (r->records[r->rec_offsets[i] + 4] != AFMT_ENTRY_TYPE_POST)
+            r->post_blob[i] = UINT32_MAX;
+    afmt_buf_free(&r->part_off);
     return AFMT_OK;
 }
 
@@ -438,7 +450,10 @@ void afmt_rd_entry_view(afmt_entry_view *e, const afmt_reader *r, uint64_t n)
     (void)afmt_entry_decode(e, rec + 4, afmt_load32(rec), NULL);
 }
 
-static int open_checked(afmt_reader *r, const char *path)
+static int signer_is(afmt_reader *r, const afmt_public_key *keys, size_t nkeys);
+
+static int open_checked(afmt_reader *r, const char *path, const afmt_public_key *keys,
+                        size_t nkeys)
 {
     r->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (r->fd < 0)
@@ -492,6 +507,10 @@ static int open_checked(afmt_reader *r, const char *path)
                                r->sig.comment, r->sig.comment_len) != AFMT_OK)
         return AFMT_FAIL(r->err, AFMT_E_BAD_SIGNATURE,
                          "the checkpoint signature does not verify");
+    /* Trust before work: a bundle from anyone else is refused before its
+     * index is read. */
+    if (nkeys > 0 && (rc = signer_is(r, keys, nkeys)) != AFMT_OK)
+        return rc;
     /* Step 4: the checkpoint. */
     afmt_checkpoint cp;
     if ((rc = afmt_checkpoint_parse(&cp, r->checkpoint, r->trailer.checkpoint_size, r->err)) !=
@@ -554,10 +573,11 @@ static int open_checked(afmt_reader *r, const char *path)
     return AFMT_OK;
 }
 
-int afmt_reader_open(afmt_reader **out, const char *path, char *errbuf, size_t errbuf_size)
+int afmt_reader_open_trusted(afmt_reader **out, const char *path, const afmt_public_key *keys,
+                             size_t nkeys, char *errbuf, size_t errbuf_size)
 {
     *out = NULL;
-    if (path == NULL)
+    if (path == NULL || (keys == NULL && nkeys > 0))
         return AFMT_E_INVALID_ARGUMENT;
     if (afmt_init() != AFMT_OK)
         return AFMT_E_CRYPTO;
@@ -569,7 +589,7 @@ int afmt_reader_open(afmt_reader **out, const char *path, char *errbuf, size_t e
     }
     r->fd = -1;
     r->cached_block = UINT64_MAX;
-    int rc = open_checked(r, path);
+    int rc = open_checked(r, path, keys, nkeys);
     if (rc != AFMT_OK) {
         if (errbuf != NULL && errbuf_size > 0)
             snprintf(errbuf, errbuf_size, "%s", r->err);
@@ -580,7 +600,12 @@ int afmt_reader_open(afmt_reader **out, const char *path, char *errbuf, size_t e
     return AFMT_OK;
 }
 
-int afmt_reader_check_signer(afmt_reader *r, const afmt_public_key *keys, size_t nkeys)
+int afmt_reader_open(afmt_reader **out, const char *path, char *errbuf, size_t errbuf_size)
+{
+    return afmt_reader_open_trusted(out, path, NULL, 0, errbuf, errbuf_size);
+}
+
+static int signer_is(afmt_reader *r, const afmt_public_key *keys, size_t nkeys)
 {
     int id_matched = 0;
     for (size_t i = 0; i < nkeys; i++) {
@@ -597,6 +622,13 @@ int afmt_reader_check_signer(afmt_reader *r, const afmt_public_key *keys, size_t
                          "signed by a key with the trusted key id %s but different key bytes",
                          hex);
     return AFMT_FAIL(r->err, AFMT_E_WRONG_KEY, "signed with another key (key id %s)", hex);
+}
+
+int afmt_reader_check_signer(afmt_reader *r, const afmt_public_key *keys, size_t nkeys)
+{
+    if (r == NULL || (keys == NULL && nkeys > 0))
+        return AFMT_E_INVALID_ARGUMENT;
+    return signer_is(r, keys, nkeys);
 }
 
 const afmt_checkpoint_info *afmt_reader_checkpoint(const afmt_reader *r)
@@ -624,6 +656,7 @@ int afmt_reader_entry(afmt_entry *out, const afmt_reader *r, uint64_t number)
     out->size = e.size;
     if (e.type == AFMT_ENTRY_TYPE_FILE) {
         out->type = AFMT_ENTRY_FILE;
+        out->block = UINT64_MAX;
         return AFMT_OK;
     }
     out->type = AFMT_ENTRY_POST;
@@ -641,6 +674,8 @@ int afmt_reader_entry(afmt_entry *out, const afmt_reader *r, uint64_t number)
                  ((e.flags & AFMT_PF_INCOMPLETE) ? AFMT_POST_INCOMPLETE : 0);
     out->missing_replies = e.missing_replies;
     memcpy(out->hash, e.hash, AFMT_HASH_BYTES);
+    out->block = r->post_blob[number] == UINT32_MAX ? UINT64_MAX
+                                                    : r->blobs[r->post_blob[number]].block;
     return AFMT_OK;
 }
 
@@ -711,21 +746,112 @@ int afmt_rd_load_blob(afmt_reader *r, uint64_t i, const uint8_t **out)
     return AFMT_OK;
 }
 
-/* The checked bytes of content with this hash and size. */
-static int load_content(afmt_reader *r, const uint8_t *hash, uint64_t size, const uint8_t **out)
+/* The blob behind a part of a file, or UINT32_MAX for an empty content.
+ * Only for entry and blob parts; references were all checked at open. */
+static uint32_t part_blob(const afmt_reader *r, const afmt_part_view *part, uint64_t *size)
 {
-    static const uint8_t nothing = 0;
-    if (size == 0) {
-        *out = &nothing;
-        return AFMT_OK;
+    if (part->kind == AFMT_PART_KIND_ENTRY) {
+        afmt_entry_view pe;
+        afmt_rd_entry_view(&pe, r, part->entry);
+        *size = pe.size;
+        return r->post_blob[part->entry];
     }
-    uint32_t blob;
-    if (!afmt_set_find(&r->blob_set, hash, AFMT_HASH_BYTES, &blob))
-        return AFMT_FAIL(r->err, AFMT_E_FORMAT, "content missing"); /* checked at open */
-    return afmt_rd_load_blob(r, blob, out);
+    uint32_t blob = UINT32_MAX;
+    *size = part->size;
+    (void)afmt_set_find(&r->blob_set, part->data, AFMT_HASH_BYTES, &blob);
+    return blob;
+}
+
+/* With one cached block, a file whose parts go back and forth between
+ * blocks would make a reader decode the same blocks again and again (a
+ * tiny bundle could cost hours).  Count the block loads an in-order read
+ * would do and refuse when they are far more than the blocks involved. */
+static int check_thrash(afmt_reader *r, const afmt_entry_view *e)
+{
+    uint8_t *seen = calloc((size_t)(r->ih.block_count / 8 + 1), 1);
+    if (seen == NULL)
+        return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
+    uint64_t loads = 0, distinct = 0, prev = UINT64_MAX;
+    afmt_part_view part;
+    size_t pos = 0;
+    while (afmt_part_next(&part, e, &pos)) {
+        if (part.kind == AFMT_PART_KIND_INLINE)
+            continue;
+        uint64_t size;
+        uint32_t blob = part_blob(r, &part, &size);
+        if (blob == UINT32_MAX)
+            continue;
+        uint64_t b = r->blobs[blob].block;
+        if (b != prev)
+            loads++;
+        prev = b;
+        if (!(seen[b / 8] & (1u << (b % 8)))) {
+            seen[b / 8] |= (uint8_t)(1u << (b % 8));
+            distinct++;
+        }
+    }
+    free(seen);
+    if (loads > 2 * distinct + 16)
+        return AFMT_FAIL(r->err, AFMT_E_LIMIT,
+                         "file parts jump between blocks %" PRIu64 " times over %" PRIu64
+                         " blocks: read it with afmt_reader_read_at", loads, distinct);
+    return AFMT_OK;
 }
 
 int afmt_reader_read(afmt_reader *r, uint64_t number, afmt_sink sink, void *ctx)
+{
+    if (r == NULL || sink == NULL)
+        return AFMT_E_INVALID_ARGUMENT;
+    if (number >= r->ih.entry_count)
+        return AFMT_FAIL(r->err, AFMT_E_NOT_FOUND, "no entry %" PRIu64, number);
+    afmt_entry_view e;
+    afmt_rd_entry_view(&e, r, number);
+    static const uint8_t nothing = 0;
+    const uint8_t *data = &nothing;
+    int rc;
+    if (e.type == AFMT_ENTRY_TYPE_POST) {
+        if (e.size > 0 && (rc = afmt_rd_load_blob(r, r->post_blob[number], &data)) != AFMT_OK)
+            return rc;
+        return sink(ctx, data, (size_t)e.size);
+    }
+    if ((rc = check_thrash(r, &e)) != AFMT_OK)
+        return rc;
+    afmt_part_view part;
+    size_t pos = 0;
+    while (afmt_part_next(&part, &e, &pos)) {
+        uint64_t size = part.size;
+        data = &nothing;
+        if (part.kind == AFMT_PART_KIND_INLINE) {
+            data = part.data;
+        } else {
+            uint32_t blob = part_blob(r, &part, &size);
+            if (blob != UINT32_MAX && (rc = afmt_rd_load_blob(r, blob, &data)) != AFMT_OK)
+                return rc;
+        }
+        if (size > 0 && (rc = sink(ctx, data, (size_t)size)) != 0)
+            return rc;
+    }
+    return AFMT_OK;
+}
+
+/* A piece of a file to read from a blob, and where it goes. */
+typedef struct planned {
+    uint64_t offset;
+    uint32_t blob;
+    uint32_t block;
+} planned;
+
+static int planned_cmp(const void *a, const void *b)
+{
+    const planned *x = a, *y = b;
+    if (x->block != y->block)
+        return x->block < y->block ? -1 : 1;
+    if (x->blob != y->blob)
+        return x->blob < y->blob ? -1 : 1;
+    return (x->offset > y->offset) - (x->offset < y->offset);
+}
+
+int afmt_reader_read_at(afmt_reader *r, uint64_t number, afmt_sink_at sink, void *ctx)
 {
     if (r == NULL || sink == NULL)
         return AFMT_E_INVALID_ARGUMENT;
@@ -740,27 +866,42 @@ int afmt_reader_read(afmt_reader *r, uint64_t number, afmt_sink sink, void *ctx)
         data = &nothing;
         if (e.size > 0 && (rc = afmt_rd_load_blob(r, r->post_blob[number], &data)) != AFMT_OK)
             return rc;
-        return sink(ctx, data, (size_t)e.size);
+        return sink(ctx, 0, data, (size_t)e.size);
     }
+    /* Inline parts first, as they come; blob parts then in block order. */
+    planned *plan = malloc((size_t)(e.part_count ? e.part_count : 1) * sizeof *plan);
+    if (plan == NULL)
+        return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
+    size_t n = 0;
+    uint64_t offset = 0;
     afmt_part_view part;
     size_t pos = 0;
-    while (afmt_part_next(&part, &e, &pos)) {
+    rc = AFMT_OK;
+    while (rc == AFMT_OK && afmt_part_next(&part, &e, &pos)) {
+        uint64_t size = part.size;
         if (part.kind == AFMT_PART_KIND_INLINE) {
-            data = part.data;
-        } else if (part.kind == AFMT_PART_KIND_BLOB) {
-            if ((rc = load_content(r, part.data, part.size, &data)) != AFMT_OK)
-                return rc;
+            rc = sink(ctx, offset, part.data, (size_t)size);
         } else {
-            afmt_entry_view pe;
-            afmt_rd_entry_view(&pe, r, part.entry);
-            part.size = pe.size;
-            if ((rc = load_content(r, pe.hash, pe.size, &data)) != AFMT_OK)
-                return rc;
+            uint32_t blob = part_blob(r, &part, &size);
+            if (blob != UINT32_MAX)
+                plan[n++] = (planned){offset, blob, r->blobs[blob].block};
         }
-        if (part.size > 0 && (rc = sink(ctx, data, (size_t)part.size)) != 0)
-            return rc;
+        offset += size;
     }
-    return AFMT_OK;
+    if (rc == AFMT_OK)
+        qsort(plan, n, sizeof *plan, planned_cmp);
+    uint32_t checked = UINT32_MAX;
+    for (size_t i = 0; i < n && rc == AFMT_OK; i++) {
+        /* Repeats of one blob sit together: load and hash it once. */
+        if (plan[i].blob != checked) {
+            if ((rc = afmt_rd_load_blob(r, plan[i].blob, &data)) != AFMT_OK)
+                break;
+            checked = plan[i].blob;
+        }
+        rc = sink(ctx, plan[i].offset, data, r->blobs[plan[i].blob].size);
+    }
+    free(plan);
+    return rc;
 }
 
 typedef struct collect {

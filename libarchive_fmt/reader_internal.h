@@ -38,7 +38,10 @@ struct afmt_reader {
     uint32_t *rec_offsets;      /* per entry: offset of the record in records
                                    (the body is at most 4 GiB) */
     afmt_blob_loc *blobs;       /* per blob: where it is and its hash */
-    uint32_t *post_blob;        /* per entry: a post's blob, or UINT32_MAX */
+    uint32_t *post_blob;        /* per entry: a post's blob, or UINT32_MAX (while
+                                   opening, for a file: its first part_off) */
+    afmt_buf part_off;          /* while opening: u32 offset of every file part
+                                   in its record, then one past the last */
     afmt_set blob_set;          /* content hash -> blob number */
     afmt_set id_set;            /* post id -> entry number */
 

@@ -59,19 +59,13 @@ static int check_block(vstate *v, uint64_t b, uint64_t first, uint64_t end)
     if (rc == AFMT_E_NOMEM || rc == AFMT_E_IO)
         return rc;
     if (rc != AFMT_OK) {
+        /* The block is not what was signed: its bytes are not decoded (a
+         * reader decodes only authenticated frames), so every content in
+         * it counts as altered. */
         report(v, UINT64_MAX, rc, "%s", r->err);
-        /* Decode it anyway when the frame is sound, so the report can name
-         * the posts whose bytes changed rather than the whole block. */
-        char msg[AFMT_ERRMSG_BYTES];
-        if (rc != AFMT_E_HASH_MISMATCH ||
-            afmt_block_decompress(r->codec, r->cache, (size_t)afmt_rd_block_size(r, b),
-                                  r->frame, (size_t)afmt_rd_block_csize(r, b), msg) != AFMT_OK) {
-            for (uint64_t i = first; i < end; i++)
-                mark_bad(v, i);
-            return AFMT_OK;
-        }
-        data = r->cache;
-        r->cached_block = UINT64_MAX; /* never serve these bytes to a reader */
+        for (uint64_t i = first; i < end; i++)
+            mark_bad(v, i);
+        return AFMT_OK;
     }
     for (uint64_t i = first; i < end; i++) {
         uint8_t h[AFMT_HASH_BYTES];
@@ -79,8 +73,6 @@ static int check_block(vstate *v, uint64_t b, uint64_t first, uint64_t end)
         if (sodium_memcmp(h, afmt_rd_blob_hash(r, i), AFMT_HASH_BYTES) != 0)
             mark_bad(v, i);
     }
-    if (rc != AFMT_OK)
-        r->cached_block = UINT64_MAX;
     return AFMT_OK;
 }
 
@@ -101,7 +93,7 @@ static void check_entries(vstate *v)
         if (e.type == AFMT_ENTRY_TYPE_POST) {
             if (e.size > 0 && is_bad(v, r->post_blob[i]))
                 report(v, i, AFMT_E_HASH_MISMATCH,
-                       "post content does not match its signed hash");
+                       "post content is in an altered block or does not match its hash");
             continue;
         }
         afmt_part_view part;

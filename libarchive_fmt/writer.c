@@ -488,21 +488,36 @@ int afmt_writer_add_file(afmt_writer *w, const char *path, size_t path_len,
 }
 
 /* A path "a/b/c" conflicts with files "a" and "a/b": a file cannot also be
- * a directory on extraction. */
+ * a folder on extraction. */
 static int check_path_prefixes(afmt_writer *w)
 {
-    for (uint64_t i = 0; i < w->entries; i++) {
-        const uint8_t *rec = w->records.data + afmt_load64(w->rec_offsets.data + 8 * i) + 4;
-        if (rec[0] != AFMT_ENTRY_TYPE_FILE)
+    size_t nf = w->path_set.count;
+    if (nf == 0)
+        return AFMT_OK;
+    afmt_path_ref *refs = malloc(nf * sizeof *refs);
+    if (refs == NULL)
+        return AFMT_FAIL(w->err, AFMT_E_NOMEM, "out of memory");
+    size_t k = 0;
+    for (uint64_t i = 0; i < w->entries && k < nf; i++) {
+        const uint8_t *enc = w->records.data + afmt_load64(w->rec_offsets.data + 8 * i) + 4;
+        if (enc[0] != AFMT_ENTRY_TYPE_FILE)
             continue;
-        size_t len = afmt_load16(rec + 2 + 16 + 8);
-        const uint8_t *p = rec + 2 + 16 + 8 + 2;
-        for (size_t k = 1; k < len; k++)
-            if (p[k] == '/' && afmt_set_find(&w->path_set, p, k, NULL))
-                return AFMT_FAIL(w->err, AFMT_E_DUPLICATE,
-                                 "path '%.*s' is both a file and a directory", (int)k, p);
+        afmt_entry_key(enc, &refs[k].path, &refs[k].len);
+        refs[k++].entry = i;
     }
-    return AFMT_OK;
+    uint64_t bad;
+    int conflict = afmt_paths_folder_conflict(refs, k, &bad);
+    int rc = AFMT_OK;
+    if (conflict) {
+        const uint8_t *path;
+        size_t len;
+        afmt_entry_key(w->records.data + afmt_load64(w->rec_offsets.data + 8 * bad) + 4, &path,
+                       &len);
+        rc = AFMT_FAIL(w->err, AFMT_E_DUPLICATE, "path '%.*s' is both a file and a folder",
+                       (int)len, (const char *)path);
+    }
+    free(refs);
+    return rc;
 }
 
 /* Writes a piece of the index section and hashes it. */
