@@ -6,7 +6,8 @@
 #   make deps      install the Debian packages the build and tests need, if any is missing
 #   make sanitize  build into build-asan/ with ASan + UBSan and run every test
 #   make bench     run bench/run (the benchmark), once it exists
-#   make fuzz      run tests/fuzz/run (the fuzzers), once it exists
+#   make fuzz      build the libFuzzer harnesses with clang and run each for FUZZ_SECONDS
+#   make valgrind  the unit tests and the command on sound and damaged bundles under valgrind
 #   make clean     remove build/ and build-asan/
 #
 # Variables that may be overridden on the command line:
@@ -26,6 +27,8 @@ CTEST_ARGS ?= --output-on-failure --no-tests=error -j2
 # Debian 12 package names.  .ci/run installs the same list.
 DEPS := libzstd-dev libsodium-dev libcmocka-dev libjansson-dev pkg-config cmake gcc \
         make minisign zstd jq python3 coreutils valgrind
+# robustness (issue 5): clang with libFuzzer and its sanitizer runtimes, for `make fuzz`
+DEPS += clang-14 libclang-rt-14-dev
 
 AFMT      = $(abspath $(BUILD_DIR))/afmt
 DEMO_DIR  = $(abspath $(BUILD_DIR))/demo
@@ -43,7 +46,7 @@ DEMO_SOURCE_DATE_EPOCH ?= 1767225600
 all: build
 
 help:
-	@sed -n '3,13p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '3,14p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 # ----------------------------------------------------------------- packages
 
@@ -126,10 +129,21 @@ bench:
 	if [ -x bench/run ]; then AFMT='$(AFMT)' BUILD_DIR='$(BUILD_DIR)' bench/run; \
 	else AFMT='$(AFMT)' BUILD_DIR='$(BUILD_DIR)' bash bench/run; fi
 
-fuzz:
+fuzz: deps
 	@if [ ! -f tests/fuzz/run ]; then \
 	    echo "make fuzz: tests/fuzz/run does not exist yet (the fuzzers, issue 5)" >&2; exit 1; fi
 	if [ -x tests/fuzz/run ]; then tests/fuzz/run; else bash tests/fuzz/run; fi
+
+# ------------------------------------------------- robustness (issue 5)
+# make valgrind: the unit tests and the command on sound and damaged bundles
+# under valgrind (tests/valgrind/run), on the plain build.  `make fuzz` runs
+# tests/fuzz/run (FUZZ_SECONDS per harness, default 20); `make sanitize` runs
+# the hostile, fault and kill tests (tests/cli/) under ASan + UBSan with the
+# rest.  Figures: tests/ROBUSTNESS.md.
+
+.PHONY: valgrind
+valgrind: deps build
+	tests/valgrind/run '$(BUILD_DIR)'
 
 # -------------------------------------------------------------------- clean
 

@@ -313,6 +313,8 @@ static int finish_message(mbox_state *s)
         return rc;
     if (content_len > 0 && (rc = afmt_writer_file_add_entry(s->w, entry)) != AFMT_OK)
         return mb_fail(s, rc, "%s", afmt_writer_errmsg(s->w));
+    if (s->msg.len == content_len)
+        return AFMT_OK; /* nothing after the content (and msg.data may be NULL) */
     return afmt_pending_add(&s->pending, s->msg.data + content_len, s->msg.len - content_len);
 }
 

@@ -472,7 +472,8 @@ static int open_checked(afmt_reader *r, const char *path, const afmt_public_key 
             return AFMT_FAIL(r->err, AFMT_E_TRUNCATED, "empty file");
         if ((rc = afmt_pread_exact(r->fd, header, (size_t)r->file_size, 0)) != AFMT_OK)
             return AFMT_FAIL(r->err, rc, "cannot read the header");
-        if (memcmp(header, afmt_magic, (size_t)r->file_size) != 0)
+        size_t have = r->file_size < sizeof afmt_magic ? (size_t)r->file_size : sizeof afmt_magic;
+        if (memcmp(header, afmt_magic, have) != 0)
             return AFMT_FAIL(r->err, AFMT_E_FORMAT, "not an afmt bundle (bad magic)");
         return AFMT_FAIL(r->err, AFMT_E_TRUNCATED, "file is truncated");
     }
@@ -501,12 +502,17 @@ static int open_checked(afmt_reader *r, const char *path, const afmt_public_key 
     if ((rc = read_section(r, &r->checkpoint, cp_off, r->trailer.checkpoint_size,
                            "checkpoint")) != AFMT_OK)
         return rc;
-    if (afmt_sig_verify_prehashed(r->sig.sig, r->sig.public_key, r->checkpoint,
-                                  r->trailer.checkpoint_size) != AFMT_OK ||
-        afmt_sig_verify_global(r->sig.global_sig, r->sig.public_key, r->sig.sig,
-                               r->sig.comment, r->sig.comment_len) != AFMT_OK)
-        return AFMT_FAIL(r->err, AFMT_E_BAD_SIGNATURE,
-                         "the checkpoint signature does not verify");
+    rc = afmt_sig_verify_prehashed(r->sig.sig, r->sig.public_key, r->checkpoint,
+                                   r->trailer.checkpoint_size);
+    if (rc == AFMT_OK)
+        rc = afmt_sig_verify_global(r->sig.global_sig, r->sig.public_key, r->sig.sig,
+                                    r->sig.comment, r->sig.comment_len);
+    /* Only a real signature failure means "not authentic"; running out of
+     * memory while checking is not the bundle's fault. */
+    if (rc == AFMT_E_BAD_SIGNATURE)
+        return AFMT_FAIL(r->err, rc, "the checkpoint signature does not verify");
+    if (rc != AFMT_OK)
+        return AFMT_FAIL(r->err, rc, "cannot check the signature: %s", afmt_strerror(rc));
     /* Trust before work: a bundle from anyone else is refused before its
      * index is read. */
     if (nkeys > 0 && (rc = signer_is(r, keys, nkeys)) != AFMT_OK)

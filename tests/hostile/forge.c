@@ -1,0 +1,661 @@
+/*
+ * forge.c - see forge.h.  Every layout here is transcribed from
+ * spec/FORMAT.md; nothing is validated.
+ */
+#include "forge.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#define ZSTD_STATIC_LINKING_ONLY
+#include <zstd.h>
+
+/* ---------------------------------------------------------------- buffers */
+
+void forge_die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("forge: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    abort();
+}
+
+static void fb_reserve(fbuf *b, size_t extra)
+{
+    if (b->cap - b->n >= extra)
+        return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap - b->n < extra)
+        cap *= 2;
+    uint8_t *p = realloc(b->p, cap);
+    if (p == NULL)
+        forge_die("out of memory");
+    b->p = p;
+    b->cap = cap;
+}
+
+void fb_put(fbuf *b, const void *data, size_t len)
+{
+    if (len == 0)
+        return;
+    fb_reserve(b, len);
+    memcpy(b->p + b->n, data, len);
+    b->n += len;
+}
+
+void st16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+void st32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+void st64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+uint32_t ld32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+uint64_t ld64(const uint8_t *p)
+{
+    return (uint64_t)ld32(p) | (uint64_t)ld32(p + 4) << 32;
+}
+
+void fb_u8(fbuf *b, uint8_t v)
+{
+    fb_put(b, &v, 1);
+}
+void fb_u16(fbuf *b, uint16_t v)
+{
+    uint8_t t[2];
+    st16(t, v);
+    fb_put(b, t, 2);
+}
+void fb_u32(fbuf *b, uint32_t v)
+{
+    uint8_t t[4];
+    st32(t, v);
+    fb_put(b, t, 4);
+}
+void fb_u64(fbuf *b, uint64_t v)
+{
+    uint8_t t[8];
+    st64(t, v);
+    fb_put(b, t, 8);
+}
+void fb_str16(fbuf *b, const void *s, size_t len)
+{
+    fb_u16(b, (uint16_t)len);
+    fb_put(b, s, len);
+}
+void fb_copy(fbuf *dst, const fbuf *src)
+{
+    dst->n = 0;
+    fb_put(dst, src->p, src->n);
+}
+void fb_free(fbuf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->n = b->cap = 0;
+}
+void fb_reset(fbuf *b)
+{
+    b->n = 0;
+}
+
+/* ---------------------------------------------------------------- hashing */
+
+void fh_hash(uint8_t out[32], const void *data, size_t len)
+{
+    static const uint8_t none[1] = {0};
+    crypto_generichash(out, 32, len ? data : none, len, NULL, 0);
+}
+
+static void node(uint8_t out[32], const uint8_t l[32], const uint8_t r[32])
+{
+    uint8_t m[65];
+    m[0] = 1;
+    memcpy(m + 1, l, 32);
+    memcpy(m + 33, r, 32);
+    fh_hash(out, m, sizeof m);
+}
+
+void fh_root(uint8_t out[32], const uint8_t *leaves, uint64_t n)
+{
+    if (n == 0) {
+        fh_hash(out, NULL, 0);
+        return;
+    }
+    if (n == 1) {
+        memcpy(out, leaves, 32);
+        return;
+    }
+    uint64_t k = 1;
+    while (k * 2 < n)
+        k *= 2;
+    uint8_t l[32], r[32];
+    fh_root(l, leaves, k);
+    fh_root(r, leaves + 32 * k, n - k);
+    node(out, l, r);
+}
+
+/* ---------------------------------------------------------------- keys */
+
+void fk_make(fkey *k, uint8_t seed, uint64_t id)
+{
+    if (sodium_init() < 0)
+        forge_die("sodium_init");
+    uint8_t s[32];
+    memset(s, seed, sizeof s);
+    crypto_sign_seed_keypair(k->pk, k->sk, s);
+    st64(k->id, id);
+}
+
+void fk_pub_b64(char out[57], const fkey *k)
+{
+    uint8_t blob[42];
+    memcpy(blob, "Ed", 2);
+    memcpy(blob + 2, k->id, 8);
+    memcpy(blob + 10, k->pk, 32);
+    sodium_bin2base64(out, 57, blob, sizeof blob, sodium_base64_VARIANT_ORIGINAL);
+}
+
+void fk_pub_text(fbuf *out, const fkey *k)
+{
+    char b64[57], line[128];
+    fk_pub_b64(b64, k);
+    snprintf(line, sizeof line, "untrusted comment: minisign public key %016llX\n",
+             (unsigned long long)ld64(k->id));
+    fb_put(out, line, strlen(line));
+    fb_put(out, b64, strlen(b64));
+    fb_u8(out, '\n');
+}
+
+void fk_sec_blob(uint8_t blob[158], const fkey *k, const char *pass, uint64_t ops, uint64_t mem)
+{
+    memset(blob, 0, 158);
+    memcpy(blob, "Ed", 2);
+    memcpy(blob + 2, pass ? "Sc" : "\0\0", 2);
+    memcpy(blob + 4, "B2", 2);
+    memcpy(blob + 54, k->id, 8);
+    memcpy(blob + 62, k->sk, 64);
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    crypto_generichash_update(&st, (const uint8_t *)"Ed", 2);
+    crypto_generichash_update(&st, k->id, 8);
+    crypto_generichash_update(&st, k->sk, 64);
+    crypto_generichash_final(&st, blob + 126, 32);
+    if (pass != NULL) {
+        memset(blob + 6, 0x5A, 32); /* salt */
+        st64(blob + 38, ops);
+        st64(blob + 46, mem);
+        uint8_t stream[104];
+        if (crypto_pwhash_scryptsalsa208sha256(stream, sizeof stream, pass, strlen(pass),
+                                               blob + 6, ops, (size_t)mem) != 0)
+            forge_die("scrypt");
+        for (int i = 0; i < 104; i++)
+            blob[54 + i] ^= stream[i];
+    }
+}
+
+void fk_sec_text(fbuf *out, const fkey *k, const char *pass, uint64_t ops, uint64_t mem)
+{
+    uint8_t blob[158];
+    fk_sec_blob(blob, k, pass, ops, mem);
+    char b64[sodium_base64_ENCODED_LEN(158, sodium_base64_VARIANT_ORIGINAL)];
+    sodium_bin2base64(b64, sizeof b64, blob, sizeof blob, sodium_base64_VARIANT_ORIGINAL);
+    const char *c = pass ? "untrusted comment: minisign encrypted secret key\n"
+                         : "untrusted comment: minisign unencrypted secret key\n";
+    fb_put(out, c, strlen(c));
+    fb_put(out, b64, strlen(b64));
+    fb_u8(out, '\n');
+}
+
+/* ---------------------------------------------------------------- zstd */
+
+void fz_compress(fbuf *out, const void *src, size_t len, int level, int with_size,
+                 int window_log, int checksum)
+{
+    ZSTD_CCtx *c = ZSTD_createCCtx();
+    if (c == NULL)
+        forge_die("ZSTD_createCCtx");
+    size_t r = ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level);
+    if (!ZSTD_isError(r))
+        r = ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, with_size);
+    if (!ZSTD_isError(r))
+        r = ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, checksum);
+    if (!ZSTD_isError(r))
+        r = ZSTD_CCtx_setParameter(c, ZSTD_c_dictIDFlag, 0);
+    if (!ZSTD_isError(r) && window_log)
+        r = ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, window_log);
+    if (ZSTD_isError(r))
+        forge_die("zstd parameter: %s", ZSTD_getErrorName(r));
+    size_t cap = ZSTD_compressBound(len);
+    fb_reserve(out, cap);
+    r = ZSTD_compress2(c, out->p + out->n, cap, src, len);
+    if (ZSTD_isError(r))
+        forge_die("zstd: %s", ZSTD_getErrorName(r));
+    out->n += r;
+    ZSTD_freeCCtx(c);
+}
+
+int fz_parse(fz_header *h, const uint8_t *f, size_t len)
+{
+    memset(h, 0, sizeof *h);
+    if (len < 6 || ld32(f) != 0xFD2FB528u)
+        return -1;
+    uint8_t fhd = f[4];
+    int fcs_flag = fhd >> 6;
+    h->single_segment = (fhd >> 5) & 1;
+    h->checksum = (fhd >> 2) & 1;
+    static const int dict_lens[4] = {0, 1, 2, 4};
+    h->dict_len = dict_lens[fhd & 3];
+    static const int fcs_lens[4] = {0, 2, 4, 8};
+    h->fcs_len = fcs_flag == 0 ? (h->single_segment ? 1 : 0) : fcs_lens[fcs_flag];
+    size_t pos = 5;
+    h->has_window = !h->single_segment;
+    if (h->has_window)
+        h->window_descriptor = f[pos++];
+    if (pos + (size_t)h->dict_len + (size_t)h->fcs_len > len)
+        return -1;
+    for (int i = 0; i < h->dict_len; i++)
+        h->dict_id |= (uint32_t)f[pos + (size_t)i] << (8 * i);
+    pos += (size_t)h->dict_len;
+    for (int i = 0; i < h->fcs_len; i++)
+        h->fcs |= (uint64_t)f[pos + (size_t)i] << (8 * i);
+    if (h->fcs_len == 2)
+        h->fcs += 256;
+    pos += (size_t)h->fcs_len;
+    h->header_len = pos;
+    return 0;
+}
+
+void fz_rebuild(fbuf *out, const uint8_t *f, size_t len, const fz_header *h)
+{
+    fz_header old;
+    if (fz_parse(&old, f, len) != 0)
+        forge_die("fz_rebuild: not a frame");
+    int fcs_flag;
+    switch (h->fcs_len) {
+    case 0: fcs_flag = 0; break;
+    case 1: fcs_flag = 0; break; /* only with single_segment */
+    case 2: fcs_flag = 1; break;
+    case 4: fcs_flag = 2; break;
+    default: fcs_flag = 3; break;
+    }
+    int dict_flag = h->dict_len == 0 ? 0 : h->dict_len == 1 ? 1 : h->dict_len == 2 ? 2 : 3;
+    fb_u32(out, 0xFD2FB528u);
+    fb_u8(out, (uint8_t)(fcs_flag << 6 | h->single_segment << 5 | h->checksum << 2 | dict_flag));
+    if (!h->single_segment)
+        fb_u8(out, h->window_descriptor);
+    for (int i = 0; i < h->dict_len; i++)
+        fb_u8(out, (uint8_t)(h->dict_id >> (8 * i)));
+    uint64_t v = h->fcs_len == 2 ? h->fcs - 256 : h->fcs;
+    for (int i = 0; i < h->fcs_len; i++)
+        fb_u8(out, (uint8_t)(v >> (8 * i)));
+    fb_put(out, f + old.header_len, len - old.header_len);
+}
+
+/* ---------------------------------------------------------------- entries */
+
+void fe_post(fbuf *out, const fpost *p)
+{
+    fb_u8(out, 0x01);
+    fb_u8(out, p->flags);
+    fb_put(out, p->salt, 16);
+    fb_put(out, p->hash, 32);
+    fb_u64(out, p->size);
+    fb_u64(out, (uint64_t)p->created);
+    fb_str16(out, p->id, p->id_len);
+    fb_str16(out, p->media, p->media_len);
+    if (p->flags & 0x01)
+        fb_str16(out, p->parent, p->parent_len);
+    if (p->flags & 0x02)
+        fb_str16(out, p->author, p->author_len);
+    if (p->flags & 0x08)
+        fb_str16(out, p->title, p->title_len);
+    if (p->flags & 0x20)
+        fb_u64(out, p->missing);
+}
+
+void fe_post_simple(fbuf *out, const char *id, size_t id_len, const char *parent,
+                    const void *content, size_t content_len)
+{
+    fpost p = {0};
+    p.flags = (uint8_t)((parent ? 0x01 : 0) | 0x02 | 0x04);
+    memset(p.salt, 0xA5, 16);
+    fh_hash(p.hash, content, content_len);
+    p.size = content_len;
+    p.created = 1700000000;
+    p.id = id;
+    p.id_len = id_len;
+    p.media = "text/plain";
+    p.media_len = 10;
+    p.parent = parent;
+    p.parent_len = parent ? strlen(parent) : 0;
+    p.author = "mallory";
+    p.author_len = 7;
+    fe_post(out, &p);
+}
+
+void fe_file(fbuf *out, uint8_t flags, uint64_t total, const void *path, size_t path_len,
+             uint32_t nparts, const fbuf *parts)
+{
+    uint8_t salt[16];
+    memset(salt, 0x3C, sizeof salt);
+    fb_u8(out, 0x02);
+    fb_u8(out, flags);
+    fb_put(out, salt, 16);
+    fb_u64(out, total);
+    fb_str16(out, path, path_len);
+    fb_u32(out, nparts);
+    if (parts)
+        fb_put(out, parts->p, parts->n);
+}
+
+void fp_entry(fbuf *parts, uint64_t entry)
+{
+    fb_u8(parts, 0x01);
+    fb_u64(parts, entry);
+}
+
+void fp_inline(fbuf *parts, const void *data, size_t len)
+{
+    fb_u8(parts, 0x02);
+    fb_str16(parts, data, len);
+}
+
+void fp_blob(fbuf *parts, const uint8_t hash[32], uint64_t size)
+{
+    fb_u8(parts, 0x03);
+    fb_put(parts, hash, 32);
+    fb_u64(parts, size);
+}
+
+/* ---------------------------------------------------------------- bundles */
+
+static const uint8_t magic[8] = {0x8A, 'A', 'F', 'M', 'T', 0x0D, 0x0A, 0x1A};
+static const uint8_t end_magic[8] = {0x1A, 0x0A, 0x0D, 'T', 'M', 'F', 'A', 0x8A};
+
+void fb_init(fbundle *b)
+{
+    memset(b, 0, sizeof *b);
+    memcpy(b->header, magic, 8);
+    st32(b->header + 8, 1);
+    st32(b->header + 12, 0);
+    b->compression = 1;
+    b->title = "hostile";
+    b->created = 1700000000;
+}
+
+void fb_release(fbundle *b)
+{
+    fb_free(&b->blocks);
+    fb_free(&b->block_table);
+    fb_free(&b->blob_table);
+    fb_free(&b->records);
+    fb_free(&b->body);
+    fb_free(&b->index);
+    fb_free(&b->checkpoint);
+    fb_free(&b->sig);
+    fb_free(&b->tail);
+}
+
+uint64_t fb_add_frame(fbundle *b, const void *frame, size_t frame_len, uint64_t size)
+{
+    uint8_t rec[56];
+    st64(rec, 16 + b->blocks.n);
+    st64(rec + 8, frame_len);
+    st64(rec + 16, size);
+    fh_hash(rec + 24, frame, frame_len);
+    fb_put(&b->block_table, rec, sizeof rec);
+    fb_put(&b->blocks, frame, frame_len);
+    return b->n_blocks++;
+}
+
+uint64_t fb_add_block(fbundle *b, const void *data, size_t len)
+{
+    fbuf f = {0};
+    fz_compress(&f, data, len, 3, 1, 0, 0);
+    uint64_t n = fb_add_frame(b, f.p, f.n, len);
+    fb_free(&f);
+    return n;
+}
+
+void fb_add_blob(fbundle *b, uint32_t entry, uint32_t part)
+{
+    fb_u32(&b->blob_table, entry);
+    fb_u32(&b->blob_table, part);
+    b->n_blobs++;
+}
+
+void fb_add_record(fbundle *b, const fbuf *enc)
+{
+    fb_u32(&b->records, (uint32_t)enc->n);
+    fb_put(&b->records, enc->p, enc->n);
+    b->n_entries++;
+}
+
+void fb_body(fbundle *b)
+{
+    fb_reset(&b->body);
+    fb_put(&b->body, b->block_table.p, b->block_table.n);
+    fb_put(&b->body, b->blob_table.p, b->blob_table.n);
+    fb_put(&b->body, b->records.p, b->records.n);
+}
+
+void fb_pack(fbundle *b)
+{
+    fb_reset(&b->index);
+    fb_u32(&b->index, b->compression);
+    fb_u32(&b->index, b->index_flags);
+    fb_u64(&b->index, b->n_entries);
+    fb_u64(&b->index, b->n_blocks);
+    fb_u64(&b->index, b->n_blobs);
+    fb_u64(&b->index, b->records_size_set ? b->records_size : b->records.n);
+    fz_compress(&b->index, b->body.p, b->body.n, 3, 1, 0, 0);
+}
+
+void fb_index(fbundle *b)
+{
+    fb_body(b);
+    fb_pack(b);
+}
+
+void fb_set_index_frame(fbundle *b, const fbuf *frame)
+{
+    b->index.n = 40;
+    fb_put(&b->index, frame->p, frame->n);
+}
+
+int fi_body(fbuf *body, const uint8_t *index, size_t len, size_t max)
+{
+    fb_reset(body);
+    if (len < 40)
+        return -1;
+    ZSTD_DCtx *d = ZSTD_createDCtx();
+    if (d == NULL)
+        forge_die("ZSTD_createDCtx");
+    ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, 31);
+    ZSTD_inBuffer in = {index + 40, len - 40, 0};
+    uint8_t tmp[65536];
+    int rc = -1;
+    for (;;) {
+        ZSTD_outBuffer o = {tmp, sizeof tmp, 0};
+        size_t r = ZSTD_decompressStream(d, &o, &in);
+        if (ZSTD_isError(r))
+            break;
+        fb_put(body, tmp, o.pos);
+        if (body->n > max)
+            break;
+        if (r == 0) {
+            rc = 0;
+            break;
+        }
+        if (in.pos == in.size && o.pos == 0)
+            break;
+    }
+    ZSTD_freeDCtx(d);
+    return rc;
+}
+
+void fi_root(uint8_t out[32], const uint8_t *body, size_t len, size_t tables,
+             uint64_t entries)
+{
+    uint64_t n = 0;
+    uint64_t cap = entries < len / 4 + 1 ? entries : len / 4 + 1;
+    uint8_t *leaves = malloc((size_t)(cap ? cap : 1) * 32);
+    if (leaves == NULL)
+        forge_die("out of memory");
+    uint64_t pos = tables;
+    while (n < cap && pos <= len && len - pos >= 4) {
+        uint32_t l = ld32(body + pos);
+        if (len - pos - 4 < l)
+            break;
+        crypto_generichash_state st;
+        uint8_t zero = 0;
+        crypto_generichash_init(&st, NULL, 0, 32);
+        crypto_generichash_update(&st, &zero, 1);
+        crypto_generichash_update(&st, body + pos + 4, l);
+        crypto_generichash_final(&st, leaves + 32 * n, 32);
+        n++;
+        pos += 4 + (uint64_t)l;
+    }
+    fh_root(out, leaves, n);
+    free(leaves);
+}
+
+void fb_checkpoint(fbundle *b)
+{
+    uint8_t root[32], ih[32];
+    uint64_t entries = b->index.n >= 40 ? ld64(b->index.p + 8) : 0;
+    fi_root(root, b->body.p, b->body.n, b->block_table.n + b->blob_table.n, entries);
+    if (b->root_set)
+        memcpy(root, b->root, 32);
+    if (b->entries_set)
+        entries = b->entries;
+    fh_hash(ih, b->index.p, b->index.n);
+    char hr[65], hi[65];
+    for (int i = 0; i < 32; i++) {
+        snprintf(hr + 2 * i, 3, "%02x", root[i]);
+        snprintf(hi + 2 * i, 3, "%02x", ih[i]);
+    }
+    char text[8192];
+    int n = snprintf(text, sizeof text,
+                     "afmt checkpoint v1\ntitle %s\ncreated %llu\nentries %llu\nroot %s\n"
+                     "index %s\n",
+                     b->title, (unsigned long long)b->created, (unsigned long long)entries, hr,
+                     hi);
+    if (n < 0 || (size_t)n >= sizeof text)
+        forge_die("checkpoint too long");
+    fb_reset(&b->checkpoint);
+    fb_put(&b->checkpoint, text, (size_t)n);
+}
+
+void fs_sigsec(fbuf *out, const fkey *k, const void *cp, size_t cp_len, const char *comment,
+               size_t comment_len, const char sig_alg[2], const char pk_alg[2])
+{
+    uint8_t ph[64], sig[64], gsig[64];
+    static const uint8_t none[1] = {0};
+    crypto_generichash(ph, 64, cp_len ? cp : none, cp_len, NULL, 0);
+    crypto_sign_detached(sig, NULL, ph, 64, k->sk);
+    uint8_t *m = malloc(64 + comment_len);
+    if (m == NULL)
+        forge_die("out of memory");
+    memcpy(m, sig, 64);
+    memcpy(m + 64, comment, comment_len);
+    crypto_sign_detached(gsig, NULL, m, 64 + comment_len, k->sk);
+    free(m);
+    fb_put(out, sig_alg, 2);
+    fb_put(out, k->id, 8);
+    fb_put(out, sig, 64);
+    fb_u16(out, (uint16_t)comment_len);
+    fb_put(out, comment, comment_len);
+    fb_put(out, gsig, 64);
+    fb_put(out, pk_alg, 2);
+    fb_put(out, k->id, 8);
+    fb_put(out, k->pk, 32);
+}
+
+void fb_sign(fbundle *b, const fkey *k)
+{
+    const char *c = b->comment ? b->comment : "afmt hostile test bundle";
+    fb_reset(&b->sig);
+    fs_sigsec(&b->sig, k, b->checkpoint.p, b->checkpoint.n, c, strlen(c), "ED", "Ed");
+}
+
+void fb_trailer(fbundle *b)
+{
+    st64(b->trailer, 16 + b->blocks.n);
+    st64(b->trailer + 8, b->index.n);
+    st32(b->trailer + 16, (uint32_t)b->checkpoint.n);
+    st32(b->trailer + 20, (uint32_t)b->sig.n);
+    memcpy(b->trailer + 24, end_magic, 8);
+}
+
+void fb_seal(fbundle *b, const fkey *k)
+{
+    fb_index(b);
+    fb_checkpoint(b);
+    fb_sign(b, k);
+    fb_trailer(b);
+}
+
+void fb_bytes(fbuf *out, const fbundle *b)
+{
+    fb_put(out, b->header, 16);
+    fb_put(out, b->blocks.p, b->blocks.n);
+    fb_put(out, b->index.p, b->index.n);
+    fb_put(out, b->checkpoint.p, b->checkpoint.n);
+    fb_put(out, b->sig.p, b->sig.n);
+    fb_put(out, b->trailer, 32);
+    fb_put(out, b->tail.p, b->tail.n);
+}
+
+void write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        forge_die("cannot create %s: %s", path, strerror(errno));
+    if ((len && fwrite(data, 1, len, f) != len) || fclose(f) != 0)
+        forge_die("cannot write %s", path);
+}
+
+void fb_write(const fbundle *b, const char *path)
+{
+    fbuf out = {0};
+    fb_bytes(&out, b);
+    write_file(path, out.p, out.n);
+    fb_free(&out);
+}
+
+uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    fbuf b = {0};
+    uint8_t tmp[65536];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        fb_put(&b, tmp, n);
+    fclose(f);
+    *len = b.n;
+    if (b.p == NULL)
+        b.p = malloc(1);
+    return b.p;
+}
