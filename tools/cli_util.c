@@ -2,6 +2,7 @@
  * cli_util.c - messages, escaping, JSON strings, times, passphrases, key
  * options and the progress line shared by the subcommands of `afmt`.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -579,32 +580,56 @@ void cli_keys_free(cli_keys *k)
     memset(k, 0, sizeof *k);
 }
 
+void cli_wrong_key_message(char *out, size_t size, const char *libmsg)
+{
+    /* The library names the signer's key id as 16 uppercase hex digits. */
+    const char *kid = NULL;
+    for (const char *p = libmsg; p != NULL && *p != '\0'; p++) {
+        size_t n = 0;
+        while ((p[n] >= '0' && p[n] <= '9') || (p[n] >= 'A' && p[n] <= 'F'))
+            n++;
+        int alnum_before = p > libmsg && isalnum((unsigned char)p[-1]);
+        if (n == 2 * AFMT_KEYID_BYTES && !alnum_before && !isalnum((unsigned char)p[n])) {
+            kid = p;
+            break;
+        }
+        if (n > 0)
+            p += n - 1;
+    }
+    if (kid != NULL)
+        snprintf(out, size, "signed with another key (%.16s), not one of the trusted keys", kid);
+    else
+        snprintf(out, size, "signed with another key, not one of the trusted keys (%s)",
+                 libmsg != NULL && *libmsg ? libmsg : afmt_strerror(AFMT_E_WRONG_KEY));
+}
+
 int cli_open_bundle(afmt_reader **out, const char *path, const cli_keys *keys)
 {
     *out = NULL;
     char errbuf[512] = "";
     afmt_reader *r = NULL;
-    int rc = afmt_reader_open(&r, path, errbuf, sizeof errbuf);
+    size_t nkeys = keys != NULL ? keys->n : 0;
+    /* With keys, the signer is checked right after the signature, before
+     * the index is read or decoded: a bundle from anyone else costs
+     * nothing to refuse. */
+    int rc = afmt_reader_open_trusted(&r, path, nkeys ? keys->keys : NULL, nkeys, errbuf,
+                                      sizeof errbuf);
+    if (rc == AFMT_E_WRONG_KEY) {
+        char m[640];
+        cli_wrong_key_message(m, sizeof m, errbuf);
+        cli_err(path, "%s", m);
+        return CLI_EXIT_INTEGRITY;
+    }
     if (rc != AFMT_OK) {
         if (errbuf[0] == '\0')
             snprintf(errbuf, sizeof errbuf, "%s", afmt_strerror(rc));
         cli_err(path, "%s", errbuf);
         return cli_exit_for(rc);
     }
-    const afmt_checkpoint_info *ci = afmt_reader_checkpoint(r);
-    char kid[17];
-    afmt_key_id_to_hex(kid, ci->signer.key_id);
-    if (keys != NULL && keys->n > 0) {
-        rc = afmt_reader_check_signer(r, keys->keys, keys->n);
-        if (rc != AFMT_OK) {
-            if (rc == AFMT_E_WRONG_KEY)
-                cli_err(path, "signed with another key (%s), not one of the trusted keys", kid);
-            else
-                cli_err(path, "%s", afmt_strerror(rc));
-            afmt_reader_free(r);
-            return rc == AFMT_E_WRONG_KEY ? CLI_EXIT_INTEGRITY : cli_exit_for(rc);
-        }
-    } else {
+    if (nkeys == 0) {
+        const afmt_checkpoint_info *ci = afmt_reader_checkpoint(r);
+        char kid[17];
+        afmt_key_id_to_hex(kid, ci->signer.key_id);
         cli_err(path, "warning: signature checked with the key inside the bundle (%s); "
                       "the signer was not checked against a trusted key (use -p or -P)",
                 kid);
@@ -713,6 +738,31 @@ int cli_write_all(int fd, const void *data, size_t len)
             return -1;
         p += n;
         len -= (size_t)n;
+    }
+    return 0;
+}
+
+int cli_pwrite_all(int fd, const void *data, size_t len, uint64_t offset)
+{
+    const char *p = data;
+    while (len > 0) {
+        if (offset > (uint64_t)INT64_MAX - len) {
+            errno = EFBIG;
+            return -1;
+        }
+        ssize_t n = pwrite(fd, p, len, (off_t)offset);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (n == 0) {
+            errno = EIO;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+        offset += (uint64_t)n;
     }
     return 0;
 }

@@ -121,9 +121,16 @@ int cli_keys_add_base64(cli_keys *k, const char *cmd, const char *b64);
 void cli_keys_free(cli_keys *k);
 
 /* Opens a bundle for list/cat/extract: checks the layout, signature and
- * index; with keys, checks the signer is one of them; without, says so on
- * stderr.  Prints its own messages; returns an exit status. */
+ * index; with keys (afmt_reader_open_trusted), checks that the signer is
+ * one of them right after the signature, before the index is read, so a
+ * bundle from anyone else is refused at almost no cost; without, says so
+ * on stderr.  Prints its own messages; returns an exit status. */
 int cli_open_bundle(afmt_reader **out, const char *path, const cli_keys *keys);
+
+/* The message for AFMT_E_WRONG_KEY: "signed with another key (KEYID), not
+ * one of the trusted keys", the key id taken from the library's message
+ * `libmsg` (the reader is gone by then). */
+void cli_wrong_key_message(char *out, size_t size, const char *libmsg);
 
 /* ----------------------------------------------------------- progress */
 
@@ -137,6 +144,10 @@ void cli_progress_stop(void);
 
 /* Writes all of data to fd (retries short writes and EINTR).  0 or -1. */
 int cli_write_all(int fd, const void *data, size_t len);
+
+/* Writes all of data to fd at `offset` (pwrite; retries short writes and
+ * EINTR).  0 or -1 with errno set. */
+int cli_pwrite_all(int fd, const void *data, size_t len, uint64_t offset);
 
 /* Writes a small file atomically: a temporary file beside `path`, fsynced,
  * then renamed onto `path` (overwrite) or linked there (fails with EEXIST

@@ -8,6 +8,15 @@
  * missing; the content goes to a temporary name in the same directory
  * (O_CREAT|O_EXCL|O_NOFOLLOW) and is linked or renamed to its name only
  * after the library has checked every byte against the signed hashes.
+ *
+ * The order a hostile bundle gives its entries or parts does not multiply
+ * the work: a file is written with afmt_reader_read_at, which hands its
+ * pieces over in storage order (each of its blocks decoded once, however
+ * its parts jump between blocks), with pwrite at their offsets; posts are
+ * written in the order of the block that holds them, so all of them decode
+ * each block once whatever the entry order.  (Files are sorted the same
+ * way, but the library gives no block for a file yet: many files each
+ * touching the same blocks still decode them once per file.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,9 +45,12 @@ static const char extract_help[] =
     "posts, or the named ones), its name derived from the post id:\n"
     "  - every byte outside A-Z a-z 0-9 . _ - becomes %HH (two uppercase hex digits),\n"
     "    so '/' is %2F and '%' is %25; a '.' that would start a name becomes %2E;\n"
-    "  - a name longer than 240 bytes is cut into directories of at most 240 bytes\n"
-    "    (never inside a %HH), so it fits the file system.\n"
-    "  To get the id back, drop every '/' and percent-decode.  The mapping is\n"
+    "  - a name longer than 240 bytes is cut so that it fits the file system:\n"
+    "    each directory holds at most 239 bytes of it (never cut inside a %HH) and\n"
+    "    then a bare '%', the file holds the rest (at most 240 bytes).  The escaping\n"
+    "    never ends a name with '%', so one post's directory is never another\n"
+    "    post's file.\n"
+    "  To get the id back, drop every '%/' and percent-decode.  The mapping is\n"
     "  reversible and can never leave DIR ('../x' is written as %2E.%2Fx).  On a\n"
     "  case-insensitive file system ids differing only in case map to the same file:\n"
     "  the second one is refused, with or without -f.\n"
@@ -123,6 +135,9 @@ typedef struct extractor {
     int force;
     inoset written;
     int status; /* worst exit status so far */
+    int read_rc; /* the library's error for the last entry read, or AFMT_OK */
+    uint64_t bad_block; /* a block that does not match its signed hash */
+    char bad_msg[256];  /* and what the library said about it */
 } extractor;
 
 static void note(extractor *x, int status)
@@ -136,10 +151,11 @@ typedef struct fd_sink {
     int err; /* errno of a failed write */
 } fd_sink;
 
-static int sink_fd(void *ctx, const void *data, size_t len)
+/* Pieces arrive in storage order, each with its offset in the content. */
+static int sink_fd_at(void *ctx, uint64_t offset, const void *data, size_t len)
 {
     fd_sink *s = ctx;
-    if (cli_write_all(s->fd, data, len) == 0)
+    if (len == 0 || cli_pwrite_all(s->fd, data, len, offset) == 0)
         return 0;
     s->err = errno ? errno : EIO;
     return 1;
@@ -181,10 +197,13 @@ static int check_collision(extractor *x, int dfd, const char *base, const char *
     return 0;
 }
 
-static void extract_at(extractor *x, const char *rel, size_t rel_len, uint64_t number);
+static void extract_at(extractor *x, const char *rel, size_t rel_len, uint64_t number,
+                       uint64_t size);
 
-/* rel[0..rel_len) comes from the bundle: not NUL-terminated. */
-static void extract_one(extractor *x, const char *rel, size_t rel_len, uint64_t number)
+/* Writes entry `number` (`size` bytes of content) as rel[0..rel_len),
+ * which comes from the bundle: not NUL-terminated. */
+static void extract_one(extractor *x, const char *rel, size_t rel_len, uint64_t number,
+                        uint64_t size)
 {
     if (!cli_path_safe(rel, rel_len)) {
         cli_err_n(rel, rel_len, "unsafe path in the bundle; not written");
@@ -199,12 +218,13 @@ static void extract_one(extractor *x, const char *rel, size_t rel_len, uint64_t 
     }
     memcpy(copy, rel, rel_len);
     copy[rel_len] = '\0';
-    extract_at(x, copy, rel_len, number);
+    extract_at(x, copy, rel_len, number, size);
     free(copy);
 }
 
 /* The same with rel NUL-terminated and checked. */
-static void extract_at(extractor *x, const char *rel, size_t rel_len, uint64_t number)
+static void extract_at(extractor *x, const char *rel, size_t rel_len, uint64_t number,
+                       uint64_t size)
 {
     const char *slash = memrchr(rel, '/', rel_len);
     size_t dlen = slash ? (size_t)(slash - rel) : 0;
@@ -236,12 +256,22 @@ static void extract_at(extractor *x, const char *rel, size_t rel_len, uint64_t n
         return;
     }
     fd_sink sink = {fd, 0};
-    int lrc = afmt_reader_read(x->r, number, sink_fd, &sink);
+    int lrc = afmt_reader_read_at(x->r, number, sink_fd_at, &sink);
+    x->read_rc = lrc < 0 ? lrc : AFMT_OK;
     int werr = sink.err;
     struct stat fst;
     if (lrc == AFMT_OK && fstat(fd, &fst) != 0) {
         lrc = 1;
         werr = errno;
+    }
+    if (lrc == AFMT_OK && (uint64_t)fst.st_size != size) {
+        /* the pieces did not tile the content: never give it its name */
+        cli_err_n(rel, rel_len, "wrote %" PRIu64 " bytes where the index says %" PRIu64
+                                "; not written", (uint64_t)fst.st_size, size);
+        close(fd);
+        unlinkat(dfd, tmp, 0);
+        note(x, CLI_EXIT_FAILURE);
+        return;
     }
     if (close(fd) != 0 && lrc == AFMT_OK) {
         lrc = 1;
@@ -302,91 +332,190 @@ static int open_dir(const char *dir)
     return fd;
 }
 
+/* An entry to write: sorted by the block holding its content, then by
+ * entry number, so that each block is decoded once whatever the entry
+ * order (posts; for files, see extract_files). */
+typedef struct entry_ref {
+    uint64_t block; /* UINT64_MAX: empty, no block */
+    uint64_t number;
+} entry_ref;
+
+static int entry_ref_cmp(const void *a, const void *b)
+{
+    const entry_ref *p = a, *q = b;
+    if (p->block != q->block)
+        return p->block < q->block ? -1 : 1;
+    return p->number < q->number ? -1 : p->number > q->number;
+}
+
+/* Nonzero when the last read failed because block b does not match its
+ * signed hash (the library's words; anything else: zero). */
+static int block_altered(extractor *x, uint64_t b)
+{
+    if (x->read_rc != AFMT_E_HASH_MISMATCH || b == UINT64_MAX)
+        return 0;
+    const char *m = afmt_reader_errmsg(x->r);
+    char want[64];
+    snprintf(want, sizeof want, "block %" PRIu64 " does not match its signed hash", b);
+    return m != NULL && strcmp(m, want) == 0;
+}
+
+static void extract_post_refs(extractor *x, entry_ref *refs, size_t n)
+{
+    if (n > 1)
+        qsort(refs, n, sizeof *refs, entry_ref_cmp);
+    x->bad_block = UINT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        afmt_entry e;
+        int lrc = afmt_reader_entry(&e, x->r, refs[i].number);
+        if (lrc != AFMT_OK) {
+            cli_err(x->bundle, "entry %" PRIu64 ": %s", refs[i].number, afmt_strerror(lrc));
+            note(x, cli_exit_for(lrc));
+            return;
+        }
+        char *name = cli_post_file_name(e.id, e.id_len);
+        if (name == NULL) {
+            cli_err(NULL, "out of memory");
+            note(x, CLI_EXIT_FAILURE);
+            return;
+        }
+        if (refs[i].block != UINT64_MAX && refs[i].block == x->bad_block) {
+            /* The rest of an altered block: reading each of its posts would
+             * read and hash the whole block again, for the same answer. */
+            cli_err(name, "%s; not written", x->bad_msg);
+            note(x, CLI_EXIT_INTEGRITY);
+        } else {
+            x->read_rc = AFMT_OK;
+            extract_one(x, name, strlen(name), refs[i].number, e.size);
+            if (block_altered(x, refs[i].block)) {
+                x->bad_block = refs[i].block;
+                snprintf(x->bad_msg, sizeof x->bad_msg, "%s", afmt_reader_errmsg(x->r));
+            }
+        }
+        free(name);
+    }
+}
+
 static int extract_posts(extractor *x, char **ids, size_t nids)
 {
     uint64_t total = afmt_reader_entry_count(x->r);
     if (nids == 0) {
+        entry_ref *refs = NULL;
+        size_t n = 0, cap = 0;
         for (uint64_t i = 0; i < total; i++) {
             afmt_entry e;
             int lrc = afmt_reader_entry(&e, x->r, i);
             if (lrc != AFMT_OK) {
                 cli_err(x->bundle, "entry %" PRIu64 ": %s", i, afmt_strerror(lrc));
                 note(x, cli_exit_for(lrc));
+                free(refs);
                 return x->status;
             }
             if (e.type != AFMT_ENTRY_POST)
                 continue;
-            char *name = cli_post_file_name(e.id, e.id_len);
-            if (name == NULL) {
-                cli_err(NULL, "out of memory");
-                note(x, CLI_EXIT_FAILURE);
-                return x->status;
+            if (n == cap) {
+                size_t ncap = cap ? cap * 2 : 1024;
+                entry_ref *v = realloc(refs, ncap * sizeof *v);
+                if (v == NULL) {
+                    cli_err(NULL, "out of memory");
+                    free(refs);
+                    note(x, CLI_EXIT_FAILURE);
+                    return x->status;
+                }
+                refs = v;
+                cap = ncap;
             }
-            extract_one(x, name, strlen(name), i);
-            free(name);
+            refs[n].block = e.block;
+            refs[n++].number = i;
         }
+        extract_post_refs(x, refs, n);
+        free(refs);
         return x->status;
     }
     /* Named ids: find them all before writing anything. */
-    uint64_t *numbers = calloc(nids, sizeof *numbers);
+    entry_ref *refs = calloc(nids, sizeof *refs);
     uint8_t *done = calloc((size_t)(total / 8 + 1), 1);
-    if (numbers == NULL || done == NULL) {
-        free(numbers);
+    if (refs == NULL || done == NULL) {
+        free(refs);
         free(done);
         cli_err(NULL, "out of memory");
         return CLI_EXIT_FAILURE;
     }
     int missing = 0;
+    size_t n = 0;
     for (size_t i = 0; i < nids; i++) {
-        int lrc = afmt_reader_find_post(&numbers[i], x->r, ids[i], strlen(ids[i]));
+        uint64_t number;
+        afmt_entry e;
+        int lrc = afmt_reader_find_post(&number, x->r, ids[i], strlen(ids[i]));
+        if (lrc == AFMT_OK)
+            lrc = afmt_reader_entry(&e, x->r, number);
         if (lrc != AFMT_OK) {
             cli_err(x->bundle, "no post with id '%s'", ids[i]);
             missing = 1;
-        }
-    }
-    if (missing) {
-        free(numbers);
-        free(done);
-        return CLI_EXIT_FAILURE;
-    }
-    for (size_t i = 0; i < nids; i++) {
-        uint64_t n = numbers[i];
-        if (done[n / 8] & (1u << (n % 8)))
             continue;
-        done[n / 8] |= (uint8_t)(1u << (n % 8));
-        char *name = cli_post_file_name(ids[i], strlen(ids[i]));
-        if (name == NULL) {
-            cli_err(NULL, "out of memory");
-            note(x, CLI_EXIT_FAILURE);
-            break;
         }
-        extract_one(x, name, strlen(name), n);
-        free(name);
+        if (done[number / 8] & (1u << (number % 8)))
+            continue; /* named twice */
+        done[number / 8] |= (uint8_t)(1u << (number % 8));
+        refs[n].block = e.block;
+        refs[n++].number = number;
     }
-    free(numbers);
+    if (!missing)
+        extract_post_refs(x, refs, n);
+    free(refs);
     free(done);
-    return x->status;
+    return missing ? CLI_EXIT_FAILURE : x->status;
 }
 
 static int extract_files(extractor *x)
 {
+    /* In the order of their block (the library gives UINT64_MAX for a file
+     * unless it names the block its stored parts start in), ties in entry
+     * order. */
     uint64_t total = afmt_reader_entry_count(x->r);
-    uint64_t files = 0;
+    entry_ref *refs = NULL;
+    size_t n = 0, cap = 0;
     for (uint64_t i = 0; i < total; i++) {
         afmt_entry e;
         int lrc = afmt_reader_entry(&e, x->r, i);
         if (lrc != AFMT_OK) {
             cli_err(x->bundle, "entry %" PRIu64 ": %s", i, afmt_strerror(lrc));
             note(x, cli_exit_for(lrc));
+            free(refs);
             return x->status;
         }
         if (e.type != AFMT_ENTRY_FILE)
             continue;
-        files++;
-        extract_one(x, e.id, e.id_len, i);
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 1024;
+            entry_ref *v = realloc(refs, ncap * sizeof *v);
+            if (v == NULL) {
+                cli_err(NULL, "out of memory");
+                free(refs);
+                note(x, CLI_EXIT_FAILURE);
+                return x->status;
+            }
+            refs = v;
+            cap = ncap;
+        }
+        refs[n].block = e.block;
+        refs[n++].number = i;
     }
-    if (files == 0)
+    if (n == 0)
         cli_err(x->bundle, "holds no files (use --posts to write its posts)");
+    if (n > 1)
+        qsort(refs, n, sizeof *refs, entry_ref_cmp);
+    for (size_t i = 0; i < n; i++) {
+        afmt_entry e;
+        int lrc = afmt_reader_entry(&e, x->r, refs[i].number);
+        if (lrc != AFMT_OK) {
+            cli_err(x->bundle, "entry %" PRIu64 ": %s", refs[i].number, afmt_strerror(lrc));
+            note(x, cli_exit_for(lrc));
+            break;
+        }
+        extract_one(x, e.id, e.id_len, refs[i].number, e.size);
+    }
+    free(refs);
     return x->status;
 }
 

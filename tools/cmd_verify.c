@@ -4,6 +4,7 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,10 @@ static const char verify_help[] =
     "(R counts only what the source announced).  --json adds the keys deleted,\n"
     "complete, incomplete_posts and missing_replies.\n"
     "and exits 0.  On failure it names on standard error every post (by id) and file\n"
-    "(by path) whose content or record does not match, and why, and exits 1.\n"
+    "(by path) whose content or record does not match, and why, and exits 1.  A\n"
+    "block that does not match its signed hash is never decoded, so every post in\n"
+    "it is named, as 'in an altered block': which of them changed cannot be told\n"
+    "without decoding unauthenticated bytes.\n"
     "\n"
     "With --json it prints one JSON object instead:\n"
     "  {\"bundle\", \"ok\": true, \"posts\", \"files\", \"signer\" (key id),\n"
@@ -80,14 +84,177 @@ static int on_problem(void *ctx, uint64_t entry, int err, const char *msg)
     return 0;
 }
 
-static int null_sink(void *ctx, const void *data, size_t len)
+static int null_sink_at(void *ctx, uint64_t offset, const void *data, size_t len)
 {
     (void)ctx;
+    (void)offset;
     (void)data;
     (void)len;
     return 0;
 }
 
+/* An entry to read again: by the block holding its content (posts; files
+ * give UINT64_MAX unless the library names one), ties in entry order. */
+typedef struct reread {
+    uint64_t block;
+    uint64_t number;
+} reread;
+
+static int reread_cmp(const void *a, const void *b)
+{
+    const reread *p = a, *q = b;
+    if (p->block != q->block)
+        return p->block < q->block ? -1 : 1;
+    return p->number < q->number ? -1 : p->number > q->number;
+}
+
+/* Names every entry whose content does not check out that the library has
+ * not named already, whatever granularity it reported at (a damaged block,
+ * say).  Posts are read in block order, so each block is decoded once
+ * whatever order a hostile bundle puts them in.  Files are read with
+ * afmt_reader_read_at (each block once per file, however its parts jump),
+ * and only when `files` is set: afmt_reader_verify checks and names every
+ * file when it runs to the end, and reading many files, each touching the
+ * same big blocks, would decode those blocks once per file. */
+static void reread_unnamed(afmt_reader *r, problems *p, int files)
+{
+    uint64_t total = afmt_reader_entry_count(r);
+    uint8_t *seen = calloc((size_t)(total / 8 + 1), 1);
+    if (seen == NULL) {
+        p->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < p->n; i++)
+        if (p->v[i].entry < total)
+            seen[p->v[i].entry / 8] |= (uint8_t)(1u << (p->v[i].entry % 8));
+    reread *list = NULL;
+    size_t n = 0, cap = 0;
+    for (uint64_t i = 0; i < total; i++) {
+        if (seen[i / 8] & (1u << (i % 8)))
+            continue;
+        afmt_entry e;
+        int rc = afmt_reader_entry(&e, r, i);
+        if (rc != AFMT_OK) {
+            add_problem(p, i, rc, afmt_reader_errmsg(r));
+            continue;
+        }
+        if (e.type != AFMT_ENTRY_POST && !files)
+            continue;
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 1024;
+            reread *v = realloc(list, ncap * sizeof *v);
+            if (v == NULL) {
+                p->oom = 1;
+                break;
+            }
+            list = v;
+            cap = ncap;
+        }
+        list[n].block = e.block;
+        list[n++].number = i;
+    }
+    free(seen);
+    if (!p->oom) {
+        if (n > 1)
+            qsort(list, n, sizeof *list, reread_cmp);
+        for (size_t i = 0; i < n; i++) {
+            int rc = afmt_reader_read_at(r, list[i].number, null_sink_at, NULL);
+            if (rc != AFMT_OK)
+                add_problem(p, list[i].number, rc, afmt_reader_errmsg(r));
+        }
+    }
+    free(list);
+}
+
+/* The block number a problem not tied to an entry is about ("block N
+ * ..."), or UINT64_MAX. */
+static uint64_t problem_block(const problem *q)
+{
+    uint64_t b;
+    int end = 0;
+    if (q->entry != UINT64_MAX || sscanf(q->msg, "block %" SCNu64 "%n", &b, &end) != 1 ||
+        end == 0 || (q->msg[end] != ' ' && q->msg[end] != ':'))
+        return UINT64_MAX;
+    return b;
+}
+
+typedef struct bad_block {
+    uint64_t block;
+    size_t problem; /* index in problems */
+} bad_block;
+
+static int bad_block_cmp(const void *a, const void *b)
+{
+    const bad_block *p = a, *q = b;
+    if (p->block != q->block)
+        return p->block < q->block ? -1 : 1;
+    return p->problem < q->problem ? -1 : p->problem > q->problem;
+}
+
+/* A block that does not match its signed hash is never decoded, so every
+ * post in it is named, and which of them changed cannot be told: their
+ * messages say so.  (Sorted look-up: a hostile bundle may hold millions of
+ * posts in an altered block.) */
+static void name_altered_blocks(afmt_reader *r, problems *p)
+{
+    size_t nb = 0;
+    for (size_t i = 0; i < p->n; i++)
+        if (problem_block(&p->v[i]) != UINT64_MAX)
+            nb++;
+    if (nb == 0)
+        return;
+    bad_block *bad = malloc(nb * sizeof *bad);
+    if (bad == NULL) {
+        p->oom = 1;
+        return;
+    }
+    nb = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        uint64_t b = problem_block(&p->v[i]);
+        if (b != UINT64_MAX) {
+            bad[nb].block = b;
+            bad[nb++].problem = i;
+        }
+    }
+    qsort(bad, nb, sizeof *bad, bad_block_cmp);
+    for (size_t i = 0; i < p->n; i++) {
+        problem *q = &p->v[i];
+        afmt_entry e;
+        if (q->entry == UINT64_MAX || afmt_reader_entry(&e, r, q->entry) != AFMT_OK ||
+            e.type != AFMT_ENTRY_POST || e.block == UINT64_MAX)
+            continue;
+        size_t lo = 0, hi = nb; /* first bad[k].block >= e.block */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (bad[mid].block < e.block)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == nb || bad[lo].block != e.block)
+            continue;
+        const problem *bq = &p->v[bad[lo].problem];
+        if (q->err != bq->err && q->err != AFMT_E_HASH_MISMATCH)
+            continue; /* not about its content */
+        char m[1024];
+        if (bq->err == AFMT_E_HASH_MISMATCH)
+            snprintf(m, sizeof m,
+                     "in an altered block (%s): the block is not decoded, so whether this "
+                     "post changed cannot be told",
+                     bq->msg);
+        else
+            snprintf(m, sizeof m, "in a block that does not decode (%s)", bq->msg);
+        char *dup = strdup(m);
+        if (dup == NULL) {
+            p->oom = 1;
+            break;
+        }
+        free(q->msg);
+        q->msg = dup;
+        q->err = bq->err;
+    }
+    free(bad);
+}
 
 static void report(const char *bundle, afmt_reader *r, const problems *p, int json, int first)
 {
@@ -143,48 +310,37 @@ static int run_verify(const char *bundle, const cli_keys *keys, int json)
     memset(&p, 0, sizeof p);
     char errbuf[512] = "";
     afmt_reader *r = NULL;
-    int first = afmt_reader_open(&r, bundle, errbuf, sizeof errbuf);
+    if (keys->n == 0) /* cannot happen: usage needs -p or -P; never trust any signer */
+        return CLI_EXIT_USAGE;
+    /* The signer is checked right after the signature, before the index is
+     * read: a bundle from anyone else costs nothing to refuse. */
+    int first = afmt_reader_open_trusted(&r, bundle, keys->keys, keys->n, errbuf, sizeof errbuf);
     if (first != AFMT_OK) {
         r = NULL;
-        add_problem(&p, UINT64_MAX, first, errbuf);
+        if (first == AFMT_E_WRONG_KEY) {
+            char m[640];
+            cli_wrong_key_message(m, sizeof m, errbuf);
+            add_problem(&p, UINT64_MAX, first, m);
+        } else {
+            add_problem(&p, UINT64_MAX, first, errbuf);
+        }
     }
     char kid[17] = "";
     if (r != NULL) {
         const afmt_checkpoint_info *ci = afmt_reader_checkpoint(r);
         afmt_key_id_to_hex(kid, ci->signer.key_id);
-        int rc = afmt_reader_check_signer(r, keys->keys, keys->n);
-        if (rc != AFMT_OK) {
-            char m[128];
-            snprintf(m, sizeof m, "signed with another key (%s), not one of the trusted keys",
-                     kid);
-            add_problem(&p, UINT64_MAX, rc, rc == AFMT_E_WRONG_KEY ? m : afmt_strerror(rc));
-            first = rc;
-        }
     }
     if (r != NULL && first == AFMT_OK) {
         first = afmt_reader_verify(r, on_problem, &p);
         if (first != AFMT_OK) {
             if (p.n == 0)
                 add_problem(&p, UINT64_MAX, first, afmt_reader_errmsg(r));
-            /* Name every entry whose content does not check out, whatever
-             * granularity the library reported at (a damaged block, say). */
-            uint64_t total = afmt_reader_entry_count(r);
-            uint8_t *seen = calloc((size_t)(total / 8 + 1), 1);
-            if (seen == NULL) {
-                p.oom = 1;
-            } else {
-                for (size_t i = 0; i < p.n; i++)
-                    if (p.v[i].entry < total)
-                        seen[p.v[i].entry / 8] |= (uint8_t)(1u << (p.v[i].entry % 8));
-                for (uint64_t i = 0; i < total; i++) {
-                    if (seen[i / 8] & (1u << (i % 8)))
-                        continue;
-                    int rc = afmt_reader_read(r, i, null_sink, NULL);
-                    if (rc != AFMT_OK)
-                        add_problem(&p, i, rc, afmt_reader_errmsg(r));
-                }
-                free(seen);
-            }
+            /* An integrity error means the library went through every
+             * block and entry (it stops early only on I/O or memory
+             * failures): it has named every file already. */
+            reread_unnamed(r, &p, !afmt_error_is_integrity(first));
+            if (!p.oom)
+                name_altered_blocks(r, &p);
         }
     }
     int status;

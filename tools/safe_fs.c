@@ -165,21 +165,39 @@ static int name_byte_plain(unsigned char b)
 
 char *cli_post_file_name(const char *id, size_t len)
 {
-    /* worst case: 3 bytes per byte, one '/' per component, NUL */
-    size_t cap = len * 3 + len * 3 / CLI_NAME_COMPONENT_MAX + 2;
+    /* A folder component holds at most MAX - 1 escaped bytes and its '%'
+     * marker, and at least MAX - 3: worst case 3 bytes per byte, 2 per
+     * folder (the '%' and the '/'), NUL. */
+    size_t cap = len * 3 + 2 * (len * 3 / (CLI_NAME_COMPONENT_MAX - 3) + 1) + 1;
     char *out = malloc(cap);
     if (out == NULL)
         return NULL;
     static const char hex[] = "0123456789ABCDEF";
+    /* remaining: escaped length of id[i..len) if it went on in the current
+     * component (so a '.' costs 1 here; the 2 more of a '.' that begins a
+     * component are added where that happens). */
+    size_t remaining = 0;
+    for (size_t i = 0; i < len; i++)
+        remaining += name_byte_plain((unsigned char)id[i]) ? 1 : 3;
     size_t o = 0;
     size_t comp = 0; /* bytes in the current component */
+    int last = 0;    /* the rest fits in the current component: no more cuts */
     for (size_t i = 0; i < len; i++) {
         unsigned char b = (unsigned char)id[i];
+        if (!last && comp + remaining + (comp == 0 && b == '.' ? 2 : 0) <=
+                         CLI_NAME_COMPONENT_MAX)
+            last = 1;
         int plain = name_byte_plain(b) && !(b == '.' && comp == 0);
         size_t need = plain ? 1 : 3;
-        if (comp + need > CLI_NAME_COMPONENT_MAX) {
+        if (!last && comp + need > CLI_NAME_COMPONENT_MAX - 1) {
+            /* Close this folder with a bare '%', which the escaping never
+             * leaves at the end of a component: a folder's name can never
+             * be a file's name, whatever the ids. */
+            out[o++] = '%';
             out[o++] = '/';
             comp = 0;
+            if (remaining + (b == '.' ? 2 : 0) <= CLI_NAME_COMPONENT_MAX)
+                last = 1;
             plain = name_byte_plain(b) && b != '.';
             need = plain ? 1 : 3;
         }
@@ -191,6 +209,7 @@ char *cli_post_file_name(const char *id, size_t len)
             out[o++] = hex[b & 15];
         }
         comp += need;
+        remaining -= name_byte_plain(b) ? 1 : 3;
     }
     out[o] = '\0';
     return out;

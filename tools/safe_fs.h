@@ -41,11 +41,15 @@ int cli_path_safe(const char *p, size_t len);
  *  - every byte outside [A-Za-z0-9._-] becomes %HH (uppercase hex), '%'
  *    and '/' included, and a '.' that would begin a path component becomes
  *    %2E;
- *  - when the result is longer than CLI_NAME_COMPONENT_MAX bytes, a '/'
- *    is inserted before the escape or byte that would make a component
- *    longer, so every component fits in NAME_MAX (the extra directories
- *    are created).
- * Decoding is: drop every '/', then percent-decode.  So the mapping is
+ *  - when the result is longer than CLI_NAME_COMPONENT_MAX bytes, it is
+ *    cut into folders: each folder holds at most CLI_NAME_COMPONENT_MAX - 1
+ *    bytes of it (never cut inside a %HH) and ends with a bare '%', and the
+ *    last component, the file, holds the rest (at most
+ *    CLI_NAME_COMPONENT_MAX bytes).  The escaping never leaves a '%' at the
+ *    end of a component, so a folder made here never has a file's name:
+ *    the names are prefix-free (one post's file is never a folder on
+ *    another post's path).
+ * Decoding is: drop every "%/", then percent-decode.  So the mapping is
  * injective and reversible, and no component is empty, ".", ".." or
  * hidden: the name can never leave the extraction directory. */
 #define CLI_NAME_COMPONENT_MAX 240

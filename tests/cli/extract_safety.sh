@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # extract never writes outside DIR: post ids '../x', '/etc/x', 'a/../../x',
 # '..', '.', NUL, escapes and a 4000-byte id, extracted with --posts or by
-# name, stay inside DIR under reversible names; a symbolic link planted in
+# name, stay inside DIR under reversible names; long names are cut into
+# folders that end with a bare '%', so ids of 240 and 241 'a's (one a
+# prefix of the other) and of 600 bytes all extract; a symbolic link planted in
 # DIR where the tree has a folder is refused, never followed; a symbolic
 # link in a file's place is not followed (and replaced only with -f);
 # existing files are kept unless -f; no temporary file is left behind.
@@ -71,11 +73,68 @@ got = []
 for d, _, files, _ in os.fwalk(root):
     for f in files:
         rel = os.path.relpath(os.path.join(d, f), root)
-        for part in rel.split("/"):
-            assert len(part.encode()) <= 255 and not part.startswith("."), part
-        got.append(urllib.parse.unquote_to_bytes(rel.replace("/", "")))
+        parts = rel.split("/")
+        for part in parts:
+            assert len(part.encode()) <= 240 and not part.startswith("."), part
+        # folders made by cutting end with a bare '%', a file's name never does
+        assert all(p.endswith("%") for p in parts[:-1]) and not parts[-1].endswith("%"), rel
+        got.append(urllib.parse.unquote_to_bytes(rel.replace("%/", "")))
 assert sorted(got) == want, (len(got), len(want))
 EOF
+# --- long ids: names are prefix-free.  An id of 240 'a's is one name; 241
+# 'a's are cut into the folder 'a'x239 + '%' and the file 'aa': neither is
+# in the way of the other, whatever the order.  481 'a's are cut twice, and
+# a 600-byte id (1200 bytes once escaped) five times.
+python3 - <<'EOF'
+import json
+ids = ["a" * 240, "a" * 241, "a" * 239, "a" * 480, "a" * 481,
+       "x/" * 150 + "\u00e9" * 75 + "y" * 150]
+assert len(ids[-1].encode()) == 600
+for name, order in (("long", ids), ("long-rev", ids[::-1])):
+    with open(name + ".ndjson", "w") as f:
+        for id_ in order:
+            f.write(json.dumps({"id": id_, "body": "post %d" % len(id_.encode())}) + "\n")
+EOF
+a239=$(printf 'a%.0s' $(seq 239))
+for b in long long-rev; do
+    "$AFMT" pack -s k.key -o $b.afmt $b.ndjson
+    expect 0 "$AFMT" extract --posts -C jail/$b -p k.pub $b.afmt
+    [ ! -s err ] || fail "extract --posts of long ids ($b): $(cat err)"
+    # (an NDJSON post's content is its line)
+    grep -q '"post 240"' "jail/$b/${a239}a" || fail "240 'a's not at its plain name ($b)"
+    grep -q '"post 241"' "jail/$b/$a239%/aa" || fail "241 'a's not at $a239%/aa ($b)"
+    grep -q '"post 239"' "jail/$b/$a239" || fail "239 'a's ($b)"
+    "$AFMT" list --json -p k.pub $b.afmt > list.json
+    # every name decodes to its id ("%/" dropped, then percent-decoded), and
+    # each file holds that post
+    python3 - jail/$b list.json <<'EOF'
+import json, os, sys, urllib.parse
+root = sys.argv[1]
+want = {json.loads(l)["id"] for l in open(sys.argv[2], encoding="utf-8")}
+got = {}
+for d, _, files in os.walk(root):
+    for f in files:
+        rel = os.path.relpath(os.path.join(d, f), root)
+        parts = rel.split("/")
+        assert all(0 < len(p.encode()) <= 240 for p in parts), rel
+        assert all(p.endswith("%") for p in parts[:-1]) and not parts[-1].endswith("%"), rel
+        id_ = urllib.parse.unquote_to_bytes(rel.replace("%/", "")).decode()
+        got[id_] = open(os.path.join(d, f)).read()
+assert set(got) == want, (sorted(map(len, got)), sorted(map(len, want)))
+for id_, body in got.items():
+    assert json.loads(body)["id"] == id_, (len(id_), body[:80])
+assert any(rel.count("/") == 2 for rel in
+           (os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs))
+EOF
+done
+# by id, one at a time into the same folder: neither blocks the other
+expect 0 "$AFMT" extract -C jail/long1 -p k.pub long.afmt "${a239}aa"
+expect 0 "$AFMT" extract -C jail/long1 -p k.pub long.afmt "${a239}a"
+expect 0 "$AFMT" extract -C jail/long1 -p k.pub long.afmt "$a239"
+grep -q '"post 240"' "jail/long1/${a239}a" || fail "240 'a's by id"
+grep -q '"post 241"' "jail/long1/$a239%/aa" || fail "241 'a's by id"
+grep -q '"post 239"' "jail/long1/$a239" || fail "239 'a's by id"
+
 # by id: only the named posts (an id that is not there: nothing written)
 expect 0 "$AFMT" extract -C jail/named -p k.pub evil.afmt ../x /etc/x
 [ "$(ls -A jail/named | LC_ALL=C sort | tr '\n' ' ')" = '%2E.%2Fx %2Fetc%2Fx ' ] ||
