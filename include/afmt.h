@@ -328,9 +328,10 @@ typedef struct afmt_entry {
     uint64_t missing_replies;                   /* see afmt_post */
     uint64_t size;                              /* bytes of content */
     uint8_t hash[AFMT_HASH_BYTES];              /* posts: BLAKE2b-256 of content */
-    uint64_t block;  /* posts: the block holding the content (UINT64_MAX for an
-                        empty post; files: UINT64_MAX).  Reading many posts in
-                        increasing block order decodes each block once. */
+    uint64_t block;  /* the block holding a post's content, or the lowest block a
+                        file's parts use (UINT64_MAX: none, e.g. an empty post).
+                        Reading entries in increasing block order decodes each
+                        block about once. */
     uint8_t leaf[AFMT_HASH_BYTES];              /* Merkle leaf hash */
 } afmt_entry;
 

@@ -37,6 +37,7 @@ void afmt_reader_free(afmt_reader *r)
     free(r->rec_offsets);
     free(r->blobs);
     free(r->post_blob);
+    free(r->bad_blocks);
     afmt_buf_free(&r->part_off);
     afmt_buf_free(&r->body);
     afmt_set_free(&r->blob_set);
@@ -647,6 +648,25 @@ uint64_t afmt_reader_entry_count(const afmt_reader *r)
     return r->ih.entry_count;
 }
 
+static uint32_t part_blob(const afmt_reader *r, const afmt_part_view *part, uint64_t *size);
+
+/* The lowest block a file's parts use (UINT64_MAX for none): reading files
+ * in this order decodes each block about once. */
+static uint64_t file_first_block(const afmt_reader *r, const afmt_entry_view *e)
+{
+    uint64_t first = UINT64_MAX, size;
+    afmt_part_view part;
+    size_t pos = 0;
+    while (afmt_part_next(&part, e, &pos)) {
+        if (part.kind == AFMT_PART_KIND_INLINE)
+            continue;
+        uint32_t blob = part_blob(r, &part, &size);
+        if (blob != UINT32_MAX && r->blobs[blob].block < first)
+            first = r->blobs[blob].block;
+    }
+    return first;
+}
+
 int afmt_reader_entry(afmt_entry *out, const afmt_reader *r, uint64_t number)
 {
     memset(out, 0, sizeof *out);
@@ -662,7 +682,7 @@ int afmt_reader_entry(afmt_entry *out, const afmt_reader *r, uint64_t number)
     out->size = e.size;
     if (e.type == AFMT_ENTRY_TYPE_FILE) {
         out->type = AFMT_ENTRY_FILE;
-        out->block = UINT64_MAX;
+        out->block = file_first_block(r, &e);
         return AFMT_OK;
     }
     out->type = AFMT_ENTRY_POST;
@@ -701,6 +721,9 @@ int afmt_rd_load_block(afmt_reader *r, uint64_t b, const uint8_t **out)
         *out = r->cache;
         return AFMT_OK;
     }
+    if (r->bad_blocks != NULL && (r->bad_blocks[b / 8] >> (b % 8) & 1))
+        return AFMT_FAIL(r->err, AFMT_E_HASH_MISMATCH,
+                         "block %" PRIu64 " does not match its signed hash", b);
     r->cached_block = UINT64_MAX;
     uint64_t cs = afmt_rd_block_csize(r, b), size = afmt_rd_block_size(r, b);
     /* cs is within the file (tiling was checked), size within 256 MiB. */
@@ -724,9 +747,15 @@ int afmt_rd_load_block(afmt_reader *r, uint64_t b, const uint8_t **out)
                          rc == AFMT_E_TRUNCATED ? "file is truncated" : strerror(errno));
     uint8_t h[AFMT_HASH_BYTES];
     afmt_content_hash(h, r->frame, (size_t)cs);
-    if (sodium_memcmp(h, afmt_rd_block_hash(r, b), AFMT_HASH_BYTES) != 0)
+    if (sodium_memcmp(h, afmt_rd_block_hash(r, b), AFMT_HASH_BYTES) != 0) {
+        /* Remember it: asking again costs nothing (no re-read, re-hash). */
+        if (r->bad_blocks == NULL)
+            r->bad_blocks = calloc((size_t)(r->ih.block_count / 8 + 1), 1);
+        if (r->bad_blocks != NULL)
+            r->bad_blocks[b / 8] |= (uint8_t)(1u << (b % 8));
         return AFMT_FAIL(r->err, AFMT_E_HASH_MISMATCH,
                          "block %" PRIu64 " does not match its signed hash", b);
+    }
     char msg[AFMT_ERRMSG_BYTES];
     rc = afmt_block_decompress(r->codec, r->cache, (size_t)size, r->frame, (size_t)cs, msg);
     if (rc != AFMT_OK)
@@ -896,8 +925,16 @@ int afmt_reader_read_at(afmt_reader *r, uint64_t number, afmt_sink_at sink, void
     }
     if (rc == AFMT_OK)
         qsort(plan, n, sizeof *plan, planned_cmp);
+    /* Begin with the block already decoded, if the file uses it: files read
+     * one after another then share a block without decoding it again. */
+    size_t start = 0;
+    while (start < n && plan[start].block != r->cached_block)
+        start++;
+    if (start == n)
+        start = 0;
     uint32_t checked = UINT32_MAX;
-    for (size_t i = 0; i < n && rc == AFMT_OK; i++) {
+    for (size_t k = 0; k < n && rc == AFMT_OK; k++) {
+        size_t i = (start + k) % n;
         /* Repeats of one blob sit together: load and hash it once. */
         if (plan[i].blob != checked) {
             if ((rc = afmt_rd_load_blob(r, plan[i].blob, &data)) != AFMT_OK)

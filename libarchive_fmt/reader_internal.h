@@ -47,6 +47,7 @@ struct afmt_reader {
 
     afmt_block_codec *codec;
     uint64_t cached_block;      /* block in `cache`, or UINT64_MAX */
+    uint8_t *bad_blocks;        /* bitmap of blocks that failed their hash, or NULL */
     uint8_t *cache;
     size_t cache_cap;
     uint8_t *frame;             /* compressed bytes of the last block read */

@@ -8,18 +8,18 @@
  */
 #include <jansson.h>
 
+#define IC_FORMAT AFMT_SOURCE_HN
 #include "import_check.h"
 
 #define HN AFMT_CORPUS "/hackernews/"
 #define FIREBASE HN "hn_whoishiring_40846428_2024-07_firebase-items.json"
 #define NESTED HN "hn_thread_25015967_hnpwa-nested.json"
 
-static json_t *load_json(const char *path)
+/* An item's id, as the text of a post id, in buf. */
+static const char *item_id(char buf[32], json_t *item)
 {
-    json_error_t err;
-    json_t *v = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-    assert_non_null(v);
-    return v;
+    snprintf(buf, 32, "%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(item, "id")));
+    return buf;
 }
 
 /* ------------------------------------------------------------ the corpus */
@@ -38,11 +38,9 @@ static void test_hn_corpus(void **state)
 static void test_hn_item_forms(void **state)
 {
     (void)state;
-    char args[2048];
-    snprintf(args, sizeof args, "hn-forms '%s' '%s'", FIREBASE, ic_dir);
-    free(ic_python(args));
-    char *array = ic_tmp("array.json");
-    char *ndjson = ic_tmp("items.ndjson");
+    free(ic_python("hn-forms '%s' '%s'", FIREBASE, ic_fx->dir));
+    const char *array = ic_tmp("array.json");
+    const char *ndjson = ic_tmp("items.ndjson");
     afmt_import_stats s0, s1, s2;
     ic_pack_and_check(AFMT_SOURCE_HN, FIREBASE, &s0);
     ic_pack_and_check(AFMT_SOURCE_HN, array, &s1);
@@ -52,17 +50,8 @@ static void test_hn_item_forms(void **state)
     assert_int_equal(s0.deleted, s2.deleted);
     assert_int_equal(s0.incomplete, s2.incomplete);
     assert_int_equal(s0.missing_replies, s2.missing_replies);
-    size_t len;
-    uint8_t *head = afmt_test_read_file(ndjson, &len);
-    assert_int_equal(afmt_source_detect("items.ndjson", head, len < 65536 ? len : 65536),
-                     AFMT_SOURCE_HN);
-    free(head);
-    head = afmt_test_read_file(array, &len);
-    assert_int_equal(afmt_source_detect("array.json", head, len < 65536 ? len : 65536),
-                     AFMT_SOURCE_HN);
-    free(head);
-    free(array);
-    free(ndjson);
+    assert_int_equal(afmt_test_detect(ndjson), AFMT_SOURCE_HN);
+    assert_int_equal(afmt_test_detect(array), AFMT_SOURCE_HN);
 }
 
 /* ------------------------------------------------------------ hard cases */
@@ -72,7 +61,7 @@ static void test_entities_verbatim(void **state)
 {
     (void)state;
     afmt_reader *r = ic_pack_open(AFMT_SOURCE_HN, FIREBASE);
-    json_t *doc = load_json(FIREBASE);
+    json_t *doc = ic_load_json(FIREBASE);
     size_t i, seen = 0;
     json_t *it;
     json_array_foreach(json_object_get(doc, "comments"), i, it) {
@@ -80,8 +69,7 @@ static void test_entities_verbatim(void **state)
         if (text == NULL || strstr(text, "&#x2F;") == NULL)
             continue;
         char id[32];
-        snprintf(id, sizeof id, "%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(it, "id")));
-        char *c = ic_content(r, id, NULL);
+        char *c = ic_content(r, item_id(id, it), NULL);
         assert_non_null(strstr(c, "&#x2F;"));
         assert_null(strstr(c, "https://")); /* not unescaped */
         json_error_t jerr;
@@ -110,15 +98,14 @@ static void test_deleted_dead_without_author(void **state)
 {
     (void)state;
     afmt_reader *r = ic_pack_open(AFMT_SOURCE_HN, FIREBASE);
-    json_t *doc = load_json(FIREBASE);
+    json_t *doc = ic_load_json(FIREBASE);
     size_t i, deleted = 0, dead = 0, dead_with_author = 0;
     json_t *it;
     json_array_foreach(json_object_get(doc, "comments"), i, it) {
         int del = json_is_true(json_object_get(it, "deleted"));
         int dd = json_is_true(json_object_get(it, "dead"));
         char id[32];
-        snprintf(id, sizeof id, "%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(it, "id")));
-        afmt_entry e = ic_post(r, id);
+        afmt_entry e = afmt_test_find(r, item_id(id, it));
         if (!del && !dd) {
             assert_false(e.flags & AFMT_POST_DELETED);
             continue;
@@ -130,7 +117,7 @@ static void test_deleted_dead_without_author(void **state)
         if (by == NULL) {
             assert_null(e.author);
         } else {
-            assert_true(ic_field_is(e.author, e.author_len, by));
+            assert_true(afmt_test_field_is(e.author, e.author_len, by));
             dead_with_author++;
         }
         deleted += del;
@@ -146,8 +133,7 @@ static void test_deleted_dead_without_author(void **state)
     r = ic_pack_open(AFMT_SOURCE_HN, NESTED);
     uint64_t marked = 0, no_author = 0;
     for (uint64_t k = 0; k < afmt_reader_entry_count(r); k++) {
-        afmt_entry e;
-        assert_int_equal(afmt_reader_entry(&e, r, k), AFMT_OK);
+        afmt_entry e = afmt_test_entry(r, k);
         if (e.type != AFMT_ENTRY_POST || !(e.flags & AFMT_POST_DELETED))
             continue;
         marked++;
@@ -163,7 +149,7 @@ static void test_kids_absent(void **state)
 {
     (void)state;
     afmt_reader *r = ic_pack_open(AFMT_SOURCE_HN, FIREBASE);
-    json_t *doc = load_json(FIREBASE);
+    json_t *doc = ic_load_json(FIREBASE);
     json_t *all = json_array();
     json_array_append(all, json_object_get(doc, "post"));
     json_array_extend(all, json_object_get(doc, "comments"));
@@ -186,8 +172,7 @@ static void test_kids_absent(void **state)
             absent += !found;
         }
         char id[32];
-        snprintf(id, sizeof id, "%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(it, "id")));
-        afmt_entry e = ic_post(r, id);
+        afmt_entry e = afmt_test_find(r, item_id(id, it));
         if (absent == 0) {
             assert_false(e.flags & AFMT_POST_INCOMPLETE);
         } else {
@@ -200,8 +185,8 @@ static void test_kids_absent(void **state)
     assert_int_equal(items_with_absent, 101);
     assert_int_equal(absent_total, 149);
     /* the story lists 596 descendants, and the file's kids say which it lacks */
-    afmt_entry story = ic_post(r, "40846428");
-    assert_true(ic_field_is(story.author, story.author_len, "whoishiring"));
+    afmt_entry story = afmt_test_find(r, "40846428");
+    assert_true(afmt_test_field_is(story.author, story.author_len, "whoishiring"));
     assert_non_null(story.title);
     assert_null(story.parent);
     json_decref(all);
@@ -215,7 +200,7 @@ static void test_nested_cut(void **state)
 {
     (void)state;
     afmt_reader *r = ic_pack_open(AFMT_SOURCE_HN, NESTED);
-    json_t *doc = load_json(NESTED);
+    json_t *doc = ic_load_json(NESTED);
     size_t clen;
     char *c = ic_content(r, "25015967", &clen);
     json_error_t jerr;
@@ -229,9 +214,9 @@ static void test_nested_cut(void **state)
     json_decref(want);
     json_decref(v);
     free(c);
-    afmt_entry root = ic_post(r, "25015967");
-    assert_true(ic_field_is(root.title, root.title_len,
-                            "Biden wins White House, vowing new direction for divided U.S."));
+    afmt_entry root = afmt_test_find(r, "25015967");
+    const char *title = "Biden wins White House, vowing new direction for divided U.S.";
+    assert_true(afmt_test_field_is(root.title, root.title_len, title));
     assert_false(root.flags & AFMT_POST_INCOMPLETE); /* commentscount 2170 = comments held */
     /* a reply of a reply: parent from the nesting */
     json_t *first = NULL, *second = NULL;
@@ -243,12 +228,11 @@ static void test_nested_cut(void **state)
     }
     assert_non_null(second);
     char id[32], pid[32];
-    snprintf(id, sizeof id, "%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(second, "id")));
-    snprintf(pid, sizeof pid, "%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(first, "id")));
-    afmt_entry e = ic_post(r, id);
-    assert_true(ic_field_is(e.parent, e.parent_len, pid));
-    e = ic_post(r, pid);
-    assert_true(ic_field_is(e.parent, e.parent_len, "25015967"));
+    afmt_entry e = afmt_test_find(r, item_id(id, second));
+    item_id(pid, first);
+    assert_true(afmt_test_field_is(e.parent, e.parent_len, pid));
+    e = afmt_test_find(r, pid);
+    assert_true(afmt_test_field_is(e.parent, e.parent_len, "25015967"));
     json_decref(doc);
     afmt_reader_free(r);
 }
@@ -270,19 +254,16 @@ static void test_synthetic_forms(void **state)
         " {\"id\":30,\"type\":\"comment\",\"parent\":\"10\",\"dead\":true},"
         " {\"id\":\"s1\",\"type\":\"comment\"}]\n"
         "{\"id\":20,\"type\":\"pollopt\",\"poll\":10,\"text\":\"again\"}\n";
-    char *bundle = ic_tmp("hn_synth.afmt");
     afmt_import_stats st = {0};
     char err[256] = "";
-    int rc = ic_pack_bytes(bundle, AFMT_SOURCE_HN, "hn_synth.json", text, strlen(text), &st,
-                           err, sizeof err);
+    int rc = ic_pack_text(AFMT_SOURCE_HN, "hn_synth", text, &st, err, sizeof err);
     if (rc != AFMT_OK)
         print_message("%s\n", err);
     assert_int_equal(rc, AFMT_OK);
-    char *in = ic_tmp("hn_synth.json");
-    ic_pack_and_check(AFMT_SOURCE_HN, in, NULL);
+    ic_pack_and_check(AFMT_SOURCE_HN, ic_tmp("hn_synth.json"), NULL);
     assert_int_equal(st.posts, 8); /* 20 twice: 20 and 20#2 */
-    afmt_reader *r = ic_open(bundle);
-    afmt_entry e = ic_post(r, "1");
+    afmt_reader *r = afmt_test_open_verified(ic_tmp("hn_synth.afmt"));
+    afmt_entry e = afmt_test_find(r, "1");
     assert_true(e.flags & AFMT_POST_INCOMPLETE);
     assert_int_equal(e.missing_replies, 2); /* 5 said, 3 held */
     char *c = ic_content(r, "1", NULL);
@@ -292,17 +273,17 @@ static void test_synthetic_forms(void **state)
     c = ic_content(r, "2", NULL); /* an empty "comments" stays */
     assert_string_equal(c, "{\"id\":2,\"user\":\"b\",\"time\":101,\"content\":\"c\",\"comments\":[]}");
     free(c);
-    e = ic_post(r, "3");
+    e = afmt_test_find(r, "3");
     assert_true(e.flags & AFMT_POST_DELETED);
     assert_null(e.author);
-    assert_true(ic_field_is(e.parent, e.parent_len, "1"));
-    e = ic_post(r, "4");
-    assert_true(ic_field_is(e.parent, e.parent_len, "3"));
-    e = ic_post(r, "10");
+    assert_true(afmt_test_field_is(e.parent, e.parent_len, "1"));
+    e = afmt_test_find(r, "4");
+    assert_true(afmt_test_field_is(e.parent, e.parent_len, "3"));
+    e = afmt_test_find(r, "10");
     assert_true(e.flags & AFMT_POST_INCOMPLETE);
     assert_int_equal(e.missing_replies, 2); /* kids 11 and 12 absent */
-    e = ic_post(r, "20");
-    assert_true(ic_field_is(e.parent, e.parent_len, "10"));
+    e = afmt_test_find(r, "20");
+    assert_true(afmt_test_field_is(e.parent, e.parent_len, "10"));
     c = ic_content(r, "20", NULL);
     assert_non_null(strstr(c, "\"opt\"")); /* the first of the two */
     free(c);
@@ -311,50 +292,27 @@ static void test_synthetic_forms(void **state)
     free(c);
     uint64_t n;
     assert_int_equal(afmt_reader_find_post(&n, r, "s1", 2), AFMT_E_NOT_FOUND); /* not an id */
-    e = ic_post(r, "30");
+    e = afmt_test_find(r, "30");
     assert_true(e.flags & AFMT_POST_DELETED);
-    assert_true(ic_field_is(e.parent, e.parent_len, "10"));
+    assert_true(afmt_test_field_is(e.parent, e.parent_len, "10"));
     afmt_reader_free(r);
-    free(in);
-    free(bundle);
-}
-
-/* Random inputs (whitespace, key order, escaped keys, repeated ids, stubs,
- * every form) packed and checked against tests/import_expect.py. */
-static void test_differential_random(void **state)
-{
-    (void)state;
-    ic_differential(AFMT_SOURCE_HN, 60);
-}
-
-static int pack_text_rc(const char *text, char *err, size_t errsize)
-{
-    char *bundle = ic_tmp("hn_bad.afmt");
-    int rc = ic_pack_bytes(bundle, AFMT_SOURCE_HN, "hn_bad.json", text, strlen(text), NULL, err,
-                           errsize);
-    free(bundle);
-    return rc;
 }
 
 static void test_bad_input(void **state)
 {
     (void)state;
-    char err[256];
-    assert_int_equal(pack_text_rc("", err, sizeof err), AFMT_E_FORMAT);
-    assert_int_equal(pack_text_rc("{\"id\":1,\"by\":\"x\"}\n{\"id\":2,", err, sizeof err),
-                     AFMT_E_FORMAT);
-    assert_non_null(strstr(err, "line 2"));
-    assert_int_equal(pack_text_rc("{\"hello\": \"world\"}", err, sizeof err), AFMT_E_FORMAT);
-    assert_int_equal(pack_text_rc("42", err, sizeof err), AFMT_E_FORMAT);
-    assert_int_equal(pack_text_rc("[]\nnull\n", err, sizeof err), AFMT_E_FORMAT);
-    assert_int_equal(pack_text_rc("{\"id\":1,\"by\":\"x\",\"by\":\"y\"}", err, sizeof err),
-                     AFMT_E_FORMAT);
+    assert_int_equal(ic_bad(""), AFMT_E_FORMAT);
+    assert_int_equal(ic_bad("{\"id\":1,\"by\":\"x\"}\n{\"id\":2,"), AFMT_E_FORMAT);
+    assert_non_null(strstr(ic_err, "line 2"));
+    assert_int_equal(ic_bad("{\"hello\": \"world\"}"), AFMT_E_FORMAT);
+    assert_int_equal(ic_bad("42"), AFMT_E_FORMAT);
+    assert_int_equal(ic_bad("[]\nnull\n"), AFMT_E_FORMAT);
+    assert_int_equal(ic_bad("{\"id\":1,\"by\":\"x\",\"by\":\"y\"}"), AFMT_E_FORMAT);
     /* a Reddit page is not HN */
-    char *reddit = AFMT_CORPUS "/reddit_json/rtv_Python_2xmo63.json";
-    char *bundle = ic_tmp("hn_reddit.afmt");
-    assert_int_equal(ic_pack(bundle, AFMT_SOURCE_HN, reddit, NULL, err, sizeof err),
+    const char *reddit = AFMT_CORPUS "/reddit_json/rtv_Python_2xmo63.json";
+    assert_int_equal(ic_pack(ic_tmp("hn_reddit.afmt"), AFMT_SOURCE_HN, reddit, NULL, ic_err,
+                             sizeof ic_err),
                      AFMT_E_FORMAT);
-    free(bundle);
 }
 
 int main(void)

@@ -109,159 +109,43 @@ static const char PY_FIGURES[] =
     "        'mid_header': [k for k, _ in m.raw_items() if k.lower() == 'message-id'],\n"
     "        'eightbit': any(b > 127 for b in raw), 'utf8': utf8(raw)}))\n";
 
-typedef struct fixture {
-    char *dir;
-    afmt_secret_key *sk;
-    afmt_public_key pk;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->dir = afmt_test_tmpdir();
-    assert_non_null(f->dir);
-    assert_int_equal(afmt_key_generate(&f->sk, &f->pk), AFMT_OK);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    afmt_test_rmtree(f->dir);
-    free(f->dir);
-    afmt_secret_key_free(f->sk);
-    free(f);
-    return 0;
-}
-
 /* ---- helpers ---- */
 
-static uint64_t file_size(const char *path)
+/* Packs `n` inputs into one bundle, dir/bundle; returns the bundle's path. */
+static const char *pack_many(afmt_test_fixture *f, const char *bundle, const char *const *inputs,
+                             size_t n, afmt_import_stats *st)
 {
-    struct stat st;
-    assert_int_equal(stat(path, &st), 0);
-    return (uint64_t)st.st_size;
-}
-
-static const char *base_name(const char *path)
-{
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
-
-/* Packs `n` inputs into one bundle; returns the bundle's path. */
-static char *pack_many(fixture *f, const char *bundle, const char *const *inputs, size_t n,
-                       afmt_import_stats *st)
-{
-    char *path = afmt_test_path(f->dir, bundle);
-    afmt_writer_options o = AFMT_WRITER_OPTIONS_INIT;
-    o.created = 1700000000;
-    afmt_writer *w;
-    assert_int_equal(afmt_writer_open(&w, path, f->sk, &o), AFMT_OK);
-    for (size_t i = 0; i < n; i++) {
-        int fd = open(inputs[i], O_RDONLY);
-        assert_true(fd >= 0);
-        char err[512] = "";
-        const char *name = base_name(inputs[i]);
-        int rc = afmt_import_mbox(w, fd, name, strlen(name), st, err, sizeof err);
-        close(fd);
-        if (rc != AFMT_OK)
-            fail_msg("import of %s: %s (%s)", inputs[i], afmt_strerror(rc), err);
-    }
-    if (afmt_writer_finish(w) != AFMT_OK)
-        fail_msg("finish: %s", afmt_writer_errmsg(w));
-    afmt_writer_free(w);
+    const char *path = afmt_test_tmp(f, "%s", bundle);
+    char err[512] = "";
+    int rc = afmt_test_import(f->sk, path, AFMT_SOURCE_MBOX, n, inputs, NULL, st, err, sizeof err);
+    if (rc != AFMT_OK)
+        fail_msg("import into %s: %s (%s)", bundle, afmt_strerror(rc), err);
     return path;
 }
 
-static char *pack_one(fixture *f, const char *bundle, const char *input, afmt_import_stats *st)
+static const char *pack_one(afmt_test_fixture *f, const char *bundle, const char *input,
+                            afmt_import_stats *st)
 {
-    afmt_import_stats local = {0};
-    return pack_many(f, bundle, &input, 1, st ? st : &local);
+    return pack_many(f, bundle, &input, 1, st);
 }
 
-/* Writes `text` to dir/name and packs it. */
-static char *pack_text(fixture *f, const char *name, const void *text, size_t len, char **input)
+static afmt_reader *pack_open(afmt_test_fixture *f, const char *bundle, const char *input)
 {
-    char *in = afmt_test_path(f->dir, name);
+    return afmt_test_open_verified(pack_one(f, bundle, input, NULL));
+}
+
+/* Writes `text` to dir/name, packs it and opens the verified bundle; the
+ * input's path goes to *input when it is not NULL. */
+static afmt_reader *pack_text(afmt_test_fixture *f, const char *name, const void *text,
+                              size_t len, const char **input)
+{
+    const char *in = afmt_test_tmp(f, "%s", name);
     assert_int_equal(afmt_test_write_file(in, text, len), 0);
     char bundle[300];
     snprintf(bundle, sizeof bundle, "%s.afmt", name);
-    char *b = pack_one(f, bundle, in, NULL);
     if (input != NULL)
         *input = in;
-    else
-        free(in);
-    return b;
-}
-
-static int problem(void *ctx, uint64_t entry, int err, const char *msg)
-{
-    (void)ctx;
-    print_error("verify: entry %llu: %s: %s\n", (unsigned long long)entry, afmt_strerror(err),
-                msg);
-    return 0;
-}
-
-static afmt_reader *open_verified(const char *path)
-{
-    char eb[256] = "";
-    afmt_reader *r = NULL;
-    int rc = afmt_reader_open(&r, path, eb, sizeof eb);
-    if (rc != AFMT_OK)
-        fail_msg("open %s: %s (%s)", path, afmt_strerror(rc), eb);
-    assert_int_equal(afmt_reader_verify(r, problem, NULL), AFMT_OK);
-    return r;
-}
-
-typedef struct sinkbuf {
-    uint8_t *p;
-    size_t n, cap;
-} sinkbuf;
-
-static int sink(void *ctx, const void *data, size_t len)
-{
-    sinkbuf *b = ctx;
-    if (b->n + len > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + len)
-            cap *= 2;
-        b->p = realloc(b->p, cap);
-        assert_non_null(b->p);
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, data, len);
-    b->n += len;
-    return 0;
-}
-
-static void assert_file_roundtrip(afmt_reader *r, uint64_t number, const char *path)
-{
-    size_t len = 0;
-    uint8_t *want = afmt_test_read_file(path, &len);
-    assert_non_null(want);
-    afmt_entry e;
-    assert_int_equal(afmt_reader_entry(&e, r, number), AFMT_OK);
-    assert_int_equal(e.type, AFMT_ENTRY_FILE);
-    assert_int_equal(e.size, len);
-    sinkbuf b = {0};
-    assert_int_equal(afmt_reader_read(r, number, sink, &b), AFMT_OK);
-    assert_int_equal(b.n, len);
-    assert_memory_equal(b.p, want, len);
-    free(b.p);
-    free(want);
-}
-
-static void to_hex(char *out, const char *p, size_t n)
-{
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = d[(uint8_t)p[i] >> 4];
-        out[2 * i + 1] = d[(uint8_t)p[i] & 15];
-    }
-    out[2 * n] = 0;
+    return pack_open(f, bundle, in);
 }
 
 static void assert_hex_field(const char *label, uint64_t num, const char *got, size_t got_len,
@@ -278,37 +162,16 @@ static void assert_hex_field(const char *label, uint64_t num, const char *got, s
                  json_string_value(want));
     char *hex = malloc(2 * got_len + 1);
     assert_non_null(hex);
-    to_hex(hex, got, got_len);
+    afmt_test_hex(hex, got, got_len);
     if (strcmp(hex, json_string_value(want)) != 0)
         fail_msg("entry %llu: %s \"%.*s\" (%s), Python has %s", (unsigned long long)num, label,
                  (int)got_len, got, hex, json_string_value(want));
     free(hex);
 }
 
-static json_t *python_figures(fixture *f, const char *mbox)
+static json_t *python_figures(afmt_test_fixture *f, const char *mbox)
 {
-    char *script = afmt_test_path(f->dir, "figures.py");
-    assert_int_equal(afmt_test_write_file(script, PY_FIGURES, strlen(PY_FIGURES)), 0);
-    char *cmd = NULL;
-    assert_true(asprintf(&cmd, "TZ=UTC python3 '%s' '%s'", script, mbox) > 0);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    json_t *arr = json_array();
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
-    while ((got = getline(&line, &cap, p)) > 0) {
-        json_error_t je;
-        json_t *o = json_loadb(line, (size_t)got, 0, &je);
-        if (o == NULL)
-            fail_msg("python output: %s", je.text);
-        json_array_append_new(arr, o);
-    }
-    free(line);
-    assert_int_equal(pclose(p), 0);
-    free(cmd);
-    free(script);
-    return arr;
+    return afmt_test_python_json(f, PY_FIGURES, "TZ=UTC", mbox);
 }
 
 /* An unfolded header value is what a field holds when it has no encoded
@@ -331,8 +194,7 @@ static file_figures assert_posts_match(afmt_reader *r, uint64_t first, json_t *p
     for (size_t i = 0; i < ff.posts; i++) {
         json_t *o = json_array_get(py, i);
         uint64_t num = first + i;
-        afmt_entry e;
-        assert_int_equal(afmt_reader_entry(&e, r, num), AFMT_OK);
+        afmt_entry e = afmt_test_entry(r, num);
         assert_int_equal(e.type, AFMT_ENTRY_POST);
         assert_int_equal(e.media_type_len, 14);
         assert_memory_equal(e.media_type, "message/rfc822", 14);
@@ -388,23 +250,23 @@ static file_figures assert_posts_match(afmt_reader *r, uint64_t first, json_t *p
     return ff;
 }
 
-static uint8_t *post_content(afmt_reader *r, uint64_t n, size_t *len)
+/* Packs one mbox into dir/bundle and opens the verified bundle, with
+ * Python's figures for the file in *py; its posts are checked against
+ * them (the counts go to *ff when it is not NULL). */
+static afmt_reader *pack_checked(afmt_test_fixture *f, const char *bundle, const char *in,
+                                 afmt_import_stats *st, json_t **py, file_figures *ff)
 {
-    void *p = NULL;
-    assert_int_equal(afmt_reader_read_post(&p, len, r, n), AFMT_OK);
-    return p;
-}
-
-static afmt_entry entry_of(afmt_reader *r, uint64_t n)
-{
-    afmt_entry e;
-    assert_int_equal(afmt_reader_entry(&e, r, n), AFMT_OK);
-    return e;
+    *py = python_figures(f, in);
+    afmt_reader *r = afmt_test_open_verified(pack_one(f, bundle, in, st));
+    file_figures got = assert_posts_match(r, 0, *py);
+    if (ff != NULL)
+        *ff = got;
+    return r;
 }
 
 static void assert_field(const char *got, size_t got_len, const char *want)
 {
-    if (got == NULL || got_len != strlen(want) || memcmp(got, want, got_len) != 0)
+    if (!afmt_test_field_is(got, got_len, want))
         fail_msg("field is \"%.*s\", want \"%s\"", got ? (int)got_len : 6,
                  got ? got : "(none)", want);
 }
@@ -413,29 +275,29 @@ static void assert_field(const char *got, size_t got_len, const char *want)
 
 static void test_corpus_every_file(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     size_t total = 0;
     for (size_t i = 0; i < NFILES; i++) {
         const char *in = CORPUS_FILES[i];
         afmt_import_stats st = {0};
-        char *bundle = pack_one(f, "c.afmt", in, &st);
+        const char *bundle = pack_one(f, "c.afmt", in, &st);
         json_t *py = python_figures(f, in);
-        afmt_reader *r = open_verified(bundle);
+        afmt_reader *r = afmt_test_open_verified(bundle);
         size_t n = json_array_size(py);
         assert_int_equal(st.posts, n);
-        assert_int_equal(st.bytes_in, file_size(in));
+        assert_int_equal(st.bytes_in, afmt_test_file_size(in));
         assert_int_equal(afmt_reader_entry_count(r), n + 1);
         file_figures ff = assert_posts_match(r, 0, py);
-        assert_file_roundtrip(r, n, in);
+        afmt_test_check_file(r, n, in);
         print_message("%-32s %5zu posts, %4zu with a parent (%4zu in the file), %5zu dated, "
                       "%3zu ids with a #; %8llu bytes -> bundle %8llu\n",
-                      base_name(in), n, ff.with_parent, ff.linked, ff.dated, ff.dup_ids,
-                      (unsigned long long)file_size(in), (unsigned long long)file_size(bundle));
+                      afmt_test_base(in), n, ff.with_parent, ff.linked, ff.dated, ff.dup_ids,
+                      (unsigned long long)afmt_test_file_size(in),
+                      (unsigned long long)afmt_test_file_size(bundle));
         total += n;
         afmt_reader_free(r);
         json_decref(py);
         unlink(bundle);
-        free(bundle);
     }
     /* The corpus README counts 2,500 + 210 + 20; the nine small files hold
      * 21 messages by Python's count too. */
@@ -443,20 +305,17 @@ static void test_corpus_every_file(void **state)
 
     /* All of them in one bundle: ids stay unique across files too. */
     afmt_import_stats st = {0};
-    char *bundle = pack_many(f, "all.afmt", CORPUS_FILES, NFILES, &st);
+    const char *bundle = pack_many(f, "all.afmt", CORPUS_FILES, NFILES, &st);
     assert_int_equal(st.posts, total);
-    afmt_reader *r = open_verified(bundle);
+    afmt_reader *r = afmt_test_open_verified(bundle);
     assert_int_equal(afmt_reader_entry_count(r), total + NFILES);
     uint64_t next = 0;
     for (size_t i = 0; i < NFILES; i++) {
-        afmt_entry e;
-        do
-            assert_int_equal(afmt_reader_entry(&e, r, next++), AFMT_OK);
-        while (e.type != AFMT_ENTRY_FILE);
-        assert_file_roundtrip(r, next - 1, CORPUS_FILES[i]);
+        while (afmt_test_entry(r, next++).type != AFMT_ENTRY_FILE)
+            ;
+        afmt_test_check_file(r, next - 1, CORPUS_FILES[i]);
     }
     afmt_reader_free(r);
-    free(bundle);
 }
 
 /* ---- hard cases of the corpus README ---- */
@@ -466,33 +325,30 @@ static void test_corpus_every_file(void **state)
  * author field. */
 static void test_raw_8bit_bytes(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     const char *in = PERCEVAL "/mbox_unknown_encoding.mbox";
-    char *bundle = pack_one(f, "8bit.afmt", in, NULL);
-    afmt_reader *r = open_verified(bundle);
-    afmt_entry e = entry_of(r, 0);
+    afmt_reader *r = pack_open(f, "8bit.afmt", in);
+    afmt_entry e = afmt_test_entry(r, 0);
     /* From: "\xc3\x94\xc2\xac\xc2\xb4\xc3\x8f" <...>: a GB2312 name that some
      * gateway took for Latin-1 and re-encoded, unlabelled: kept as written */
     static const char want_author[] =
         "\"\xc3\x94\xc2\xac\xc2\xb4\xc3\x8f\" <yuancong@example.com>";
     assert_field(e.author, e.author_len, want_author);
-    assert_file_roundtrip(r, 1, in);
+    afmt_test_check_file(r, 1, in);
     afmt_reader_free(r);
-    free(bundle);
 
     in = MBOX_DIR "/spamassassin_easy_ham_1.mbox";
     json_t *py = python_figures(f, in);
-    bundle = pack_one(f, "sa.afmt", in, NULL);
-    r = open_verified(bundle);
+    r = pack_open(f, "sa.afmt", in);
     size_t eightbit = 0, invalid_utf8 = 0;
     for (size_t i = 0; i < json_array_size(py); i++) {
         if (!json_is_true(json_object_get(json_array_get(py, i), "eightbit")))
             continue;
         eightbit++;
         size_t len;
-        uint8_t *c = post_content(r, i, &len);
+        char *c = afmt_test_content(r, i, &len);
         char hex[2 * AFMT_HASH_BYTES + 1];
-        afmt_entry pe = entry_of(r, i);
+        afmt_entry pe = afmt_test_entry(r, i);
         afmt_hash_to_hex(hex, pe.hash);
         assert_string_equal(hex, json_string_value(json_object_get(json_array_get(py, i), "hash")));
         /* Python says whether it is UTF-8: kept byte for byte either way */
@@ -507,7 +363,7 @@ static void test_raw_8bit_bytes(void **state)
     /* Subjects with a raw Latin-1 pound sign (0xA3): the title keeps it. */
     size_t raw_titles = 0;
     for (size_t i = 0; i < json_array_size(py); i++) {
-        afmt_entry pe = entry_of(r, i);
+        afmt_entry pe = afmt_test_entry(r, i);
         if (pe.title == NULL || memchr(pe.title, 0xA3, pe.title_len) == NULL)
             continue;
         assert_non_null(memmem(pe.title, pe.title_len, " \xa3", 2));
@@ -518,17 +374,16 @@ static void test_raw_8bit_bytes(void **state)
     assert_int_equal(raw_titles, 6);
     print_message("spamassassin: %zu messages with 8-bit bytes, %zu of them not UTF-8, kept "
                   "verbatim\n", eightbit, invalid_utf8);
-    assert_file_roundtrip(r, json_array_size(py), in);
+    afmt_test_check_file(r, json_array_size(py), in);
     afmt_reader_free(r);
     json_decref(py);
-    free(bundle);
 }
 
 /* A raw Latin-1 byte inside the From_ line: the From_ line is the file's,
  * not the post's, and comes back byte for byte. */
 static void test_latin1_byte_in_from_line(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     const char *in = PERCEVAL "/mbox_iso8859_encoding.mbox";
     size_t flen;
     uint8_t *file = afmt_test_read_file(in, &flen);
@@ -536,63 +391,58 @@ static void test_latin1_byte_in_from_line(void **state)
     const uint8_t *nl = memchr(file, '\n', flen);
     assert_non_null(nl);
     assert_non_null(memchr(file, 0xED, (size_t)(nl - file))); /* the Latin-1 byte */
-    char *bundle = pack_one(f, "latin1.afmt", in, NULL);
-    afmt_reader *r = open_verified(bundle);
+    afmt_reader *r = pack_open(f, "latin1.afmt", in);
     assert_int_equal(afmt_reader_entry_count(r), 2);
     size_t len;
-    uint8_t *c = post_content(r, 0, &len);
+    char *c = afmt_test_content(r, 0, &len);
     size_t from_line = (size_t)(nl - file) + 1;
     /* The post is the message after the From_ line, to the end of the
      * file less the final blank line. */
     assert_int_equal(len, flen - from_line - 1);
     assert_memory_equal(c, file + from_line, len);
     assert_memory_equal(c, "From: luc\xed" "acharlie at wellsfargo.com", 35);
-    afmt_entry e = entry_of(r, 0);
+    afmt_entry e = afmt_test_entry(r, 0);
     /* =?UTF-8?Q?Luc=eda_Charlie?= holds a Latin-1 byte, not UTF-8: kept raw */
     assert_field(e.author, e.author_len,
                  "luc\xed" "acharlie at wellsfargo.com (=?UTF-8?Q?Luc=eda_Charlie?=)");
     assert_field(e.title, e.title_len, "[ovs-dev] Remittance Advice");
     assert_field(e.id, e.id_len, "4fce8064d819e07fd80267aaecaf30ef@www.platvoet.de");
-    assert_file_roundtrip(r, 1, in);
+    afmt_test_check_file(r, 1, in);
     free(c);
     free(file);
     afmt_reader_free(r);
-    free(bundle);
 
     /* Same in the other perceval file whose From_ line holds UTF-8 quotes. */
     in = PERCEVAL "/mbox_unixfrom_encoding.mbox";
-    bundle = pack_one(f, "unixfrom.afmt", in, NULL);
-    r = open_verified(bundle);
+    r = pack_open(f, "unixfrom.afmt", in);
     assert_int_equal(afmt_reader_entry_count(r), 2);
-    assert_file_roundtrip(r, 1, in);
+    afmt_test_check_file(r, 1, in);
     afmt_reader_free(r);
-    free(bundle);
 }
 
 /* Duplicate Message-IDs (cross-posting): every copy is a post of its own;
  * the second gets "<msgid>#2".  Replies still point at the bare id. */
 static void test_duplicate_message_ids(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     const char *in = MBOX_DIR "/notmuch_corpus_lkml.mbox";
-    json_t *py = python_figures(f, in);
+    json_t *py;
     afmt_import_stats st = {0};
-    char *bundle = pack_one(f, "dup.afmt", in, &st);
+    file_figures ff;
+    afmt_reader *r = pack_checked(f, "dup.afmt", in, &st, &py, &ff);
     assert_int_equal(st.posts, 210);
-    afmt_reader *r = open_verified(bundle);
-    file_figures ff = assert_posts_match(r, 0, py);
     assert_int_equal(ff.dup_ids, 34); /* 34 ids appear twice in this file */
     /* A "#2" post and its first copy: same Message-ID, each its own bytes. */
     size_t checked = 0;
     for (uint64_t i = 0; i < 210; i++) {
-        afmt_entry e = entry_of(r, i);
+        afmt_entry e = afmt_test_entry(r, i);
         if (e.id_len < 2 || memcmp(e.id + e.id_len - 2, "#2", 2) != 0)
             continue;
         uint64_t first;
         assert_int_equal(afmt_reader_find_post(&first, r, e.id, e.id_len - 2), AFMT_OK);
         assert_true(first < i);
         size_t l1, l2;
-        uint8_t *a = post_content(r, first, &l1), *b = post_content(r, i, &l2);
+        char *a = afmt_test_content(r, first, &l1), *b = afmt_test_content(r, i, &l2);
         assert_non_null(memmem(a, l1, e.id, e.id_len - 2));
         assert_non_null(memmem(b, l2, e.id, e.id_len - 2));
         free(a);
@@ -600,24 +450,21 @@ static void test_duplicate_message_ids(void **state)
         checked++;
     }
     assert_int_equal(checked, 34);
-    assert_file_roundtrip(r, 210, in);
+    afmt_test_check_file(r, 210, in);
     afmt_reader_free(r);
     json_decref(py);
-    free(bundle);
 }
 
 /* Long References chains: with no In-Reply-To the parent is the last id of
  * References, however long and however folded. */
 static void test_long_references_chains(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     size_t longest = 0, refs_only = 0;
     for (size_t k = 0; k < 2; k++) {
         const char *in = CORPUS_FILES[k];
-        json_t *py = python_figures(f, in);
-        char *bundle = pack_one(f, "refs.afmt", in, NULL);
-        afmt_reader *r = open_verified(bundle);
-        assert_posts_match(r, 0, py); /* parents included */
+        json_t *py;
+        afmt_reader *r = pack_checked(f, "refs.afmt", in, NULL, &py, NULL); /* parents too */
         for (size_t i = 0; i < json_array_size(py); i++) {
             json_t *o = json_array_get(py, i);
             size_t nrefs = (size_t)json_integer_value(json_object_get(o, "refs"));
@@ -628,7 +475,6 @@ static void test_long_references_chains(void **state)
         }
         afmt_reader_free(r);
         json_decref(py);
-        free(bundle);
     }
     assert_true(longest >= 10);
     print_message("longest References chain: %zu ids; %zu messages threaded by References "
@@ -643,49 +489,45 @@ static void test_long_references_chains(void **state)
     for (int i = 0; i < 300; i++)
         n += (size_t)sprintf(t + n, "%s<r%d@x>\n", i ? "\t" : " ", i);
     n += (size_t)sprintf(t + n, "Subject: deep\n\nbody\n");
-    char *bundle = pack_text(f, "chain.mbox", t, n, NULL);
-    afmt_reader *r = open_verified(bundle);
-    afmt_entry e = entry_of(r, 0);
+    afmt_reader *r = pack_text(f, "chain.mbox", t, n, NULL);
+    afmt_entry e = afmt_test_entry(r, 0);
     assert_field(e.parent, e.parent_len, "r299@x");
     assert_field(e.title, e.title_len, "deep");
     afmt_reader_free(r);
-    free(bundle);
     free(t);
 }
 
 /* No Date, an empty Date and an invalid Date: no created, nothing lost. */
 static void test_no_date(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     const char *in = PERCEVAL "/mbox_no_fields.mbox";
-    json_t *py = python_figures(f, in);
-    char *bundle = pack_one(f, "nodate.afmt", in, NULL);
-    afmt_reader *r = open_verified(bundle);
+    json_t *py;
+    afmt_reader *r = pack_checked(f, "nodate.afmt", in, NULL, &py, NULL);
     assert_int_equal(afmt_reader_entry_count(r), 7);
-    assert_posts_match(r, 0, py);
     /* Wed, 01 Dec 2010 14:26:40 +0100 */
-    afmt_entry e = entry_of(r, 0);
+    afmt_entry e = afmt_test_entry(r, 0);
     assert_true(e.has_created);
     assert_int_equal(e.created, 1291210000);
-    assert_false(entry_of(r, 2).has_created); /* no Date header */
-    assert_false(entry_of(r, 4).has_created); /* "Date:  " */
-    assert_false(entry_of(r, 5).has_created); /* "RANDOM_Wed, 21 Sep 2016 ..." */
+    assert_false(afmt_test_entry(r, 2).has_created); /* no Date header */
+    assert_false(afmt_test_entry(r, 4).has_created); /* "Date:  " */
+    assert_false(afmt_test_entry(r, 5).has_created); /* "RANDOM_Wed, 21 Sep 2016 ..." */
     size_t len;
-    uint8_t *c = post_content(r, 2, &len);
+    char *c = afmt_test_content(r, 2, &len);
     assert_null(memmem(c, len, "Date:", 5));
     free(c);
-    assert_file_roundtrip(r, 6, in);
+    afmt_test_check_file(r, 6, in);
     afmt_reader_free(r);
     json_decref(py);
-    free(bundle);
 }
 
 /* Message-ID, Message-Id, Message-id: the header name in any case. */
 static void test_message_id_header_case(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     const char *in = PERCEVAL "/mbox_no_fields.mbox";
-    json_t *py = python_figures(f, in);
+    json_t *py;
+    afmt_reader *r = pack_checked(f, "case.afmt", in, NULL, &py, NULL);
     size_t kinds = 0;
     const char *seen[3] = {0};
     for (size_t i = 0; i < json_array_size(py); i++) {
@@ -700,34 +542,30 @@ static void test_message_id_header_case(void **state)
         }
     }
     assert_int_equal(kinds, 3);
-    char *bundle = pack_one(f, "case.afmt", in, NULL);
-    afmt_reader *r = open_verified(bundle);
-    assert_posts_match(r, 0, py);
-    afmt_entry e = entry_of(r, 0); /* Message-id */
+    afmt_entry e = afmt_test_entry(r, 0); /* Message-id */
     assert_field(e.id, e.id_len, "4CF64D10.9020206@domain.com");
-    e = entry_of(r, 1); /* Message-ID, the same id again */
+    e = afmt_test_entry(r, 1); /* Message-ID, the same id again */
     assert_field(e.id, e.id_len, "4CF64D10.9020206@domain.com#2");
-    e = entry_of(r, 2);
+    e = afmt_test_entry(r, 2);
     assert_field(e.id, e.id_len, "4CF64D10.9020206@domain.com#3");
-    e = entry_of(r, 3); /* "Message-Id:" with no value */
+    e = afmt_test_entry(r, 3); /* "Message-Id:" with no value */
     assert_field(e.id, e.id_len, "mbox:4");
-    e = entry_of(r, 4); /* Message-Id */
+    e = afmt_test_entry(r, 4); /* Message-Id */
     assert_field(e.id, e.id_len, "4CF64D10.9020206@domain.com#4");
-    e = entry_of(r, 5);
+    e = afmt_test_entry(r, 5);
     assert_field(e.id, e.id_len, "0000be042b7b@domain.com");
     /* RFC 2047 in a comment of From: decoded for display */
-    e = entry_of(r, 0);
+    e = afmt_test_entry(r, 0);
     assert_field(e.author, e.author_len, "goran at domain.com (G\xc3\xb6ran Lastname)");
     afmt_reader_free(r);
     json_decref(py);
-    free(bundle);
 }
 
 /* pipermail archives: "From user at host  date" From_ lines and
  * "user at host (Name)" From headers. */
 static void test_pipermail_user_at_host(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     static const struct {
         const char *file;
         size_t posts;
@@ -735,71 +573,63 @@ static void test_pipermail_user_at_host(void **state)
                  {PERCEVAL "/pipermail_2016_april.mbox", 3},
                  {PERCEVAL "/pipermail_2016_march.mbox", 1}};
     for (size_t k = 0; k < 3; k++) {
-        json_t *py = python_figures(f, files[k].file);
+        json_t *py;
+        file_figures ff;
+        afmt_reader *r = pack_checked(f, "pm.afmt", files[k].file, NULL, &py, &ff);
         assert_int_equal(json_array_size(py), files[k].posts);
-        char *bundle = pack_one(f, "pm.afmt", files[k].file, NULL);
-        afmt_reader *r = open_verified(bundle);
         assert_int_equal(afmt_reader_entry_count(r), files[k].posts + 1);
-        file_figures ff = assert_posts_match(r, 0, py);
         if (k == 0)
             assert_int_equal(ff.with_parent, 3);
         for (size_t i = 0; i < files[k].posts; i++) {
-            afmt_entry e = entry_of(r, i);
+            afmt_entry e = afmt_test_entry(r, i);
             assert_non_null(e.author);
             assert_non_null(memmem(e.author, e.author_len, " at ", 4));
         }
-        assert_file_roundtrip(r, files[k].posts, files[k].file);
+        afmt_test_check_file(r, files[k].posts, files[k].file);
         afmt_reader_free(r);
         json_decref(py);
-        free(bundle);
     }
-    char *bundle = pack_one(f, "pm3.afmt", PERCEVAL "/pipermail_2016_march.mbox", NULL);
-    afmt_reader *r = open_verified(bundle);
-    afmt_entry e = entry_of(r, 0);
+    afmt_reader *r = pack_open(f, "pm3.afmt", PERCEVAL "/pipermail_2016_march.mbox");
+    afmt_entry e = afmt_test_entry(r, 0);
     assert_field(e.author, e.author_len, "gpoo at example.com (Germ\xc3\xa1n Poo-Caama\xc3\xb1o)");
     afmt_reader_free(r);
-    free(bundle);
 }
 
 /* multipart, quoted-printable and base64 bodies are kept as they are: the
  * post is the message's exact bytes, nothing is decoded. */
 static void test_multipart_qp_base64_verbatim(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     const char *in = PERCEVAL "/mbox_multipart.mbox";
-    json_t *py = python_figures(f, in);
-    char *bundle = pack_one(f, "mp.afmt", in, NULL);
-    afmt_reader *r = open_verified(bundle);
+    json_t *py;
+    afmt_reader *r = pack_checked(f, "mp.afmt", in, NULL, &py, NULL);
     assert_int_equal(afmt_reader_entry_count(r), 3);
-    assert_posts_match(r, 0, py);
     size_t flen;
     uint8_t *file = afmt_test_read_file(in, &flen);
     int saw_b64 = 0, saw_qp = 0, saw_multi = 0;
     for (uint64_t i = 0; i < 2; i++) {
         size_t len;
-        uint8_t *c = post_content(r, i, &len);
+        char *c = afmt_test_content(r, i, &len);
         assert_non_null(memmem(file, flen, c, len)); /* a verbatim slice */
         saw_multi |= memmem(c, len, "multipart/", 10) != NULL;
         saw_qp |= memmem(c, len, "quoted-printable", 16) != NULL;
         free(c);
     }
     assert_true(saw_multi && saw_qp);
-    assert_file_roundtrip(r, 2, in);
+    afmt_test_check_file(r, 2, in);
     free(file);
     afmt_reader_free(r);
     json_decref(py);
-    free(bundle);
 
     /* base64 parts: in the SpamAssassin list archive */
     in = MBOX_DIR "/spamassassin_easy_ham_1.mbox";
     file = afmt_test_read_file(in, &flen);
     assert_non_null(file);
-    bundle = pack_one(f, "b64.afmt", in, NULL);
-    r = open_verified(bundle);
+    r = pack_open(f, "b64.afmt", in);
     uint64_t nposts = afmt_reader_entry_count(r) - 1;
     for (uint64_t i = 0; i < nposts; i++) {
         size_t len;
-        uint8_t *c = post_content(r, i, &len);
+        char *c = afmt_test_content(r, i, &len);
         if (memmem(c, len, "ransfer-Encoding: base64", 24) != NULL ||
             memmem(c, len, "ransfer-Encoding: BASE64", 24) != NULL) {
             saw_b64++;
@@ -812,27 +642,22 @@ static void test_multipart_qp_base64_verbatim(void **state)
                   "parts (spamassassin): verbatim slices of their files\n", saw_b64);
     free(file);
     afmt_reader_free(r);
-    free(bundle);
 
     /* complex: quoted-printable and RFC 2047 in From */
     in = PERCEVAL "/mbox_complex.mbox";
-    py = python_figures(f, in);
-    bundle = pack_one(f, "cx.afmt", in, NULL);
-    r = open_verified(bundle);
-    assert_posts_match(r, 0, py);
-    afmt_entry e = entry_of(r, 1);
+    r = pack_checked(f, "cx.afmt", in, NULL, &py, NULL);
+    afmt_entry e = afmt_test_entry(r, 1);
     assert_field(e.author, e.author_len, "danilo@gnome.org (Danilo \xc5\xa0" "egan)");
-    assert_file_roundtrip(r, 2, in);
+    afmt_test_check_file(r, 2, in);
     afmt_reader_free(r);
     json_decref(py);
-    free(bundle);
 }
 
 /* ---- the cutting rules on synthetic archives ---- */
 
 static void test_cutting_rules(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     /* preamble, >From quoting, a "From " body line after a blank line with
      * no time (not a separator), no blank line at the very end, no final
      * newline */
@@ -854,31 +679,28 @@ static void test_cutting_rules(void **state)
         "DATE: 1 Jan 01 00:01 EST\n"
         "\n"
         "last line without a newline";
-    char *in = NULL;
-    char *bundle = pack_text(f, "cut.mbox", t, strlen(t), &in);
-    afmt_reader *r = open_verified(bundle);
+    const char *in = NULL;
+    afmt_reader *r = pack_text(f, "cut.mbox", t, strlen(t), &in);
     assert_int_equal(afmt_reader_entry_count(r), 3);
     size_t len;
-    uint8_t *c = post_content(r, 0, &len);
+    char *c = afmt_test_content(r, 0, &len);
     const char *m1 = strstr(t, "Message-ID: <one@x>");
     const char *end1 = strstr(t, "\nFrom bob"); /* keeps the first of the two blank lines */
     assert_int_equal(len, (size_t)(end1 - m1));
     assert_memory_equal(c, m1, len);
     free(c);
-    afmt_entry e = entry_of(r, 0);
+    afmt_entry e = afmt_test_entry(r, 0);
     assert_field(e.title, e.title_len, "\xc3\xa9\xc3\xa9 plain =?x-unknown?q?raw?=");
-    e = entry_of(r, 1);
+    e = afmt_test_entry(r, 1);
     assert_field(e.id, e.id_len, "two@x");
     assert_field(e.parent, e.parent_len, "one@x");
     assert_true(e.has_created);
     assert_int_equal(e.created, 978307200 + 60 + 5 * 3600);
-    c = post_content(r, 1, &len);
+    c = afmt_test_content(r, 1, &len);
     assert_int_equal(len, strlen(strstr(t, "message-id: <two@x>")));
     free(c);
-    assert_file_roundtrip(r, 2, in);
+    afmt_test_check_file(r, 2, in);
     afmt_reader_free(r);
-    free(bundle);
-    free(in);
 
     /* CRLF line ends, and a message with no headers at all */
     static const char crlf[] =
@@ -892,46 +714,37 @@ static void test_cutting_rules(void **state)
         "From a@b Tue Feb  2 10:00:01 2010\r\n"
         "\r\n"
         "headerless\r\n";
-    bundle = pack_text(f, "crlf.mbox", crlf, strlen(crlf), &in);
-    r = open_verified(bundle);
+    r = pack_text(f, "crlf.mbox", crlf, strlen(crlf), &in);
     assert_int_equal(afmt_reader_entry_count(r), 3);
-    e = entry_of(r, 0);
+    e = afmt_test_entry(r, 0);
     assert_field(e.title, e.title_len, "folded subject");
-    c = post_content(r, 0, &len);
+    c = afmt_test_content(r, 0, &len);
     assert_int_equal(len, strlen("Message-ID: <c1@x>\r\nSubject: folded\r\n subject\r\n\r\n"
                                  "body\r\n"));
     free(c);
-    e = entry_of(r, 1);
+    e = afmt_test_entry(r, 1);
     assert_field(e.id, e.id_len, "mbox:2");
     assert_null(e.author);
     assert_null(e.title);
-    assert_file_roundtrip(r, 2, in);
+    afmt_test_check_file(r, 2, in);
     afmt_reader_free(r);
-    free(bundle);
-    free(in);
 
     /* An empty file and a file with no From_ line: no post, same bytes. */
-    bundle = pack_text(f, "empty.mbox", "", 0, &in);
-    r = open_verified(bundle);
+    r = pack_text(f, "empty.mbox", "", 0, &in);
     assert_int_equal(afmt_reader_entry_count(r), 1);
-    assert_file_roundtrip(r, 0, in);
+    afmt_test_check_file(r, 0, in);
     afmt_reader_free(r);
-    free(bundle);
-    free(in);
-    bundle = pack_text(f, "nofrom.mbox", "just text\n", 10, &in);
-    r = open_verified(bundle);
+    r = pack_text(f, "nofrom.mbox", "just text\n", 10, &in);
     assert_int_equal(afmt_reader_entry_count(r), 1);
-    assert_file_roundtrip(r, 0, in);
+    afmt_test_check_file(r, 0, in);
     afmt_reader_free(r);
-    free(bundle);
-    free(in);
 }
 
 /* Arbitrary bytes with From_ lines, blank lines, CRs and headers mixed in:
  * whatever the cut, the file comes back byte for byte and verifies. */
 static void test_arbitrary_bytes_round_trip(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
 #define PIECE(x) {x, sizeof x - 1}
     static const struct {
         const char *p;
@@ -963,15 +776,11 @@ static void test_arbitrary_bytes_round_trip(void **state)
         }
         char name[32];
         snprintf(name, sizeof name, "arb%d.mbox", round);
-        char *in = NULL;
-        char *bundle = pack_text(f, name, t, n, &in);
-        afmt_reader *r = open_verified(bundle);
+        const char *in = NULL;
+        afmt_reader *r = pack_text(f, name, t, n, &in);
         uint64_t entries = afmt_reader_entry_count(r);
-        assert_file_roundtrip(r, entries - 1, in);
+        afmt_test_check_file(r, entries - 1, in);
         afmt_reader_free(r);
-        unlink(bundle);
-        free(bundle);
-        free(in);
         free(t);
     }
 }
@@ -1061,32 +870,8 @@ static void test_rfc5322_dates(void **state)
 /* Through the public entry point, with detection from the content. */
 static void test_public_api(void **state)
 {
-    fixture *f = *state;
-    const char *in = MBOX_DIR "/notmuch_corpus_lkml.mbox";
-    size_t hl;
-    uint8_t *head = afmt_test_read_file(in, &hl);
-    assert_non_null(head);
-    afmt_source_format fmt = afmt_source_detect(base_name(in), head, hl < 65536 ? hl : 65536);
-    print_message("afmt_source_detect(%s) = %s\n", base_name(in), afmt_source_format_name(fmt));
-    free(head);
-    char *path = afmt_test_path(f->dir, "api.afmt");
-    afmt_writer *w;
-    assert_int_equal(afmt_writer_open(&w, path, f->sk, NULL), AFMT_OK);
-    int fd = open(in, O_RDONLY);
-    assert_true(fd >= 0);
-    char err[256] = "";
-    afmt_import_stats st = {0};
-    int rc = afmt_import(w, AFMT_SOURCE_MBOX, fd, "lists/lkml.mbox", 15, &st, err, sizeof err);
-    close(fd);
-    if (rc != AFMT_OK)
-        fail_msg("afmt_import: %s (%s)", afmt_strerror(rc), err);
-    assert_int_equal(afmt_writer_finish(w), AFMT_OK);
-    afmt_writer_free(w);
-    assert_int_equal(st.posts, 210);
-    afmt_reader *r = open_verified(path);
-    assert_file_roundtrip(r, 210, in);
-    afmt_reader_free(r);
-    free(path);
+    afmt_test_public_import(*state, AFMT_SOURCE_MBOX, MBOX_DIR "/notmuch_corpus_lkml.mbox",
+                            "lists/lkml.mbox", 210);
 }
 
 int main(void)
@@ -1094,18 +879,18 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc2047),
         cmocka_unit_test(test_rfc5322_dates),
-        cmocka_unit_test_setup_teardown(test_corpus_every_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_raw_8bit_bytes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_latin1_byte_in_from_line, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_duplicate_message_ids, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_long_references_chains, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_date, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_message_id_header_case, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pipermail_user_at_host, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_multipart_qp_base64_verbatim, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cutting_rules, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_arbitrary_bytes_round_trip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_public_api, setup, teardown),
+        AFMT_TEST_WITH_FIXTURE(test_corpus_every_file),
+        AFMT_TEST_WITH_FIXTURE(test_raw_8bit_bytes),
+        AFMT_TEST_WITH_FIXTURE(test_latin1_byte_in_from_line),
+        AFMT_TEST_WITH_FIXTURE(test_duplicate_message_ids),
+        AFMT_TEST_WITH_FIXTURE(test_long_references_chains),
+        AFMT_TEST_WITH_FIXTURE(test_no_date),
+        AFMT_TEST_WITH_FIXTURE(test_message_id_header_case),
+        AFMT_TEST_WITH_FIXTURE(test_pipermail_user_at_host),
+        AFMT_TEST_WITH_FIXTURE(test_multipart_qp_base64_verbatim),
+        AFMT_TEST_WITH_FIXTURE(test_cutting_rules),
+        AFMT_TEST_WITH_FIXTURE(test_arbitrary_bytes_round_trip),
+        AFMT_TEST_WITH_FIXTURE(test_public_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

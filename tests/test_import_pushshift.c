@@ -79,143 +79,39 @@ static const char PY_FIGURES[] =
     "        'order': ','.join(o.keys()),\n"
     "        'crlf': b'\\\\r\\\\n' in ln, 'uesc': b'\\\\u' in ln}))\n";
 
-typedef struct fixture {
-    char *dir;
-    afmt_secret_key *sk;
-    afmt_public_key pk;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->dir = afmt_test_tmpdir();
-    assert_non_null(f->dir);
-    assert_int_equal(afmt_key_generate(&f->sk, &f->pk), AFMT_OK);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    afmt_test_rmtree(f->dir);
-    free(f->dir);
-    afmt_secret_key_free(f->sk);
-    free(f);
-    return 0;
-}
-
 /* ---- helpers ---- */
 
-static uint64_t file_size(const char *path)
-{
-    struct stat st;
-    assert_int_equal(stat(path, &st), 0);
-    return (uint64_t)st.st_size;
-}
-
-/* Imports `inputs[i]` under `names[i]` into one bundle at dir/bundle.
- * Returns the importer's result of the last input (the bundle is finished
- * only when every input succeeded); *err gets its message. */
-static int pack(fixture *f, const char *bundle, const char *const *inputs,
+/* Imports `inputs[i]` under `names[i]` into one bundle at dir/bundle, whose
+ * path goes to *path when it is not NULL.  Returns the importer's result of
+ * the first input that fails (the bundle is finished only when every input
+ * succeeded); *err gets its message. */
+static int pack(afmt_test_fixture *f, const char *bundle, const char *const *inputs,
                 const char *const *names, size_t n, afmt_import_stats *st, char *err,
-                size_t errlen, char **out_path)
+                size_t errlen, const char **path)
 {
-    char *path = afmt_test_path(f->dir, bundle);
-    afmt_writer_options o = AFMT_WRITER_OPTIONS_INIT;
-    o.created = 1700000000;
-    afmt_writer *w;
-    assert_int_equal(afmt_writer_open(&w, path, f->sk, &o), AFMT_OK);
-    int rc = AFMT_OK;
-    for (size_t i = 0; i < n && rc == AFMT_OK; i++) {
-        int fd = open(inputs[i], O_RDONLY);
-        assert_true(fd >= 0);
-        err[0] = 0;
-        rc = afmt_import_pushshift(w, fd, names[i], strlen(names[i]), st, err, errlen);
-        close(fd);
-    }
-    if (rc == AFMT_OK) {
-        int frc = afmt_writer_finish(w);
-        if (frc != AFMT_OK)
-            fail_msg("finish: %s", afmt_writer_errmsg(w));
-    }
-    afmt_writer_free(w);
-    if (out_path != NULL)
-        *out_path = path;
-    else
-        free(path);
-    return rc;
+    const char *p = afmt_test_tmp(f, "%s", bundle);
+    if (path != NULL)
+        *path = p;
+    return afmt_test_import(f->sk, p, AFMT_SOURCE_PUSHSHIFT, n, inputs, names, st, err, errlen);
 }
 
-static char *pack_one(fixture *f, const char *bundle, const char *input, const char *name,
-                      afmt_import_stats *st)
+/* Packs one input under `name` (NULL: its base name), asserting it works;
+ * returns the bundle's path. */
+static const char *pack_one(afmt_test_fixture *f, const char *bundle, const char *input,
+                            const char *name, afmt_import_stats *st)
 {
     char err[512];
-    char *path = NULL;
-    afmt_import_stats local = {0};
-    int rc = pack(f, bundle, &input, &name, 1, st ? st : &local, err, sizeof err, &path);
+    const char *path = NULL;
+    int rc = pack(f, bundle, &input, name != NULL ? &name : NULL, 1, st, err, sizeof err, &path);
     if (rc != AFMT_OK)
         fail_msg("import of %s: %s (%s)", input, afmt_strerror(rc), err);
     return path;
 }
 
-static int problem(void *ctx, uint64_t entry, int err, const char *msg)
+static afmt_reader *pack_open(afmt_test_fixture *f, const char *bundle, const char *input,
+                              const char *name, afmt_import_stats *st)
 {
-    (void)ctx;
-    print_error("verify: entry %llu: %s: %s\n", (unsigned long long)entry, afmt_strerror(err),
-                msg);
-    return 0;
-}
-
-static afmt_reader *open_verified(const char *path)
-{
-    char eb[256] = "";
-    afmt_reader *r = NULL;
-    int rc = afmt_reader_open(&r, path, eb, sizeof eb);
-    if (rc != AFMT_OK)
-        fail_msg("open %s: %s (%s)", path, afmt_strerror(rc), eb);
-    assert_int_equal(afmt_reader_verify(r, problem, NULL), AFMT_OK);
-    return r;
-}
-
-typedef struct sinkbuf {
-    uint8_t *p;
-    size_t n, cap;
-} sinkbuf;
-
-static int sink(void *ctx, const void *data, size_t len)
-{
-    sinkbuf *b = ctx;
-    if (b->n + len > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + len)
-            cap *= 2;
-        b->p = realloc(b->p, cap);
-        assert_non_null(b->p);
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, data, len);
-    b->n += len;
-    return 0;
-}
-
-/* Checks that entry `number` reads back as exactly the bytes of `path`. */
-static void assert_file_roundtrip(afmt_reader *r, uint64_t number, const char *path)
-{
-    size_t len = 0;
-    uint8_t *want = afmt_test_read_file(path, &len);
-    assert_non_null(want);
-    afmt_entry e;
-    assert_int_equal(afmt_reader_entry(&e, r, number), AFMT_OK);
-    assert_int_equal(e.type, AFMT_ENTRY_FILE);
-    assert_int_equal(e.size, len);
-    sinkbuf b = {0};
-    assert_int_equal(afmt_reader_read(r, number, sink, &b), AFMT_OK);
-    assert_int_equal(b.n, len);
-    assert_memory_equal(b.p, want, len);
-    free(b.p);
-    free(want);
+    return afmt_test_open_verified(pack_one(f, bundle, input, name, st));
 }
 
 static void assert_str_field(const char *label, uint64_t n, const char *got, size_t got_len,
@@ -239,27 +135,20 @@ typedef struct figures {
     size_t deleted, with_parent_in_file, crlf, uesc, orders, threads;
 } figures;
 
-/* Runs PY_FIGURES over `cmd`'s output (a shell command printing the NDJSON). */
-static figures python_figures(fixture *f, const char *cmd)
+/* Runs PY_FIGURES over the NDJSON of a dump (.zst: decompressed by zstd). */
+static figures python_figures(afmt_test_fixture *f, const char *dump)
 {
-    char *script = afmt_test_path(f->dir, "figures.py");
-    assert_int_equal(afmt_test_write_file(script, PY_FIGURES, strlen(PY_FIGURES)), 0);
-    char *full = NULL;
-    assert_true(asprintf(&full, "%s | python3 '%s'", cmd, script) > 0);
-    FILE *p = popen(full, "r");
-    assert_non_null(p);
+    size_t dl = strlen(dump);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s '%s' |",
+             dl > 4 && strcmp(dump + dl - 4, ".zst") == 0 ? "zstd -q -d --long=31 -c" : "cat",
+             dump);
     figures fg = {0};
-    fg.posts = json_array();
+    fg.posts = afmt_test_python_json(f, PY_FIGURES, cmd, NULL);
     json_t *ids = json_object(), *orders = json_object(), *links = json_object();
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
-    while ((got = getline(&line, &cap, p)) > 0) {
-        json_error_t je;
-        json_t *o = json_loadb(line, (size_t)got, 0, &je);
-        if (o == NULL)
-            fail_msg("python output: %s", je.text);
-        json_array_append_new(fg.posts, o);
+    size_t i;
+    json_t *o;
+    json_array_foreach(fg.posts, i, o) {
         json_object_set_new(ids, json_string_value(json_object_get(o, "id")), json_true());
         json_object_set_new(orders, json_string_value(json_object_get(o, "order")), json_true());
         if (json_is_string(json_object_get(o, "link")))
@@ -269,10 +158,6 @@ static figures python_figures(fixture *f, const char *cmd)
         fg.crlf += json_is_true(json_object_get(o, "crlf"));
         fg.uesc += json_is_true(json_object_get(o, "uesc"));
     }
-    free(line);
-    assert_int_equal(pclose(p), 0);
-    size_t i;
-    json_t *o;
     json_array_foreach(fg.posts, i, o) {
         json_t *par = json_object_get(o, "parent");
         if (json_is_string(par) && json_object_get(ids, json_string_value(par)) != NULL)
@@ -283,8 +168,6 @@ static figures python_figures(fixture *f, const char *cmd)
     json_decref(ids);
     json_decref(orders);
     json_decref(links);
-    free(full);
-    free(script);
     return fg;
 }
 
@@ -296,9 +179,8 @@ static size_t assert_posts_match(afmt_reader *r, uint64_t first, const figures *
     size_t linked = 0;
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_array_get(fg->posts, i);
-        afmt_entry e;
         uint64_t num = first + i;
-        assert_int_equal(afmt_reader_entry(&e, r, num), AFMT_OK);
+        afmt_entry e = afmt_test_entry(r, num);
         assert_int_equal(e.type, AFMT_ENTRY_POST);
         assert_str_field("id", num, e.id, e.id_len, json_object_get(o, "id"));
         assert_str_field("parent", num, e.parent, e.parent_len, json_object_get(o, "parent"));
@@ -326,14 +208,10 @@ static size_t assert_posts_match(afmt_reader *r, uint64_t first, const figures *
 }
 
 /* The post whose id is `id`: its content (malloc'd) and entry. */
-static uint8_t *post_by_id(afmt_reader *r, const char *id, afmt_entry *e, size_t *len)
+static char *post_by_id(afmt_reader *r, const char *id, afmt_entry *e, size_t *len)
 {
-    uint64_t n;
-    assert_int_equal(afmt_reader_find_post(&n, r, id, strlen(id)), AFMT_OK);
-    assert_int_equal(afmt_reader_entry(e, r, n), AFMT_OK);
-    void *p = NULL;
-    assert_int_equal(afmt_reader_read_post(&p, len, r, n), AFMT_OK);
-    return p;
+    *e = afmt_test_find(r, id);
+    return afmt_test_content(r, e->number, len);
 }
 
 static void figures_free(figures *fg)
@@ -345,35 +223,34 @@ static void figures_free(figures *fg)
 
 static void test_corpus_plain_ndjson(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     afmt_import_stats st = {0};
-    char *bundle = pack_one(f, "plain.afmt", CORPUS_NDJSON, "RC_2005-12.ndjson", &st);
-    figures fg = python_figures(f, "cat '" CORPUS_NDJSON "'");
+    const char *bundle = pack_one(f, "plain.afmt", CORPUS_NDJSON, NULL, &st);
+    figures fg = python_figures(f, CORPUS_NDJSON);
     size_t n = json_array_size(fg.posts);
     assert_int_equal(n, 1075); /* the corpus README's figure */
     assert_int_equal(fg.threads, 396);
     assert_int_equal(st.posts, n);
     assert_int_equal(st.deleted, fg.deleted);
-    assert_int_equal(st.bytes_in, file_size(CORPUS_NDJSON));
+    assert_int_equal(st.bytes_in, afmt_test_file_size(CORPUS_NDJSON));
 
-    afmt_reader *r = open_verified(bundle);
+    afmt_reader *r = afmt_test_open_verified(bundle);
     assert_int_equal(afmt_reader_entry_count(r), n + 1);
     size_t linked = assert_posts_match(r, 0, &fg);
     assert_int_equal(linked, fg.with_parent_in_file);
-    assert_file_roundtrip(r, n, CORPUS_NDJSON);
+    afmt_test_check_file(r, n, CORPUS_NDJSON);
     print_message("RC_2005-12.ndjson: %zu posts, %zu deleted, %zu replies to a post of the "
                   "file, input %llu bytes, bundle %llu bytes\n",
-                  n, fg.deleted, linked, (unsigned long long)file_size(CORPUS_NDJSON),
-                  (unsigned long long)file_size(bundle));
+                  n, fg.deleted, linked, (unsigned long long)afmt_test_file_size(CORPUS_NDJSON),
+                  (unsigned long long)afmt_test_file_size(bundle));
     afmt_reader_free(r);
     figures_free(&fg);
-    free(bundle);
 }
 
 /* Hard case: the .zst frame has a 2 GiB window (windowLogMax 31). */
 static void test_corpus_zst_2gib_window(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     size_t zlen;
     uint8_t *z = afmt_test_read_file(CORPUS_ZST, &zlen);
     assert_non_null(z);
@@ -399,43 +276,41 @@ static void test_corpus_zst_2gib_window(void **state)
     struct rusage ru0, ru1;
     getrusage(RUSAGE_SELF, &ru0);
     afmt_import_stats st = {0};
-    char *bundle = pack_one(f, "zst.afmt", CORPUS_ZST, "RC_2005-12.zst", &st);
+    const char *bundle = pack_one(f, "zst.afmt", CORPUS_ZST, NULL, &st);
     getrusage(RUSAGE_SELF, &ru1);
-    figures fg = python_figures(f, "zstd -q -d --long=31 -c '" CORPUS_ZST "'");
+    figures fg = python_figures(f, CORPUS_ZST);
     size_t n = json_array_size(fg.posts);
     assert_int_equal(n, 1075);
     assert_int_equal(st.posts, n);
     assert_int_equal(st.bytes_in, zlen);
 
-    afmt_reader *r = open_verified(bundle);
+    afmt_reader *r = afmt_test_open_verified(bundle);
     assert_int_equal(afmt_reader_entry_count(r), n + 1);
     assert_int_equal(assert_posts_match(r, 0, &fg), fg.with_parent_in_file);
-    assert_file_roundtrip(r, n, CORPUS_ZST);
+    afmt_test_check_file(r, n, CORPUS_ZST);
     afmt_reader_free(r);
 
     /* Storage cost of keeping the compressed bytes: the same posts packed
      * from the plain file, against this bundle. */
-    char *plain = pack_one(f, "plain.afmt", CORPUS_NDJSON, "RC_2005-12.ndjson", NULL);
-    uint64_t bz = file_size(bundle), bp = file_size(plain);
+    const char *plain = pack_one(f, "plain.afmt", CORPUS_NDJSON, NULL, NULL);
+    uint64_t bz = afmt_test_file_size(bundle), bp = afmt_test_file_size(plain);
     print_message("RC_2005-12.zst: %zu posts; input %zu bytes (%llu decompressed); bundle from "
                   ".zst %llu bytes, from .ndjson %llu bytes: keeping the compressed file costs "
                   "%lld bytes (%.0f%% of the .zst); max RSS %ld KiB before, %ld KiB after\n",
-                  n, zlen, (unsigned long long)file_size(CORPUS_NDJSON),
+                  n, zlen, (unsigned long long)afmt_test_file_size(CORPUS_NDJSON),
                   (unsigned long long)bz, (unsigned long long)bp, (long long)(bz - bp),
                   100.0 * (double)(bz - bp) / (double)zlen, ru0.ru_maxrss, ru1.ru_maxrss);
     /* The compressed bytes are stored once more, and not much else. */
     assert_true(bz > bp + zlen - zlen / 20);
     assert_true(bz < bp + zlen + zlen / 10);
     figures_free(&fg);
-    free(plain);
-    free(bundle);
 }
 
 /* Hard case: the key order changes from line to line. */
 static void test_key_order_changes(void **state)
 {
-    fixture *f = *state;
-    figures fg = python_figures(f, "cat '" CORPUS_NDJSON "'");
+    afmt_test_fixture *f = *state;
+    figures fg = python_figures(f, CORPUS_NDJSON);
     assert_true(fg.orders > 100); /* 602 distinct orders in the corpus file */
     /* Two lines whose "id" key sits at different places: both read right. */
     json_t *a = json_array_get(fg.posts, 0), *b = NULL;
@@ -449,8 +324,7 @@ static void test_key_order_changes(void **state)
             b = o;
     }
     assert_non_null(b);
-    char *bundle = pack_one(f, "order.afmt", CORPUS_NDJSON, "RC_2005-12.ndjson", NULL);
-    afmt_reader *r = open_verified(bundle);
+    afmt_reader *r = pack_open(f, "order.afmt", CORPUS_NDJSON, NULL, NULL);
     json_t *pair[2] = {a, b};
     for (int k = 0; k < 2; k++) {
         afmt_entry e;
@@ -467,24 +341,21 @@ static void test_key_order_changes(void **state)
     assert_posts_match(r, 0, &fg);
     afmt_reader_free(r);
     figures_free(&fg);
-    free(bundle);
 }
 
 /* Hard case: bodies hold \r\n and \uXXXX escapes: the content keeps them as
  * written (escaped), while string fields are the decoded JSON strings. */
 static void test_crlf_and_unicode_escapes(void **state)
 {
-    fixture *f = *state;
-    figures fg = python_figures(f, "cat '" CORPUS_NDJSON "'");
+    afmt_test_fixture *f = *state;
+    figures fg = python_figures(f, CORPUS_NDJSON);
     assert_true(fg.crlf > 0);
     assert_true(fg.uesc > 0);
-    char *bundle = pack_one(f, "esc.afmt", CORPUS_NDJSON, "RC_2005-12.ndjson", NULL);
-    afmt_reader *r = open_verified(bundle);
+    afmt_reader *r = pack_open(f, "esc.afmt", CORPUS_NDJSON, NULL, NULL);
     size_t crlf = 0, uesc = 0;
     for (uint64_t i = 0; i < json_array_size(fg.posts); i++) {
-        void *c;
         size_t len;
-        assert_int_equal(afmt_reader_read_post(&c, &len, r, i), AFMT_OK);
+        char *c = afmt_test_content(r, i, &len);
         crlf += memmem(c, len, "\\r\\n", 4) != NULL;
         uesc += memmem(c, len, "\\u", 2) != NULL;
         assert_true(memchr(c, '\n', len) == NULL); /* the line, without its "\n" */
@@ -494,7 +365,6 @@ static void test_crlf_and_unicode_escapes(void **state)
     assert_int_equal(uesc, fg.uesc);
     afmt_reader_free(r);
     figures_free(&fg);
-    free(bundle);
 
     /* Escapes in fields decode to UTF-8; a raw CR before the "\n" stays in
      * the post. */
@@ -503,10 +373,8 @@ static void test_crlf_and_unicode_escapes(void **state)
         "\"selftext\":\"x\\r\\ny\",\"created_utc\":1}\r\n"
         "{\"id\":\"c1\",\"parent_id\":\"t3_a1\",\"author\":\"b\",\"body\":\"q\\u0000r\","
         "\"created_utc\":2}\n";
-    char *in = afmt_test_path(f->dir, "esc.ndjson");
-    assert_int_equal(afmt_test_write_file(in, lines, strlen(lines)), 0);
-    bundle = pack_one(f, "esc2.afmt", in, "esc.ndjson", NULL);
-    r = open_verified(bundle);
+    const char *in = afmt_test_tmp_file(f, "esc.ndjson", lines, strlen(lines));
+    r = pack_open(f, "esc2.afmt", in, NULL, NULL);
     afmt_entry e;
     size_t len;
     void *c = post_by_id(r, "t3_a1", &e, &len);
@@ -524,35 +392,31 @@ static void test_crlf_and_unicode_escapes(void **state)
     assert_memory_equal(e.parent, "t3_a1", 5);
     assert_null(e.title);
     free(c);
-    assert_file_roundtrip(r, 2, in);
+    afmt_test_check_file(r, 2, in);
     afmt_reader_free(r);
-    free(bundle);
-    free(in);
 }
 
 /* Hard case: deleted authors and bodies. */
 static void test_deleted_authors_and_bodies(void **state)
 {
-    fixture *f = *state;
-    figures fg = python_figures(f, "cat '" CORPUS_NDJSON "'");
+    afmt_test_fixture *f = *state;
+    figures fg = python_figures(f, CORPUS_NDJSON);
     assert_true(fg.deleted > 0);
     afmt_import_stats st = {0};
-    char *bundle = pack_one(f, "del.afmt", CORPUS_NDJSON, "RC_2005-12.ndjson", &st);
+    const char *bundle = pack_one(f, "del.afmt", CORPUS_NDJSON, NULL, &st);
     assert_int_equal(st.deleted, fg.deleted);
-    afmt_reader *r = open_verified(bundle);
+    afmt_reader *r = afmt_test_open_verified(bundle);
     size_t flagged = 0, deleted_author = 0, removed_body_real_author = 0;
     for (uint64_t i = 0; i < json_array_size(fg.posts); i++) {
-        afmt_entry e;
-        assert_int_equal(afmt_reader_entry(&e, r, i), AFMT_OK);
+        afmt_entry e = afmt_test_entry(r, i);
         int del = (e.flags & AFMT_POST_DELETED) != 0;
         flagged += del;
         if (e.author_len == 9 && memcmp(e.author, "[deleted]", 9) == 0) {
             deleted_author++;
             assert_true(del); /* kept, with the source's own marker as author */
         } else if (del) {
-            void *c;
             size_t len;
-            assert_int_equal(afmt_reader_read_post(&c, &len, r, i), AFMT_OK);
+            char *c = afmt_test_content(r, i, &len);
             assert_true(memmem(c, len, "\"body\":\"[deleted]\"", 18) != NULL ||
                         memmem(c, len, "\"body\":\"[removed]\"", 18) != NULL);
             removed_body_real_author++;
@@ -566,7 +430,6 @@ static void test_deleted_authors_and_bodies(void **state)
                   flagged, deleted_author, removed_body_real_author);
     afmt_reader_free(r);
     figures_free(&fg);
-    free(bundle);
 }
 
 /* ---- synthetic inputs: the rules of spec/IMPORTERS.md ---- */
@@ -576,7 +439,7 @@ static void test_deleted_authors_and_bodies(void **state)
 
 static void test_fields_and_ids(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     static const char lines[] =
         "{\"id\":\"s1\",\"title\":\"A submission\",\"selftext\":\"[removed]\",\"author\":\"op\","
         "\"created_utc\":\"1134365188\"}\n"
@@ -589,17 +452,13 @@ static void test_fields_and_ids(void **state)
         "{\"id\":\"dup\",\"parent_id\":\"t3_s1\",\"body\":\"one\",\"author\":null}\n"
         "{\"id\":\"dup\",\"parent_id\":\"t3_s1\",\"body\":\"two\",\"author\":\"[removed]\"}\n"
         "{\"id\":\"last\",\"parent_id\":\"t1_dup\",\"body\":\"no newline\"}";
-    char *in = afmt_test_path(f->dir, "f.ndjson");
-    assert_int_equal(afmt_test_write_file(in, lines, strlen(lines)), 0);
+    const char *in = afmt_test_tmp_file(f, "f.ndjson", lines, strlen(lines));
     afmt_import_stats st = {0};
-    char *bundle = pack_one(f, "f.afmt", in, "f.ndjson", &st);
+    const char *bundle = pack_one(f, "f.afmt", in, NULL, &st);
     assert_int_equal(st.posts, 7);
     assert_int_equal(st.deleted, 2);
-    char *cmd = NULL;
-    assert_true(asprintf(&cmd, "cat '%s'", in) > 0);
-    figures fg = python_figures(f, cmd);
-    free(cmd);
-    afmt_reader *r = open_verified(bundle);
+    figures fg = python_figures(f, in);
+    afmt_reader *r = afmt_test_open_verified(bundle);
     assert_int_equal(afmt_reader_entry_count(r), 8);
     assert_posts_match(r, 0, &fg);
     afmt_entry e;
@@ -631,31 +490,26 @@ static void test_fields_and_ids(void **state)
     c = post_by_id(r, "t1_last", &e, &len);
     assert_int_equal(len, strlen(strrchr(lines, '\n') + 1));
     free(c);
-    assert_file_roundtrip(r, 7, in);
+    afmt_test_check_file(r, 7, in);
     afmt_reader_free(r);
     figures_free(&fg);
-    free(bundle);
-    free(in);
 }
 
-static void expect_failure(fixture *f, const char *name, const void *data, size_t len,
+static void expect_failure(afmt_test_fixture *f, const char *name, const void *data, size_t len,
                            int want_rc, const char *want_msg)
 {
-    char *in = afmt_test_path(f->dir, name);
-    assert_int_equal(afmt_test_write_file(in, data, len), 0);
+    const char *in = afmt_test_tmp_file(f, name, data, len);
     char err[512];
     afmt_import_stats st = {0};
-    const char *inputs[1] = {in}, *names[1] = {name};
-    int rc = pack(f, "fail.afmt", inputs, names, 1, &st, err, sizeof err, NULL);
+    int rc = pack(f, "fail.afmt", &in, NULL, 1, &st, err, sizeof err, NULL);
     if (rc != want_rc || strstr(err, want_msg) == NULL)
         fail_msg("%s: got %s \"%s\", want %s \"%s\"", name, afmt_strerror(rc), err,
                  afmt_strerror(want_rc), want_msg);
-    free(in);
 }
 
 static void test_errors(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     static const char bad_json[] = "{\"id\":\"a\"}\n{\"id\":\"b\",}\n";
     expect_failure(f, "bad.ndjson", bad_json, strlen(bad_json), AFMT_E_FORMAT, "line 2:");
     static const char not_obj[] = "{\"id\":\"a\"}\n[1,2]\n";
@@ -697,7 +551,7 @@ static void test_errors(void **state)
  * all decoded; the file is still the compressed bytes. */
 static void test_multiframe_zst(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     static const char a[] = "{\"id\":\"a\",\"body\":\"first frame\"}\n{\"id\":\"b\",\"body\":\"sp";
     static const char b[] = "lit line\"}\n{\"id\":\"c\"}";
     uint8_t buf[1024];
@@ -711,12 +565,10 @@ static void test_multiframe_zst(void **state)
     r = ZSTD_compress(buf + n, sizeof buf - n, b, strlen(b), 19);
     assert_false(ZSTD_isError(r));
     n += r;
-    char *in = afmt_test_path(f->dir, "multi.ndjson.zst");
-    assert_int_equal(afmt_test_write_file(in, buf, n), 0);
+    const char *in = afmt_test_tmp_file(f, "multi.ndjson.zst", buf, n);
     afmt_import_stats st = {0};
-    char *bundle = pack_one(f, "multi.afmt", in, "multi.ndjson.zst", &st);
+    afmt_reader *r2 = pack_open(f, "multi.afmt", in, NULL, &st);
     assert_int_equal(st.posts, 3);
-    afmt_reader *r2 = open_verified(bundle);
     afmt_entry e;
     size_t len;
     void *c = post_by_id(r2, "t1_b", &e, &len);
@@ -725,46 +577,40 @@ static void test_multiframe_zst(void **state)
     free(c);
     c = post_by_id(r2, "t1_c", &e, &len);
     free(c);
-    assert_file_roundtrip(r2, 3, in);
+    afmt_test_check_file(r2, 3, in);
     afmt_reader_free(r2);
-    free(bundle);
-    free(in);
 }
 
 /* The plain and the compressed dump in one bundle: the second file's ids
  * are taken by the first, so they get "#2"; their contents are stored once. */
 static void test_both_files_in_one_bundle(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     const char *inputs[2] = {CORPUS_NDJSON, CORPUS_ZST};
-    const char *names[2] = {"RC_2005-12.ndjson", "RC_2005-12.zst"};
     char err[512];
     afmt_import_stats st = {0};
-    char *bundle = NULL;
-    int rc = pack(f, "both.afmt", inputs, names, 2, &st, err, sizeof err, &bundle);
+    const char *bundle = NULL;
+    int rc = pack(f, "both.afmt", inputs, NULL, 2, &st, err, sizeof err, &bundle);
     if (rc != AFMT_OK)
         fail_msg("%s", err);
     assert_int_equal(st.posts, 2 * 1075);
-    afmt_reader *r = open_verified(bundle);
+    afmt_reader *r = afmt_test_open_verified(bundle);
     assert_int_equal(afmt_reader_entry_count(r), 2 * 1075 + 2);
-    assert_file_roundtrip(r, 1075, CORPUS_NDJSON);
-    assert_file_roundtrip(r, 2 * 1075 + 1, CORPUS_ZST);
-    afmt_entry e1, e2;
-    assert_int_equal(afmt_reader_entry(&e1, r, 0), AFMT_OK);
-    assert_int_equal(afmt_reader_entry(&e2, r, 1076), AFMT_OK);
+    afmt_test_check_file(r, 1075, CORPUS_NDJSON);
+    afmt_test_check_file(r, 2 * 1075 + 1, CORPUS_ZST);
+    afmt_entry e1 = afmt_test_entry(r, 0), e2 = afmt_test_entry(r, 1076);
     assert_int_equal(e2.id_len, e1.id_len + 2);
     assert_memory_equal(e2.id, e1.id, e1.id_len);
     assert_memory_equal(e2.id + e1.id_len, "#2", 2);
     assert_memory_equal(e1.hash, e2.hash, AFMT_HASH_BYTES);
     afmt_reader_free(r);
-    free(bundle);
 }
 
 /* A pipe that delivers the input in small, odd-sized writes: the
  * importer reads to the end and cuts lines and frames across reads. */
 static void test_pipe_input(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     const char *srcs[2] = {CORPUS_ZST, CORPUS_NDJSON};
     for (int k = 0; k < 2; k++) {
         size_t len;
@@ -787,7 +633,7 @@ static void test_pipe_input(void **state)
             _exit(0);
         }
         close(fds[1]);
-        char *path = afmt_test_path(f->dir, "pipe.afmt");
+        const char *path = afmt_test_tmp(f, "pipe.afmt");
         afmt_writer *w;
         assert_int_equal(afmt_writer_open(&w, path, f->sk, NULL), AFMT_OK);
         char err[256] = "";
@@ -804,10 +650,9 @@ static void test_pipe_input(void **state)
         afmt_writer_free(w);
         assert_int_equal(st.posts, 1075);
         assert_int_equal(st.bytes_in, len);
-        afmt_reader *r = open_verified(path);
-        assert_file_roundtrip(r, 1075, srcs[k]);
+        afmt_reader *r = afmt_test_open_verified(path);
+        afmt_test_check_file(r, 1075, srcs[k]);
         afmt_reader_free(r);
-        free(path);
         free(data);
     }
 }
@@ -815,47 +660,23 @@ static void test_pipe_input(void **state)
 /* Through the public entry point, with detection from the content. */
 static void test_public_api(void **state)
 {
-    fixture *f = *state;
-    size_t hl;
-    uint8_t *head = afmt_test_read_file(CORPUS_ZST, &hl);
-    assert_non_null(head);
-    afmt_source_format fmt = afmt_source_detect("RC_2005-12.zst", head, hl);
-    free(head);
-    print_message("afmt_source_detect(RC_2005-12.zst) = %s\n", afmt_source_format_name(fmt));
-    char *path = afmt_test_path(f->dir, "api.afmt");
-    afmt_writer *w;
-    assert_int_equal(afmt_writer_open(&w, path, f->sk, NULL), AFMT_OK);
-    int fd = open(CORPUS_ZST, O_RDONLY);
-    assert_true(fd >= 0);
-    char err[256] = "";
-    afmt_import_stats st = {0};
-    int rc = afmt_import(w, AFMT_SOURCE_PUSHSHIFT, fd, "d/RC.zst", 8, &st, err, sizeof err);
-    close(fd);
-    if (rc != AFMT_OK)
-        fail_msg("afmt_import: %s (%s)", afmt_strerror(rc), err);
-    assert_int_equal(afmt_writer_finish(w), AFMT_OK);
-    afmt_writer_free(w);
-    assert_int_equal(st.posts, 1075);
-    afmt_reader *r = open_verified(path);
-    assert_file_roundtrip(r, 1075, CORPUS_ZST);
-    afmt_reader_free(r);
-    free(path);
+    afmt_test_public_import(*state, AFMT_SOURCE_PUSHSHIFT, CORPUS_ZST, "d/RC.zst", 1075);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_corpus_plain_ndjson, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_corpus_zst_2gib_window, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_key_order_changes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_crlf_and_unicode_escapes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_deleted_authors_and_bodies, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fields_and_ids, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_multiframe_zst, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_both_files_in_one_bundle, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pipe_input, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_public_api, setup, teardown),
+        AFMT_TEST_WITH_FIXTURE(test_corpus_plain_ndjson),
+        AFMT_TEST_WITH_FIXTURE(test_corpus_zst_2gib_window),
+        AFMT_TEST_WITH_FIXTURE(test_key_order_changes),
+        AFMT_TEST_WITH_FIXTURE(test_crlf_and_unicode_escapes),
+        AFMT_TEST_WITH_FIXTURE(test_deleted_authors_and_bodies),
+        AFMT_TEST_WITH_FIXTURE(test_fields_and_ids),
+        AFMT_TEST_WITH_FIXTURE(test_errors),
+        AFMT_TEST_WITH_FIXTURE(test_multiframe_zst),
+        AFMT_TEST_WITH_FIXTURE(test_both_files_in_one_bundle),
+        AFMT_TEST_WITH_FIXTURE(test_pipe_input),
+        AFMT_TEST_WITH_FIXTURE(test_public_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,21 +11,12 @@
 
 #include <jansson.h>
 
+#define IC_FORMAT AFMT_SOURCE_REDDIT
 #include "import_check.h"
 
 #define REDDIT AFMT_CORPUS "/reddit_json/"
 
 /* ---------------------------------------------------------------- helpers */
-
-static json_t *load_json(const char *path)
-{
-    json_error_t err;
-    json_t *v = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-    if (v == NULL)
-        print_message("%s: %s\n", path, err.text);
-    assert_non_null(v);
-    return v;
-}
 
 /* The name of the submission of a page. */
 static const char *page_t3(json_t *page)
@@ -41,10 +32,8 @@ static size_t count_children_with_parent(afmt_reader *r, const char *parent)
 {
     size_t n = 0;
     for (uint64_t i = 0; i < afmt_reader_entry_count(r); i++) {
-        afmt_entry e;
-        assert_int_equal(afmt_reader_entry(&e, r, i), AFMT_OK);
-        if (e.type == AFMT_ENTRY_POST && ic_field_is(e.parent, e.parent_len, parent))
-            n++;
+        afmt_entry e = afmt_test_entry(r, i);
+        n += e.type == AFMT_ENTRY_POST && afmt_test_field_is(e.parent, e.parent_len, parent);
     }
     return n;
 }
@@ -56,11 +45,11 @@ typedef struct rows {
     size_t n;
 } rows;
 
-static rows *python_rows(const char *args)
+static rows *python_rows(const char *cmd, const char *path)
 {
     rows *r = calloc(1, sizeof *r);
     assert_non_null(r);
-    r->buf = ic_python(args);
+    r->buf = ic_python("%s '%s'", cmd, path);
     char *save = NULL;
     for (char *line = strtok_r(r->buf, "\n", &save); line != NULL && r->n < 4096;
          line = strtok_r(NULL, "\n", &save)) {
@@ -100,17 +89,6 @@ static void test_format_names(void **state)
     assert_string_equal(afmt_source_format_name((afmt_source_format)99), "unknown");
 }
 
-static afmt_source_format detect_file(const char *path)
-{
-    size_t len;
-    uint8_t *b = afmt_test_read_file(path, &len);
-    assert_non_null(b);
-    size_t head = len < 65536 ? len : 65536;
-    afmt_source_format f = afmt_source_detect(ic_base(path), b, head);
-    free(b);
-    return f;
-}
-
 static void detect_dir(const char *dir, afmt_source_format want)
 {
     DIR *d = opendir(dir);
@@ -125,7 +103,7 @@ static void detect_dir(const char *dir, afmt_source_format want)
         struct stat sb;
         if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
             continue;
-        afmt_source_format got = detect_file(path);
+        afmt_source_format got = afmt_test_detect(path);
         if (got != want)
             print_message("%s detected as %s\n", path, afmt_source_format_name(got));
         assert_int_equal(got, want);
@@ -190,9 +168,8 @@ static void test_detect_synthetic(void **state)
 static void test_import_bad_arguments(void **state)
 {
     (void)state;
-    char *bundle = ic_tmp("args.afmt");
     afmt_writer *w = NULL;
-    assert_int_equal(afmt_writer_open(&w, bundle, ic_sk, NULL), AFMT_OK);
+    assert_int_equal(afmt_writer_open(&w, ic_tmp("args.afmt"), ic_fx->sk, NULL), AFMT_OK);
     char err[256] = "";
     int fd = open(REDDIT "rtv_Python_2xmo63.json", O_RDONLY);
     assert_true(fd >= 0);
@@ -207,7 +184,6 @@ static void test_import_bad_arguments(void **state)
                      AFMT_E_INVALID_ARGUMENT);
     close(fd);
     afmt_writer_free(w);
-    free(bundle);
 }
 
 /* ------------------------------------------------------------ the corpus */
@@ -238,28 +214,12 @@ static void test_reddit_corpus(void **state)
 static void test_two_pages_one_bundle(void **state)
 {
     (void)state;
-    char *bundle = ic_tmp("two.afmt");
-    afmt_writer *w = NULL;
-    assert_int_equal(afmt_writer_open(&w, bundle, ic_sk, NULL), AFMT_OK);
     const char *in[2] = {REDDIT "rtv_Python_2xmo63.json", REDDIT "rtv_Python_6302cj.json"};
     afmt_import_stats st = {0};
-    for (int i = 0; i < 2; i++) {
-        int fd = open(in[i], O_RDONLY);
-        char err[256] = "";
-        int rc = afmt_import(w, AFMT_SOURCE_REDDIT, fd, ic_base(in[i]), strlen(ic_base(in[i])),
-                             &st, err, sizeof err);
-        if (rc != AFMT_OK)
-            print_message("%s\n", err);
-        assert_int_equal(rc, AFMT_OK);
-        close(fd);
-    }
-    assert_int_equal(afmt_writer_finish(w), AFMT_OK);
-    afmt_writer_free(w);
+    afmt_reader *r = ic_pack_many(ic_tmp("two.afmt"), AFMT_SOURCE_REDDIT, 2, in, &st);
     assert_int_equal(st.posts, 46 + 111);
-    afmt_reader *r = ic_open(bundle);
     assert_int_equal(afmt_reader_entry_count(r), 46 + 111 + 2);
     afmt_reader_free(r);
-    free(bundle);
 }
 
 /* The same page saved twice (fetched again later) in one bundle: the second
@@ -270,41 +230,24 @@ static void test_same_page_twice_one_bundle(void **state)
     (void)state;
     size_t len;
     uint8_t *page = ic_corpus("reddit_json/rtv_Python_2xmo63.json", &len);
-    char *again = ic_tmp("rtv_Python_2xmo63_again.json");
+    const char *again = ic_tmp("rtv_Python_2xmo63_again.json");
     assert_int_equal(afmt_test_write_file(again, page, len), 0);
     free(page);
-    char *bundle = ic_tmp("twice.afmt");
-    afmt_writer *w = NULL;
-    assert_int_equal(afmt_writer_open(&w, bundle, ic_sk, NULL), AFMT_OK);
     const char *in[2] = {REDDIT "rtv_Python_2xmo63.json", again};
     afmt_import_stats st = {0};
-    for (int i = 0; i < 2; i++) {
-        int fd = open(in[i], O_RDONLY);
-        char err[256] = "";
-        int rc = afmt_import(w, AFMT_SOURCE_REDDIT, fd, ic_base(in[i]), strlen(ic_base(in[i])),
-                             &st, err, sizeof err);
-        if (rc != AFMT_OK)
-            print_message("%s\n", err);
-        assert_int_equal(rc, AFMT_OK);
-        close(fd);
-    }
-    assert_int_equal(afmt_writer_finish(w), AFMT_OK);
-    afmt_writer_free(w);
+    afmt_reader *r = ic_pack_many(ic_tmp("twice.afmt"), AFMT_SOURCE_REDDIT, 2, in, &st);
     assert_int_equal(st.posts, 2 * 46);
-    afmt_reader *r = ic_open(bundle);
     ic_check_file_roundtrip_named(r, in[0]);
     ic_check_file_roundtrip_named(r, in[1]);
     uint64_t copies = 0;
     for (uint64_t i = 0; i < afmt_reader_entry_count(r); i++) {
-        afmt_entry e;
-        assert_int_equal(afmt_reader_entry(&e, r, i), AFMT_OK);
+        afmt_entry e = afmt_test_entry(r, i);
         if (e.type != AFMT_ENTRY_POST || i < 46)
             continue;
         assert_true(e.id_len > 2 && memcmp(e.id + e.id_len - 2, "#2", 2) == 0);
-        afmt_entry first;
         uint64_t n;
         assert_int_equal(afmt_reader_find_post(&n, r, e.id, e.id_len - 2), AFMT_OK);
-        assert_int_equal(afmt_reader_entry(&first, r, n), AFMT_OK);
+        afmt_entry first = afmt_test_entry(r, n);
         assert_memory_equal(first.hash, e.hash, AFMT_HASH_BYTES); /* same bytes */
         if (e.parent != NULL) {
             assert_true(first.parent != NULL && first.parent_len == e.parent_len);
@@ -314,8 +257,6 @@ static void test_same_page_twice_one_bundle(void **state)
     }
     assert_int_equal(copies, 46);
     afmt_reader_free(r);
-    free(bundle);
-    free(again);
 }
 
 /* ------------------------------------------------------------ hard cases */
@@ -328,7 +269,7 @@ static void test_replies_empty_vs_listing(void **state)
     const char *path = REDDIT "praw_funny_3hahrw.json";
     size_t plen;
     uint8_t *page = ic_corpus("reddit_json/praw_funny_3hahrw.json", &plen);
-    json_t *doc = load_json(path);
+    json_t *doc = ic_load_json(path);
     afmt_reader *r = ic_pack_open(AFMT_SOURCE_REDDIT, path);
     json_t *top = json_object_get(json_object_get(json_array_get(doc, 1), "data"), "children");
     int seen_leaf = 0, seen_listing = 0;
@@ -387,7 +328,7 @@ static void test_more_stub_huge_ids(void **state)
 {
     (void)state;
     const char *path = REDDIT "rtv_IAmA_z1c9z.json";
-    rows *s = python_rows("stubs '" REDDIT "rtv_IAmA_z1c9z.json'");
+    rows *s = python_rows("stubs", path);
     size_t big = 0;
     for (size_t i = 1; i < s->n; i++)
         if (atol(s->f[i][2]) > atol(s->f[big][2]))
@@ -402,13 +343,13 @@ static void test_more_stub_huge_ids(void **state)
         want += count > kids ? count : kids;
     }
     afmt_reader *r = ic_pack_open(AFMT_SOURCE_REDDIT, path);
-    afmt_entry e = ic_post(r, parent);
+    afmt_entry e = afmt_test_find(r, parent);
     assert_true(e.flags & AFMT_POST_INCOMPLETE);
     assert_int_equal(e.missing_replies, want);
     print_message("  %s: stub with %s ids, count %s; parent missing %llu\n", parent,
                   s->f[big][2], s->f[big][1], (unsigned long long)e.missing_replies);
     /* a stub's own name repeats its first child's id: never a post here */
-    json_t *doc = load_json(path);
+    json_t *doc = ic_load_json(path);
     uint64_t n;
     size_t i;
     json_t *t;
@@ -431,12 +372,12 @@ static void test_continue_this_thread(void **state)
 {
     (void)state;
     const char *path = REDDIT "praw_IAmA_57dw9a_context-d8r4im1.json";
-    rows *s = python_rows("stubs '" REDDIT "praw_IAmA_57dw9a_context-d8r4im1.json'");
+    rows *s = python_rows("stubs", path);
     assert_int_equal(s->n, 1);
     assert_string_equal(s->f[0][1], "0");
     assert_string_equal(s->f[0][2], "0");
     afmt_reader *r = ic_pack_open(AFMT_SOURCE_REDDIT, path);
-    afmt_entry e = ic_post(r, s->f[0][0]);
+    afmt_entry e = afmt_test_find(r, s->f[0][0]);
     assert_true(e.flags & AFMT_POST_INCOMPLETE);
     assert_int_equal(e.missing_replies, 0);
     uint64_t n;
@@ -444,8 +385,7 @@ static void test_continue_this_thread(void **state)
     /* only that post is incomplete: the thread is otherwise whole */
     uint64_t incomplete = 0;
     for (uint64_t i = 0; i < afmt_reader_entry_count(r); i++) {
-        afmt_entry x;
-        assert_int_equal(afmt_reader_entry(&x, r, i), AFMT_OK);
+        afmt_entry x = afmt_test_entry(r, i);
         incomplete += x.type == AFMT_ENTRY_POST && (x.flags & AFMT_POST_INCOMPLETE);
     }
     assert_int_equal(incomplete, 1);
@@ -453,14 +393,15 @@ static void test_continue_this_thread(void **state)
     rows_free(s);
 
     /* rtv_AskReddit_cmwov has 13 of them: each marks its parent */
-    afmt_reader *r2 = ic_pack_open(AFMT_SOURCE_REDDIT, REDDIT "rtv_AskReddit_cmwov_sort-top.json");
-    rows *s2 = python_rows("stubs '" REDDIT "rtv_AskReddit_cmwov_sort-top.json'");
+    path = REDDIT "rtv_AskReddit_cmwov_sort-top.json";
+    afmt_reader *r2 = ic_pack_open(AFMT_SOURCE_REDDIT, path);
+    rows *s2 = python_rows("stubs", path);
     size_t cont = 0;
     for (size_t i = 0; i < s2->n; i++) {
         if (strcmp(s2->f[i][1], "0") != 0 || strcmp(s2->f[i][2], "0") != 0)
             continue;
         cont++;
-        afmt_entry x = ic_post(r2, s2->f[i][0]);
+        afmt_entry x = afmt_test_find(r2, s2->f[i][0]);
         assert_true(x.flags & AFMT_POST_INCOMPLETE);
     }
     assert_int_equal(cont, 13);
@@ -473,7 +414,7 @@ static void test_edited_float(void **state)
 {
     (void)state;
     const char *path = REDDIT "praw_AskReddit_6wmniq_context-dma3mi5.json";
-    rows *s = python_rows("edited '" REDDIT "praw_AskReddit_6wmniq_context-dma3mi5.json'");
+    rows *s = python_rows("edited", path);
     assert_true(s->n >= 10);
     afmt_reader *r = ic_pack_open(AFMT_SOURCE_REDDIT, path);
     for (size_t i = 0; i < s->n; i++) {
@@ -498,14 +439,14 @@ static void test_deleted_removed(void **state)
 {
     (void)state;
     const char *path = REDDIT "rtv_AskReddit_2np694.json";
-    rows *s = python_rows("bodies '" REDDIT "rtv_AskReddit_2np694.json'");
+    rows *s = python_rows("bodies", path);
     afmt_reader *r = ic_pack_open(AFMT_SOURCE_REDDIT, path);
     size_t deleted = 0, removed = 0, kept = 0;
     for (size_t i = 0; i < s->n; i++) {
-        afmt_entry e = ic_post(r, s->f[i][0]);
+        afmt_entry e = afmt_test_find(r, s->f[i][0]);
         if (strstr(s->f[i][1], "author-deleted") != NULL) {
             assert_false(e.flags & AFMT_POST_DELETED);
-            assert_true(ic_field_is(e.author, e.author_len, "[deleted]"));
+            assert_true(afmt_test_field_is(e.author, e.author_len, "[deleted]"));
             kept++;
         } else if (strcmp(s->f[i][1], "deleted") == 0) {
             assert_true(e.flags & AFMT_POST_DELETED);
@@ -530,7 +471,7 @@ static void test_deleted_removed(void **state)
 static void test_html_escaping_verbatim(void **state)
 {
     (void)state;
-    json_t *doc = load_json(REDDIT "rtv_AskReddit_cmwov_sort-top.json");
+    json_t *doc = ic_load_json(REDDIT "rtv_AskReddit_cmwov_sort-top.json");
     afmt_reader *r = ic_pack_open(AFMT_SOURCE_REDDIT, REDDIT "rtv_AskReddit_cmwov_sort-top.json");
     char *c = ic_content(r, page_t3(doc), NULL);
     assert_non_null(strstr(c, "&lt;!-- SC_OFF --&gt;&lt;div class=\\\"md\\\"&gt;"));
@@ -539,7 +480,7 @@ static void test_html_escaping_verbatim(void **state)
     afmt_reader_free(r);
     json_decref(doc);
 
-    doc = load_json(REDDIT "praw_IAmA_57dw9a_context-d8r4im1.json");
+    doc = ic_load_json(REDDIT "praw_IAmA_57dw9a_context-d8r4im1.json");
     r = ic_pack_open(AFMT_SOURCE_REDDIT, REDDIT "praw_IAmA_57dw9a_context-d8r4im1.json");
     c = ic_content(r, page_t3(doc), NULL);
     assert_non_null(strstr(c, "\\u003C!-- SC_OFF --\\u003E\\u003Cdiv class=\\\"md\\\"\\u003E"));
@@ -550,61 +491,65 @@ static void test_html_escaping_verbatim(void **state)
     json_decref(doc);
 }
 
-/* A body with a bare \r\r keeps its escapes byte for byte. */
-static void test_bare_cr_cr(void **state)
+/* The comments of a page whose body import_expect.py marks with `mark`:
+ * each post keeps the escape `esc` as written and parses to a body that
+ * `decoded` accepts.  Returns how many there are. */
+static size_t check_marked_bodies(const char *file, const char *mark, const char *esc,
+                                  int (*decoded)(const char *body))
 {
-    (void)state;
-    rows *s = python_rows("bodies '" REDDIT "praw_funny_3hahrw.json'");
-    afmt_reader *r = ic_pack_open(AFMT_SOURCE_REDDIT, REDDIT "praw_funny_3hahrw.json");
+    char path[1024];
+    snprintf(path, sizeof path, "%s%s", REDDIT, file);
+    rows *s = python_rows("bodies", path);
+    afmt_reader *r = ic_pack_open(AFMT_SOURCE_REDDIT, path);
     size_t found = 0;
     for (size_t i = 0; i < s->n; i++) {
-        if (strstr(s->f[i][1], "rr") == NULL)
+        if (strstr(s->f[i][1], mark) == NULL)
             continue;
         size_t clen;
         char *c = ic_content(r, s->f[i][0], &clen);
-        assert_non_null(strstr(c, "\\r\\r"));
+        assert_non_null(strstr(c, esc));
         json_error_t jerr;
         json_t *v = json_loadb(c, clen, 0, &jerr);
         assert_non_null(v);
-        const char *body = json_string_value(json_object_get(json_object_get(v, "data"), "body"));
-        assert_non_null(strstr(body, "\r\r"));
+        assert_true(decoded(json_string_value(json_object_get(json_object_get(v, "data"),
+                                                              "body"))));
         json_decref(v);
         free(c);
         found++;
     }
-    assert_int_equal(found, 1);
     afmt_reader_free(r);
     rows_free(s);
+    return found;
+}
+
+static int has_cr_cr(const char *body)
+{
+    return strstr(body, "\r\r") != NULL;
+}
+
+/* A body with a bare \r\r keeps its escapes byte for byte. */
+static void test_bare_cr_cr(void **state)
+{
+    (void)state;
+    assert_int_equal(check_marked_bodies("praw_funny_3hahrw.json", "rr", "\\r\\r", has_cr_cr),
+                     1);
+}
+
+static int has_four_byte_char(const char *body)
+{
+    int four_byte = 0;
+    for (const unsigned char *p = (const unsigned char *)body; *p; p++)
+        four_byte |= *p >= 0xF0;
+    return four_byte;
 }
 
 /* Emoji arrive as \ud83d\ude.. surrogate escapes and stay so. */
 static void test_emoji(void **state)
 {
     (void)state;
-    rows *s = python_rows("bodies '" REDDIT "praw_announcements_fo7p5b.json'");
-    afmt_reader *r = ic_pack_open(AFMT_SOURCE_REDDIT, REDDIT "praw_announcements_fo7p5b.json");
-    size_t found = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        if (strstr(s->f[i][1], "emoji") == NULL)
-            continue;
-        size_t clen;
-        char *c = ic_content(r, s->f[i][0], &clen);
-        assert_non_null(strstr(c, "\\ud83"));
-        json_error_t jerr;
-        json_t *v = json_loadb(c, clen, 0, &jerr);
-        assert_non_null(v);
-        const char *body = json_string_value(json_object_get(json_object_get(v, "data"), "body"));
-        int four_byte = 0;
-        for (const unsigned char *p = (const unsigned char *)body; *p; p++)
-            four_byte |= *p >= 0xF0;
-        assert_true(four_byte);
-        json_decref(v);
-        free(c);
-        found++;
-    }
-    assert_int_equal(found, 5);
-    afmt_reader_free(r);
-    rows_free(s);
+    assert_int_equal(check_marked_bodies("praw_announcements_fo7p5b.json", "emoji", "\\ud83",
+                                         has_four_byte_char),
+                     5);
 }
 
 /* context= / permalink pages: the thread is saved in part.  In the corpus
@@ -632,17 +577,16 @@ static void test_context_root_not_top_level(void **state)
         if (pages[i].focus == NULL)
             assert_int_equal(afmt_reader_find_post(&n, r, "t1_dma3mi5", 10), AFMT_E_NOT_FOUND);
         else
-            (void)ic_post(r, pages[i].focus);
+            (void)afmt_test_find(r, pages[i].focus);
         /* every post's parent chain ends at the submission, in the bundle */
         for (uint64_t k = 0; k < afmt_reader_entry_count(r); k++) {
-            afmt_entry e;
-            assert_int_equal(afmt_reader_entry(&e, r, k), AFMT_OK);
+            afmt_entry e = afmt_test_entry(r, k);
             if (e.type != AFMT_ENTRY_POST)
                 continue;
             int hops = 0;
             while (e.parent != NULL && hops < 1000) {
                 assert_int_equal(afmt_reader_find_post(&n, r, e.parent, e.parent_len), AFMT_OK);
-                assert_int_equal(afmt_reader_entry(&e, r, n), AFMT_OK);
+                e = afmt_test_entry(r, n);
                 hops++;
             }
             assert_null(e.parent);
@@ -651,13 +595,11 @@ static void test_context_root_not_top_level(void **state)
         afmt_reader_free(r);
     }
 
-    char *derived = ic_tmp("context_deeper.json");
-    char args[2048];
-    snprintf(args, sizeof args, "derive-context '%s%s' '%s'", REDDIT,
-             "praw_AskReddit_6wmniq_context-dma3mi5.json", derived);
-    free(ic_python(args));
+    const char *derived = ic_tmp("context_deeper.json");
+    free(ic_python("derive-context '%s%s' '%s'", REDDIT,
+                   "praw_AskReddit_6wmniq_context-dma3mi5.json", derived));
     ic_pack_and_check(AFMT_SOURCE_REDDIT, derived, NULL);
-    json_t *doc = load_json(derived);
+    json_t *doc = ic_load_json(derived);
     afmt_reader *r = ic_pack_open(AFMT_SOURCE_REDDIT, derived);
     json_t *roots = json_object_get(json_object_get(json_array_get(doc, 1), "data"), "children");
     size_t i, checked = 0;
@@ -666,7 +608,7 @@ static void test_context_root_not_top_level(void **state)
         json_t *data = json_object_get(t, "data");
         if (strcmp(json_string_value(json_object_get(t, "kind")), "t1") != 0)
             continue;
-        afmt_entry e = ic_post(r, json_string_value(json_object_get(data, "name")));
+        afmt_entry e = afmt_test_find(r, json_string_value(json_object_get(data, "name")));
         assert_non_null(e.parent);
         assert_true(e.parent_len > 3 && memcmp(e.parent, "t1_", 3) == 0);
         uint64_t n;
@@ -676,7 +618,6 @@ static void test_context_root_not_top_level(void **state)
     assert_true(checked > 0);
     afmt_reader_free(r);
     json_decref(doc);
-    free(derived);
 }
 
 /* morechildren answers are flat: the tree comes from parent_id, across
@@ -690,8 +631,7 @@ static void test_morechildren_flat_tree(void **state)
     afmt_reader *r = ic_pack_open(AFMT_SOURCE_REDDIT, path);
     uint64_t posts = 0, linked = 0, to_submission = 0;
     for (uint64_t i = 0; i < afmt_reader_entry_count(r); i++) {
-        afmt_entry e;
-        assert_int_equal(afmt_reader_entry(&e, r, i), AFMT_OK);
+        afmt_entry e = afmt_test_entry(r, i);
         if (e.type != AFMT_ENTRY_POST)
             continue;
         posts++;
@@ -699,7 +639,7 @@ static void test_morechildren_flat_tree(void **state)
         uint64_t n;
         if (afmt_reader_find_post(&n, r, e.parent, e.parent_len) == AFMT_OK)
             linked++;
-        else if (ic_field_is(e.parent, e.parent_len, "t3_n49rw"))
+        else if (afmt_test_field_is(e.parent, e.parent_len, "t3_n49rw"))
             to_submission++;
     }
     assert_int_equal(posts, 940);
@@ -709,20 +649,20 @@ static void test_morechildren_flat_tree(void **state)
     assert_true(linked >= 200);
     assert_true(to_submission >= 400);
     /* line 1: a stub under t1_c364uvf for c366xvb, which line 123 brings */
-    afmt_entry e = ic_post(r, "t1_c364uvf");
+    afmt_entry e = afmt_test_find(r, "t1_c364uvf");
     assert_false(e.flags & AFMT_POST_INCOMPLETE);
-    e = ic_post(r, "t1_c366xvb");
-    assert_true(ic_field_is(e.parent, e.parent_len, "t1_c364uvf"));
+    e = afmt_test_find(r, "t1_c366xvb");
+    assert_true(afmt_test_field_is(e.parent, e.parent_len, "t1_c364uvf"));
     /* line 21: a stub under t1_c364oef for an id the file never brings */
-    e = ic_post(r, "t1_c364oef");
+    e = afmt_test_find(r, "t1_c364oef");
     assert_true(e.flags & AFMT_POST_INCOMPLETE);
     assert_int_equal(e.missing_replies, 1);
     /* line 26: a stub for two ids of which one came */
-    e = ic_post(r, "t1_c364y84");
+    e = afmt_test_find(r, "t1_c364y84");
     assert_true(e.flags & AFMT_POST_INCOMPLETE);
     assert_int_equal(e.missing_replies, 1);
     /* line 38: a continue-this-thread stub */
-    e = ic_post(r, "t1_c3669tv");
+    e = afmt_test_find(r, "t1_c3669tv");
     assert_true(e.flags & AFMT_POST_INCOMPLETE);
     assert_int_equal(e.missing_replies, 0);
     afmt_reader_free(r);
@@ -752,23 +692,21 @@ static void test_synthetic_cuts(void **state)
         "\"name\":\"t1_e\"}},\n"
         "  {\"kind\":\"more\",\"data\":{\"count\":0,\"parent_id\":\"t3_a\",\"children\":[]}}\n"
         "]}}]\n";
-    char *bundle = ic_tmp("synthetic.afmt");
     afmt_import_stats st = {0};
     char err[256] = "";
-    int rc = ic_pack_bytes(bundle, AFMT_SOURCE_REDDIT, "synthetic.json", text, strlen(text), &st,
-                           err, sizeof err);
+    int rc = ic_pack_text(AFMT_SOURCE_REDDIT, "synthetic", text, &st, err, sizeof err);
     if (rc != AFMT_OK)
         print_message("%s\n", err);
     assert_int_equal(rc, AFMT_OK);
-    char *in = ic_tmp("synthetic.json");
+    const char *in = ic_tmp("synthetic.json");
     ic_pack_and_check(AFMT_SOURCE_REDDIT, in, NULL);
     assert_int_equal(st.posts, 6); /* the second t1_c is t1_c#2 */
-    afmt_reader *r = ic_open(bundle);
+    afmt_reader *r = afmt_test_open_verified(ic_tmp("synthetic.afmt"));
     ic_check_file_roundtrip(r, in);
 
     char *c = ic_content(r, "t3_a", NULL);
-    afmt_entry e = ic_post(r, "t3_a");
-    assert_true(ic_field_is(e.title, e.title_len, "T \xc3\xa9"));
+    afmt_entry e = afmt_test_find(r, "t3_a");
+    assert_true(afmt_test_field_is(e.title, e.title_len, "T \xc3\xa9"));
     assert_int_equal(e.created, 1500000000);
     assert_true(e.flags & AFMT_POST_INCOMPLETE); /* the continue stub */
     assert_int_equal(e.missing_replies, 0);
@@ -779,7 +717,7 @@ static void test_synthetic_cuts(void **state)
      * before it, since it is the last one */
     assert_string_equal(c, "{\"kind\":\"t1\",\"data\":{\"name\":\"t1_b\",\"parent_id\":\"t3_a\","
                            "\"body\":\"b\"}}");
-    e = ic_post(r, "t1_b");
+    e = afmt_test_find(r, "t1_b");
     assert_true(e.flags & AFMT_POST_INCOMPLETE);
     assert_int_equal(e.missing_replies, 7);
     free(c);
@@ -787,7 +725,7 @@ static void test_synthetic_cuts(void **state)
     c = ic_content(r, "t1_d", NULL); /* id from kind and id */
     assert_string_equal(c, "{\"kind\":\"t1\",\"data\":{\"id\":\"d\",\"parent_id\":\"t3_a\","
                            "\"body\":\"[removed]\" }}");
-    e = ic_post(r, "t1_d");
+    e = afmt_test_find(r, "t1_d");
     assert_true(e.flags & AFMT_POST_DELETED);
     free(c);
 
@@ -795,65 +733,37 @@ static void test_synthetic_cuts(void **state)
     assert_string_equal(c, "{\"kind\":\"t1\",\"data\":{\"name\":\"t1_e\"}}");
     free(c);
 
-    e = ic_post(r, "t1_c");
-    assert_true(ic_field_is(e.parent, e.parent_len, "t1_b")); /* the first one */
-    assert_true(ic_field_is(e.author, e.author_len, ""));
+    e = afmt_test_find(r, "t1_c");
+    assert_true(afmt_test_field_is(e.parent, e.parent_len, "t1_b")); /* the first one */
+    assert_true(afmt_test_field_is(e.author, e.author_len, ""));
     assert_int_equal(e.created, -5);
-    e = ic_post(r, "t1_c#2");
-    assert_true(ic_field_is(e.parent, e.parent_len, "t1_d"));
+    e = afmt_test_find(r, "t1_c#2");
+    assert_true(afmt_test_field_is(e.parent, e.parent_len, "t1_d"));
     assert_null(e.author);
     assert_false(e.has_created);
     afmt_reader_free(r);
-    free(in);
-    free(bundle);
-}
-
-/* Random inputs (whitespace, key order, escaped keys, repeated ids, stubs,
- * every form) packed and checked against tests/import_expect.py. */
-static void test_differential_random(void **state)
-{
-    (void)state;
-    ic_differential(AFMT_SOURCE_REDDIT, 60);
-}
-
-static int pack_text_rc(const char *text, char *err, size_t errsize)
-{
-    char *bundle = ic_tmp("bad.afmt");
-    int rc = ic_pack_bytes(bundle, AFMT_SOURCE_REDDIT, "bad.json", text, strlen(text), NULL, err,
-                           errsize);
-    free(bundle);
-    return rc;
 }
 
 static void test_bad_input(void **state)
 {
     (void)state;
-    char err[256];
-    assert_int_equal(pack_text_rc("", err, sizeof err), AFMT_E_FORMAT);
-    assert_int_equal(pack_text_rc(" \n", err, sizeof err), AFMT_E_FORMAT);
+    assert_int_equal(ic_bad(""), AFMT_E_FORMAT);
+    assert_int_equal(ic_bad(" \n"), AFMT_E_FORMAT);
     /* invalid JSON: the message names the line */
-    assert_int_equal(pack_text_rc("[{\"kind\":\"Listing\",\n\"data\":{\"children\":[}}]", err,
-                                  sizeof err),
-                     AFMT_E_FORMAT);
-    assert_non_null(strstr(err, "line 2"));
+    assert_int_equal(ic_bad("[{\"kind\":\"Listing\",\n\"data\":{\"children\":[}}]"), AFMT_E_FORMAT);
+    assert_non_null(strstr(ic_err, "line 2"));
     /* a duplicate key is refused (jansson JSON_REJECT_DUPLICATES) */
-    assert_int_equal(pack_text_rc("{\"kind\":\"t1\",\"kind\":\"t1\",\"data\":{}}", err, sizeof err),
-                     AFMT_E_FORMAT);
+    assert_int_equal(ic_bad("{\"kind\":\"t1\",\"kind\":\"t1\",\"data\":{}}"), AFMT_E_FORMAT);
     /* invalid UTF-8 is refused by jansson */
-    assert_int_equal(pack_text_rc("{\"kind\":\"t1\",\"data\":{\"name\":\"t1_\xff\"}}", err,
-                                  sizeof err),
-                     AFMT_E_FORMAT);
+    assert_int_equal(ic_bad("{\"kind\":\"t1\",\"data\":{\"name\":\"t1_\xff\"}}"), AFMT_E_FORMAT);
     /* valid JSON that is not Reddit */
-    assert_int_equal(pack_text_rc("{\"id\": 1, \"by\": \"x\"}", err, sizeof err), AFMT_E_FORMAT);
-    assert_int_equal(pack_text_rc("[1]", err, sizeof err), AFMT_E_FORMAT);
-    assert_int_equal(pack_text_rc("{\"kind\":\"t1\",\"data\":{\"body\":\"no id\"}}", err,
-                                  sizeof err),
-                     AFMT_E_FORMAT);
+    assert_int_equal(ic_bad("{\"id\": 1, \"by\": \"x\"}"), AFMT_E_FORMAT);
+    assert_int_equal(ic_bad("[1]"), AFMT_E_FORMAT);
+    assert_int_equal(ic_bad("{\"kind\":\"t1\",\"data\":{\"body\":\"no id\"}}"), AFMT_E_FORMAT);
     /* the second line is broken: line 2 */
-    assert_int_equal(pack_text_rc("{\"kind\":\"t1\",\"data\":{\"name\":\"t1_a\"}}\n{\"kind\":",
-                                  err, sizeof err),
+    assert_int_equal(ic_bad("{\"kind\":\"t1\",\"data\":{\"name\":\"t1_a\"}}\n{\"kind\":"),
                      AFMT_E_FORMAT);
-    assert_non_null(strstr(err, "line 2"));
+    assert_non_null(strstr(ic_err, "line 2"));
 }
 
 int main(void)

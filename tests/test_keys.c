@@ -22,8 +22,6 @@
 #include "internal.h"
 #include "test_support.h"
 
-#define MINISIGN "/usr/bin/minisign"
-
 /* Secret key blob layout (spec/FORMAT.md section 5), rebuilt here on its own
  * so that the tests do not trust keys.c to describe itself. */
 #define SKB_KDF 2
@@ -40,52 +38,10 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    assert_true(n > 0 && (size_t)n < sizeof cmd);
-    int st = system(cmd);
-    if (st == -1 || !WIFEXITED(st))
-        return -1;
-    return WEXITSTATUS(st);
-}
-
-static char *b64(const void *bin, size_t len)
-{
-    size_t n = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-    char *s = malloc(n);
-    assert_non_null(s);
-    sodium_bin2base64(s, n, bin, len, sodium_base64_VARIANT_ORIGINAL);
-    return s;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    assert_int_equal(afmt_test_write_file(path, text, strlen(text)), 0);
-}
-
-static char *read_text(const char *path)
-{
-    size_t len = 0;
-    uint8_t *d = afmt_test_read_file(path, &len);
-    assert_non_null(d);
-    char *s = malloc(len + 1);
-    assert_non_null(s);
-    memcpy(s, d, len);
-    s[len] = 0;
-    free(d);
-    return s;
-}
-
 /* Decodes the second line of a key file into `bin`; returns the length. */
 static size_t key_file_blob(uint8_t *bin, size_t max, const char *path)
 {
-    char *text = read_text(path);
+    char *text = afmt_test_read_text(path);
     char *nl = strchr(text, '\n');
     assert_non_null(nl);
     char *line = nl + 1;
@@ -138,10 +94,10 @@ static void encrypt_blob(uint8_t blob[SKB_BYTES], const char *pw, uint64_t ops, 
 
 static void write_sk_blob(const char *path, const uint8_t *blob, size_t len)
 {
-    char *line = b64(blob, len);
+    char *line = afmt_test_b64(blob, len);
     char *text = NULL;
     assert_true(asprintf(&text, "untrusted comment: test key\n%s\n", line) > 0);
-    write_text(path, text);
+    afmt_test_write_text(path, text);
     free(text);
     free(line);
 }
@@ -243,13 +199,13 @@ static void test_public_key_parse_rejects(void **state)
     uint8_t blob[43];
     memcpy(blob, "Ed", 2);
     randombytes_buf(blob + 2, sizeof blob - 2);
-    char *short_b64 = b64(blob, 41);
-    char *long_b64 = b64(blob, 43);
-    char *good = b64(blob, 42);
+    char *short_b64 = afmt_test_b64(blob, 41);
+    char *long_b64 = afmt_test_b64(blob, 43);
+    char *good = afmt_test_b64(blob, 42);
     memcpy(blob, "ED", 2);
-    char *tag_ED = b64(blob, 42);
+    char *tag_ED = afmt_test_b64(blob, 42);
     memcpy(blob, "Ee", 2);
-    char *tag_Ee = b64(blob, 42);
+    char *tag_Ee = afmt_test_b64(blob, 42);
     memcpy(blob, "Ed", 2);
     char *bad_char = strdup(good);
     bad_char[20] = '*';
@@ -330,12 +286,9 @@ static void test_public_key_parse_rejects(void **state)
 
 static void test_public_key_save_load(void **state)
 {
-    (void)state;
-    char *dir = afmt_test_tmpdir();
-    char *path = afmt_test_path(dir, "k.pub");
-    afmt_secret_key *sk;
-    afmt_public_key pk, got;
-    assert_int_equal(afmt_key_generate(&sk, &pk), AFMT_OK);
+    afmt_test_fixture *f = *state;
+    const char *path = afmt_test_tmp(f, "k.pub");
+    afmt_public_key pk = f->pk, got;
 
     mode_t old = umask(077); /* the mode must not depend on the umask */
     assert_int_equal(afmt_public_key_save(path, &pk, NULL, 0), AFMT_OK);
@@ -348,7 +301,7 @@ static void test_public_key_save_load(void **state)
     assert_int_equal(strlen(line), 56);
     assert_true(asprintf(&want, "untrusted comment: minisign public key %s\n%s\n", hex, line) >
                 0);
-    char *text = read_text(path);
+    char *text = afmt_test_read_text(path);
     assert_string_equal(text, want);
     free(text);
     free(want);
@@ -368,13 +321,13 @@ static void test_public_key_save_load(void **state)
     assert_int_equal(afmt_public_key_save(path, &pk2, "my key, caf\xc3\xa9", 1), AFMT_OK);
     assert_int_equal(afmt_public_key_load(&got, path), AFMT_OK);
     assert_pk_equal(&got, &pk2);
-    text = read_text(path);
+    text = afmt_test_read_text(path);
     const char *first = "untrusted comment: my key, caf\xc3\xa9\n";
     assert_true(strncmp(text, first, strlen(first)) == 0);
     free(text);
 
     /* Comments that would break the file. */
-    char *p2 = afmt_test_path(dir, "bad.pub");
+    const char *p2 = afmt_test_tmp(f, "bad.pub");
     assert_int_equal(afmt_public_key_save(p2, &pk, "two\nlines", 0), AFMT_E_INVALID_ARGUMENT);
     assert_int_equal(afmt_public_key_save(p2, &pk, "cr\r", 0), AFMT_E_INVALID_ARGUMENT);
     char longc[1005];
@@ -386,55 +339,39 @@ static void test_public_key_save_load(void **state)
     assert_int_equal(afmt_public_key_save(p2, &pk, longc, 0), AFMT_OK);
     assert_int_equal(afmt_public_key_load(&got, p2), AFMT_OK);
     assert_pk_equal(&got, &pk);
-
-    afmt_secret_key_free(sk);
     afmt_secret_key_free(sk2);
-    afmt_test_rmtree(dir);
-    free(p2);
-    free(path);
-    free(dir);
 }
 
 static void test_public_key_load_errors(void **state)
 {
-    (void)state;
-    char *dir = afmt_test_tmpdir();
-    char *missing = afmt_test_path(dir, "missing.pub");
-    char *big = afmt_test_path(dir, "big.pub");
-    char *bad = afmt_test_path(dir, "bad.pub");
+    afmt_test_fixture *f = *state;
+    const char *big = afmt_test_tmp(f, "big.pub"), *bad = afmt_test_tmp(f, "bad.pub");
     afmt_public_key pk;
-    assert_int_equal(afmt_public_key_load(&pk, missing), AFMT_E_IO);
-    assert_int_equal(afmt_public_key_load(&pk, dir), AFMT_E_IO); /* a directory */
+    assert_int_equal(afmt_public_key_load(&pk, afmt_test_tmp(f, "missing.pub")), AFMT_E_IO);
+    assert_int_equal(afmt_public_key_load(&pk, f->dir), AFMT_E_IO); /* a directory */
     /* A valid key followed by padding past 4 KiB: refused before parsing. */
     char *text = malloc(5000);
     memset(text, ' ', 4999);
     memcpy(text, "untrusted comment: x\n" MINISIGN_RELEASE_PK "\n", 21 + 57);
     text[4999] = 0;
-    write_text(big, text);
+    afmt_test_write_text(big, text);
     assert_int_equal(afmt_public_key_load(&pk, big), AFMT_E_LIMIT);
     text[4096] = 0; /* exactly 4 KiB is accepted */
-    write_text(big, text);
+    afmt_test_write_text(big, text);
     assert_int_equal(afmt_public_key_load(&pk, big), AFMT_OK);
     free(text);
-    write_text(bad, "untrusted comment: x\nRWQ=\n");
+    afmt_test_write_text(bad, "untrusted comment: x\nRWQ=\n");
     assert_int_equal(afmt_public_key_load(&pk, bad), AFMT_E_KEY_FORMAT);
-    afmt_test_rmtree(dir);
-    free(missing);
-    free(big);
-    free(bad);
-    free(dir);
 }
 
 /* ------------------------------------------------------------ secret keys */
 
 static void test_secret_key_save_load_plain(void **state)
 {
-    (void)state;
-    char *dir = afmt_test_tmpdir();
-    char *path = afmt_test_path(dir, "k.key");
-    afmt_secret_key *sk, *loaded;
-    afmt_public_key pk, pk2;
-    assert_int_equal(afmt_key_generate(&sk, &pk), AFMT_OK);
+    afmt_test_fixture *f = *state;
+    const char *path = afmt_test_tmp(f, "k.key");
+    afmt_secret_key *sk = f->sk, *loaded;
+    afmt_public_key pk = f->pk, pk2;
 
     mode_t old = umask(0);
     assert_int_equal(afmt_secret_key_save(path, sk, NULL, 0, NULL, 0), AFMT_OK);
@@ -444,7 +381,7 @@ static void test_secret_key_save_load_plain(void **state)
 
     /* The exact layout: Ed, 00 00, B2, zero salt and cost, then keynum_sk in
      * the clear with a correct checksum. */
-    char *text = read_text(path);
+    char *text = afmt_test_read_text(path);
     assert_true(strncmp(text, "untrusted comment: minisign unencrypted secret key\n", 51) == 0);
     sodium_memzero(text, strlen(text));
     free(text);
@@ -481,29 +418,21 @@ static void test_secret_key_save_load_plain(void **state)
     assert_memory_equal(loaded->sk, other->sk, 64);
     afmt_secret_key_free(loaded);
 
-    char *p2 = afmt_test_path(dir, "bad.key");
+    const char *p2 = afmt_test_tmp(f, "bad.key");
     assert_int_equal(afmt_secret_key_save(p2, sk, NULL, 0, "a\nb", 0), AFMT_E_INVALID_ARGUMENT);
     assert_int_equal(afmt_secret_key_save(p2, sk, NULL, 3, NULL, 0), AFMT_E_INVALID_ARGUMENT);
     assert_int_equal(access(p2, F_OK), -1);
     assert_int_equal(afmt_secret_key_load(&loaded, p2, NULL, 0), AFMT_E_IO);
     assert_null(loaded);
     assert_int_equal(afmt_secret_key_file_is_encrypted(p2), AFMT_E_IO);
-
-    afmt_secret_key_free(sk);
     afmt_secret_key_free(other);
-    afmt_test_rmtree(dir);
-    free(p2);
-    free(path);
-    free(dir);
 }
 
 /* `minisign -G -W` leaves the checksum of an unencrypted key all zero; such
  * a key loads.  Any other wrong checksum is a damaged key. */
 static void test_secret_key_checksum_plain(void **state)
 {
-    (void)state;
-    char *dir = afmt_test_tmpdir();
-    char *path = afmt_test_path(dir, "k.key");
+    const char *path = afmt_test_tmp(*state, "k.key");
     uint8_t blob[SKB_BYTES];
     afmt_public_key pk, got;
     afmt_secret_key *sk;
@@ -528,16 +457,11 @@ static void test_secret_key_checksum_plain(void **state)
     assert_int_equal(afmt_secret_key_load(&sk, path, NULL, 0), AFMT_E_KEY_FORMAT);
 
     sodium_memzero(blob, sizeof blob);
-    afmt_test_rmtree(dir);
-    free(path);
-    free(dir);
 }
 
 static void test_secret_key_rejects(void **state)
 {
-    (void)state;
-    char *dir = afmt_test_tmpdir();
-    char *path = afmt_test_path(dir, "k.key");
+    const char *path = afmt_test_tmp(*state, "k.key");
     uint8_t good[SKB_BYTES + 1], blob[SKB_BYTES + 1];
     afmt_public_key pk;
     afmt_secret_key *sk = NULL;
@@ -583,7 +507,7 @@ static void test_secret_key_rejects(void **state)
     }
 
     /* Text-level damage around a good blob. */
-    char *line = b64(good, SKB_BYTES);
+    char *line = afmt_test_b64(good, SKB_BYTES);
     char *texts[8];
     size_t n = 0;
     assert_true(asprintf(&texts[n++], "%s\n", line) > 0);            /* no comment */
@@ -593,7 +517,7 @@ static void test_secret_key_rejects(void **state)
     assert_true(asprintf(&texts[n++], "untrusted comment: x\n%.100s\n", line) > 0);
     assert_true(asprintf(&texts[n++], "untrusted comment: x\n") > 0);
     for (size_t i = 0; i < n; i++) {
-        write_text(path, texts[i]);
+        afmt_test_write_text(path, texts[i]);
         int rc = afmt_secret_key_load(&sk, path, NULL, 0);
         if (rc != AFMT_E_KEY_FORMAT)
             fail_msg("text %zu: load gave %d", i, rc);
@@ -602,7 +526,7 @@ static void test_secret_key_rejects(void **state)
     /* The same blob in a well-formed file loads. */
     char *ok = NULL;
     assert_true(asprintf(&ok, "untrusted comment: x\n%s", line) > 0);
-    write_text(path, ok);
+    afmt_test_write_text(path, ok);
     assert_int_equal(afmt_secret_key_load(&sk, path, NULL, 0), AFMT_OK);
     afmt_secret_key_free(sk);
     free(ok);
@@ -613,24 +537,19 @@ static void test_secret_key_rejects(void **state)
     char *huge = malloc(5001);
     memset(huge, '\n', 5000);
     huge[5000] = 0;
-    write_text(path, huge);
+    afmt_test_write_text(path, huge);
     free(huge);
     assert_int_equal(afmt_secret_key_load(&sk, path, NULL, 0), AFMT_E_LIMIT);
 
     sodium_memzero(good, sizeof good);
     sodium_memzero(blob, sizeof blob);
-    afmt_test_rmtree(dir);
-    free(path);
-    free(dir);
 }
 
 /* An encrypted key at the lowest scrypt cost, built by the test itself:
  * right, wrong, empty and missing passphrases, without the 1 GiB cost. */
 static void test_secret_key_encrypted_cheap(void **state)
 {
-    (void)state;
-    char *dir = afmt_test_tmpdir();
-    char *path = afmt_test_path(dir, "k.key");
+    const char *path = afmt_test_tmp(*state, "k.key");
     uint8_t blob[SKB_BYTES];
     afmt_public_key pk, got;
     afmt_secret_key *sk = NULL;
@@ -668,18 +587,13 @@ static void test_secret_key_encrypted_cheap(void **state)
     assert_int_equal(afmt_secret_key_load(&sk, path, "pw", 2), AFMT_E_PASSPHRASE);
 
     sodium_memzero(blob, sizeof blob);
-    afmt_test_rmtree(dir);
-    free(path);
-    free(dir);
 }
 
 /* A hostile key file cannot make us spend more than minisign's default
  * scrypt cost: refused before any derivation. */
 static void test_secret_key_kdf_limits(void **state)
 {
-    (void)state;
-    char *dir = afmt_test_tmpdir();
-    char *path = afmt_test_path(dir, "k.key");
+    const char *path = afmt_test_tmp(*state, "k.key");
     uint8_t blob[SKB_BYTES];
     afmt_public_key pk;
     afmt_secret_key *sk = NULL;
@@ -712,9 +626,6 @@ static void test_secret_key_kdf_limits(void **state)
     afmt_secret_key_free(sk);
 
     sodium_memzero(blob, sizeof blob);
-    afmt_test_rmtree(dir);
-    free(path);
-    free(dir);
 }
 
 /* ------------------------------------------------------ stock minisign */
@@ -729,86 +640,63 @@ static void test_secret_key_kdf_limits(void **state)
  */
 static void test_minisign_encrypted_round_trip(void **state)
 {
-    (void)state;
-    assert_int_equal(access(MINISIGN, X_OK), 0);
+    afmt_test_fixture *f = *state;
+    afmt_test_ms_files ours = afmt_test_minisign_files(f, "ours", "msg.txt");
+    afmt_test_ms_files ms = afmt_test_minisign_files(f, "ms", "msg.txt");
     unsetenv("MINISIGN_PASSWORD");
-    char *dir = afmt_test_tmpdir();
-    char *our_key = afmt_test_path(dir, "ours.key");
-    char *our_pub = afmt_test_path(dir, "ours.pub");
-    char *ms_key = afmt_test_path(dir, "ms.key");
-    char *ms_pub = afmt_test_path(dir, "ms.pub");
-    char *msg = afmt_test_path(dir, "msg.txt");
-    char *sig = afmt_test_path(dir, "msg.txt.minisig");
     const char *body = "a message signed by minisign with an afmt key\n";
-    write_text(msg, body);
+    afmt_test_write_text(ours.msg, body);
 
     /* 1. Ours, encrypted, used by minisign. */
-    afmt_secret_key *sk;
-    afmt_public_key pk;
-    assert_int_equal(afmt_key_generate(&sk, &pk), AFMT_OK);
-    assert_int_equal(afmt_secret_key_save(our_key, sk, "afmt-pass-1", 11, NULL, 0), AFMT_OK);
-    assert_int_equal(afmt_public_key_save(our_pub, &pk, NULL, 0), AFMT_OK);
-    assert_int_equal(mode_of(our_key), 0600);
-    assert_int_equal(afmt_secret_key_file_is_encrypted(our_key), 1);
+    afmt_test_save_keys(f, ours.key, ours.pub, "afmt-pass-1");
+    assert_int_equal(mode_of(ours.key), 0600);
+    assert_int_equal(afmt_secret_key_file_is_encrypted(ours.key), 1);
     uint8_t blob[SKB_BYTES + 8];
-    assert_int_equal(key_file_blob(blob, sizeof blob, our_key), SKB_BYTES);
+    assert_int_equal(key_file_blob(blob, sizeof blob, ours.key), SKB_BYTES);
     assert_memory_equal(blob, "EdScB2", 6);
     assert_false(sodium_is_zero(blob + SKB_SALT, 32));
     assert_true(afmt_load64(blob + SKB_OPS) ==
                 crypto_pwhash_scryptsalsa208sha256_OPSLIMIT_SENSITIVE);
     assert_true(afmt_load64(blob + SKB_MEM) ==
                 crypto_pwhash_scryptsalsa208sha256_MEMLIMIT_SENSITIVE);
-    assert_memory_not_equal(blob + SKB_ID, pk.key_id, 8); /* key id is encrypted too */
+    assert_memory_not_equal(blob + SKB_ID, f->pk.key_id, 8); /* key id is encrypted too */
     sodium_memzero(blob, sizeof blob);
 
-    assert_int_equal(run("printf 'afmt-pass-1\\n' | " MINISIGN " -S -s '%s' -p '%s' -m '%s' "
-                         "-t 'signed by minisign' >/dev/null 2>&1",
-                         our_key, our_pub, msg),
+    assert_int_equal(afmt_test_minisign("afmt-pass-1",
+                                        "-S -s '%s' -p '%s' -m '%s' -t 'signed by minisign'",
+                                        ours.key, ours.pub, ours.msg),
                      0);
     size_t sig_len = 0;
-    uint8_t *sig_text = afmt_test_read_file(sig, &sig_len);
+    uint8_t *sig_text = afmt_test_read_file(ours.sig, &sig_len);
     assert_non_null(sig_text);
     char *comment = NULL;
-    assert_int_equal(afmt_verify_detached(&comment, &pk, body, strlen(body),
+    assert_int_equal(afmt_verify_detached(&comment, &f->pk, body, strlen(body),
                                           (const char *)sig_text, sig_len),
                      AFMT_OK);
     assert_string_equal(comment, "signed by minisign");
     free(comment);
     free(sig_text);
-    assert_int_equal(run(MINISIGN " -V -q -p '%s' -m '%s'", our_pub, msg), 0);
-    afmt_secret_key_free(sk);
+    assert_int_equal(afmt_test_minisign_verify(&ours), 0);
 
     /* 2. minisign's, encrypted, used by us. */
-    assert_int_equal(run("printf 'ms-pass-2\\nms-pass-2\\n' | " MINISIGN
-                         " -G -p '%s' -s '%s' >/dev/null 2>&1",
-                         ms_pub, ms_key),
-                     0);
-    assert_int_equal(afmt_secret_key_file_is_encrypted(ms_key), 1);
+    assert_int_equal(afmt_test_minisign("ms-pass-2", "-G -p '%s' -s '%s'", ms.pub, ms.key), 0);
+    assert_int_equal(afmt_secret_key_file_is_encrypted(ms.key), 1);
     afmt_public_key ms_pk, got;
-    assert_int_equal(afmt_public_key_load(&ms_pk, ms_pub), AFMT_OK);
-    sk = NULL;
-    assert_int_equal(afmt_secret_key_load(&sk, ms_key, "ms-pass-3", 9), AFMT_E_PASSPHRASE);
+    assert_int_equal(afmt_public_key_load(&ms_pk, ms.pub), AFMT_OK);
+    afmt_secret_key *sk = NULL;
+    assert_int_equal(afmt_secret_key_load(&sk, ms.key, "ms-pass-3", 9), AFMT_E_PASSPHRASE);
     assert_null(sk);
-    assert_int_equal(afmt_secret_key_load(&sk, ms_key, "ms-pass-2", 9), AFMT_OK);
+    assert_int_equal(afmt_secret_key_load(&sk, ms.key, "ms-pass-2", 9), AFMT_OK);
     afmt_secret_key_public(&got, sk);
     assert_pk_equal(&got, &ms_pk);
 
-    char *ours = NULL;
-    assert_int_equal(afmt_sign_detached(&ours, sk, body, strlen(body), "signed by afmt"),
+    char *sig = NULL;
+    assert_int_equal(afmt_sign_detached(&sig, sk, body, strlen(body), "signed by afmt"),
                      AFMT_OK);
-    write_text(sig, ours);
-    free(ours);
-    assert_int_equal(run(MINISIGN " -V -q -p '%s' -m '%s'", ms_pub, msg), 0);
-    afmt_secret_key_free(sk);
-
-    afmt_test_rmtree(dir);
-    free(our_key);
-    free(our_pub);
-    free(ms_key);
-    free(ms_pub);
-    free(msg);
+    afmt_test_write_text(ms.sig, sig);
     free(sig);
-    free(dir);
+    assert_int_equal(afmt_test_minisign_verify(&ms), 0);
+    afmt_secret_key_free(sk);
 }
 
 int main(void)
@@ -818,14 +706,14 @@ int main(void)
         cmocka_unit_test(test_key_id_hex_known_answer),
         cmocka_unit_test(test_public_key_parse_accepts),
         cmocka_unit_test(test_public_key_parse_rejects),
-        cmocka_unit_test(test_public_key_save_load),
-        cmocka_unit_test(test_public_key_load_errors),
-        cmocka_unit_test(test_secret_key_save_load_plain),
-        cmocka_unit_test(test_secret_key_checksum_plain),
-        cmocka_unit_test(test_secret_key_rejects),
-        cmocka_unit_test(test_secret_key_encrypted_cheap),
-        cmocka_unit_test(test_secret_key_kdf_limits),
-        cmocka_unit_test(test_minisign_encrypted_round_trip),
+        AFMT_TEST_WITH_FIXTURE(test_public_key_save_load),
+        AFMT_TEST_WITH_FIXTURE(test_public_key_load_errors),
+        AFMT_TEST_WITH_FIXTURE(test_secret_key_save_load_plain),
+        AFMT_TEST_WITH_FIXTURE(test_secret_key_checksum_plain),
+        AFMT_TEST_WITH_FIXTURE(test_secret_key_rejects),
+        AFMT_TEST_WITH_FIXTURE(test_secret_key_encrypted_cheap),
+        AFMT_TEST_WITH_FIXTURE(test_secret_key_kdf_limits),
+        AFMT_TEST_WITH_FIXTURE(test_minisign_encrypted_round_trip),
     };
     if (sodium_init() < 0)
         return 1;

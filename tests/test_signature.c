@@ -23,74 +23,7 @@
 #include "signature.h"
 #include "test_support.h"
 
-#define MINISIGN "/usr/bin/minisign"
-
 /* ------------------------------------------------------------ helpers */
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    assert_true(n > 0 && (size_t)n < sizeof cmd);
-    int st = system(cmd);
-    if (st == -1 || !WIFEXITED(st))
-        return -1;
-    return WEXITSTATUS(st);
-}
-
-/* Runs a command and returns its stdout (malloc'd), and its exit status. */
-static char *run_output(int *status, const char *cmd)
-{
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t cap = 4096, len = 0;
-    char *out = malloc(cap);
-    assert_non_null(out);
-    size_t n;
-    while ((n = fread(out + len, 1, cap - 1 - len, p)) > 0) {
-        len += n;
-        if (len == cap - 1) {
-            cap *= 2;
-            out = realloc(out, cap);
-            assert_non_null(out);
-        }
-    }
-    out[len] = 0;
-    int st = pclose(p);
-    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return out;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    assert_int_equal(afmt_test_write_file(path, text, strlen(text)), 0);
-}
-
-static char *read_text(const char *path)
-{
-    size_t len = 0;
-    uint8_t *d = afmt_test_read_file(path, &len);
-    assert_non_null(d);
-    char *s = malloc(len + 1);
-    assert_non_null(s);
-    memcpy(s, d, len);
-    s[len] = 0;
-    free(d);
-    return s;
-}
-
-static char *b64(const void *bin, size_t len)
-{
-    size_t n = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-    char *s = malloc(n);
-    assert_non_null(s);
-    sodium_bin2base64(s, n, bin, len, sodium_base64_VARIANT_ORIGINAL);
-    return s;
-}
 
 static size_t unb64(uint8_t *bin, size_t max, const char *s)
 {
@@ -220,7 +153,7 @@ static void test_format_minisig_exact(void **state)
     memcpy(blob, "ED", 2);
     memcpy(blob + 2, pk.key_id, 8);
     memcpy(blob + 10, sig, 64);
-    char *l2 = b64(blob, 74), *l4 = b64(gsig, 64), *want = NULL;
+    char *l2 = afmt_test_b64(blob, 74), *l4 = afmt_test_b64(gsig, 64), *want = NULL;
     assert_int_equal(strlen(l2), 100);
     assert_int_equal(strlen(l4), 88);
     assert_true(asprintf(&want,
@@ -250,7 +183,6 @@ static void test_format_minisig_exact(void **state)
 
 static void test_trusted_comment_rules(void **state)
 {
-    (void)state;
     static const struct {
         const char *s;
         int ok;
@@ -286,9 +218,9 @@ static void test_trusted_comment_rules(void **state)
 
     /* afmt_sign_detached applies the same rules, but accepts TAB, the
      * separator of minisign's own trusted comments. */
-    afmt_secret_key *sk;
-    afmt_public_key pk;
-    assert_int_equal(afmt_key_generate(&sk, &pk), AFMT_OK);
+    afmt_test_fixture *f = *state;
+    afmt_secret_key *sk = f->sk;
+    afmt_public_key pk = f->pk;
     char *text = NULL, *comment = NULL;
     assert_int_equal(afmt_sign_detached(&text, sk, "m", 1, "timestamp:1\tfile:x\thashed"),
                      AFMT_OK);
@@ -312,17 +244,15 @@ static void test_trusted_comment_rules(void **state)
     assert_int_equal(afmt_sign_detached(&text, sk, NULL, 1, "c"), AFMT_E_INVALID_ARGUMENT);
     assert_int_equal(afmt_sign_detached(&text, NULL, "m", 1, "c"), AFMT_E_INVALID_ARGUMENT);
     assert_int_equal(afmt_sign_detached(NULL, sk, "m", 1, "c"), AFMT_E_INVALID_ARGUMENT);
-    afmt_secret_key_free(sk);
 }
 
 /* ------------------------------------------------------ detached API */
 
 static void test_sign_verify_round_trip(void **state)
 {
-    (void)state;
-    afmt_secret_key *sk;
-    afmt_public_key pk;
-    assert_int_equal(afmt_key_generate(&sk, &pk), AFMT_OK);
+    afmt_test_fixture *f = *state;
+    afmt_secret_key *sk = f->sk;
+    afmt_public_key pk = f->pk;
     const char *comments[] = { "timestamp:1700000000\ttitle:a bundle", "", "\xc3\xa9t\xc3\xa9" };
     for (size_t i = 0; i < sizeof comments / sizeof *comments; i++) {
         char *text = NULL, *comment = NULL;
@@ -353,15 +283,13 @@ static void test_sign_verify_round_trip(void **state)
     assert_int_equal(verify_text(&pk, NULL, 0, text, strlen(text)), AFMT_OK);
     assert_int_equal(verify_text(&pk, "x", 1, text, strlen(text)), AFMT_E_BAD_SIGNATURE);
     free(text);
-    afmt_secret_key_free(sk);
 }
 
 static void test_verify_tampering(void **state)
 {
-    (void)state;
-    afmt_secret_key *sk;
-    afmt_public_key pk;
-    assert_int_equal(afmt_key_generate(&sk, &pk), AFMT_OK);
+    afmt_test_fixture *f = *state;
+    afmt_secret_key *sk = f->sk;
+    afmt_public_key pk = f->pk;
     char *text = NULL;
     assert_int_equal(afmt_sign_detached(&text, sk, MSG, MSG_LEN, "timestamp:1\ttitle:t"),
                      AFMT_OK);
@@ -414,7 +342,7 @@ static void test_verify_tampering(void **state)
             b2[73] ^= 0x01; /* sig, last byte */
         else
             g2[30] ^= 0x04;
-        char *e2 = b64(b2, 74), *e4 = b64(g2, 64);
+        char *e2 = afmt_test_b64(b2, 74), *e4 = afmt_test_b64(g2, 64);
         snprintf(m.l[1], sizeof m.l[1], "%s", e2);
         snprintf(m.l[3], sizeof m.l[3], "%s", e4);
         t2 = join4(&m);
@@ -457,16 +385,14 @@ static void test_verify_tampering(void **state)
     assert_int_equal(afmt_verify_detached(NULL, &pk, MSG, MSG_LEN, NULL, 3),
                      AFMT_E_INVALID_ARGUMENT);
     free(text);
-    afmt_secret_key_free(sk);
 }
 
 /* A legacy, non-prehashed "Ed" signature with valid signatures. */
 static void test_verify_legacy_signature(void **state)
 {
-    (void)state;
-    afmt_secret_key *sk;
-    afmt_public_key pk;
-    assert_int_equal(afmt_key_generate(&sk, &pk), AFMT_OK);
+    afmt_test_fixture *f = *state;
+    afmt_secret_key *sk = f->sk;
+    afmt_public_key pk = f->pk;
     const char *tc = "legacy";
     uint8_t blob[74], gm[64 + 6], gsig[64];
     memcpy(blob, "Ed", 2);
@@ -475,7 +401,7 @@ static void test_verify_legacy_signature(void **state)
     memcpy(gm, blob + 10, 64);
     memcpy(gm + 64, tc, 6);
     crypto_sign_detached(gsig, NULL, gm, sizeof gm, sk->sk);
-    char *l2 = b64(blob, 74), *l4 = b64(gsig, 64), *text = NULL;
+    char *l2 = afmt_test_b64(blob, 74), *l4 = afmt_test_b64(gsig, 64), *text = NULL;
     assert_true(asprintf(&text, "untrusted comment: legacy\n%s\ntrusted comment: %s\n%s\n", l2,
                          tc, l4) > 0);
     assert_int_equal(verify_text(&pk, MSG, MSG_LEN, text, strlen(text)), AFMT_E_UNSUPPORTED);
@@ -485,7 +411,7 @@ static void test_verify_legacy_signature(void **state)
     const char *algs[] = { "ed", "EE", "\0\0", "Sc" };
     for (size_t i = 0; i < sizeof algs / sizeof *algs; i++) {
         memcpy(blob, algs[i], 2);
-        l2 = b64(blob, 74);
+        l2 = afmt_test_b64(blob, 74);
         assert_true(asprintf(&text, "untrusted comment: x\n%s\ntrusted comment: %s\n%s\n", l2,
                              tc, l4) > 0);
         assert_int_equal(verify_text(&pk, MSG, MSG_LEN, text, strlen(text)),
@@ -494,15 +420,13 @@ static void test_verify_legacy_signature(void **state)
         free(l2);
     }
     free(l4);
-    afmt_secret_key_free(sk);
 }
 
 static void test_verify_malformed(void **state)
 {
-    (void)state;
-    afmt_secret_key *sk;
-    afmt_public_key pk;
-    assert_int_equal(afmt_key_generate(&sk, &pk), AFMT_OK);
+    afmt_test_fixture *f = *state;
+    afmt_secret_key *sk = f->sk;
+    afmt_public_key pk = f->pk;
     char *text = NULL;
     assert_int_equal(afmt_sign_detached(&text, sk, MSG, MSG_LEN, "tc"), AFMT_OK);
     lines4 l;
@@ -514,9 +438,9 @@ static void test_verify_malformed(void **state)
     uint8_t big[80];
     memcpy(big, blob, 74);
     memset(big + 74, 0, 6);
-    char *sig73 = b64(blob, 73), *sig75 = b64(big, 75);
+    char *sig73 = afmt_test_b64(blob, 73), *sig75 = afmt_test_b64(big, 75);
     memcpy(big, gsig, 64);
-    char *g63 = b64(gsig, 63), *g65 = b64(big, 65);
+    char *g63 = afmt_test_b64(gsig, 63), *g65 = afmt_test_b64(big, 65);
 
     char *cases[40];
     size_t n = 0;
@@ -604,7 +528,6 @@ static void test_verify_malformed(void **state)
     free(g63);
     free(g65);
     free(text);
-    afmt_secret_key_free(sk);
 }
 
 /* ------------------------------------------------------ stock minisign */
@@ -617,22 +540,13 @@ static void test_verify_malformed(void **state)
  */
 static void test_minisign_verifies_ours(void **state)
 {
-    (void)state;
-    assert_int_equal(access(MINISIGN, X_OK), 0);
-    char *dir = afmt_test_tmpdir();
-    char *pub = afmt_test_path(dir, "ms.pub");
-    char *key = afmt_test_path(dir, "ms.key");
-    char *file = afmt_test_path(dir, "data.bin");
-    char *sigf = afmt_test_path(dir, "data.bin.minisig");
-
-    assert_int_equal(run(MINISIGN " -G -W -p '%s' -s '%s' </dev/null >/dev/null 2>&1", pub,
-                         key),
-                     0);
+    afmt_test_ms_files m = afmt_test_minisign_files(*state, "ms", "data.bin");
+    assert_int_equal(afmt_test_minisign(NULL, "-G -W -p '%s' -s '%s'", m.pub, m.key), 0);
     afmt_secret_key *sk = NULL;
     afmt_public_key pk, from_sk;
-    assert_int_equal(afmt_secret_key_file_is_encrypted(key), 0);
-    assert_int_equal(afmt_secret_key_load(&sk, key, NULL, 0), AFMT_OK);
-    assert_int_equal(afmt_public_key_load(&pk, pub), AFMT_OK);
+    assert_int_equal(afmt_secret_key_file_is_encrypted(m.key), 0);
+    assert_int_equal(afmt_secret_key_load(&sk, m.key, NULL, 0), AFMT_OK);
+    assert_int_equal(afmt_public_key_load(&pk, m.pub), AFMT_OK);
     afmt_secret_key_public(&from_sk, sk);
     assert_memory_equal(pk.key_id, from_sk.key_id, 8);
     assert_memory_equal(pk.key, from_sk.key, 32);
@@ -640,7 +554,7 @@ static void test_minisign_verifies_ours(void **state)
     /* The key id minisign prints in its .pub comment is the same number.
      * minisign 0.11 prints it with %PRIX64, without the zero padding that
      * later versions (and afmt) use, so compare the values. */
-    char hex[17], *pubtext = read_text(pub), *want = NULL;
+    char hex[17], *pubtext = afmt_test_read_text(m.pub), *want = NULL;
     afmt_key_id_to_hex(hex, pk.key_id);
     assert_int_equal(strlen(hex), 16);
     const char *prefix = "untrusted comment: minisign public key ";
@@ -657,22 +571,22 @@ static void test_minisign_verifies_ours(void **state)
 
     uint8_t data[3000];
     randombytes_buf(data, sizeof data);
-    assert_int_equal(afmt_test_write_file(file, data, sizeof data), 0);
+    assert_int_equal(afmt_test_write_file(m.msg, data, sizeof data), 0);
     const char *tc = "timestamp:1700000000\ttitle:caf\xc3\xa9 bundle";
     char *text = NULL;
     assert_int_equal(afmt_sign_detached(&text, sk, data, sizeof data, tc), AFMT_OK);
-    write_text(sigf, text);
+    afmt_test_write_text(m.sig, text);
 
-    assert_int_equal(run(MINISIGN " -V -q -p '%s' -m '%s'", pub, file), 0);
-    assert_int_equal(run(MINISIGN " -V -q -H -p '%s' -m '%s'", pub, file), 0);
+    assert_int_equal(afmt_test_minisign_verify(&m), 0);
+    assert_int_equal(afmt_test_minisign(NULL, "-V -q -H -p '%s' -m '%s'", m.pub, m.msg), 0);
     char line[57];
     afmt_public_key_to_base64(line, &pk);
-    assert_int_equal(run(MINISIGN " -V -q -P '%s' -m '%s'", line, file), 0);
+    assert_int_equal(afmt_test_minisign(NULL, "-V -q -P '%s' -m '%s'", line, m.msg), 0);
 
     char *cmd = NULL;
-    assert_true(asprintf(&cmd, MINISIGN " -V -Q -p '%s' -m '%s'", pub, file) > 0);
+    assert_true(asprintf(&cmd, AFMT_TEST_MINISIGN " -V -Q -p '%s' -m '%s'", m.pub, m.msg) > 0);
     int st;
-    char *out = run_output(&st, cmd);
+    char *out = afmt_test_popen_read(cmd, &st);
     assert_int_equal(st, 0);
     assert_true(asprintf(&want, "%s\n", tc) > 0);
     assert_string_equal(out, want);
@@ -681,37 +595,31 @@ static void test_minisign_verifies_ours(void **state)
     free(cmd);
 
     /* Our signature without its final LF is still read by minisign. */
-    assert_int_equal(afmt_test_write_file(sigf, text, strlen(text) - 1), 0);
-    assert_int_equal(run(MINISIGN " -V -q -p '%s' -m '%s'", pub, file), 0);
+    assert_int_equal(afmt_test_write_file(m.sig, text, strlen(text) - 1), 0);
+    assert_int_equal(afmt_test_minisign_verify(&m), 0);
 
     /* An altered trusted comment. */
     lines4 l;
     split4(&l, text);
     snprintf(l.l[2], sizeof l.l[2], "trusted comment: timestamp:1700000001");
     char *t2 = join4(&l);
-    write_text(sigf, t2);
+    afmt_test_write_text(m.sig, t2);
     free(t2);
-    assert_int_equal(run(MINISIGN " -V -q -p '%s' -m '%s' 2>/dev/null", pub, file), 1);
-    write_text(sigf, text);
+    assert_int_equal(afmt_test_minisign_verify(&m), 1);
+    afmt_test_write_text(m.sig, text);
 
     /* An altered file: a flipped bit, then a byte more. */
     data[1234] ^= 0x10;
-    assert_int_equal(afmt_test_write_file(file, data, sizeof data), 0);
-    assert_int_equal(run(MINISIGN " -V -q -p '%s' -m '%s' 2>/dev/null", pub, file), 1);
+    assert_int_equal(afmt_test_write_file(m.msg, data, sizeof data), 0);
+    assert_int_equal(afmt_test_minisign_verify(&m), 1);
     data[1234] ^= 0x10;
-    assert_int_equal(afmt_test_write_file(file, data, sizeof data), 0);
-    assert_int_equal(run(MINISIGN " -V -q -p '%s' -m '%s'", pub, file), 0);
-    assert_int_equal(run("printf x >> '%s'", file), 0);
-    assert_int_equal(run(MINISIGN " -V -q -p '%s' -m '%s' 2>/dev/null", pub, file), 1);
+    assert_int_equal(afmt_test_write_file(m.msg, data, sizeof data), 0);
+    assert_int_equal(afmt_test_minisign_verify(&m), 0);
+    assert_int_equal(afmt_test_run("printf x >> '%s'", m.msg), 0);
+    assert_int_equal(afmt_test_minisign_verify(&m), 1);
 
     free(text);
     afmt_secret_key_free(sk);
-    afmt_test_rmtree(dir);
-    free(pub);
-    free(key);
-    free(file);
-    free(sigf);
-    free(dir);
 }
 
 /*
@@ -722,30 +630,19 @@ static void test_minisign_verifies_ours(void **state)
  */
 static void test_we_verify_minisign(void **state)
 {
-    (void)state;
-    assert_int_equal(access(MINISIGN, X_OK), 0);
-    char *dir = afmt_test_tmpdir();
-    char *pub = afmt_test_path(dir, "ours.pub");
-    char *key = afmt_test_path(dir, "ours.key");
-    char *file = afmt_test_path(dir, "message.txt");
-    char *sigf = afmt_test_path(dir, "message.txt.minisig");
-
-    afmt_secret_key *sk;
-    afmt_public_key pk;
-    assert_int_equal(afmt_key_generate(&sk, &pk), AFMT_OK);
-    assert_int_equal(afmt_secret_key_save(key, sk, NULL, 0, NULL, 0), AFMT_OK);
-    assert_int_equal(afmt_public_key_save(pub, &pk, NULL, 0), AFMT_OK);
-    afmt_secret_key_free(sk);
+    afmt_test_fixture *f = *state;
+    afmt_test_ms_files m = afmt_test_minisign_files(f, "ours", "message.txt");
+    afmt_test_save_keys(f, m.key, m.pub, NULL);
+    afmt_public_key pk = f->pk;
 
     const char *body = "Signed by stock minisign with a key made by afmt.\n";
-    write_text(file, body);
+    afmt_test_write_text(m.msg, body);
     size_t bl = strlen(body);
 
     /* Default trusted comment: "timestamp:<t>\tfile:message.txt\thashed". */
-    assert_int_equal(run(MINISIGN " -S -s '%s' -p '%s' -m '%s' </dev/null >/dev/null 2>&1",
-                         key, pub, file),
+    assert_int_equal(afmt_test_minisign(NULL, "-S -s '%s' -p '%s' -m '%s'", m.key, m.pub, m.msg),
                      0);
-    char *text = read_text(sigf), *comment = NULL;
+    char *text = afmt_test_read_text(m.sig), *comment = NULL;
     assert_int_equal(afmt_verify_detached(&comment, &pk, body, bl, text, strlen(text)),
                      AFMT_OK);
     assert_true(strncmp(comment, "timestamp:", 10) == 0);
@@ -760,24 +657,22 @@ static void test_we_verify_minisign(void **state)
     free(text);
 
     /* A chosen trusted comment, and our own .pub used by minisign -V. */
-    assert_int_equal(run(MINISIGN " -S -s '%s' -m '%s' -c 'from minisign' -t 'chosen comment' "
-                         "</dev/null >/dev/null 2>&1",
-                         key, file),
+    assert_int_equal(afmt_test_minisign(NULL,
+                                        "-S -s '%s' -m '%s' -c 'from minisign' -t 'chosen comment'",
+                                        m.key, m.msg),
                      0);
-    text = read_text(sigf);
+    text = afmt_test_read_text(m.sig);
     assert_true(strncmp(text, "untrusted comment: from minisign\n", 33) == 0);
     assert_int_equal(afmt_verify_detached(&comment, &pk, body, bl, text, strlen(text)),
                      AFMT_OK);
     assert_string_equal(comment, "chosen comment");
     free(comment);
     free(text);
-    assert_int_equal(run(MINISIGN " -V -q -p '%s' -m '%s'", pub, file), 0);
+    assert_int_equal(afmt_test_minisign_verify(&m), 0);
 
     /* minisign's legacy format. */
-    assert_int_equal(run(MINISIGN " -S -l -s '%s' -m '%s' -t legacy </dev/null >/dev/null 2>&1",
-                         key, file),
-                     0);
-    text = read_text(sigf);
+    assert_int_equal(afmt_test_minisign(NULL, "-S -l -s '%s' -m '%s' -t legacy", m.key, m.msg), 0);
+    text = afmt_test_read_text(m.sig);
     lines4 l;
     split4(&l, text);
     uint8_t blob[74];
@@ -785,13 +680,6 @@ static void test_we_verify_minisign(void **state)
     assert_memory_equal(blob, "Ed", 2);
     assert_int_equal(verify_text(&pk, body, bl, text, strlen(text)), AFMT_E_UNSUPPORTED);
     free(text);
-
-    afmt_test_rmtree(dir);
-    free(pub);
-    free(key);
-    free(file);
-    free(sigf);
-    free(dir);
 }
 
 int main(void)
@@ -799,13 +687,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_raw_signatures),
         cmocka_unit_test(test_format_minisig_exact),
-        cmocka_unit_test(test_trusted_comment_rules),
-        cmocka_unit_test(test_sign_verify_round_trip),
-        cmocka_unit_test(test_verify_tampering),
-        cmocka_unit_test(test_verify_legacy_signature),
-        cmocka_unit_test(test_verify_malformed),
-        cmocka_unit_test(test_minisign_verifies_ours),
-        cmocka_unit_test(test_we_verify_minisign),
+        AFMT_TEST_WITH_FIXTURE(test_trusted_comment_rules),
+        AFMT_TEST_WITH_FIXTURE(test_sign_verify_round_trip),
+        AFMT_TEST_WITH_FIXTURE(test_verify_tampering),
+        AFMT_TEST_WITH_FIXTURE(test_verify_legacy_signature),
+        AFMT_TEST_WITH_FIXTURE(test_verify_malformed),
+        AFMT_TEST_WITH_FIXTURE(test_minisign_verifies_ours),
+        AFMT_TEST_WITH_FIXTURE(test_we_verify_minisign),
     };
     if (sodium_init() < 0)
         return 1;

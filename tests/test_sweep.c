@@ -13,42 +13,32 @@
 #include "afmt.h"
 #include "test_support.h"
 
-static char *dir;
+static const char *mutant; /* where check() writes the bytes it tries */
 static uint8_t *bundle;
 static size_t bundle_len;
 
 static int setup(void **state)
 {
-    (void)state;
-    dir = afmt_test_tmpdir();
-    afmt_secret_key *sk;
-    afmt_public_key pk;
-    if (dir == NULL || afmt_key_generate(&sk, &pk) != AFMT_OK)
-        return -1;
-    char *path = afmt_test_path(dir, "small.afmt");
+    afmt_test_setup(state);
+    afmt_test_fixture *fx = *state;
+    const char *path = afmt_test_tmp(fx, "small.afmt");
+    mutant = afmt_test_tmp(fx, "mutant.afmt");
     afmt_writer_options o = AFMT_WRITER_OPTIONS_INIT;
     o.created = 1700000000;
     o.title = "sweep";
     o.block_size = 1024;
     afmt_writer *w;
-    if (afmt_writer_open(&w, path, sk, &o) != AFMT_OK)
+    if (afmt_writer_open(&w, path, fx->sk, &o) != AFMT_OK)
         return -1;
     static const char *bodies[] = {"first post", "a reply", "", "another reply\r\n"};
     static const char *ids[] = {"1", "2", "3", "4"};
     static const char *parents[] = {NULL, "1", "1", "2"};
     for (int i = 0; i < 4; i++) {
-        afmt_post p = {0};
-        p.id = ids[i];
-        p.id_len = 1;
-        p.parent = parents[i];
-        p.parent_len = parents[i] ? 1 : 0;
+        afmt_post p = afmt_test_text_post(ids[i], parents[i], bodies[i], strlen(bodies[i]));
         p.author = "bob";
         p.author_len = 3;
         p.has_created = 1;
         p.created = 1600000000 + i;
-        p.media_type = "text/plain";
-        p.content = bodies[i];
-        p.content_len = strlen(bodies[i]);
         if (afmt_writer_add_post(w, &p, NULL) != AFMT_OK)
             return -1;
     }
@@ -62,33 +52,26 @@ static int setup(void **state)
         afmt_writer_finish(w) != AFMT_OK)
         return -1;
     afmt_writer_free(w);
-    afmt_secret_key_free(sk);
     bundle = afmt_test_read_file(path, &bundle_len);
-    free(path);
     return bundle == NULL ? -1 : 0;
 }
 
 static int teardown(void **state)
 {
-    (void)state;
-    afmt_test_rmtree(dir);
-    free(dir);
     free(bundle);
-    return 0;
+    return afmt_test_teardown(state);
 }
 
 /* Returns the error of open + verify on these bytes (AFMT_OK if accepted). */
 static int check(const uint8_t *data, size_t len)
 {
-    char *path = afmt_test_path(dir, "mutant.afmt");
-    assert_int_equal(afmt_test_write_file(path, data, len), 0);
+    assert_int_equal(afmt_test_write_file(mutant, data, len), 0);
     afmt_reader *r;
-    int rc = afmt_reader_open(&r, path, NULL, 0);
+    int rc = afmt_reader_open(&r, mutant, NULL, 0);
     if (rc == AFMT_OK) {
         rc = afmt_reader_verify(r, NULL, NULL);
         afmt_reader_free(r);
     }
-    free(path);
     return rc;
 }
 

@@ -36,30 +36,28 @@
 
 #define VECTORS AFMT_SOURCE_ROOT "/spec/vectors"
 
-/* The error names of spec section 14, as the vectors' file names spell them. */
+/* The errors of spec section 14, named as the vectors' file names spell them. */
+static const struct {
+    int rc;
+    const char *name;
+} k_errors[] = {
+    {AFMT_E_TRUNCATED, "truncated"},         {AFMT_E_FORMAT, "format"},
+    {AFMT_E_UNSUPPORTED, "unsupported"},     {AFMT_E_LIMIT, "limit"},
+    {AFMT_E_BAD_SIGNATURE, "bad-signature"}, {AFMT_E_INDEX_MISMATCH, "index-mismatch"},
+    {AFMT_E_ROOT_MISMATCH, "root-mismatch"}, {AFMT_E_HASH_MISMATCH, "hash-mismatch"},
+    {AFMT_E_COMPRESSION, "compression"},     {AFMT_E_DUPLICATE, "duplicate"},
+};
+#define N_ERRORS (sizeof k_errors / sizeof k_errors[0])
+
 static const char *error_name(int rc)
 {
-    switch (rc) {
-    case AFMT_OK: return "ok";
-    case AFMT_E_TRUNCATED: return "truncated";
-    case AFMT_E_FORMAT: return "format";
-    case AFMT_E_UNSUPPORTED: return "unsupported";
-    case AFMT_E_LIMIT: return "limit";
-    case AFMT_E_BAD_SIGNATURE: return "bad-signature";
-    case AFMT_E_INDEX_MISMATCH: return "index-mismatch";
-    case AFMT_E_ROOT_MISMATCH: return "root-mismatch";
-    case AFMT_E_HASH_MISMATCH: return "hash-mismatch";
-    case AFMT_E_COMPRESSION: return "compression";
-    case AFMT_E_DUPLICATE: return "duplicate";
-    default: return afmt_strerror(rc);
-    }
+    if (rc == AFMT_OK)
+        return "ok";
+    for (size_t i = 0; i < N_ERRORS; i++)
+        if (k_errors[i].rc == rc)
+            return k_errors[i].name;
+    return afmt_strerror(rc);
 }
-
-static const char *const k_errors[] = {"truncated",     "format",         "unsupported",
-                                       "limit",         "bad-signature",  "index-mismatch",
-                                       "root-mismatch", "hash-mismatch",  "compression",
-                                       "duplicate"};
-#define N_ERRORS (sizeof k_errors / sizeof k_errors[0])
 
 static char *vec_path(const char *sub, const char *name)
 {
@@ -70,23 +68,13 @@ static char *vec_path(const char *sub, const char *name)
 
 /* ------------------------------------------------------------ comparisons */
 
-static void to_hex(char *out, const uint8_t *p, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = 0;
-}
-
 /* A JSON hex string equals n bytes. */
 static void expect_hex(const json_t *v, const uint8_t *p, size_t n)
 {
     assert_true(json_is_string(v));
     char *hex = malloc(2 * n + 1);
     assert_non_null(hex);
-    to_hex(hex, p, n);
+    afmt_test_hex(hex, p, n);
     assert_string_equal(json_string_value(v), hex);
     free(hex);
 }
@@ -137,24 +125,6 @@ static int expect_byte_field(const char *key, const json_t *v, const char *name,
 }
 
 /* ------------------------------------------------------------ b2sum */
-
-typedef struct grow {
-    uint8_t *data;
-    size_t len;
-} grow;
-
-static int grow_sink(void *ctx, const void *data, size_t len)
-{
-    grow *g = ctx;
-    uint8_t *p = realloc(g->data, g->len + len + 1);
-    if (p == NULL)
-        return AFMT_E_NOMEM;
-    g->data = p;
-    if (len > 0)
-        memcpy(g->data + g->len, data, len);
-    g->len += len;
-    return 0;
-}
 
 /* `b2sum -l 256` of the bytes, through a file, in 64 hex digits. */
 static void b2sum(char out[65], const char *dir, const uint8_t *data, size_t len)
@@ -223,9 +193,9 @@ static void check_entry(vcase *c, const json_t *je, uint64_t n)
     assert_int_equal(afmt_reader_entry(&e, c->r, n), AFMT_OK);
     afmt_entry_view ev;
     afmt_rd_entry_view(&ev, c->r, n);
-    grow content = {malloc(1), 0}; /* never NULL, even when nothing arrives */
+    afmt_test_buf content = {malloc(1), 0, 1}; /* never NULL, even when nothing arrives */
     assert_non_null(content.data);
-    assert_int_equal(afmt_reader_read(c->r, n, grow_sink, &content), AFMT_OK);
+    assert_int_equal(afmt_reader_read(c->r, n, afmt_test_sink, &content), AFMT_OK);
     assert_true(content.len == e.size);
     char sum[65];
     b2sum(sum, c->dir, content.data, content.len);
@@ -472,7 +442,7 @@ static void test_invalid(void **state)
     want[end - dot] = 0;
     int known = 0;
     for (size_t i = 0; i < N_ERRORS; i++)
-        known |= strcmp(want, k_errors[i]) == 0;
+        known |= strcmp(want, k_errors[i].name) == 0;
     if (!known)
         fail_msg("%s: '%s' is not an error name of spec section 14", name, want);
 

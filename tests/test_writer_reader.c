@@ -13,51 +13,21 @@
 #include "afmt.h"
 #include "test_support.h"
 
-typedef struct fixture {
-    char *dir;
-    afmt_secret_key *sk;
-    afmt_public_key pk;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->dir = afmt_test_tmpdir();
-    assert_non_null(f->dir);
-    assert_int_equal(afmt_key_generate(&f->sk, &f->pk), AFMT_OK);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    afmt_test_rmtree(f->dir);
-    free(f->dir);
-    afmt_secret_key_free(f->sk);
-    free(f);
-    return 0;
-}
-
 static afmt_post post(const char *id, const char *parent, const void *body, size_t len)
 {
-    afmt_post p = {0};
-    p.id = id;
-    p.id_len = strlen(id);
-    p.parent = parent;
-    p.parent_len = parent ? strlen(parent) : 0;
-    p.media_type = "text/plain";
-    p.content = body;
-    p.content_len = len;
-    return p;
+    return afmt_test_text_post(id, parent, body, len);
 }
 
-/* A bundle with every kind of entry and part; returns its path. */
-static char *write_sample(fixture *f, const char *name, uint8_t *big, size_t big_len)
+/* Opens a writer for a sample thread at `path` (`threads` compression
+ * threads, 4 KiB blocks) and adds its posts: a root created at
+ * `root_created`, two replies with the same bytes (the first deleted), an
+ * empty one and one of `big`; their entry numbers go to e[0..4]. */
+static afmt_writer *sample_posts(afmt_test_fixture *f, const char *path, unsigned threads,
+                                 int64_t root_created, const uint8_t *big, size_t big_len,
+                                 uint64_t e[5])
 {
-    char *path = afmt_test_path(f->dir, name);
     afmt_writer_options o = AFMT_WRITER_OPTIONS_INIT;
+    o.threads = threads;
     o.created = 1700000000;
     o.title = "Sample thread";
     o.block_size = 4096;
@@ -69,26 +39,35 @@ static char *write_sample(fixture *f, const char *name, uint8_t *big, size_t big
     p.title = "A title";
     p.title_len = 7;
     p.has_created = 1;
-    p.created = 1600000000;
+    p.created = root_created;
     p.flags = AFMT_POST_INCOMPLETE;
     p.missing_replies = 42;
-    uint64_t e0, e1, e2, e3, e4;
-    assert_int_equal(afmt_writer_add_post(w, &p, &e0), AFMT_OK);
+    assert_int_equal(afmt_writer_add_post(w, &p, &e[0]), AFMT_OK);
     p = post("t1_a", "t3_root", "same bytes", 10);
     p.flags = AFMT_POST_DELETED;
-    assert_int_equal(afmt_writer_add_post(w, &p, &e1), AFMT_OK);
+    assert_int_equal(afmt_writer_add_post(w, &p, &e[1]), AFMT_OK);
     p = post("t1_b", "t1_a", "same bytes", 10); /* stored once */
-    assert_int_equal(afmt_writer_add_post(w, &p, &e2), AFMT_OK);
+    assert_int_equal(afmt_writer_add_post(w, &p, &e[2]), AFMT_OK);
     p = post("t1_empty", "t1_a", "", 0);
-    assert_int_equal(afmt_writer_add_post(w, &p, &e3), AFMT_OK);
+    assert_int_equal(afmt_writer_add_post(w, &p, &e[3]), AFMT_OK);
     p = post("t1_big", "t3_root", big, big_len);
-    assert_int_equal(afmt_writer_add_post(w, &p, &e4), AFMT_OK);
+    assert_int_equal(afmt_writer_add_post(w, &p, &e[4]), AFMT_OK);
+    return w;
+}
+
+/* A bundle with every kind of entry and part, abandoned after two refused
+ * additions; returns its path. */
+static char *write_sample(afmt_test_fixture *f, const char *name, uint8_t *big, size_t big_len)
+{
+    const char *path = afmt_test_tmp(f, "%s", name);
+    uint64_t e[5];
+    afmt_writer *w = sample_posts(f, path, 0, 1600000000, big, big_len, e);
     /* a duplicate id is refused and changes nothing */
-    p = post("t1_a", NULL, "other", 5);
+    afmt_post p = post("t1_a", NULL, "other", 5);
     assert_int_equal(afmt_writer_add_post(w, &p, NULL), AFMT_E_DUPLICATE);
     afmt_file_part parts[] = {
-        {AFMT_PART_ENTRY, e0, NULL, 0},  {AFMT_PART_DATA, 0, "\n", 1},
-        {AFMT_PART_ENTRY, e1, NULL, 0},  {AFMT_PART_DATA, 0, "\n", 1},
+        {AFMT_PART_ENTRY, e[0], NULL, 0}, {AFMT_PART_DATA, 0, "\n", 1},
+        {AFMT_PART_ENTRY, e[1], NULL, 0}, {AFMT_PART_DATA, 0, "\n", 1},
         {AFMT_PART_DATA, 0, big, big_len / 2 + 5000},
     };
     uint64_t fe;
@@ -99,13 +78,12 @@ static char *write_sample(fixture *f, const char *name, uint8_t *big, size_t big
     afmt_writer_free(w); /* failed writer: nothing at path */
     uint8_t *none = afmt_test_read_file(path, &big_len);
     assert_null(none);
-    free(path);
     return NULL;
 }
 
 static void write_abandoned_leaves_nothing(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     size_t n = 20000;
     uint8_t *big = malloc(n);
     for (size_t i = 0; i < n; i++)
@@ -114,56 +92,18 @@ static void write_abandoned_leaves_nothing(void **state)
     free(big);
 }
 
-typedef struct sinkbuf {
-    uint8_t *data;
-    size_t len;
-} sinkbuf;
-
-static int sink(void *ctx, const void *data, size_t len)
-{
-    sinkbuf *s = ctx;
-    s->data = realloc(s->data, s->len + len + 1);
-    memcpy(s->data + s->len, data, len);
-    s->len += len;
-    return 0;
-}
-
 static unsigned g_threads; /* compression threads for write_good */
 
-static char *write_good(fixture *f, const char *name, const uint8_t *big, size_t n)
+static const char *write_good(afmt_test_fixture *f, const char *name, const uint8_t *big,
+                              size_t n)
 {
-    char *path = afmt_test_path(f->dir, name);
-    afmt_writer_options o = AFMT_WRITER_OPTIONS_INIT;
-    o.threads = g_threads;
-    o.created = 1700000000;
-    o.title = "Sample thread";
-    o.block_size = 4096;
-    afmt_writer *w;
-    assert_int_equal(afmt_writer_open(&w, path, f->sk, &o), AFMT_OK);
-    afmt_post p = post("t3_root", NULL, "Hello,\r\nworld\xff\x00!", 16);
-    p.author = "alice";
-    p.author_len = 5;
-    p.title = "A title";
-    p.title_len = 7;
-    p.has_created = 1;
-    p.created = -5;
-    p.flags = AFMT_POST_INCOMPLETE;
-    p.missing_replies = 42;
-    uint64_t e0, e1;
-    assert_int_equal(afmt_writer_add_post(w, &p, &e0), AFMT_OK);
-    p = post("t1_a", "t3_root", "same bytes", 10);
-    p.flags = AFMT_POST_DELETED;
-    assert_int_equal(afmt_writer_add_post(w, &p, &e1), AFMT_OK);
-    p = post("t1_b", "t1_a", "same bytes", 10);
-    assert_int_equal(afmt_writer_add_post(w, &p, NULL), AFMT_OK);
-    p = post("t1_empty", "t1_a", "", 0);
-    assert_int_equal(afmt_writer_add_post(w, &p, NULL), AFMT_OK);
-    p = post("t1_big", "t3_root", big, n);
-    assert_int_equal(afmt_writer_add_post(w, &p, NULL), AFMT_OK);
+    const char *path = afmt_test_tmp(f, "%s", name);
+    uint64_t e[5];
+    afmt_writer *w = sample_posts(f, path, g_threads, -5, big, n, e);
     afmt_file_part parts[] = {
-        {AFMT_PART_ENTRY, e0, NULL, 0},
+        {AFMT_PART_ENTRY, e[0], NULL, 0},
         {AFMT_PART_DATA, 0, "\n", 1},
-        {AFMT_PART_ENTRY, e1, NULL, 0},
+        {AFMT_PART_ENTRY, e[1], NULL, 0},
         {AFMT_PART_DATA, 0, big + 1, n - 1}, /* a blob part */
     };
     assert_int_equal(afmt_writer_add_file(w, "dir/page.json", 13, parts, 4, NULL), AFMT_OK);
@@ -182,10 +122,10 @@ static uint8_t *make_big(size_t n)
 
 static void round_trip(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     size_t n = 20000;
     uint8_t *big = make_big(n);
-    char *path = write_good(f, "good.afmt", big, n);
+    const char *path = write_good(f, "good.afmt", big, n);
     afmt_reader *r;
     char err[256];
     assert_int_equal(afmt_reader_open(&r, path, err, sizeof err), AFMT_OK);
@@ -245,8 +185,8 @@ static void round_trip(void **state)
     assert_int_equal(e.type, AFMT_ENTRY_FILE);
     assert_memory_equal(e.id, "dir/page.json", 13);
     assert_int_equal(e.size, 16 + 1 + 10 + n - 1);
-    sinkbuf s = {NULL, 0};
-    assert_int_equal(afmt_reader_read(r, 5, sink, &s), AFMT_OK);
+    afmt_test_buf s = {0};
+    assert_int_equal(afmt_reader_read(r, 5, afmt_test_sink, &s), AFMT_OK);
     assert_int_equal(s.len, e.size);
     assert_memory_equal(s.data, "Hello,\r\nworld\xff\x00!\nsame bytes", 27);
     assert_memory_equal(s.data + 27, big + 1, n - 1);
@@ -263,19 +203,18 @@ static void round_trip(void **state)
     assert_int_equal(afmt_reader_check_signer(r, both, 2), AFMT_OK);
     afmt_secret_key_free(other);
     afmt_reader_free(r);
-    free(path);
     free(big);
 }
 
 static void deterministic(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     size_t n = 60000; /* several blocks, so threads have work to share */
     uint8_t *big = make_big(n);
     g_threads = 1;
-    char *a = write_good(f, "a.afmt", big, n);
+    const char *a = write_good(f, "a.afmt", big, n);
     g_threads = 3;
-    char *b = write_good(f, "b.afmt", big, n);
+    const char *b = write_good(f, "b.afmt", big, n);
     g_threads = 0;
     size_t la, lb;
     uint8_t *da = afmt_test_read_file(a, &la), *db = afmt_test_read_file(b, &lb);
@@ -283,15 +222,13 @@ static void deterministic(void **state)
     assert_memory_equal(da, db, la);
     free(da);
     free(db);
-    free(a);
-    free(b);
     free(big);
 }
 
 static void empty_bundle(void **state)
 {
-    fixture *f = *state;
-    char *path = afmt_test_path(f->dir, "empty.afmt");
+    afmt_test_fixture *f = *state;
+    const char *path = afmt_test_tmp(f, "empty.afmt");
     afmt_writer *w;
     assert_int_equal(afmt_writer_open(&w, path, f->sk, NULL), AFMT_OK);
     assert_int_equal(afmt_writer_finish(w), AFMT_OK);
@@ -304,13 +241,12 @@ static void empty_bundle(void **state)
     afmt_content_hash(empty, NULL, 0);
     assert_memory_equal(afmt_reader_checkpoint(r)->root, empty, 32);
     afmt_reader_free(r);
-    free(path);
 }
 
 static void rejects_bad_input(void **state)
 {
-    fixture *f = *state;
-    char *path = afmt_test_path(f->dir, "bad.afmt");
+    afmt_test_fixture *f = *state;
+    const char *path = afmt_test_tmp(f, "bad.afmt");
     afmt_writer *w;
     afmt_writer_options o = AFMT_WRITER_OPTIONS_INIT;
     o.title = "bad\ntitle";
@@ -340,7 +276,6 @@ static void rejects_bad_input(void **state)
     afmt_writer_free(w);
     size_t len;
     assert_null(afmt_test_read_file(path, &len));
-    free(path);
 }
 
 typedef struct membuf {
@@ -360,8 +295,8 @@ static int sink_at(void *ctx, uint64_t offset, const void *data, size_t len)
  * the right bytes decoding each block once; the in-order read refuses. */
 static void parts_jumping_between_blocks(void **state)
 {
-    fixture *f = *state;
-    char *path = afmt_test_path(f->dir, "jump.afmt");
+    afmt_test_fixture *f = *state;
+    const char *path = afmt_test_tmp(f, "jump.afmt");
     afmt_writer_options o = AFMT_WRITER_OPTIONS_INIT;
     o.block_size = 1024;
     afmt_writer *w;
@@ -392,25 +327,24 @@ static void parts_jumping_between_blocks(void **state)
     assert_int_equal(afmt_reader_entry(&e, r, eb), AFMT_OK);
     assert_int_equal(e.block, 1);
     assert_int_equal(afmt_reader_entry(&e, r, 2), AFMT_OK);
-    assert_int_equal(e.block, UINT64_MAX);
+    assert_int_equal(e.block, 0); /* a file: the lowest block it uses */
     membuf m = {calloc(1, e.size), e.size};
     assert_int_equal(afmt_reader_read_at(r, 2, sink_at, &m), AFMT_OK);
     for (int i = 0; i < N; i++)
         assert_memory_equal(m.data + (size_t)i * 1024, i % 2 ? b : a, 1024);
     free(m.data);
-    sinkbuf s = {NULL, 0};
-    assert_int_equal(afmt_reader_read(r, 2, sink, &s), AFMT_E_LIMIT);
+    afmt_test_buf s = {0};
+    assert_int_equal(afmt_reader_read(r, 2, afmt_test_sink, &s), AFMT_E_LIMIT);
     free(s.data);
     afmt_reader_free(r);
-    free(path);
 }
 
 static void trusted_open_refuses_other_signers(void **state)
 {
-    fixture *f = *state;
+    afmt_test_fixture *f = *state;
     size_t n = 100;
     uint8_t *big = make_big(n);
-    char *path = write_good(f, "t.afmt", big, n);
+    const char *path = write_good(f, "t.afmt", big, n);
     afmt_secret_key *other;
     afmt_public_key opk;
     assert_int_equal(afmt_key_generate(&other, &opk), AFMT_OK);
@@ -425,19 +359,18 @@ static void trusted_open_refuses_other_signers(void **state)
     afmt_reader_free(r);
     afmt_secret_key_free(other);
     free(big);
-    free(path);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(round_trip, setup, teardown),
-        cmocka_unit_test_setup_teardown(deterministic, setup, teardown),
-        cmocka_unit_test_setup_teardown(empty_bundle, setup, teardown),
-        cmocka_unit_test_setup_teardown(rejects_bad_input, setup, teardown),
-        cmocka_unit_test_setup_teardown(write_abandoned_leaves_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(parts_jumping_between_blocks, setup, teardown),
-        cmocka_unit_test_setup_teardown(trusted_open_refuses_other_signers, setup, teardown),
+        AFMT_TEST_WITH_FIXTURE(round_trip),
+        AFMT_TEST_WITH_FIXTURE(deterministic),
+        AFMT_TEST_WITH_FIXTURE(empty_bundle),
+        AFMT_TEST_WITH_FIXTURE(rejects_bad_input),
+        AFMT_TEST_WITH_FIXTURE(write_abandoned_leaves_nothing),
+        AFMT_TEST_WITH_FIXTURE(parts_jumping_between_blocks),
+        AFMT_TEST_WITH_FIXTURE(trusted_open_refuses_other_signers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
