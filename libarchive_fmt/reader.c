@@ -43,8 +43,7 @@ void afmt_reader_free(afmt_reader *r)
     afmt_set_free(&r->blob_set);
     afmt_set_free(&r->id_set);
     afmt_codec_free(r->codec);
-    free(r->cache);
-    free(r->frame);
+    afmt_block_bufs_free(&r->bufs);
     free(r);
 }
 
@@ -715,53 +714,73 @@ int afmt_reader_find_post(uint64_t *out_number, const afmt_reader *r, const char
     return AFMT_OK;
 }
 
+int afmt_rd_decode_block(const afmt_reader *r, uint64_t b, afmt_block_bufs *bufs, char *errbuf)
+{
+    uint64_t cs = afmt_rd_block_csize(r, b), size = afmt_rd_block_size(r, b);
+    /* cs is within the file (tiling was checked), size within 256 MiB. */
+    if (cs > bufs->frame_cap) {
+        uint8_t *p = realloc(bufs->frame, (size_t)cs);
+        if (p == NULL)
+            return AFMT_FAIL(errbuf, AFMT_E_NOMEM, "out of memory");
+        bufs->frame = p;
+        bufs->frame_cap = (size_t)cs;
+    }
+    if (size > bufs->data_cap) {
+        uint8_t *p = realloc(bufs->data, (size_t)size);
+        if (p == NULL)
+            return AFMT_FAIL(errbuf, AFMT_E_NOMEM, "out of memory");
+        bufs->data = p;
+        bufs->data_cap = (size_t)size;
+    }
+    int rc = afmt_pread_exact(r->fd, bufs->frame, (size_t)cs, afmt_rd_block_offset(r, b));
+    if (rc != AFMT_OK)
+        return AFMT_FAIL(errbuf, rc, "cannot read block %" PRIu64 ": %s", b,
+                         rc == AFMT_E_TRUNCATED ? "file is truncated" : strerror(errno));
+    uint8_t h[AFMT_HASH_BYTES];
+    afmt_content_hash(h, bufs->frame, (size_t)cs);
+    if (sodium_memcmp(h, afmt_rd_block_hash(r, b), AFMT_HASH_BYTES) != 0)
+        return AFMT_FAIL(errbuf, AFMT_E_HASH_MISMATCH,
+                         "block %" PRIu64 " does not match its signed hash", b);
+    char msg[AFMT_ERRMSG_BYTES];
+    if (bufs->codec == NULL && (rc = afmt_codec_new(&bufs->codec, 3)) != AFMT_OK)
+        return AFMT_FAIL(errbuf, rc, "out of memory");
+    rc = afmt_block_decompress(bufs->codec, bufs->data, (size_t)size, bufs->frame, (size_t)cs,
+                               msg);
+    if (rc != AFMT_OK)
+        return AFMT_FAIL(errbuf, rc, "block %" PRIu64 ": %s", b, msg);
+    return AFMT_OK;
+}
+
+void afmt_block_bufs_free(afmt_block_bufs *bufs)
+{
+    afmt_codec_free(bufs->codec);
+    free(bufs->frame);
+    free(bufs->data);
+    memset(bufs, 0, sizeof *bufs);
+}
+
 int afmt_rd_load_block(afmt_reader *r, uint64_t b, const uint8_t **out)
 {
     if (r->cached_block == b) {
-        *out = r->cache;
+        *out = r->bufs.data;
         return AFMT_OK;
     }
     if (r->bad_blocks != NULL && (r->bad_blocks[b / 8] >> (b % 8) & 1))
         return AFMT_FAIL(r->err, AFMT_E_HASH_MISMATCH,
                          "block %" PRIu64 " does not match its signed hash", b);
     r->cached_block = UINT64_MAX;
-    uint64_t cs = afmt_rd_block_csize(r, b), size = afmt_rd_block_size(r, b);
-    /* cs is within the file (tiling was checked), size within 256 MiB. */
-    if (cs > r->frame_cap) {
-        uint8_t *p = realloc(r->frame, (size_t)cs);
-        if (p == NULL)
-            return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
-        r->frame = p;
-        r->frame_cap = (size_t)cs;
-    }
-    if (size > r->cache_cap) {
-        uint8_t *p = realloc(r->cache, (size_t)size);
-        if (p == NULL)
-            return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
-        r->cache = p;
-        r->cache_cap = (size_t)size;
-    }
-    int rc = afmt_pread_exact(r->fd, r->frame, (size_t)cs, afmt_rd_block_offset(r, b));
-    if (rc != AFMT_OK)
-        return AFMT_FAIL(r->err, rc, "cannot read block %" PRIu64 ": %s", b,
-                         rc == AFMT_E_TRUNCATED ? "file is truncated" : strerror(errno));
-    uint8_t h[AFMT_HASH_BYTES];
-    afmt_content_hash(h, r->frame, (size_t)cs);
-    if (sodium_memcmp(h, afmt_rd_block_hash(r, b), AFMT_HASH_BYTES) != 0) {
+    int rc = afmt_rd_decode_block(r, b, &r->bufs, r->err);
+    if (rc == AFMT_E_HASH_MISMATCH) {
         /* Remember it: asking again costs nothing (no re-read, re-hash). */
         if (r->bad_blocks == NULL)
             r->bad_blocks = calloc((size_t)(r->ih.block_count / 8 + 1), 1);
         if (r->bad_blocks != NULL)
             r->bad_blocks[b / 8] |= (uint8_t)(1u << (b % 8));
-        return AFMT_FAIL(r->err, AFMT_E_HASH_MISMATCH,
-                         "block %" PRIu64 " does not match its signed hash", b);
     }
-    char msg[AFMT_ERRMSG_BYTES];
-    rc = afmt_block_decompress(r->codec, r->cache, (size_t)size, r->frame, (size_t)cs, msg);
     if (rc != AFMT_OK)
-        return AFMT_FAIL(r->err, rc, "block %" PRIu64 ": %s", b, msg);
+        return rc;
     r->cached_block = b;
-    *out = r->cache;
+    *out = r->bufs.data;
     return AFMT_OK;
 }
 

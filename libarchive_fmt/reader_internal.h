@@ -20,6 +20,16 @@ typedef struct afmt_blob_loc {
     uint32_t size;
 } afmt_blob_loc;
 
+/* Buffers to read and decode one block: the reader has one set, each
+ * verification thread its own. */
+typedef struct afmt_block_bufs {
+    afmt_block_codec *codec;
+    uint8_t *frame;             /* compressed bytes */
+    size_t frame_cap;
+    uint8_t *data;              /* decoded bytes */
+    size_t data_cap;
+} afmt_block_bufs;
+
 struct afmt_reader {
     int fd;
     uint64_t file_size;
@@ -45,13 +55,10 @@ struct afmt_reader {
     afmt_set blob_set;          /* content hash -> blob number */
     afmt_set id_set;            /* post id -> entry number */
 
-    afmt_block_codec *codec;
-    uint64_t cached_block;      /* block in `cache`, or UINT64_MAX */
+    afmt_block_codec *codec;    /* for the index frame */
+    afmt_block_bufs bufs;       /* the block last read, decoded */
+    uint64_t cached_block;      /* block in bufs.data, or UINT64_MAX */
     uint8_t *bad_blocks;        /* bitmap of blocks that failed their hash, or NULL */
-    uint8_t *cache;
-    size_t cache_cap;
-    uint8_t *frame;             /* compressed bytes of the last block read */
-    size_t frame_cap;
 
     char err[AFMT_ERRMSG_BYTES];
 };
@@ -92,6 +99,13 @@ static inline uint64_t afmt_rd_blob_size(const afmt_reader *r, uint64_t i)
 
 /* Decodes entry `n` (already checked at open). */
 AFMT_INTERNAL void afmt_rd_entry_view(afmt_entry_view *e, const afmt_reader *r, uint64_t n);
+
+/* Reads block `b` into `bufs`, checks its hash, then its frame, and decodes
+ * it into bufs->data.  Touches nothing else of the reader: threads may call
+ * it at once with their own bufs. */
+AFMT_INTERNAL int afmt_rd_decode_block(const afmt_reader *r, uint64_t b, afmt_block_bufs *bufs,
+                                       char *errbuf);
+AFMT_INTERNAL void afmt_block_bufs_free(afmt_block_bufs *bufs);
 
 /* Reads block `b`, checks its hash and frame, decodes it into the cache.
  * *out points into the cache until the next call. */

@@ -4,6 +4,8 @@
  * going after a problem so that every altered post can be named.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +21,7 @@ typedef struct vstate {
     void *ctx;
     int first;      /* first error found */
     int stop;       /* the callback asked to stop */
-    uint8_t *bad;   /* bitmap over blobs: content missing or altered */
+    uint8_t *bad;   /* per blob: 1 when its content is altered or unreadable */
 } vstate;
 
 static void report(vstate *v, uint64_t entry, int err, const char *fmt, ...)
@@ -40,40 +42,74 @@ static void report(vstate *v, uint64_t entry, int err, const char *fmt, ...)
         v->stop = 1;
 }
 
-static void mark_bad(vstate *v, uint64_t blob)
-{
-    v->bad[blob / 8] |= (uint8_t)(1u << (blob % 8));
-}
-
 static int is_bad(const vstate *v, uint64_t blob)
 {
-    return (v->bad[blob / 8] >> (blob % 8)) & 1;
+    return v->bad[blob];
 }
 
-/* Checks block b and the blobs [first, end) it holds. */
-static int check_block(vstate *v, uint64_t b, uint64_t first, uint64_t end)
+/* Blocks are checked by worker threads, each with its own buffers; the
+ * results go to per-block and per-blob slots that only one thread writes,
+ * and are reported in block order afterwards. */
+typedef struct vshared {
+    const afmt_reader *r;
+    const uint64_t *first_blob; /* per block, and one past the last */
+    uint8_t *bad;               /* per blob */
+    int *block_rc;              /* per block */
+    afmt_buf failures;          /* (u64 block, message) records, under mu */
+    uint64_t next;              /* the next block to take */
+    pthread_mutex_t mu;
+} vshared;
+
+/* A failed block's message, kept only for the (few) blocks that fail. */
+typedef struct vfailure {
+    uint64_t block;
+    char msg[AFMT_ERRMSG_BYTES];
+} vfailure;
+
+static int failure_cmp(const void *a, const void *b)
 {
-    afmt_reader *r = v->r;
-    const uint8_t *data;
-    int rc = afmt_rd_load_block(r, b, &data);
-    if (rc == AFMT_E_NOMEM || rc == AFMT_E_IO)
-        return rc;
-    if (rc != AFMT_OK) {
-        /* The block is not what was signed: its bytes are not decoded (a
-         * reader decodes only authenticated frames), so every content in
-         * it counts as altered. */
-        report(v, UINT64_MAX, rc, "%s", r->err);
-        for (uint64_t i = first; i < end; i++)
-            mark_bad(v, i);
-        return AFMT_OK;
+    const vfailure *x = a, *y = b;
+    return (x->block > y->block) - (x->block < y->block);
+}
+
+static void *check_blocks(void *arg)
+{
+    vshared *sh = arg;
+    const afmt_reader *r = sh->r;
+    afmt_block_bufs bufs = {0};
+    char msg[AFMT_ERRMSG_BYTES];
+    for (;;) {
+        pthread_mutex_lock(&sh->mu);
+        uint64_t b = sh->next++;
+        pthread_mutex_unlock(&sh->mu);
+        if (b >= r->ih.block_count)
+            break;
+        int rc = afmt_rd_decode_block(r, b, &bufs, msg);
+        sh->block_rc[b] = rc;
+        if (rc != AFMT_OK) {
+            /* Not what was signed, or not decodable: its bytes are not
+             * looked at, and every content in it counts as altered. */
+            vfailure f;
+            f.block = b;
+            memcpy(f.msg, msg, sizeof f.msg);
+            pthread_mutex_lock(&sh->mu);
+            if (afmt_buf_append(&sh->failures, &f, sizeof f) != AFMT_OK)
+                rc = AFMT_E_NOMEM;
+            pthread_mutex_unlock(&sh->mu);
+            sh->block_rc[b] = rc;
+            memset(sh->bad + sh->first_blob[b], 1,
+                   (size_t)(sh->first_blob[b + 1] - sh->first_blob[b]));
+            continue;
+        }
+        for (uint64_t i = sh->first_blob[b]; i < sh->first_blob[b + 1]; i++) {
+            uint8_t h[AFMT_HASH_BYTES];
+            afmt_content_hash(h, bufs.data + afmt_rd_blob_offset(r, i),
+                              (size_t)afmt_rd_blob_size(r, i));
+            sh->bad[i] = sodium_memcmp(h, afmt_rd_blob_hash(r, i), AFMT_HASH_BYTES) != 0;
+        }
     }
-    for (uint64_t i = first; i < end; i++) {
-        uint8_t h[AFMT_HASH_BYTES];
-        afmt_content_hash(h, data + afmt_rd_blob_offset(r, i), (size_t)afmt_rd_blob_size(r, i));
-        if (sodium_memcmp(h, afmt_rd_blob_hash(r, i), AFMT_HASH_BYTES) != 0)
-            mark_bad(v, i);
-    }
-    return AFMT_OK;
+    afmt_block_bufs_free(&bufs);
+    return NULL;
 }
 
 static uint64_t blob_of(const afmt_reader *r, const uint8_t *hash)
@@ -122,25 +158,63 @@ int afmt_reader_verify(afmt_reader *r, afmt_problem_fn problem, void *ctx)
 {
     if (r == NULL)
         return AFMT_E_INVALID_ARGUMENT;
+    uint64_t nb = r->ih.block_count;
     vstate v = {r, problem, ctx, AFMT_OK, 0, NULL};
-    v.bad = calloc((size_t)(r->ih.blob_count / 8 + 1), 1);
-    if (v.bad == NULL)
-        return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
-    uint64_t blob = 0;
+    vshared sh = {r, NULL, NULL, NULL, {NULL, 0, 0}, 0, PTHREAD_MUTEX_INITIALIZER};
+    uint64_t *first = malloc((size_t)(nb + 1) * sizeof *first);
+    v.bad = calloc((size_t)(r->ih.blob_count + 1), 1);
+    sh.block_rc = calloc((size_t)(nb + 1), sizeof *sh.block_rc);
     int rc = AFMT_OK;
-    for (uint64_t b = 0; b < r->ih.block_count && !v.stop; b++) {
-        uint64_t end = blob;
-        while (end < r->ih.blob_count && afmt_rd_blob_block(r, end) == b)
-            end++;
-        rc = check_block(&v, b, blob, end);
-        if (rc != AFMT_OK)
-            break;
-        blob = end;
+    if (first == NULL || v.bad == NULL || sh.block_rc == NULL) {
+        rc = AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
+        goto done;
     }
-    if (rc == AFMT_OK && !v.stop)
+    /* Blobs are in storage order: block b holds [first[b], first[b+1]). */
+    for (uint64_t b = 0, i = 0; b <= nb; b++) {
+        while (b < nb && i < r->ih.blob_count && afmt_rd_blob_block(r, i) < b)
+            i++;
+        first[b] = b < nb ? i : r->ih.blob_count;
+    }
+    sh.first_blob = first;
+    sh.bad = v.bad;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned nthreads = cpus < 1 ? 1 : cpus > 8 ? 8 : (unsigned)cpus;
+    if (nthreads > nb)
+        nthreads = nb > 0 ? (unsigned)nb : 1;
+    pthread_t threads[8];
+    unsigned started = 0;
+    for (unsigned t = 1; t < nthreads; t++)
+        if (pthread_create(&threads[started], NULL, check_blocks, &sh) == 0)
+            started++;
+    check_blocks(&sh); /* this thread works too */
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
+    /* Failures in block order, whatever thread found them first. */
+    vfailure *fails = (vfailure *)sh.failures.data;
+    size_t nfails = sh.failures.len / sizeof *fails, k = 0;
+    if (nfails > 1)
+        qsort(fails, nfails, sizeof *fails, failure_cmp);
+    for (uint64_t b = 0; b < nb && !v.stop; b++) {
+        int brc = sh.block_rc[b];
+        if (brc == AFMT_OK)
+            continue;
+        while (k < nfails && fails[k].block < b)
+            k++;
+        const char *msg = k < nfails && fails[k].block == b ? fails[k].msg : "out of memory";
+        if (brc == AFMT_E_NOMEM || brc == AFMT_E_IO) {
+            rc = AFMT_FAIL(r->err, brc, "%s", msg);
+            goto done;
+        }
+        report(&v, UINT64_MAX, brc, "%s", msg);
+    }
+    if (!v.stop)
         check_entries(&v);
+    rc = v.first;
+done:
+    free(first);
     free(v.bad);
-    if (rc != AFMT_OK)
-        return rc;
-    return v.first;
+    free(sh.block_rc);
+    afmt_buf_free(&sh.failures);
+    pthread_mutex_destroy(&sh.mu);
+    return rc;
 }

@@ -230,6 +230,16 @@ const char *cli_guess_media_type(const char *name, size_t name_len, const void *
     const unsigned char *p = data;
     size_t i = 0;
     while (i < len) {
+        /* ASCII without NUL, eight bytes at a time: most posts are this. */
+        if (len - i >= 8) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (!(w & 0x8080808080808080ull) &&
+                !((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull)) {
+                i += 8;
+                continue;
+            }
+        }
         uint32_t cp;
         size_t n = cli_utf8_decode(p + i, len - i, &cp);
         if (n == 0 || cp == 0)
