@@ -220,7 +220,7 @@ typedef struct afmt_writer_options {
 } afmt_writer_options;
 
 #define AFMT_WRITER_OPTIONS_VERSION 1
-#define AFMT_DEFAULT_BLOCK_SIZE (256u * 1024)
+#define AFMT_DEFAULT_BLOCK_SIZE (1024u * 1024) /* bench/: smaller bundles, reads < 1 ms */
 #define AFMT_WRITER_OPTIONS_INIT \
     { AFMT_WRITER_OPTIONS_VERSION, 3, AFMT_DEFAULT_BLOCK_SIZE, NULL, -1, NULL, 0 }
 
@@ -332,7 +332,6 @@ typedef struct afmt_entry {
                         file's parts use (UINT64_MAX: none, e.g. an empty post).
                         Reading entries in increasing block order decodes each
                         block about once. */
-    uint8_t leaf[AFMT_HASH_BYTES];              /* Merkle leaf hash */
 } afmt_entry;
 
 /* Summary of what the checkpoint says (borrowed strings). */
@@ -380,6 +379,11 @@ AFMT_API uint64_t afmt_reader_entry_count(const afmt_reader *r);
 
 /* Fills `out` with entry `number` (< entry count). */
 AFMT_API int afmt_reader_entry(afmt_entry *out, const afmt_reader *r, uint64_t number);
+
+/* The Merkle leaf hash of entry `number` (spec section 9), for inclusion
+ * proofs; computed on request, since listing does not need it. */
+AFMT_API int afmt_reader_entry_leaf(uint8_t out[AFMT_HASH_BYTES], const afmt_reader *r,
+                                    uint64_t number);
 
 /* Finds the post with this id; AFMT_E_NOT_FOUND when there is none. */
 AFMT_API int afmt_reader_find_post(uint64_t *out_number, const afmt_reader *r,

@@ -673,8 +673,6 @@ int afmt_reader_entry(afmt_entry *out, const afmt_reader *r, uint64_t number)
         return AFMT_E_NOT_FOUND;
     afmt_entry_view e;
     afmt_rd_entry_view(&e, r, number);
-    const uint8_t *rec = r->records + r->rec_offsets[number];
-    afmt_hash_leaf(out->leaf, rec + 4, afmt_load32(rec));
     out->number = number;
     out->id = (const char *)e.id;
     out->id_len = e.id_len;
@@ -701,6 +699,15 @@ int afmt_reader_entry(afmt_entry *out, const afmt_reader *r, uint64_t number)
     memcpy(out->hash, e.hash, AFMT_HASH_BYTES);
     out->block = r->post_blob[number] == UINT32_MAX ? UINT64_MAX
                                                     : r->blobs[r->post_blob[number]].block;
+    return AFMT_OK;
+}
+
+int afmt_reader_entry_leaf(uint8_t out[AFMT_HASH_BYTES], const afmt_reader *r, uint64_t number)
+{
+    if (r == NULL || number >= r->ih.entry_count)
+        return AFMT_E_NOT_FOUND;
+    const uint8_t *rec = r->records + r->rec_offsets[number];
+    afmt_hash_leaf(out, rec + 4, afmt_load32(rec));
     return AFMT_OK;
 }
 

@@ -218,7 +218,9 @@ static void check_entry(vcase *c, const json_t *je, uint64_t n)
             if (post)
                 expect_hex(v, e.hash, AFMT_HASH_BYTES);
         } else if (strcmp(key, "leaf") == 0) {
-            expect_hex(v, e.leaf, AFMT_HASH_BYTES);
+            uint8_t leaf[AFMT_HASH_BYTES];
+            assert_int_equal(afmt_reader_entry_leaf(leaf, c->r, n), AFMT_OK);
+            expect_hex(v, leaf, AFMT_HASH_BYTES);
         } else if (post && expect_byte_field(key, v, "parent", e.parent, e.parent_len)) {
         } else if (post && expect_byte_field(key, v, "author", e.author, e.author_len)) {
         } else if (post && expect_byte_field(key, v, "title", e.title, e.title_len)) {
