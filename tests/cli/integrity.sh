@@ -70,14 +70,14 @@ EOF
 "$AFMT" keygen -W -s k.key -p k.pub
 "$AFMT" keygen -W -s other.key -p other.pub
 
-# Three posts of about 300 KiB of incompressible text each: each fills a
-# block of its own (the writer's target is 256 KiB), so damage to block 1
+# Three posts of about 1.2 MiB of incompressible text each: each fills a
+# block of its own (the writer's target is 1 MiB), so damage to block 1
 # touches post "b" only.
 python3 - <<'EOF'
 import base64, json, os
 with open("big.ndjson", "w") as f:
     for i, name in enumerate(["a", "b", "c"]):
-        body = base64.b64encode(os.urandom(230000)).decode()
+        body = base64.b64encode(os.urandom(920000)).decode()
         f.write(json.dumps({"id": name, "author": "x", "body": body}) + "\n")
 EOF
 "$AFMT" pack -s k.key -o good.afmt big.ndjson
