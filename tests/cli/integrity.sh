@@ -124,10 +124,10 @@ with open("shared.ndjson", "w") as f:
         f.write(json.dumps({"id": id_, "author": "x", "body": body}) + "\n")
     for name in ["s1", "s2", "s3"]:
         post(name, "small post %s %s" % (name, os.urandom(8).hex()))
-    post("big1", base64.b64encode(os.urandom(230000)).decode())
+    post("big1", base64.b64encode(os.urandom(920000)).decode())
     for name in ["t1", "t2"]:
         post(name, "small post %s %s" % (name, os.urandom(8).hex()))
-    post("big2", base64.b64encode(os.urandom(230000)).decode())
+    post("big2", base64.b64encode(os.urandom(920000)).decode())
     post("u1", "small post u1 %s" % os.urandom(8).hex())
 EOF
 "$AFMT" pack -s k.key -o shared.afmt shared.ndjson
