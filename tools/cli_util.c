@@ -135,6 +135,15 @@ void cli_json_string(FILE *out, const char *str, size_t len)
     putc('"', out);
     size_t i = 0;
     while (i < len) {
+        /* A run of plain printable ASCII goes out in one write. */
+        size_t run = i;
+        while (run < len && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '"' && s[run] != '\\')
+            run++;
+        if (run > i) {
+            fwrite(s + i, 1, run - i, out);
+            i = run;
+            continue;
+        }
         uint32_t cp;
         size_t n = cli_utf8_decode(s + i, len - i, &cp);
         if (n == 0) {
