@@ -297,15 +297,18 @@ static int path_cmp(const void *a, const void *b)
     return (x->len > y->len) - (x->len < y->len);
 }
 
-int afmt_paths_folder_conflict(afmt_path_ref *paths, size_t n, uint64_t *bad)
+int afmt_paths_conflict(afmt_path_ref *paths, size_t n, uint64_t *bad)
 {
     qsort(paths, n, sizeof *paths, path_cmp);
     for (size_t i = 0; i + 1 < n; i++) {
         const afmt_path_ref *p = &paths[i], *q = &paths[i + 1];
-        if (q->len > p->len && q->path[p->len] == '/' && memcmp(q->path, p->path, p->len) == 0) {
-            *bad = p->entry;
-            return 1;
-        }
+        if (q->len < p->len || memcmp(q->path, p->path, p->len) != 0)
+            continue;
+        *bad = p->entry;
+        if (q->len == p->len)
+            return AFMT_PATHS_SAME;
+        if (q->path[p->len] == '/')
+            return AFMT_PATHS_FOLDER;
     }
     return 0;
 }

@@ -89,10 +89,14 @@ typedef struct afmt_path_ref {
     uint64_t entry;
 } afmt_path_ref;
 
-/* Nonzero when one of the paths is also a folder of another ("a" and
- * "a/b"); *bad is then the entry of the first.  Sorts `paths`.  Paths are
- * valid (no NUL).  O(n log n) comparisons, whatever the paths' depth. */
-AFMT_INTERNAL int afmt_paths_folder_conflict(afmt_path_ref *paths, size_t n, uint64_t *bad);
+#define AFMT_PATHS_SAME 1   /* two files have the same path */
+#define AFMT_PATHS_FOLDER 2 /* a file's path is the folder of another ("a", "a/b") */
+
+/* 0 when the paths are distinct and none is a folder of another; else
+ * AFMT_PATHS_SAME or AFMT_PATHS_FOLDER, with *bad the entry of one of the
+ * two.  Sorts `paths`.  Paths are valid (no NUL).  O(n log n) comparisons,
+ * whatever the paths' depth. */
+AFMT_INTERNAL int afmt_paths_conflict(afmt_path_ref *paths, size_t n, uint64_t *bad);
 
 /* Iterates the parts of a decoded file: *pos starts at 0.  Returns 1 and
  * fills `part` while parts remain, 0 at the end.  Only valid on an entry

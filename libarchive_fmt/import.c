@@ -23,6 +23,17 @@ static const struct {
 };
 #define NFORMATS (sizeof formats / sizeof formats[0])
 
+void afmt_import_stats_add(afmt_import_stats *to, const afmt_import_stats *from)
+{
+    if (to == NULL)
+        return;
+    to->posts += from->posts;
+    to->deleted += from->deleted;
+    to->incomplete += from->incomplete;
+    to->missing_replies += from->missing_replies;
+    to->bytes_in += from->bytes_in;
+}
+
 const char *afmt_source_format_name(afmt_source_format f)
 {
     for (size_t i = 0; i < NFORMATS; i++)

@@ -299,6 +299,11 @@ static int hn_document(hn_ctx *c, size_t start, size_t end)
     return rc;
 }
 
+static int hn_document_cb(void *ctx, size_t start, size_t end)
+{
+    return hn_document((hn_ctx *)ctx, start, end);
+}
+
 int afmt_import_hn(afmt_writer *w, int fd, const char *path, size_t path_len,
                    afmt_import_stats *stats, char *errbuf, size_t errbuf_size)
 {
@@ -318,32 +323,17 @@ int afmt_import_hn(afmt_writer *w, int fd, const char *path, size_t path_len,
     c.errbuf_size = errbuf_size;
     afmt_imp_map ids = {0};
 
-    size_t p = afmt_js_ws(b, len, 0);
-    if (p == len) {
-        rc = afmt_imp_fail(errbuf, errbuf_size, AFMT_E_FORMAT, "no JSON in the input");
+    rc = afmt_imp_each_document(&c.text, hn_document_cb, &c, errbuf, errbuf_size);
+    if (rc != AFMT_OK)
         goto out;
-    }
-    while (p < len) {
-        size_t e;
-        if (afmt_js_value_end(&c.text, p, &e) != 0)
-            e = len; /* let jansson say what is wrong */
-        rc = hn_document(&c, p, e);
-        if (rc != AFMT_OK)
-            goto out;
-        p = afmt_js_ws(b, len, e);
-    }
     if (c.recs.n == 0) {
         rc = afmt_imp_fail(errbuf, errbuf_size, AFMT_E_FORMAT,
                            "no Hacker News item (an object with an integer \"id\") in the input");
         goto out;
     }
-    rc = afmt_imp_index_ids(&ids, &c.recs, &c.arena);
-    if (rc != AFMT_OK) {
-        rc = afmt_imp_fail(errbuf, errbuf_size, rc, "%s",
-                           rc == AFMT_E_LIMIT ? "a repeated id with its #k suffix is too long"
-                                              : "out of memory");
+    rc = afmt_imp_index_ids_msg(&ids, &c.recs, &c.arena, errbuf, errbuf_size);
+    if (rc != AFMT_OK)
         goto out;
-    }
     /* kids that are not items of this input */
     for (size_t i = 0; i < c.nkids; i++) {
         size_t idx;

@@ -1,6 +1,7 @@
 /*
  * import_json.c - helpers shared by the JSON importers (see import_json.h).
  */
+#include "import.h"
 #include "import_json.h"
 
 #include <errno.h>
@@ -814,15 +815,38 @@ int afmt_imp_emit(afmt_writer *w, const uint8_t *b, size_t len, const char *path
         goto out;
     }
     st.bytes_in = len;
-    if (stats != NULL) {
-        stats->posts += st.posts;
-        stats->deleted += st.deleted;
-        stats->incomplete += st.incomplete;
-        stats->missing_replies += st.missing_replies;
-        stats->bytes_in += st.bytes_in;
-    }
+    afmt_import_stats_add(stats, &st);
 out:
     free(tmp);
     free(idbuf);
     return rc;
+}
+
+int afmt_imp_index_ids_msg(afmt_imp_map *map, afmt_imp_recs *r, afmt_buf *arena, char *errbuf,
+                           size_t errbuf_size)
+{
+    int rc = afmt_imp_index_ids(map, r, arena);
+    if (rc != AFMT_OK)
+        return afmt_imp_fail(errbuf, errbuf_size, rc, "%s",
+                             rc == AFMT_E_LIMIT ? "a repeated id with its #k suffix is too long"
+                                                : "out of memory");
+    return AFMT_OK;
+}
+
+int afmt_imp_each_document(afmt_jtext *t, int (*doc)(void *ctx, size_t start, size_t end),
+                           void *ctx, char *errbuf, size_t errbuf_size)
+{
+    size_t p = afmt_js_ws(t->b, t->len, 0);
+    if (p == t->len)
+        return afmt_imp_fail(errbuf, errbuf_size, AFMT_E_FORMAT, "no JSON in the input");
+    while (p < t->len) {
+        size_t e;
+        if (afmt_js_value_end(t, p, &e) != 0)
+            e = t->len; /* let jansson say what is wrong */
+        int rc = doc(ctx, p, e);
+        if (rc != AFMT_OK)
+            return rc;
+        p = afmt_js_ws(t->b, t->len, e);
+    }
+    return AFMT_OK;
 }

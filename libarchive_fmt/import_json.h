@@ -178,6 +178,18 @@ AFMT_INTERNAL void afmt_imp_recs_free(afmt_imp_recs *r);
  * with an id keeps it, so parent links, which name the bare id, find it. */
 AFMT_INTERNAL int afmt_imp_index_ids(afmt_imp_map *map, afmt_imp_recs *r, afmt_buf *arena);
 
+/* The same, writing what went wrong to errbuf (importers' common message). */
+AFMT_INTERNAL int afmt_imp_index_ids_msg(afmt_imp_map *map, afmt_imp_recs *r, afmt_buf *arena,
+                                         char *errbuf, size_t errbuf_size);
+
+/* Calls `doc` for each top-level JSON text of t->b (one document, a JSON
+ * array, or one per line), with its start and end; a text whose end the
+ * scanner cannot find runs to the end of the input, so that jansson says
+ * what is wrong.  AFMT_E_FORMAT (in errbuf) when there is no JSON at all. */
+AFMT_INTERNAL int afmt_imp_each_document(afmt_jtext *t,
+                                         int (*doc)(void *ctx, size_t start, size_t end),
+                                         void *ctx, char *errbuf, size_t errbuf_size);
+
 /* Adds every record as a post, in order, and the file entry `path` whose
  * bytes are b[0, len), built from references to posts whose content is a
  * contiguous slice of b (nothing cut) and from data for every other byte

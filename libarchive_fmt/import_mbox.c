@@ -389,14 +389,10 @@ int afmt_import_mbox(afmt_writer *w, int fd, const char *path, size_t path_len,
         rc = run(s, fd, path, path_len);
     else
         afmt_fail(s->err, rc, "cannot set up the id table");
-    if (rc == AFMT_OK) {
-        if (stats != NULL) {
-            stats->posts += s->st.posts;
-            stats->bytes_in += s->st.bytes_in;
-        }
-    } else {
+    if (rc == AFMT_OK)
+        afmt_import_stats_add(stats, &s->st);
+    else
         afmt_import_errcopy(errbuf, errbuf_size, s->err);
-    }
     afmt_lines_free(&s->lines);
     afmt_pending_free(&s->pending);
     afmt_idmaker_free(&s->ids);

@@ -470,10 +470,7 @@ int afmt_import_ndjson(afmt_writer *w, int fd, const char *path, size_t path_len
     }
     free(s.buf);
     st.bytes_in = s.bytes_in;
-    if (rc == AFMT_OK && stats != NULL) {
-        stats->posts += st.posts;
-        stats->deleted += st.deleted;
-        stats->bytes_in += st.bytes_in;
-    }
+    if (rc == AFMT_OK)
+        afmt_import_stats_add(stats, &st);
     return rc;
 }

@@ -10,25 +10,26 @@
  *   - a Listing {"kind": "Listing", "data": {"children": [thing, ...]}};
  *   - a morechildren answer {"json": {"data": {"things": [thing, ...]}}};
  *   - a single thing {"kind": "t1", "data": {...}}.
- * A thing of kind "more" is a stub (not a post); any other thing is a post,
- * and its replies (a Listing in data.replies) are walked in turn.
+ * A thing of kind "more" stands for replies the page did not send (it is
+ * not a post); any other thing is a post, and its replies (a Listing in
+ * data.replies) are walked in turn.
  *
  * Pass 1 parses each value with jansson and, walking the jansson tree and
  * the span scanner side by side, records every post (its bytes, its fields)
- * and every stub.  Then stubs mark their parents, and pass 2 (afmt_imp_emit)
- * writes the posts and the file entry.
+ * and every "more" thing.  Then those mark their parents, and pass 2
+ * (afmt_imp_emit) writes the posts and the file entry.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "import_json.h"
 
-typedef struct rd_stub {
+typedef struct rd_more {
     afmt_imp_str parent;
     uint64_t count;
     size_t kids, nkids; /* into rd_ctx.kids */
     size_t line_off;    /* byte offset, for messages */
-} rd_stub;
+} rd_more;
 
 typedef struct rd_ctx {
     const uint8_t *b;
@@ -36,8 +37,8 @@ typedef struct rd_ctx {
     afmt_jtext text; /* b, len and the current text's bracket index */
     afmt_buf arena;
     afmt_imp_recs recs;
-    rd_stub *stubs;
-    size_t nstubs, stubs_cap;
+    rd_more *more;    /* "more" things: replies the page did not send */
+    size_t nmore, more_cap;
     afmt_imp_str *kids;
     size_t nkids, kids_cap;
     char *errbuf;
@@ -105,23 +106,23 @@ static int rd_thing(rd_ctx *c, json_t *thing, size_t start, size_t end, unsigned
         return r < 0 ? r : rd_fail(c, start, AFMT_E_STATE, "internal error: no data span");
 
     if (kind_len == 4 && memcmp(kind, "more", 4) == 0) {
-        /* a "load more comments" or "continue this thread" stub */
-        if (c->nstubs == c->stubs_cap) {
-            size_t ncap = c->stubs_cap ? c->stubs_cap * 2 : 64;
-            rd_stub *ns = realloc(c->stubs, ncap * sizeof *ns);
+        /* a "load more comments" or "continue this thread" thing */
+        if (c->nmore == c->more_cap) {
+            size_t ncap = c->more_cap ? c->more_cap * 2 : 64;
+            rd_more *ns = realloc(c->more, ncap * sizeof *ns);
             if (ns == NULL)
                 return rd_nomem(c);
-            c->stubs = ns;
-            c->stubs_cap = ncap;
+            c->more = ns;
+            c->more_cap = ncap;
         }
-        rd_stub *s = &c->stubs[c->nstubs];
+        rd_more *s = &c->more[c->nmore];
         memset(s, 0, sizeof *s);
         s->line_off = start;
         r = rd_str(c, data, "parent_id", AFMT_MAX_ID_BYTES, 0, &s->parent, start);
         if (r < 0)
             return r;
         if (r == 0)
-            s->parent.len = 0; /* no parent: the stub marks nothing */
+            s->parent.len = 0; /* no parent: it marks nothing */
         json_t *count = json_object_get(data, "count");
         if (json_is_integer(count) && json_integer_value(count) > 0)
             s->count = (uint64_t)json_integer_value(count);
@@ -146,7 +147,7 @@ static int rd_thing(rd_ctx *c, json_t *thing, size_t start, size_t end, unsigned
             c->nkids++;
             s->nkids++;
         }
-        c->nstubs++;
+        c->nmore++;
         return AFMT_OK;
     }
 
@@ -334,15 +335,15 @@ static int rd_document(rd_ctx *c, size_t start, size_t end)
     return rc;
 }
 
-/* Marks the parents named by stubs.  A stub is resolved, and marks nothing,
- * when it lists at least one id and every one of them is a post of this
+/* Marks the parents named by "more" things.  One is resolved, and marks
+ * nothing, when it lists at least one id and every one of them is a post of this
  * input (a crawl that went on to load them); otherwise its parent becomes
  * incomplete with max(count, listed ids) minus the listed ids present. */
-static int rd_apply_stubs(rd_ctx *c, afmt_imp_map *ids)
+static int rd_apply_more(rd_ctx *c, afmt_imp_map *ids)
 {
     afmt_buf key = {0};
-    for (size_t i = 0; i < c->nstubs; i++) {
-        const rd_stub *s = &c->stubs[i];
+    for (size_t i = 0; i < c->nmore; i++) {
+        const rd_more *s = &c->more[i];
         uint64_t present = 0;
         for (size_t k = 0; k < s->nkids; k++) {
             const afmt_imp_str *kid = &c->kids[s->kids + k];
@@ -373,6 +374,11 @@ static int rd_apply_stubs(rd_ctx *c, afmt_imp_map *ids)
     return AFMT_OK;
 }
 
+static int rd_document_cb(void *ctx, size_t start, size_t end)
+{
+    return rd_document((rd_ctx *)ctx, start, end);
+}
+
 int afmt_import_reddit(afmt_writer *w, int fd, const char *path, size_t path_len,
                        afmt_import_stats *stats, char *errbuf, size_t errbuf_size)
 {
@@ -392,28 +398,13 @@ int afmt_import_reddit(afmt_writer *w, int fd, const char *path, size_t path_len
     c.errbuf_size = errbuf_size;
     afmt_imp_map ids = {0};
 
-    size_t p = afmt_js_ws(b, len, 0);
-    if (p == len) {
-        rc = afmt_imp_fail(errbuf, errbuf_size, AFMT_E_FORMAT, "no JSON in the input");
+    rc = afmt_imp_each_document(&c.text, rd_document_cb, &c, errbuf, errbuf_size);
+    if (rc != AFMT_OK)
         goto out;
-    }
-    while (p < len) {
-        size_t e;
-        if (afmt_js_value_end(&c.text, p, &e) != 0)
-            e = len; /* let jansson say what is wrong */
-        rc = rd_document(&c, p, e);
-        if (rc != AFMT_OK)
-            goto out;
-        p = afmt_js_ws(b, len, e);
-    }
-    rc = afmt_imp_index_ids(&ids, &c.recs, &c.arena);
-    if (rc != AFMT_OK) {
-        rc = afmt_imp_fail(errbuf, errbuf_size, rc, "%s",
-                           rc == AFMT_E_LIMIT ? "a repeated id with its #k suffix is too long"
-                                              : "out of memory");
+    rc = afmt_imp_index_ids_msg(&ids, &c.recs, &c.arena, errbuf, errbuf_size);
+    if (rc != AFMT_OK)
         goto out;
-    }
-    rc = rd_apply_stubs(&c, &ids);
+    rc = rd_apply_more(&c, &ids);
     if (rc != AFMT_OK)
         goto out;
     rc = afmt_imp_emit(w, b, len, path, path_len, &c.recs, &c.arena, stats, errbuf,
@@ -423,7 +414,7 @@ out:
     afmt_jt_free(&c.text);
     afmt_imp_recs_free(&c.recs);
     afmt_buf_free(&c.arena);
-    free(c.stubs);
+    free(c.more);
     free(c.kids);
     free(b);
     return rc;

@@ -158,18 +158,12 @@ static int check_records(afmt_reader *r)
 {
     uint64_t n = r->ih.entry_count;
     r->rec_offsets = malloc((size_t)(n ? n : 1) * sizeof *r->rec_offsets);
-    afmt_set paths;
-    int rc = afmt_set_init(&paths, 16, entry_key, r);
-    if (r->rec_offsets == NULL || rc != AFMT_OK ||
-        afmt_set_init(&r->id_set, (size_t)n, entry_key, r) != AFMT_OK) {
-        afmt_set_free(&paths);
+    int rc = AFMT_OK;
+    if (r->rec_offsets == NULL || afmt_set_init(&r->id_set, (size_t)n, entry_key, r) != AFMT_OK)
         return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
-    }
     r->post_blob = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
-    if (r->post_blob == NULL) {
-        afmt_set_free(&paths);
+    if (r->post_blob == NULL)
         return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
-    }
     memset(r->post_blob, 0xFF, (size_t)n * sizeof(uint32_t));
     uint64_t pos = 0;
     insert_queue ids = {&r->id_set, {{0}}, 0, 0};
@@ -214,13 +208,6 @@ static int check_records(afmt_reader *r)
             continue;
         }
         r->info.files++;
-        int ins = afmt_set_insert(&paths, e.id, e.id_len, (uint32_t)i, NULL);
-        if (ins <= 0) {
-            rc = ins < 0 ? AFMT_FAIL(r->err, ins, "out of memory")
-                         : AFMT_FAIL(r->err, AFMT_E_DUPLICATE,
-                                     "entry %" PRIu64 ": a file with this path exists already", i);
-            break;
-        }
         afmt_part_view part;
         size_t ppos = 0;
         uint64_t total = 0;
@@ -264,7 +251,8 @@ static int check_records(afmt_reader *r)
     }
     if (rc == AFMT_OK && pos != r->ih.records_size)
         rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "bytes left over after the last entry record");
-    /* A file path may not also be a folder of another file. */
+    /* No two files have one path, and no file's path is another's folder:
+     * both show once the paths are sorted. */
     if (rc == AFMT_OK && r->info.files > 0) {
         afmt_path_ref *refs = malloc((size_t)r->info.files * sizeof *refs);
         if (refs == NULL)
@@ -278,12 +266,15 @@ static int check_records(afmt_reader *r)
             refs[nf++].entry = i;
         }
         uint64_t bad;
-        if (refs != NULL && afmt_paths_folder_conflict(refs, nf, &bad))
+        int conflict = refs != NULL ? afmt_paths_conflict(refs, nf, &bad) : 0;
+        if (conflict != 0)
             rc = AFMT_FAIL(r->err, AFMT_E_DUPLICATE,
-                           "entry %" PRIu64 ": its path is also the folder of another file", bad);
+                           conflict == AFMT_PATHS_SAME
+                               ? "entry %" PRIu64 ": a file with this path exists already"
+                               : "entry %" PRIu64 ": its path is also the folder of another file",
+                           bad);
         free(refs);
     }
-    afmt_set_free(&paths);
     return rc;
 }
 

@@ -506,7 +506,8 @@ static int check_path_prefixes(afmt_writer *w)
         refs[k++].entry = i;
     }
     uint64_t bad;
-    int conflict = afmt_paths_folder_conflict(refs, k, &bad);
+    /* Same paths were refused at file_begin: only folders are left. */
+    int conflict = afmt_paths_conflict(refs, k, &bad);
     int rc = AFMT_OK;
     if (conflict) {
         const uint8_t *path;

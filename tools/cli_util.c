@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "cli_util.h"
+#include "commands.h"
 
 /* ---------------------------------------------------------------- UTF-8 */
 
@@ -859,4 +860,50 @@ int cli_repeated(const char *cmd, int c, const struct option *longopts)
         if (o->val == c)
             return cli_usage(cmd, "option --%s given more than once", o->name);
     return cli_usage(cmd, "an option was given more than once");
+}
+
+int cli_parse_bundle_opts(const char *cmd, const char *help, int argc, char **argv,
+                          const char **bundle, int *json, cli_keys *keys, int *done)
+{
+    static const struct option longopts[] = {{"help", no_argument, NULL, OPT_HELP},
+                                              {"json", no_argument, NULL, OPT_JSON},
+                                              {NULL, 0, NULL, 0}};
+    cli_seen seen = {{0}};
+    int rc = CLI_EXIT_OK, c;
+    *bundle = NULL;
+    *json = 0;
+    *done = 0;
+    optind = 0;
+    opterr = 0;
+    while (rc == CLI_EXIT_OK && (c = getopt_long(argc, argv, "-:p:P:", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_HELP:
+            *done = 1;
+            fputs(help, stdout);
+            return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+        case ':':
+        case '?': rc = cli_getopt_error(cmd, c, optopt, argv[optind - 1]); break;
+        case 1:
+            if (*bundle != NULL)
+                rc = cli_usage(cmd, "unexpected argument '%s'", optarg);
+            *bundle = optarg;
+            break;
+        case 'p':
+        case 'P': rc = cli_keys_defer(keys, c, optarg); break;
+        case OPT_JSON:
+            if (cli_once(&seen, c) != 0)
+                rc = cli_repeated(cmd, c, longopts);
+            *json = 1;
+            break;
+        default: rc = cli_usage(cmd, "unknown option"); break;
+        }
+    }
+    for (; rc == CLI_EXIT_OK && optind < argc; optind++) {
+        if (*bundle != NULL)
+            rc = cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        *bundle = argv[optind];
+    }
+    if (rc == CLI_EXIT_OK && *bundle == NULL)
+        rc = cli_usage(cmd, "no bundle given");
+    return rc;
 }

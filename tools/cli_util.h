@@ -172,4 +172,10 @@ int cli_repeated(const char *cmd, int c, const struct option *longopts);
  * CLI_EXIT_USAGE. */
 int cli_getopt_error(const char *cmd, int c, int optopt_value, const char *arg);
 
+/* Parses "[--json] [-p PUBKEY | -P KEY]... BUNDLE" (list and verify): the
+ * keys are deferred into *keys (the caller loads and frees them).  --help
+ * prints `help` and sets *done with the exit status in the return value. */
+int cli_parse_bundle_opts(const char *cmd, const char *help, int argc, char **argv,
+                          const char **bundle, int *json, cli_keys *keys, int *done);
+
 #endif

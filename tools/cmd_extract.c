@@ -396,38 +396,54 @@ static void extract_post_refs(extractor *x, entry_ref *refs, size_t n)
     }
 }
 
+/* Every entry of `type` as (block, number), for reading in block order.
+ * Returns 0, or the exit status to stop with (already reported). */
+static int collect_refs(extractor *x, afmt_entry_type type, entry_ref **out, size_t *out_n)
+{
+    uint64_t total = afmt_reader_entry_count(x->r);
+    entry_ref *refs = NULL;
+    size_t n = 0, cap = 0;
+    *out = NULL;
+    *out_n = 0;
+    for (uint64_t i = 0; i < total; i++) {
+        afmt_entry e;
+        int lrc = afmt_reader_entry(&e, x->r, i);
+        if (lrc != AFMT_OK) {
+            cli_err(x->bundle, "entry %" PRIu64 ": %s", i, afmt_strerror(lrc));
+            note(x, cli_exit_for(lrc));
+            free(refs);
+            return x->status;
+        }
+        if (e.type != type)
+            continue;
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 1024;
+            entry_ref *v = realloc(refs, ncap * sizeof *v);
+            if (v == NULL) {
+                cli_err(NULL, "out of memory");
+                free(refs);
+                note(x, CLI_EXIT_FAILURE);
+                return x->status;
+            }
+            refs = v;
+            cap = ncap;
+        }
+        refs[n].block = e.block;
+        refs[n++].number = i;
+    }
+    *out = refs;
+    *out_n = n;
+    return 0;
+}
+
 static int extract_posts(extractor *x, char **ids, size_t nids)
 {
     uint64_t total = afmt_reader_entry_count(x->r);
     if (nids == 0) {
-        entry_ref *refs = NULL;
-        size_t n = 0, cap = 0;
-        for (uint64_t i = 0; i < total; i++) {
-            afmt_entry e;
-            int lrc = afmt_reader_entry(&e, x->r, i);
-            if (lrc != AFMT_OK) {
-                cli_err(x->bundle, "entry %" PRIu64 ": %s", i, afmt_strerror(lrc));
-                note(x, cli_exit_for(lrc));
-                free(refs);
-                return x->status;
-            }
-            if (e.type != AFMT_ENTRY_POST)
-                continue;
-            if (n == cap) {
-                size_t ncap = cap ? cap * 2 : 1024;
-                entry_ref *v = realloc(refs, ncap * sizeof *v);
-                if (v == NULL) {
-                    cli_err(NULL, "out of memory");
-                    free(refs);
-                    note(x, CLI_EXIT_FAILURE);
-                    return x->status;
-                }
-                refs = v;
-                cap = ncap;
-            }
-            refs[n].block = e.block;
-            refs[n++].number = i;
-        }
+        entry_ref *refs;
+        size_t n;
+        if (collect_refs(x, AFMT_ENTRY_POST, &refs, &n) != 0)
+            return x->status;
         extract_post_refs(x, refs, n);
         free(refs);
         return x->status;
@@ -469,38 +485,12 @@ static int extract_posts(extractor *x, char **ids, size_t nids)
 
 static int extract_files(extractor *x)
 {
-    /* In the order of their block (the library gives UINT64_MAX for a file
-     * unless it names the block its stored parts start in), ties in entry
-     * order. */
-    uint64_t total = afmt_reader_entry_count(x->r);
-    entry_ref *refs = NULL;
-    size_t n = 0, cap = 0;
-    for (uint64_t i = 0; i < total; i++) {
-        afmt_entry e;
-        int lrc = afmt_reader_entry(&e, x->r, i);
-        if (lrc != AFMT_OK) {
-            cli_err(x->bundle, "entry %" PRIu64 ": %s", i, afmt_strerror(lrc));
-            note(x, cli_exit_for(lrc));
-            free(refs);
-            return x->status;
-        }
-        if (e.type != AFMT_ENTRY_FILE)
-            continue;
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 1024;
-            entry_ref *v = realloc(refs, ncap * sizeof *v);
-            if (v == NULL) {
-                cli_err(NULL, "out of memory");
-                free(refs);
-                note(x, CLI_EXIT_FAILURE);
-                return x->status;
-            }
-            refs = v;
-            cap = ncap;
-        }
-        refs[n].block = e.block;
-        refs[n++].number = i;
-    }
+    /* In the order of the lowest block each file uses, ties in entry
+     * order: each block is then decoded about once. */
+    entry_ref *refs;
+    size_t n;
+    if (collect_refs(x, AFMT_ENTRY_FILE, &refs, &n) != 0)
+        return x->status;
     if (n == 0)
         cli_err(x->bundle, "holds no files (use --posts to write its posts)");
     if (n > 1)

@@ -403,50 +403,16 @@ static int run_verify(const char *bundle, const cli_keys *keys, int json)
 
 int cmd_verify(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"help", no_argument, NULL, OPT_HELP},
-        {"json", no_argument, NULL, OPT_JSON},
-        {NULL, 0, NULL, 0}};
     const char *cmd = "verify";
-    const char *bundle = NULL;
-    int json = 0;
+    const char *bundle;
+    int json, done;
     cli_keys keys;
     memset(&keys, 0, sizeof keys);
-    cli_seen seen = {{0}};
-    int rc = CLI_EXIT_OK;
-    int c;
-    optind = 0;
-    opterr = 0;
-    while (rc == CLI_EXIT_OK && (c = getopt_long(argc, argv, "-:p:P:", longopts, NULL)) != -1) {
-        switch (c) {
-        case OPT_HELP:
-            cli_keys_free(&keys);
-            fputs(verify_help, stdout);
-            return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
-        case ':':
-        case '?': rc = cli_getopt_error(cmd, c, optopt, argv[optind - 1]); break;
-        case 1:
-            if (bundle != NULL)
-                rc = cli_usage(cmd, "unexpected argument '%s'", optarg);
-            bundle = optarg;
-            break;
-        case 'p':
-        case 'P': rc = cli_keys_defer(&keys, c, optarg); break;
-        case OPT_JSON:
-            if (cli_once(&seen, c) != 0)
-                rc = cli_repeated(cmd, c, longopts);
-            json = 1;
-            break;
-        default: rc = cli_usage(cmd, "unknown option"); break;
-        }
+    int rc = cli_parse_bundle_opts(cmd, verify_help, argc, argv, &bundle, &json, &keys, &done);
+    if (done) {
+        cli_keys_free(&keys);
+        return rc;
     }
-    for (; rc == CLI_EXIT_OK && optind < argc; optind++) {
-        if (bundle != NULL)
-            rc = cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-        bundle = argv[optind];
-    }
-    if (rc == CLI_EXIT_OK && bundle == NULL)
-        rc = cli_usage(cmd, "no bundle given");
     if (rc == CLI_EXIT_OK && keys.nargs == 0)
         rc = cli_usage(cmd, "verify needs the trusted key(s): -p PUBKEY or -P KEY");
     if (rc == CLI_EXIT_OK)
