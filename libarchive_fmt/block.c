@@ -125,26 +125,28 @@ int afmt_block_decompress(afmt_block_codec *c, uint8_t *dst, size_t size, const 
 int afmt_frame_decode_growing(afmt_block_codec *c, afmt_buf *out, uint64_t size,
                               const uint8_t *src, size_t src_len, char *errbuf)
 {
-    out->len = 0;
-    if (size > SIZE_MAX / 2)
+    size_t base = out->len;
+    if (size > SIZE_MAX / 2 - base)
         return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "declared size too large for this machine");
     int rc = afmt_frame_check(src, src_len, size, errbuf);
     if (rc != AFMT_OK || (rc = ready_dctx(c, errbuf)) != AFMT_OK)
         return rc;
-    /* A real index compresses a few times at most: reserve for that at
-     * once, and grow past it only as a frame really produces more. */
+    /* A real index page compresses a few times at most: reserve for that
+     * at once, and grow past it only as a frame really produces more. */
     uint64_t first = (uint64_t)src_len * 8 + (1u << 20);
     if ((rc = afmt_buf_reserve(out, (size_t)(first < size ? first : size))) != AFMT_OK)
         return AFMT_FAIL(errbuf, rc, "out of memory decoding %llu bytes",
                          (unsigned long long)size);
     ZSTD_inBuffer in = {src, src_len, 0};
+    size_t end = base + (size_t)size; /* the declared end */
     for (;;) {
         /* Grow by at most doubling, never past the declared size (+1 so
          * that output beyond it is noticed). */
+        size_t got = out->len - base;
         size_t want = out->cap - out->len > 0 ? out->cap - out->len
-                      : out->len < (1u << 20) ? (1u << 20) : out->len;
-        if (want > (size_t)size + 1 - out->len)
-            want = (size_t)size + 1 - out->len;
+                      : got < (1u << 20) ? (1u << 20) : got;
+        if (want > end + 1 - out->len)
+            want = end + 1 - out->len;
         if ((rc = afmt_buf_reserve(out, want)) != AFMT_OK)
             return AFMT_FAIL(errbuf, rc, "out of memory decoding %llu bytes",
                              (unsigned long long)size);
@@ -153,16 +155,16 @@ int afmt_frame_decode_growing(afmt_block_codec *c, afmt_buf *out, uint64_t size,
         if (ZSTD_isError(r))
             return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "zstd: %s", ZSTD_getErrorName(r));
         out->len += o.pos;
-        if (out->len > size)
+        if (out->len > end)
             return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "frame decodes to more than declared");
         if (r == 0)
             break; /* frame complete */
         if (in.pos == in.size && o.pos < o.size)
             return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "frame is cut short");
     }
-    if (out->len != size || in.pos != in.size)
+    if (out->len != end || in.pos != in.size)
         return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "frame decodes to %zu bytes, not %llu",
-                         out->len, (unsigned long long)size);
+                         out->len - base, (unsigned long long)size);
     return AFMT_OK;
 }
 

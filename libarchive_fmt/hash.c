@@ -77,3 +77,10 @@ void afmt_hash_salt(uint8_t out[AFMT_SALT_BYTES], const uint8_t salt_key[32], ui
     crypto_generichash_update(&st, enc0, len);
     crypto_generichash_final(&st, out, AFMT_SALT_BYTES);
 }
+
+uint64_t afmt_id_key(const uint8_t *id, size_t len)
+{
+    uint8_t h[AFMT_HASH_BYTES];
+    crypto_generichash(h, sizeof h, id, len, NULL, 0);
+    return afmt_load64(h);
+}

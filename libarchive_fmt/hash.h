@@ -17,6 +17,9 @@ AFMT_INTERNAL void afmt_hash_salt_key(uint8_t out[32], const uint8_t sk[AFMT_ED2
 /* salt = H_k(16, u64(number) || enc_with_zero_salt), k = salt_key */
 AFMT_INTERNAL void afmt_hash_salt(uint8_t out[AFMT_SALT_BYTES], const uint8_t salt_key[32],
                                   uint64_t number, const uint8_t *enc0, size_t len);
+/* The id key that orders the id table (spec 7.6): the first 8 bytes of
+ * H(id), read as a little-endian u64. */
+AFMT_INTERNAL uint64_t afmt_id_key(const uint8_t *id, size_t len);
 /* Parses 64 lowercase hex digits; returns 0 on success, -1 otherwise. */
 AFMT_INTERNAL int afmt_hex_to_hash(uint8_t out[AFMT_HASH_BYTES], const char *hex);
 

@@ -1,6 +1,8 @@
 /*
  * layout.c - header, trailer, signature section and index header.
  */
+#include <inttypes.h>
+
 #include "layout.h"
 #include "signature.h"
 
@@ -126,9 +128,11 @@ void afmt_index_header_encode(uint8_t out[AFMT_INDEX_HEADER_BYTES], const afmt_i
     afmt_store32(out, AFMT_COMPRESSION_ZSTD);
     afmt_store32(out + 4, 0);
     afmt_store64(out + 8, h->entry_count);
-    afmt_store64(out + 16, h->block_count);
-    afmt_store64(out + 24, h->blob_count);
-    afmt_store64(out + 32, h->records_size);
+    afmt_store64(out + 16, h->post_count);
+    afmt_store64(out + 24, h->block_count);
+    afmt_store64(out + 32, h->blob_count);
+    afmt_store64(out + 40, h->record_pages);
+    afmt_store64(out + 48, h->records_size);
 }
 
 int afmt_index_header_decode(afmt_index_header *h, const uint8_t *in, uint64_t index_size,
@@ -141,32 +145,98 @@ int afmt_index_header_decode(afmt_index_header *h, const uint8_t *in, uint64_t i
     if (flags != 0)
         return AFMT_FAIL(errbuf, AFMT_E_UNSUPPORTED, "unknown index flags 0x%08x", flags);
     h->entry_count = afmt_load64(in + 8);
-    h->block_count = afmt_load64(in + 16);
-    h->blob_count = afmt_load64(in + 24);
-    h->records_size = afmt_load64(in + 32);
-    uint64_t a, b, total, bound;
-    if (!afmt_mul_ok(&a, h->block_count, AFMT_BLOCK_RECORD_BYTES) ||
-        !afmt_mul_ok(&b, h->blob_count, AFMT_BLOB_RECORD_BYTES) ||
-        !afmt_add_ok(&total, a, b) || !afmt_add_ok(&total, total, h->records_size))
-        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "index table sizes overflow");
-    if (total > AFMT_MAX_INDEX_BYTES)
-        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "index of %llu bytes is over the limit",
-                         (unsigned long long)total);
-    /* A frame cannot stand for more than this: no decompression bombs. */
-    if (!afmt_mul_ok(&bound, index_size - AFMT_INDEX_HEADER_BYTES, AFMT_INDEX_RATIO_MAX) ||
-        !afmt_add_ok(&bound, bound, AFMT_INDEX_RATIO_SLACK))
-        bound = UINT64_MAX;
-    if (total > bound)
-        return AFMT_FAIL(errbuf, AFMT_E_LIMIT,
-                         "index declares %llu bytes, more than its frame may hold",
-                         (unsigned long long)total);
-    h->body_size = total;
+    h->post_count = afmt_load64(in + 16);
+    h->block_count = afmt_load64(in + 24);
+    h->blob_count = afmt_load64(in + 32);
+    h->record_pages = afmt_load64(in + 40);
+    h->records_size = afmt_load64(in + 48);
     if (h->entry_count > AFMT_MAX_ENTRIES)
         return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "%llu entries is over the limit",
                          (unsigned long long)h->entry_count);
+    if (h->block_count > AFMT_MAX_BLOCKS)
+        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "%llu blocks is over the limit",
+                         (unsigned long long)h->block_count);
+    if (h->blob_count > AFMT_MAX_BLOBS)
+        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "%llu blobs is over the limit",
+                         (unsigned long long)h->blob_count);
+    if (h->records_size > AFMT_MAX_INDEX_BYTES)
+        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "entry records of %llu bytes are over the limit",
+                         (unsigned long long)h->records_size);
+    if (h->post_count > h->entry_count)
+        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "more posts than entries");
     if (h->entry_count > h->records_size / AFMT_MIN_RECORD_BYTES)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "entry count too large for the records");
-    if (h->blob_count > h->entry_count * (uint64_t)AFMT_MAX_FILE_PARTS + h->entry_count)
-        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "more blobs than references");
+    if (h->record_pages > h->entry_count || (h->record_pages == 0) != (h->entry_count == 0))
+        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "record page count does not fit the entries");
+    /* All counts are below 2^29 now: nothing below overflows 64 bits. */
+    h->id_pages = (h->post_count + AFMT_ID_PAGE_ROWS - 1) / AFMT_ID_PAGE_ROWS;
+    h->page_count = 2 + h->record_pages + h->id_pages;
+    h->head_size = AFMT_INDEX_HEADER_BYTES + AFMT_PAGE_ROW_BYTES * h->page_count;
+    h->body_size = AFMT_BLOCK_RECORD_BYTES * h->block_count +
+                   AFMT_BLOB_RECORD_BYTES * h->blob_count + h->records_size + 4 * h->post_count;
+    if (h->body_size > AFMT_MAX_INDEX_BYTES)
+        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "index of %llu bytes is over the limit",
+                         (unsigned long long)h->body_size);
+    if (h->head_size > index_size)
+        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "index too short for its page directory");
+    return AFMT_OK;
+}
+
+void afmt_page_row_encode(uint8_t out[AFMT_PAGE_ROW_BYTES], uint32_t csize, uint32_t size,
+                          uint64_t first, const uint8_t hash[AFMT_HASH_BYTES])
+{
+    afmt_store32(out, csize);
+    afmt_store32(out + 4, size);
+    afmt_store64(out + 8, first);
+    memcpy(out + 16, hash, AFMT_HASH_BYTES);
+}
+
+int afmt_page_dir_decode(afmt_page_row *rows, const afmt_index_header *h, const uint8_t *dir,
+                         uint64_t pages_offset, uint64_t pages_size, char *errbuf)
+{
+    uint64_t at = 0, first_id = 2 + h->record_pages, decoded = 0;
+    for (uint64_t p = 0; p < h->page_count; p++) {
+        const uint8_t *d = dir + p * AFMT_PAGE_ROW_BYTES;
+        afmt_page_row *row = &rows[p];
+        row->csize = afmt_load32(d);
+        row->size = afmt_load32(d + 4);
+        row->first = afmt_load64(d + 8);
+        row->hash = d + 16;
+        row->offset = pages_offset + at;
+        if (row->csize == 0 || pages_size - at < row->csize)
+            return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "index page %" PRIu64 " is out of place", p);
+        at += row->csize;
+        /* A page cannot stand for more than this: no decompression bombs. */
+        if ((uint64_t)row->size > (uint64_t)row->csize * AFMT_INDEX_RATIO_MAX +
+                                      AFMT_INDEX_RATIO_SLACK)
+            return AFMT_FAIL(errbuf, AFMT_E_LIMIT,
+                             "index page %" PRIu64 " declares more than its frame may hold", p);
+        decoded += row->size;
+        uint64_t want_size = 0, ok = 1;
+        if (p == 0) {
+            want_size = AFMT_BLOCK_RECORD_BYTES * h->block_count;
+            ok = row->first == 0;
+        } else if (p == 1) {
+            want_size = AFMT_BLOB_RECORD_BYTES * h->blob_count;
+            ok = row->first == 0;
+        } else if (p < first_id) {
+            want_size = row->size;
+            ok = row->size > 0 && (p == 2 ? row->first == 0 : row->first > rows[p - 1].first) &&
+                 row->first < h->entry_count;
+        } else {
+            uint64_t k = p - first_id;
+            uint64_t n = k + 1 < h->id_pages ? AFMT_ID_PAGE_ROWS
+                                             : h->post_count - k * AFMT_ID_PAGE_ROWS;
+            want_size = 4 * n;
+            ok = k == 0 || row->first >= rows[p - 1].first;
+        }
+        if (row->size != want_size || !ok)
+            return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "index page %" PRIu64 " does not fit its place",
+                             p);
+    }
+    if (at != pages_size)
+        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "index pages do not fill the index");
+    if (decoded != h->body_size)
+        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "record pages do not add up to records_size");
     return AFMT_OK;
 }

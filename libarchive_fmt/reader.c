@@ -33,7 +33,8 @@ void afmt_reader_free(afmt_reader *r)
         close(r->fd);
     free(r->checkpoint);
     free(r->sigsec_bytes);
-    free(r->index);
+    free(r->head);
+    free(r->pages);
     free(r->rec_offsets);
     free(r->blobs);
     free(r->post_blob);
@@ -41,7 +42,6 @@ void afmt_reader_free(afmt_reader *r)
     afmt_buf_free(&r->part_off);
     afmt_buf_free(&r->body);
     afmt_set_free(&r->blob_set);
-    afmt_set_free(&r->id_set);
     afmt_codec_free(r->codec);
     afmt_block_bufs_free(&r->bufs);
     free(r);
@@ -67,13 +67,7 @@ static int read_section(afmt_reader *r, uint8_t **out, uint64_t off, uint64_t le
     return AFMT_OK;
 }
 
-/* Keys of the sets, fetched back from the index body. */
-static void entry_key(const void *ctx, uint32_t value, const uint8_t **key, size_t *len)
-{
-    const afmt_reader *r = ctx;
-    afmt_entry_key(r->records + r->rec_offsets[value] + 4, key, len);
-}
-
+/* Keys of the blob set, fetched back from the index body. */
 static void blob_key(const void *ctx, uint32_t value, const uint8_t **key, size_t *len)
 {
     const afmt_reader *r = ctx;
@@ -154,33 +148,105 @@ static int queue_drain(insert_queue *q, uint32_t *dup)
 }
 
 /* Step 6, records: decode each, check ids, paths and entry parts. */
+/* The id of post `e`, and its id key. */
+static uint64_t post_id(const afmt_reader *r, uint64_t e, const uint8_t **id, size_t *len)
+{
+    afmt_entry_key(r->records + r->rec_offsets[e] + AFMT_RECORD_PREFIX_BYTES, id, len);
+    return afmt_id_key(*id, *len);
+}
+
+/* Step 6, the id table: every post once, ordered by (id key, entry number),
+ * each id page's first key in its directory row.  Two posts with one id
+ * have one key, so they meet in a run of equal keys. */
+static int check_ids(afmt_reader *r)
+{
+    uint64_t n = r->ih.post_count;
+    uint8_t *seen = calloc((size_t)(r->ih.entry_count / 8 + 1), 1);
+    if (seen == NULL)
+        return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
+    int rc = AFMT_OK;
+    uint64_t prev_key = 0, run = 0; /* the run of equal keys starts at row `run` */
+    uint32_t prev = 0;
+    for (uint64_t k = 0; k < n && rc == AFMT_OK; k++) {
+        uint32_t e = afmt_load32(r->id_table + 4 * k);
+        if (e >= r->ih.entry_count ||
+            r->records[r->rec_offsets[e] + AFMT_RECORD_PREFIX_BYTES] != AFMT_ENTRY_TYPE_POST ||
+            (seen[e / 8] >> (e % 8)) & 1) {
+            rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "id table row %" PRIu64 " names no new post",
+                           k);
+            break;
+        }
+        seen[e / 8] |= (uint8_t)(1u << (e % 8));
+        const uint8_t *id;
+        size_t len;
+        uint64_t key = post_id(r, e, &id, &len);
+        if (k % AFMT_ID_PAGE_ROWS == 0 &&
+            r->pages[2 + r->ih.record_pages + k / AFMT_ID_PAGE_ROWS].first != key) {
+            rc = AFMT_FAIL(r->err, AFMT_E_FORMAT,
+                           "id page %" PRIu64 " does not start with its directory key",
+                           k / AFMT_ID_PAGE_ROWS);
+            break;
+        }
+        if (k > 0 && (key < prev_key || (key == prev_key && e <= prev))) {
+            rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "id table out of order at row %" PRIu64, k);
+            break;
+        }
+        if (k == 0 || key != prev_key)
+            run = k;
+        for (uint64_t j = run; j < k; j++) {
+            const uint8_t *other;
+            size_t other_len;
+            post_id(r, afmt_load32(r->id_table + 4 * j), &other, &other_len);
+            if (other_len == len && memcmp(other, id, len) == 0) {
+                rc = AFMT_FAIL(r->err, AFMT_E_DUPLICATE,
+                               "entry %" PRIu32 ": a post with this id exists already", e);
+                break;
+            }
+        }
+        prev_key = key;
+        prev = e;
+    }
+    free(seen);
+    return rc;
+}
+
+/* Step 6, records: each page holds whole records, starting with the entry
+ * its directory row names; each record's encoding is valid. */
 static int check_records(afmt_reader *r)
 {
     uint64_t n = r->ih.entry_count;
     r->rec_offsets = malloc((size_t)(n ? n : 1) * sizeof *r->rec_offsets);
     int rc = AFMT_OK;
-    if (r->rec_offsets == NULL || afmt_set_init(&r->id_set, (size_t)n, entry_key, r) != AFMT_OK)
+    if (r->rec_offsets == NULL)
         return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
     r->post_blob = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
     if (r->post_blob == NULL)
         return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
     memset(r->post_blob, 0xFF, (size_t)n * sizeof(uint32_t));
-    uint64_t pos = 0;
-    insert_queue ids = {&r->id_set, {{0}}, 0, 0};
-    uint32_t dup;
+    uint64_t pos = 0, page = 0, page_end = 0;
     for (uint64_t i = 0; i < n && rc == AFMT_OK; i++) {
-        if (r->ih.records_size - pos < 4) {
-            rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "entry records cut short");
+        if (pos == page_end) {
+            const afmt_page_row *row = &r->pages[2 + page];
+            if (page == r->ih.record_pages || row->first != i) {
+                rc = AFMT_FAIL(r->err, AFMT_E_FORMAT,
+                               "record page %" PRIu64 " does not start with its entry", page);
+                break;
+            }
+            page_end += row->size;
+            page++;
+        }
+        if (page_end - pos < AFMT_RECORD_PREFIX_BYTES) {
+            rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "entry %" PRIu64 " is cut short", i);
             break;
         }
-        uint32_t len = afmt_load32(r->records + pos);
-        if (r->ih.records_size - pos - 4 < len) {
-            rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "entry %" PRIu64 " runs past the records", i);
+        uint32_t len = afmt_load32(r->records + pos + 8);
+        if (page_end - pos - AFMT_RECORD_PREFIX_BYTES < len) {
+            rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "entry %" PRIu64 " runs past its page", i);
             break;
         }
-        const uint8_t *enc = r->records + pos + 4;
+        const uint8_t *enc = r->records + pos + AFMT_RECORD_PREFIX_BYTES;
         r->rec_offsets[i] = (uint32_t)pos;
-        pos += 4 + (uint64_t)len;
+        pos += AFMT_RECORD_PREFIX_BYTES + (uint64_t)len;
         afmt_entry_view e;
         char msg[AFMT_ERRMSG_BYTES];
         rc = afmt_entry_decode(&e, enc, len, msg);
@@ -199,15 +265,9 @@ static int check_records(afmt_reader *r)
                                  e.missing_replies))
                     r->info.missing_replies = UINT64_MAX;
             }
-            int ins = queue_push(&ids, e.id, e.id_len, (uint32_t)i, &dup);
-            if (ins < 0)
-                rc = AFMT_FAIL(r->err, ins, "out of memory");
-            else if (ins == 0)
-                rc = AFMT_FAIL(r->err, AFMT_E_DUPLICATE,
-                               "entry %" PRIu32 ": a post with this id exists already", dup);
             continue;
         }
-        r->info.files++;
+    r->info.files++;
         afmt_part_view part;
         size_t ppos = 0;
         uint64_t total = 0;
@@ -241,16 +301,10 @@ static int check_records(afmt_reader *r)
             rc = AFMT_FAIL(r->err, AFMT_E_FORMAT,
                            "entry %" PRIu64 ": parts do not add up to the file size", i);
     }
-    if (rc == AFMT_OK) {
-        int ins = queue_drain(&ids, &dup);
-        if (ins < 0)
-            rc = AFMT_FAIL(r->err, ins, "out of memory");
-        else if (ins == 0)
-            rc = AFMT_FAIL(r->err, AFMT_E_DUPLICATE,
-                           "entry %" PRIu32 ": a post with this id exists already", dup);
-    }
-    if (rc == AFMT_OK && pos != r->ih.records_size)
+    if (rc == AFMT_OK && (pos != r->ih.records_size || page != r->ih.record_pages))
         rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "bytes left over after the last entry record");
+    if (rc == AFMT_OK && r->info.posts != r->ih.post_count)
+        rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "post count differs from the index header");
     /* No two files have one path, and no file's path is another's folder:
      * both show once the paths are sorted. */
     if (rc == AFMT_OK && r->info.files > 0) {
@@ -259,7 +313,7 @@ static int check_records(afmt_reader *r)
             rc = AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
         size_t nf = 0;
         for (uint64_t i = 0; i < n && refs != NULL; i++) {
-            const uint8_t *enc = r->records + r->rec_offsets[i] + 4;
+            const uint8_t *enc = r->records + r->rec_offsets[i] + AFMT_RECORD_PREFIX_BYTES;
             if (enc[0] != AFMT_ENTRY_TYPE_FILE)
                 continue;
             afmt_entry_key(enc, &refs[nf].path, &refs[nf].len);
@@ -295,15 +349,15 @@ static void *compute_root(void *arg)
     uint64_t pos = 0;
     j->ok = 0;
     for (uint64_t i = 0; i < j->count; i++) {
-        if (j->size - pos < 4)
+        if (j->size - pos < AFMT_RECORD_PREFIX_BYTES)
             return NULL;
-        uint32_t len = afmt_load32(j->records + pos);
-        if (j->size - pos - 4 < len)
+        uint32_t len = afmt_load32(j->records + pos + 8);
+        if (j->size - pos - AFMT_RECORD_PREFIX_BYTES < len)
             return NULL;
         uint8_t leaf[AFMT_HASH_BYTES];
-        afmt_hash_leaf(leaf, j->records + pos + 4, len);
+        afmt_hash_leaf(leaf, j->records + pos + AFMT_RECORD_PREFIX_BYTES, len);
         afmt_merkle_stream_push(&tree, leaf);
-        pos += 4 + (uint64_t)len;
+        pos += AFMT_RECORD_PREFIX_BYTES + (uint64_t)len;
     }
     afmt_merkle_stream_root(&tree, j->root);
     j->ok = 1;
@@ -328,7 +382,7 @@ static int check_blobs(afmt_reader *r)
         uint64_t entry = afmt_load32(row), k = afmt_load32(row + 4);
         if (entry >= r->ih.entry_count)
             return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blob %" PRIu64 " names no entry", i);
-        const uint8_t *enc = r->records + r->rec_offsets[entry] + 4;
+        const uint8_t *enc = r->records + r->rec_offsets[entry] + AFMT_RECORD_PREFIX_BYTES;
         if (enc[0] == AFMT_ENTRY_TYPE_POST) {
             afmt_entry_view pe;
             afmt_rd_entry_view(&pe, r, entry);
@@ -379,7 +433,7 @@ static int check_blobs(afmt_reader *r)
         return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blobs do not fill the blocks exactly");
     /* From here on post_blob means a post's blob only. */
     for (uint64_t i = 0; i < r->ih.entry_count; i++)
-        if (r->records[r->rec_offsets[i] + 4] != AFMT_ENTRY_TYPE_POST)
+        if (r->records[r->rec_offsets[i] + AFMT_RECORD_PREFIX_BYTES] != AFMT_ENTRY_TYPE_POST)
             r->post_blob[i] = UINT32_MAX;
     afmt_buf_free(&r->part_off);
     return AFMT_OK;
@@ -434,11 +488,92 @@ static int check_refs(afmt_reader *r)
     return AFMT_OK;
 }
 
+/* Step 6, places: a post's record says where its content starts (so one
+ * post can be read without the blob table); it must be its blob's place.
+ * Every other record says 0, 0. */
+static int check_places(afmt_reader *r)
+{
+    for (uint64_t i = 0; i < r->ih.entry_count; i++) {
+        const uint8_t *rec = r->records + r->rec_offsets[i];
+        uint32_t block = 0, offset = 0;
+        if (r->post_blob[i] != UINT32_MAX) {
+            block = r->blobs[r->post_blob[i]].block;
+            offset = r->blobs[r->post_blob[i]].offset;
+        }
+        if (afmt_load32(rec) != block || afmt_load32(rec + 4) != offset)
+            return AFMT_FAIL(r->err, AFMT_E_FORMAT,
+                             "entry %" PRIu64 ": its record names the wrong place", i);
+    }
+    return AFMT_OK;
+}
+
 void afmt_rd_entry_view(afmt_entry_view *e, const afmt_reader *r, uint64_t n)
 {
     const uint8_t *rec = r->records + r->rec_offsets[n];
     /* Checked at open: cannot fail. */
-    (void)afmt_entry_decode(e, rec + 4, afmt_load32(rec), NULL);
+    (void)afmt_entry_decode(e, rec + AFMT_RECORD_PREFIX_BYTES, afmt_load32(rec + 8), NULL);
+}
+
+/* Step 5, the head: the index header, then the page directory it sizes;
+ * together they must have the hash the checkpoint names. */
+static int load_index_head(afmt_reader *r, const uint8_t want[AFMT_HASH_BYTES])
+{
+    uint8_t ihb[AFMT_INDEX_HEADER_BYTES];
+    int rc = afmt_pread_exact(r->fd, ihb, sizeof ihb, r->trailer.index_offset);
+    if (rc != AFMT_OK)
+        return AFMT_FAIL(r->err, rc, "cannot read the index: %s",
+                         rc == AFMT_E_TRUNCATED ? "file is truncated" : strerror(errno));
+    if ((rc = afmt_index_header_decode(&r->ih, ihb, r->trailer.index_size, r->err)) != AFMT_OK)
+        return rc;
+    if ((rc = read_section(r, &r->head, r->trailer.index_offset, r->ih.head_size, "index")) !=
+        AFMT_OK)
+        return rc;
+    uint8_t h[AFMT_HASH_BYTES];
+    afmt_content_hash(h, r->head, (size_t)r->ih.head_size);
+    if (sodium_memcmp(h, want, AFMT_HASH_BYTES) != 0)
+        return AFMT_FAIL(r->err, AFMT_E_INDEX_MISMATCH,
+                         "the index does not match the signed checkpoint");
+    r->pages = malloc((size_t)r->ih.page_count * sizeof *r->pages);
+    if (r->pages == NULL)
+        return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
+    return afmt_page_dir_decode(r->pages, &r->ih, r->head + AFMT_INDEX_HEADER_BYTES,
+                                r->trailer.index_offset + r->ih.head_size,
+                                r->trailer.index_size - r->ih.head_size, r->err);
+}
+
+/* Reads page `p`, checks its hash against its row and appends its
+ * decoded bytes to `out`. */
+int afmt_rd_load_page(afmt_reader *r, uint64_t p, afmt_buf *frame, afmt_buf *out)
+{
+    const afmt_page_row *row = &r->pages[p];
+    frame->len = 0;
+    int rc = afmt_buf_reserve(frame, row->csize);
+    if (rc != AFMT_OK)
+        return AFMT_FAIL(r->err, rc, "out of memory");
+    if ((rc = afmt_pread_exact(r->fd, frame->data, row->csize, row->offset)) != AFMT_OK)
+        return AFMT_FAIL(r->err, rc, "cannot read index page %" PRIu64 ": %s", p,
+                         rc == AFMT_E_TRUNCATED ? "file is truncated" : strerror(errno));
+    uint8_t h[AFMT_HASH_BYTES];
+    afmt_content_hash(h, frame->data, row->csize);
+    if (sodium_memcmp(h, row->hash, AFMT_HASH_BYTES) != 0)
+        return AFMT_FAIL(r->err, AFMT_E_INDEX_MISMATCH,
+                         "index page %" PRIu64 " does not match its signed hash", p);
+    char msg[AFMT_ERRMSG_BYTES];
+    if ((rc = afmt_frame_decode_growing(r->codec, out, row->size, frame->data, row->csize,
+                                        msg)) != AFMT_OK)
+        return AFMT_FAIL(r->err, rc, "index page %" PRIu64 ": %s", p, msg);
+    return AFMT_OK;
+}
+
+/* Every page, in directory order, into the body. */
+static int load_pages(afmt_reader *r)
+{
+    afmt_buf frame = {0};
+    int rc = AFMT_OK;
+    for (uint64_t p = 0; p < r->ih.page_count && rc == AFMT_OK; p++)
+        rc = afmt_rd_load_page(r, p, &frame, &r->body);
+    afmt_buf_free(&frame);
+    return rc;
 }
 
 static int signer_is(afmt_reader *r, const afmt_public_key *keys, size_t nkeys);
@@ -522,42 +657,30 @@ static int open_checked(afmt_reader *r, const char *path, const afmt_public_key 
     memcpy(r->info.root, cp.root, AFMT_HASH_BYTES);
     memcpy(r->info.signer.key_id, r->sig.key_id, AFMT_KEYID_BYTES);
     memcpy(r->info.signer.key, r->sig.public_key, AFMT_PUBLICKEY_BYTES);
-    /* Step 5: the index, against its signed hash. */
-    if ((rc = read_section(r, &r->index, r->trailer.index_offset, r->trailer.index_size,
-                           "index")) != AFMT_OK)
-        return rc;
-    uint8_t h[AFMT_HASH_BYTES];
-    afmt_content_hash(h, r->index, (size_t)r->trailer.index_size);
-    if (sodium_memcmp(h, cp.index_hash, AFMT_HASH_BYTES) != 0)
-        return AFMT_FAIL(r->err, AFMT_E_INDEX_MISMATCH,
-                         "the index does not match the signed checkpoint");
-    /* Step 6: the index's structure and the root. */
-    if ((rc = afmt_index_header_decode(&r->ih, r->index, r->trailer.index_size, r->err)) !=
-        AFMT_OK)
+    /* Step 5: the index head (header and page directory), against its
+     * signed hash; each page, against its row. */
+    if ((rc = load_index_head(r, cp.index_hash)) != AFMT_OK)
         return rc;
     if (r->ih.entry_count != cp.entries)
         return AFMT_FAIL(r->err, AFMT_E_FORMAT, "entry count differs from the checkpoint");
     if ((rc = afmt_codec_new(&r->codec, 3)) != AFMT_OK)
         return AFMT_FAIL(r->err, rc, "out of memory");
-    char msg[AFMT_ERRMSG_BYTES];
-    rc = afmt_frame_decode_growing(r->codec, &r->body, r->ih.body_size,
-                                   r->index + AFMT_INDEX_HEADER_BYTES,
-                                   (size_t)(r->trailer.index_size - AFMT_INDEX_HEADER_BYTES), msg);
-    if (rc != AFMT_OK)
-        return AFMT_FAIL(r->err, rc, "index: %s", msg);
-    free(r->index); /* only the decoded body is needed from here on */
-    r->index = NULL;
+    if ((rc = load_pages(r)) != AFMT_OK)
+        return rc;
+    /* Step 6: the index's structure and the root. */
     r->block_table = r->body.data;
     r->blob_table = r->block_table + r->ih.block_count * AFMT_BLOCK_RECORD_BYTES;
     r->records = r->blob_table + r->ih.blob_count * AFMT_BLOB_RECORD_BYTES;
+    r->id_table = r->records + r->ih.records_size;
     if ((rc = afmt_set_init(&r->blob_set, (size_t)r->ih.blob_count, blob_key, r)) != AFMT_OK)
         return AFMT_FAIL(r->err, rc, "out of memory");
     root_job job = {r->records, r->ih.records_size, r->ih.entry_count, {0}, 0};
     pthread_t thread;
     int threaded = r->ih.entry_count >= 4096 && pthread_create(&thread, NULL, compute_root, &job) == 0;
     if ((rc = check_blocks(r)) == AFMT_OK && (rc = check_records(r)) == AFMT_OK &&
-        (rc = check_blobs(r)) == AFMT_OK)
-        rc = check_refs(r);
+        (rc = check_ids(r)) == AFMT_OK && (rc = check_blobs(r)) == AFMT_OK &&
+        (rc = check_refs(r)) == AFMT_OK)
+        rc = check_places(r);
     if (threaded)
         pthread_join(thread, NULL);
     else if (rc == AFMT_OK)
@@ -698,18 +821,38 @@ int afmt_reader_entry_leaf(uint8_t out[AFMT_HASH_BYTES], const afmt_reader *r, u
     if (r == NULL || number >= r->ih.entry_count)
         return AFMT_E_NOT_FOUND;
     const uint8_t *rec = r->records + r->rec_offsets[number];
-    afmt_hash_leaf(out, rec + 4, afmt_load32(rec));
+    afmt_hash_leaf(out, rec + AFMT_RECORD_PREFIX_BYTES, afmt_load32(rec + 8));
     return AFMT_OK;
 }
 
 int afmt_reader_find_post(uint64_t *out_number, const afmt_reader *r, const char *id,
                           size_t id_len)
 {
-    uint32_t n;
-    if (id == NULL || !afmt_set_find(&r->id_set, id, id_len, &n))
+    if (r == NULL || id == NULL)
         return AFMT_E_NOT_FOUND;
-    *out_number = n;
-    return AFMT_OK;
+    uint64_t key = afmt_id_key((const uint8_t *)id, id_len);
+    /* The first row whose key is not below `key`, then the run of rows
+     * with that key. */
+    uint64_t lo = 0, hi = r->ih.post_count;
+    const uint8_t *got;
+    size_t got_len;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (post_id(r, afmt_load32(r->id_table + 4 * mid), &got, &got_len) < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < r->ih.post_count; lo++) {
+        uint32_t e = afmt_load32(r->id_table + 4 * lo);
+        if (post_id(r, e, &got, &got_len) != key)
+            break;
+        if (got_len == id_len && memcmp(got, id, id_len) == 0) {
+            *out_number = e;
+            return AFMT_OK;
+        }
+    }
+    return AFMT_E_NOT_FOUND;
 }
 
 int afmt_rd_decode_block(const afmt_reader *r, uint64_t b, afmt_block_bufs *bufs, char *errbuf)

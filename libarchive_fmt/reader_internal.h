@@ -39,12 +39,14 @@ struct afmt_reader {
     afmt_sigsec sig;
     afmt_checkpoint_info info;
 
-    uint8_t *index;             /* the index section as stored */
+    uint8_t *head;              /* index header and page directory, as stored */
     afmt_index_header ih;
-    afmt_buf body;              /* the index frame, decoded */
+    afmt_page_row *pages;       /* the page directory, decoded */
+    afmt_buf body;              /* every page, decoded, back to back */
     const uint8_t *block_table;
     const uint8_t *blob_table;
-    const uint8_t *records;
+    const uint8_t *records;     /* the record pages */
+    const uint8_t *id_table;    /* the id pages */
     uint32_t *rec_offsets;      /* per entry: offset of the record in records
                                    (the body is at most 4 GiB) */
     afmt_blob_loc *blobs;       /* per blob: where it is and its hash */
@@ -53,7 +55,6 @@ struct afmt_reader {
     afmt_buf part_off;          /* while opening: u32 offset of every file part
                                    in its record, then one past the last */
     afmt_set blob_set;          /* content hash -> blob number */
-    afmt_set id_set;            /* post id -> entry number */
 
     afmt_block_codec *codec;    /* for the index frame */
     afmt_block_bufs bufs;       /* the block last read, decoded */
@@ -96,6 +97,10 @@ static inline uint64_t afmt_rd_blob_size(const afmt_reader *r, uint64_t i)
 {
     return r->blobs[i].size;
 }
+
+/* Reads index page `p` (into `frame`), checks its hash against its
+ * directory row and appends its decoded bytes to `out`. */
+AFMT_INTERNAL int afmt_rd_load_page(afmt_reader *r, uint64_t p, afmt_buf *frame, afmt_buf *out);
 
 /* Decodes entry `n` (already checked at open). */
 AFMT_INTERNAL void afmt_rd_entry_view(afmt_entry_view *e, const afmt_reader *r, uint64_t n);

@@ -1,7 +1,9 @@
 /*
  * writer.c - streams posts into blocks and writes index, checkpoint,
  * signature and trailer at finish (spec sections 2-9, writer behaviour in
- * section 13).  Memory: the open block plus one record per entry.
+ * section 13).  Entry records go into index pages that are compressed as
+ * soon as they fill, so memory is the open block and page, the compressed
+ * pages, and a few fixed-size numbers per entry.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -42,16 +44,28 @@ struct afmt_writer {
     afmt_buf block;           /* the open block, decompressed */
     afmt_buf blocks;          /* block table records */
     afmt_buf blobs;           /* blob table records */
-    afmt_buf records;         /* u32 L || encoding, per entry */
+    afmt_buf blob_locs;       /* per blob: u32 block, u32 offset */
     afmt_merkle_stream tree;  /* the leaves so far */
-    afmt_buf rec_offsets;     /* u64 per entry: offset of its record in `records` */
     uint64_t entries;
+    afmt_buf sizes;           /* per entry: u64 content size, UINT64_MAX for a file */
+
+    afmt_block_codec *page_codec;
+    afmt_buf page;            /* the open record page, decompressed */
+    afmt_buf page_offsets;    /* u32 per record in `page`: where it starts */
+    uint64_t page_first;      /* entry number of the open page's first record */
+    afmt_buf pages;           /* the closed record pages' frames */
+    afmt_buf page_rows;       /* their directory rows */
+    uint64_t records_size;    /* bytes of all record pages, decompressed */
+    afmt_buf lookup;          /* a closed record page, decoded again (rare) */
 
     afmt_set blob_set;        /* content hash -> blob number */
     afmt_buf blob_hashes;     /* 32 bytes per blob, the keys of blob_set */
-    crypto_generichash_state index_hash;
-    afmt_set id_set;          /* post id -> entry number */
-    afmt_set path_set;        /* file path -> entry number */
+    afmt_set id_set;          /* id key -> post number */
+    afmt_buf id_keys;         /* per post: u64 id key, u32 entry number */
+    afmt_buf id_collisions;   /* u32 post numbers whose key was taken (rare) */
+    afmt_set path_set;        /* file path -> file number */
+    afmt_buf paths;           /* every file path, back to back */
+    afmt_buf path_refs;       /* per file: u64 offset in `paths`, u32 length, u32 entry */
 
     /* the open streamed file */
     int file_open;
@@ -77,11 +91,19 @@ static void blob_key(const void *ctx, uint32_t value, const uint8_t **key, size_
     *len = AFMT_HASH_BYTES;
 }
 
-static void entry_key(const void *ctx, uint32_t value, const uint8_t **key, size_t *len)
+static void id_key(const void *ctx, uint32_t value, const uint8_t **key, size_t *len)
 {
     const afmt_writer *w = ctx;
-    afmt_entry_key(w->records.data + afmt_load64(w->rec_offsets.data + 8 * (size_t)value) + 4,
-                   key, len);
+    *key = w->id_keys.data + (size_t)value * 12;
+    *len = 8;
+}
+
+static void path_key(const void *ctx, uint32_t value, const uint8_t **key, size_t *len)
+{
+    const afmt_writer *w = ctx;
+    const uint8_t *ref = w->path_refs.data + (size_t)value * 16;
+    *key = w->paths.data + afmt_load64(ref);
+    *len = afmt_load32(ref + 8);
 }
 
 const char *afmt_writer_errmsg(const afmt_writer *w)
@@ -174,8 +196,9 @@ int afmt_writer_open(afmt_writer **out, const char *path, const afmt_secret_key 
     if ((rc = afmt_pipeline_new(&w->pipeline, w->opts.level, threads, block_done, w)) !=
             AFMT_OK ||
         (rc = afmt_set_init(&w->blob_set, 1024, blob_key, w)) != AFMT_OK ||
-        (rc = afmt_set_init(&w->id_set, 1024, entry_key, w)) != AFMT_OK ||
-        (rc = afmt_set_init(&w->path_set, 16, entry_key, w)) != AFMT_OK)
+        (rc = afmt_set_init(&w->id_set, 1024, id_key, w)) != AFMT_OK ||
+        (rc = afmt_set_init(&w->path_set, 16, path_key, w)) != AFMT_OK ||
+        (rc = afmt_codec_new(&w->page_codec, w->opts.level)) != AFMT_OK)
         goto fail;
     rc = afmt_outfile_open(&w->out, path, 0644, 1, w->err);
     if (rc != AFMT_OK)
@@ -199,17 +222,15 @@ void afmt_writer_free(afmt_writer *w)
         return;
     afmt_outfile_abort(&w->out);
     afmt_pipeline_free(w->pipeline);
-    afmt_buf_free(&w->block);
-    afmt_buf_free(&w->blocks);
-    afmt_buf_free(&w->blobs);
-    afmt_buf_free(&w->records);
-    afmt_buf_free(&w->rec_offsets);
-    afmt_buf_free(&w->file_path);
-    afmt_buf_free(&w->file_parts);
-    afmt_buf_free(&w->file_blobs);
-    afmt_buf_free(&w->scratch);
+    afmt_buf *bufs[] = {&w->block, &w->blocks, &w->blobs, &w->blob_locs, &w->sizes, &w->page,
+                        &w->page_offsets, &w->pages, &w->page_rows, &w->lookup,
+                        &w->blob_hashes, &w->id_keys, &w->id_collisions, &w->paths,
+                        &w->path_refs, &w->file_path, &w->file_parts, &w->file_blobs,
+                        &w->scratch};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        afmt_buf_free(bufs[i]);
+    afmt_codec_free(w->page_codec);
     afmt_set_free(&w->blob_set);
-    afmt_buf_free(&w->blob_hashes);
     afmt_set_free(&w->id_set);
     afmt_set_free(&w->path_set);
     sodium_memzero(w->salt_key, sizeof w->salt_key);
@@ -254,34 +275,45 @@ static int flush_block(afmt_writer *w)
     return rc;
 }
 
-/* Stores `data` as a blob unless a blob with its hash exists.  The blob's
- * row names the reference that introduces it: (entry, part); a file's
- * entry number is not known yet, so its rows are patched at file_end. */
+/* Stores `data` as a blob unless a blob with its hash exists, and gives
+ * where the blob is (loc: block, offset).  The blob's row names the
+ * reference that introduces it: (entry, part); a file's entry number is
+ * not known yet, so its rows are patched at file_end. */
 static int store_blob(afmt_writer *w, const uint8_t hash[AFMT_HASH_BYTES], const void *data,
-                      size_t len, uint64_t entry, uint32_t part)
+                      size_t len, uint64_t entry, uint32_t part, uint32_t loc[2])
 {
     int rc;
     uint64_t number = w->blob_hashes.len / AFMT_HASH_BYTES;
-    if (number > AFMT_SET_MAX_VALUE)
-        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "too many blobs");
+    if (number >= AFMT_MAX_BLOBS)
+        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "more than %u blobs", AFMT_MAX_BLOBS);
     /* One probe finds or inserts; the key must be readable first. */
     if ((rc = afmt_buf_append(&w->blob_hashes, hash, AFMT_HASH_BYTES)) != AFMT_OK)
         return AFMT_FAIL(w->err, rc, "out of memory");
-    int ins = afmt_set_insert(&w->blob_set, hash, AFMT_HASH_BYTES, (uint32_t)number, NULL);
+    uint32_t existing = 0;
+    int ins = afmt_set_insert(&w->blob_set, hash, AFMT_HASH_BYTES, (uint32_t)number, &existing);
     if (ins <= 0) {
         w->blob_hashes.len -= AFMT_HASH_BYTES;
-        if (ins == 0)
-            return AFMT_OK; /* stored already: same hash, same bytes */
-        return AFMT_FAIL(w->err, ins, "out of memory");
+        if (ins < 0)
+            return AFMT_FAIL(w->err, ins, "out of memory");
+        /* stored already: same hash, same bytes */
+        loc[0] = afmt_load32(w->blob_locs.data + 8 * (size_t)existing);
+        loc[1] = afmt_load32(w->blob_locs.data + 8 * (size_t)existing + 4);
+        return AFMT_OK;
     }
     if (w->block.len > 0 && w->block.len + len > w->opts.block_size &&
         (rc = flush_block(w)) != AFMT_OK)
         return rc;
+    if (w->blocks_submitted >= AFMT_MAX_BLOCKS)
+        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "more than %u blocks", AFMT_MAX_BLOCKS);
+    loc[0] = (uint32_t)w->blocks_submitted;
+    loc[1] = (uint32_t)w->block.len;
     if (entry == UINT64_MAX && /* the open file: patched at file_end */
         (rc = afmt_buf_append_u64(&w->file_blobs, w->blobs.len)) != AFMT_OK)
         return AFMT_FAIL(w->err, rc, "out of memory");
     if ((rc = afmt_buf_append_u32(&w->blobs, (uint32_t)entry)) != AFMT_OK ||
         (rc = afmt_buf_append_u32(&w->blobs, part)) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->blob_locs, loc[0])) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->blob_locs, loc[1])) != AFMT_OK ||
         (rc = afmt_buf_append(&w->block, data, len)) != AFMT_OK)
         return AFMT_FAIL(w->err, rc, "out of memory");
     if (w->block.len >= w->opts.block_size)
@@ -289,28 +321,157 @@ static int store_blob(afmt_writer *w, const uint8_t hash[AFMT_HASH_BYTES], const
     return AFMT_OK;
 }
 
-/* Salts the encoding in w->scratch, records it and its leaf. */
-static int add_record(afmt_writer *w, uint64_t *out_entry)
+/* Compresses an index page; readers refuse a page that stands for more
+ * than 1024 times its frame plus 1 MiB (no decompression bombs). */
+static int compress_page(afmt_writer *w, uint8_t **frame, size_t *frame_len, const void *data,
+                         size_t len)
+{
+    int rc = afmt_block_compress(w->page_codec, frame, frame_len, data, len, w->err);
+    if (rc != AFMT_OK)
+        return rc;
+    if ((uint64_t)len > (uint64_t)*frame_len * AFMT_INDEX_RATIO_MAX + AFMT_INDEX_RATIO_SLACK) {
+        free(*frame);
+        *frame = NULL;
+        return AFMT_FAIL(w->err, AFMT_E_LIMIT,
+                         "an index page compresses more than %d:1, which readers refuse",
+                         AFMT_INDEX_RATIO_MAX);
+    }
+    return AFMT_OK;
+}
+
+/* Compresses the open record page and files it with its directory row. */
+static int close_page(afmt_writer *w)
+{
+    if (w->page.len == 0)
+        return AFMT_OK;
+    uint8_t *frame = NULL;
+    size_t frame_len = 0;
+    int rc = compress_page(w, &frame, &frame_len, w->page.data, w->page.len);
+    if (rc != AFMT_OK)
+        return rc;
+    uint8_t row[AFMT_PAGE_ROW_BYTES], hash[AFMT_HASH_BYTES];
+    afmt_content_hash(hash, frame, frame_len);
+    afmt_page_row_encode(row, (uint32_t)frame_len, (uint32_t)w->page.len, w->page_first, hash);
+    rc = afmt_buf_append(&w->pages, frame, frame_len);
+    free(frame);
+    if (rc != AFMT_OK || (rc = afmt_buf_append(&w->page_rows, row, sizeof row)) != AFMT_OK)
+        return AFMT_FAIL(w->err, rc, "out of memory");
+    w->records_size += w->page.len;
+    w->page.len = 0;
+    w->page_offsets.len = 0;
+    w->page_first = w->entries;
+    return AFMT_OK;
+}
+
+/* Salts the encoding in w->scratch, records it, its place and its leaf. */
+static int add_record(afmt_writer *w, const uint32_t loc[2], uint64_t size, uint64_t *out_entry)
 {
     if (w->entries >= AFMT_MAX_ENTRIES)
         return AFMT_FAIL(w->err, AFMT_E_LIMIT, "more than %u entries", AFMT_MAX_ENTRIES);
     uint8_t *enc = w->scratch.data;
     size_t len = w->scratch.len;
-    if (len > UINT32_MAX)
-        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "entry record too large");
+    if (len > UINT32_MAX - AFMT_RECORD_PREFIX_BYTES - w->page.len ||
+        w->records_size + w->page.len + len + AFMT_RECORD_PREFIX_BYTES > AFMT_MAX_INDEX_BYTES)
+        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "entry records over 4 GiB");
     afmt_hash_salt(enc + AFMT_SALT_OFFSET, w->salt_key, w->entries, enc, len);
     uint8_t leaf[AFMT_HASH_BYTES];
     afmt_hash_leaf(leaf, enc, len);
     int rc;
-    if ((rc = afmt_buf_append_u64(&w->rec_offsets, w->records.len)) != AFMT_OK ||
-        (rc = afmt_buf_append_u32(&w->records, (uint32_t)len)) != AFMT_OK ||
-        (rc = afmt_buf_append(&w->records, enc, len)) != AFMT_OK)
+    if ((rc = afmt_buf_append_u32(&w->page_offsets, (uint32_t)w->page.len)) != AFMT_OK ||
+        (rc = afmt_buf_append_u64(&w->sizes, size)) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->page, loc[0])) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->page, loc[1])) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->page, (uint32_t)len)) != AFMT_OK ||
+        (rc = afmt_buf_append(&w->page, enc, len)) != AFMT_OK)
         return AFMT_FAIL(w->err, rc, "out of memory");
     afmt_merkle_stream_push(&w->tree, leaf);
     if (out_entry != NULL)
         *out_entry = w->entries;
     w->entries++;
+    if (w->page.len >= AFMT_RECORD_PAGE_TARGET)
+        return close_page(w);
     return AFMT_OK;
+}
+
+/* The encoding of an earlier entry: in the open page, or decoded again
+ * from its closed page (only when two ids share an id key). */
+static int record_of(afmt_writer *w, uint64_t entry, const uint8_t **enc, size_t *len)
+{
+    const uint8_t *page;
+    size_t page_len, skip;
+    if (entry >= w->page_first) {
+        page = w->page.data;
+        page_len = w->page.len;
+        skip = afmt_load32(w->page_offsets.data + 4 * (size_t)(entry - w->page_first));
+    } else {
+        size_t n = w->page_rows.len / AFMT_PAGE_ROW_BYTES, lo = 0, hi = n;
+        while (hi - lo > 1) { /* the last page whose first entry <= entry */
+            size_t mid = (lo + hi) / 2;
+            if (afmt_load64(w->page_rows.data + mid * AFMT_PAGE_ROW_BYTES + 8) <= entry)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        uint64_t at = 0;
+        for (size_t i = 0; i < lo; i++)
+            at += afmt_load32(w->page_rows.data + i * AFMT_PAGE_ROW_BYTES);
+        const uint8_t *row = w->page_rows.data + lo * AFMT_PAGE_ROW_BYTES;
+        w->lookup.len = 0;
+        int rc = afmt_frame_decode_growing(w->page_codec, &w->lookup, afmt_load32(row + 4),
+                                           w->pages.data + at, afmt_load32(row), w->err);
+        if (rc != AFMT_OK)
+            return rc;
+        page = w->lookup.data;
+        page_len = w->lookup.len;
+        skip = 0;
+        for (uint64_t e = afmt_load64(row + 8); e < entry; e++)
+            skip += AFMT_RECORD_PREFIX_BYTES + afmt_load32(page + skip + 8);
+    }
+    (void)page_len;
+    *len = afmt_load32(page + skip + 8);
+    *enc = page + skip + AFMT_RECORD_PREFIX_BYTES;
+    return AFMT_OK;
+}
+
+/* 1 when post number `p` has this id, 0 when not, or a negative error. */
+static int post_has_id(afmt_writer *w, uint32_t p, const uint8_t *id, size_t id_len)
+{
+    const uint8_t *enc, *key;
+    size_t len, key_len;
+    int rc = record_of(w, afmt_load32(w->id_keys.data + 12 * (size_t)p + 8), &enc, &len);
+    if (rc != AFMT_OK)
+        return rc;
+    afmt_entry_key(enc, &key, &key_len);
+    return key_len == id_len && memcmp(key, id, id_len) == 0;
+}
+
+/* Takes the id of the next post: 1 taken, 0 a duplicate (nothing
+ * changed), or a negative error.  Ids are found by their id key; two ids
+ * with the same key (a 64-bit coincidence) are told apart by their bytes. */
+static int take_id(afmt_writer *w, const uint8_t *id, size_t id_len)
+{
+    uint64_t key = afmt_id_key(id, id_len);
+    uint32_t p = (uint32_t)(w->id_keys.len / 12), existing = 0;
+    int rc;
+    if ((rc = afmt_buf_append_u64(&w->id_keys, key)) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->id_keys, (uint32_t)w->entries)) != AFMT_OK)
+        return rc;
+    int ins = afmt_set_insert(&w->id_set, w->id_keys.data + 12 * (size_t)p, 8, p, &existing);
+    if (ins == 0) {
+        int same = post_has_id(w, existing, id, id_len);
+        for (size_t i = 0; same == 0 && i < w->id_collisions.len; i += 4) {
+            uint32_t q = afmt_load32(w->id_collisions.data + i);
+            if (afmt_load64(w->id_keys.data + 12 * (size_t)q) == key)
+                same = post_has_id(w, q, id, id_len);
+        }
+        if (same == 0)
+            ins = afmt_buf_append_u32(&w->id_collisions, p) == AFMT_OK ? 1 : AFMT_E_NOMEM;
+        else
+            ins = same < 0 ? same : 0;
+    }
+    if (ins <= 0)
+        w->id_keys.len -= 12;
+    return ins;
 }
 
 int afmt_writer_add_post(afmt_writer *w, const afmt_post *post, uint64_t *out_entry)
@@ -329,17 +490,19 @@ int afmt_writer_add_post(afmt_writer *w, const afmt_post *post, uint64_t *out_en
         return rc; /* nothing changed: the caller may go on */
     if (w->entries >= AFMT_MAX_ENTRIES)
         return AFMT_FAIL(w->err, AFMT_E_LIMIT, "more than %u entries", AFMT_MAX_ENTRIES);
-    /* Insert the id first: one probe, and a duplicate changes nothing.
-     * From here on a failure leaves the writer unusable. */
-    int ins = afmt_set_insert(&w->id_set, post->id, post->id_len, (uint32_t)w->entries, NULL);
+    /* Take the id first: a duplicate changes nothing.  From here on a
+     * failure leaves the writer unusable. */
+    int ins = take_id(w, (const uint8_t *)post->id, post->id_len);
     if (ins == 0)
         return AFMT_FAIL(w->err, AFMT_E_DUPLICATE, "duplicate post id");
     if (ins < 0)
-        return AFMT_FAIL(w->err, ins, "out of memory");
+        return failed(w, AFMT_FAIL(w->err, ins, "out of memory"));
+    uint32_t loc[2] = {0, 0};
     if (post->content_len > 0 &&
-        (rc = store_blob(w, hash, post->content, post->content_len, w->entries, 0)) != AFMT_OK)
+        (rc = store_blob(w, hash, post->content, post->content_len, w->entries, 0, loc)) !=
+            AFMT_OK)
         return failed(w, rc);
-    if ((rc = add_record(w, out_entry)) != AFMT_OK)
+    if ((rc = add_record(w, loc, post->content_len, out_entry)) != AFMT_OK)
         return failed(w, rc);
     return AFMT_OK;
 }
@@ -390,11 +553,10 @@ int afmt_writer_file_add_entry(afmt_writer *w, uint64_t entry)
         return AFMT_FAIL(w->err, AFMT_E_STATE, "no file is open");
     if (entry >= w->entries)
         return AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT, "no entry %" PRIu64, entry);
-    const uint8_t *rec = w->records.data + afmt_load64(w->rec_offsets.data + 8 * entry);
-    if (rec[4] != AFMT_ENTRY_TYPE_POST)
+    uint64_t size = afmt_load64(w->sizes.data + 8 * entry);
+    if (size == UINT64_MAX)
         return AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT, "entry %" PRIu64 " is not a post",
                          entry);
-    uint64_t size = afmt_load64(rec + 4 + 2 + 16 + 32);
     int rc = file_account(w, size);
     if (rc != AFMT_OK)
         return rc;
@@ -430,7 +592,9 @@ int afmt_writer_file_add_data(afmt_writer *w, const void *data, size_t len)
     uint8_t hash[AFMT_HASH_BYTES];
     afmt_content_hash(hash, data, len);
     /* file_account counted this part already: its index is count - 1 */
-    if ((rc = store_blob(w, hash, data, len, UINT64_MAX, w->file_part_count - 1)) != AFMT_OK)
+    uint32_t loc[2];
+    if ((rc = store_blob(w, hash, data, len, UINT64_MAX, w->file_part_count - 1, loc)) !=
+        AFMT_OK)
         return failed(w, rc);
     if ((rc = afmt_buf_append_u8(&w->file_parts, AFMT_PART_KIND_BLOB)) != AFMT_OK ||
         (rc = afmt_buf_append(&w->file_parts, hash, sizeof hash)) != AFMT_OK ||
@@ -452,12 +616,18 @@ int afmt_writer_file_end(afmt_writer *w, uint64_t *out_entry)
     if (rc != AFMT_OK)
         return failed(w, rc);
     uint64_t number = w->entries;
-    if ((rc = add_record(w, out_entry)) != AFMT_OK)
+    static const uint32_t no_loc[2] = {0, 0};
+    if ((rc = add_record(w, no_loc, UINT64_MAX, out_entry)) != AFMT_OK)
         return failed(w, rc);
     for (size_t i = 0; i < w->file_blobs.len; i += 8)
         afmt_store32(w->blobs.data + afmt_load64(w->file_blobs.data + i), (uint32_t)number);
-    int ins = afmt_set_insert(&w->path_set, w->file_path.data, w->file_path.len,
-                              (uint32_t)number, NULL);
+    uint32_t f = (uint32_t)(w->path_refs.len / 16);
+    if ((rc = afmt_buf_append_u64(&w->path_refs, w->paths.len)) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->path_refs, (uint32_t)w->file_path.len)) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->path_refs, (uint32_t)number)) != AFMT_OK ||
+        (rc = afmt_buf_append(&w->paths, w->file_path.data, w->file_path.len)) != AFMT_OK)
+        return failed(w, AFMT_FAIL(w->err, rc, "out of memory"));
+    int ins = afmt_set_insert(&w->path_set, w->file_path.data, w->file_path.len, f, NULL);
     if (ins < 0)
         return failed(w, AFMT_FAIL(w->err, ins, "out of memory"));
     w->file_open = 0;
@@ -491,44 +661,125 @@ int afmt_writer_add_file(afmt_writer *w, const char *path, size_t path_len,
  * a folder on extraction. */
 static int check_path_prefixes(afmt_writer *w)
 {
-    size_t nf = w->path_set.count;
+    size_t nf = w->path_refs.len / 16;
     if (nf == 0)
         return AFMT_OK;
     afmt_path_ref *refs = malloc(nf * sizeof *refs);
     if (refs == NULL)
         return AFMT_FAIL(w->err, AFMT_E_NOMEM, "out of memory");
-    size_t k = 0;
-    for (uint64_t i = 0; i < w->entries && k < nf; i++) {
-        const uint8_t *enc = w->records.data + afmt_load64(w->rec_offsets.data + 8 * i) + 4;
-        if (enc[0] != AFMT_ENTRY_TYPE_FILE)
-            continue;
-        afmt_entry_key(enc, &refs[k].path, &refs[k].len);
-        refs[k++].entry = i;
+    for (size_t k = 0; k < nf; k++) {
+        const uint8_t *ref = w->path_refs.data + 16 * k;
+        refs[k].path = w->paths.data + afmt_load64(ref);
+        refs[k].len = afmt_load32(ref + 8);
+        refs[k].entry = k; /* the file number, for the message below */
     }
     uint64_t bad;
     /* Same paths were refused at file_begin: only folders are left. */
-    int conflict = afmt_paths_conflict(refs, k, &bad);
+    int conflict = afmt_paths_conflict(refs, nf, &bad);
     int rc = AFMT_OK;
     if (conflict) {
-        const uint8_t *path;
-        size_t len;
-        afmt_entry_key(w->records.data + afmt_load64(w->rec_offsets.data + 8 * bad) + 4, &path,
-                       &len);
+        const uint8_t *ref = w->path_refs.data + 16 * bad;
         rc = AFMT_FAIL(w->err, AFMT_E_DUPLICATE, "path '%.*s' is both a file and a folder",
-                       (int)len, (const char *)path);
+                       (int)afmt_load32(ref + 8), (const char *)w->paths.data + afmt_load64(ref));
     }
     free(refs);
     return rc;
 }
 
-/* Writes a piece of the index section and hashes it. */
-static int index_out(void *ctx, const void *data, size_t len)
+/* Writes a piece of the index section. */
+static int index_out(afmt_writer *w, const void *data, size_t len)
 {
-    afmt_writer *w = ctx;
-    crypto_generichash_update(&w->index_hash, data, len);
     int rc = afmt_outfile_write(&w->out, data, len, w->err);
     if (rc == AFMT_OK)
         w->offset += len;
+    return rc;
+}
+
+/* Compresses one table or id page and files it: its frame in `frames`,
+ * its row in `rows`. */
+static int table_page(afmt_writer *w, afmt_buf *frames, afmt_buf *rows, const void *data,
+                      size_t len, uint64_t first)
+{
+    uint8_t *frame = NULL;
+    size_t frame_len = 0;
+    int rc = compress_page(w, &frame, &frame_len, data, len);
+    if (rc != AFMT_OK)
+        return rc;
+    uint8_t row[AFMT_PAGE_ROW_BYTES], hash[AFMT_HASH_BYTES];
+    afmt_content_hash(hash, frame, frame_len);
+    afmt_page_row_encode(row, (uint32_t)frame_len, (uint32_t)len, first, hash);
+    rc = afmt_buf_append(frames, frame, frame_len);
+    free(frame);
+    if (rc != AFMT_OK || (rc = afmt_buf_append(rows, row, sizeof row)) != AFMT_OK)
+        return AFMT_FAIL(w->err, rc, "out of memory");
+    return AFMT_OK;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+    uint64_t ka = afmt_load64(a), kb = afmt_load64(b);
+    uint32_t ea = afmt_load32((const uint8_t *)a + 8), eb = afmt_load32((const uint8_t *)b + 8);
+    if (ka != kb)
+        return ka < kb ? -1 : 1;
+    return ea < eb ? -1 : ea > eb;
+}
+
+/* The index section (spec 7): header, directory, then the pages: block
+ * table, blob table, record pages, id pages.  Its head is what the
+ * checkpoint names. */
+static int write_index(afmt_writer *w, uint8_t head_hash[AFMT_HASH_BYTES])
+{
+    int rc;
+    if ((rc = close_page(w)) != AFMT_OK)
+        return rc;
+    size_t posts = w->id_keys.len / 12;
+    if ((uint64_t)w->blocks.len + w->blobs.len + w->records_size + 4 * (uint64_t)posts >
+        AFMT_MAX_INDEX_BYTES)
+        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "index over 4 GiB");
+    qsort(w->id_keys.data, posts, 12, id_cmp);
+    afmt_buf frames = {0}, rows = {0}, ids = {0}, head = {0};
+    uint64_t ih_blocks = w->blocks.len / AFMT_BLOCK_RECORD_BYTES;
+    if ((rc = table_page(w, &frames, &rows, w->blocks.data, w->blocks.len, 0)) != AFMT_OK ||
+        (rc = table_page(w, &frames, &rows, w->blobs.data, w->blobs.len, 0)) != AFMT_OK)
+        goto done;
+    size_t tables_len = frames.len;
+    for (size_t i = 0; i < posts && rc == AFMT_OK; i += AFMT_ID_PAGE_ROWS) {
+        size_t n = posts - i < AFMT_ID_PAGE_ROWS ? posts - i : AFMT_ID_PAGE_ROWS;
+        ids.len = 0;
+        for (size_t k = 0; k < n && rc == AFMT_OK; k++)
+            rc = afmt_buf_append_u32(&ids, afmt_load32(w->id_keys.data + 12 * (i + k) + 8));
+        if (rc != AFMT_OK)
+            rc = AFMT_FAIL(w->err, rc, "out of memory");
+        else
+            rc = table_page(w, &frames, &rows, ids.data, ids.len,
+                            afmt_load64(w->id_keys.data + 12 * i));
+    }
+    if (rc != AFMT_OK)
+        goto done;
+    afmt_index_header ih = {w->entries, posts, ih_blocks, w->blobs.len / AFMT_BLOB_RECORD_BYTES,
+                            w->page_rows.len / AFMT_PAGE_ROW_BYTES, w->records_size,
+                            0, 0, 0, 0};
+    uint8_t ihb[AFMT_INDEX_HEADER_BYTES];
+    afmt_index_header_encode(ihb, &ih);
+    /* Directory order: the two tables, the record pages, the id pages. */
+    if ((rc = afmt_buf_append(&head, ihb, sizeof ihb)) != AFMT_OK ||
+        (rc = afmt_buf_append(&head, rows.data, 2 * AFMT_PAGE_ROW_BYTES)) != AFMT_OK ||
+        (rc = afmt_buf_append(&head, w->page_rows.data, w->page_rows.len)) != AFMT_OK ||
+        (rc = afmt_buf_append(&head, rows.data + 2 * AFMT_PAGE_ROW_BYTES,
+                              rows.len - 2 * AFMT_PAGE_ROW_BYTES)) != AFMT_OK) {
+        rc = AFMT_FAIL(w->err, rc, "out of memory");
+        goto done;
+    }
+    afmt_content_hash(head_hash, head.data, head.len);
+    if ((rc = index_out(w, head.data, head.len)) == AFMT_OK &&
+        (rc = index_out(w, frames.data, tables_len)) == AFMT_OK &&
+        (rc = index_out(w, w->pages.data, w->pages.len)) == AFMT_OK)
+        rc = index_out(w, frames.data + tables_len, frames.len - tables_len);
+done:
+    afmt_buf_free(&frames);
+    afmt_buf_free(&rows);
+    afmt_buf_free(&ids);
+    afmt_buf_free(&head);
     return rc;
 }
 
@@ -553,33 +804,11 @@ int afmt_writer_finish(afmt_writer *w)
         (rc = afmt_pipeline_drain(w->pipeline, w->err)) != AFMT_OK)
         return rc;
 
-    afmt_index_header ih = {w->entries, w->blocks.len / AFMT_BLOCK_RECORD_BYTES,
-                            w->blobs.len / AFMT_BLOB_RECORD_BYTES, w->records.len, 0};
-    uint8_t ihb[AFMT_INDEX_HEADER_BYTES];
-    afmt_index_header_encode(ihb, &ih);
-    uint64_t body_size = w->blocks.len + w->blobs.len + w->records.len;
-    if (body_size > AFMT_MAX_INDEX_BYTES)
-        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "index over 4 GiB");
     uint64_t index_offset = w->offset;
-    crypto_generichash_init(&w->index_hash, NULL, 0, AFMT_HASH_BYTES);
-    if ((rc = index_out(w, ihb, sizeof ihb)) != AFMT_OK)
-        return rc;
-    afmt_piece pieces[3] = {{w->blocks.data, w->blocks.len},
-                            {w->blobs.data, w->blobs.len},
-                            {w->records.data, w->records.len}};
-    if ((rc = afmt_frame_compress_pieces(w->opts.level, w->threads, pieces, 3, index_out, w,
-                                         w->err)) !=
-        AFMT_OK)
+    afmt_checkpoint cp = {0};
+    if ((rc = write_index(w, cp.index_hash)) != AFMT_OK)
         return rc;
     uint64_t index_size = w->offset - index_offset;
-    if (body_size > (index_size - AFMT_INDEX_HEADER_BYTES) * AFMT_INDEX_RATIO_MAX +
-                        AFMT_INDEX_RATIO_SLACK)
-        return AFMT_FAIL(w->err, AFMT_E_LIMIT,
-                         "the index compresses more than %d:1, which readers refuse",
-                         AFMT_INDEX_RATIO_MAX);
-    afmt_checkpoint cp = {0};
-    crypto_generichash_final(&w->index_hash, cp.index_hash, AFMT_HASH_BYTES);
-
     afmt_merkle_stream_root(&w->tree, cp.root);
     cp.title = w->title;
     cp.title_len = strlen(w->title);
