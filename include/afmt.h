@@ -417,6 +417,21 @@ AFMT_API int afmt_reader_read_at(afmt_reader *r, uint64_t number, afmt_sink_at s
 AFMT_API int afmt_reader_read_post(void **out, size_t *out_len, afmt_reader *r,
                                    uint64_t number);
 
+/* Finds the post `id` in the bundle at `path` and passes its content to
+ * `sink`, checking only what it reads (spec section 10.1): both signatures
+ * (and the signer, when nkeys > 0, as afmt_reader_open_trusted), the index
+ * head, the index pages it needs, the post's block, and last the content's
+ * hash, before any byte reaches the sink.  It touches a few pages of the
+ * index instead of all of it, so it is much faster than opening the bundle
+ * on a large bundle; it does not check the rest of the bundle nor the
+ * Merkle root (afmt_reader_verify does).  AFMT_E_NOT_FOUND when no post has
+ * this id; a nonzero value from the sink is returned as it is.  `signer`,
+ * when not NULL, gets the key the signature verified under as soon as it
+ * did. */
+AFMT_API int afmt_lookup_post(const char *path, const afmt_public_key *keys, size_t nkeys,
+                              const char *id, size_t id_len, afmt_sink sink, void *ctx,
+                              afmt_public_key *signer, char *errbuf, size_t errbuf_size);
+
 /* Called by afmt_reader_verify for each problem found: the entry number (or
  * UINT64_MAX for a problem not tied to one entry), an error code and a
  * message.  Return nonzero to stop early. */

@@ -16,8 +16,8 @@
 #define AFMT_SIGNATURE_FIXED_BYTES 182 /* signature section without the comment */
 #define AFMT_MAX_CHECKPOINT_BYTES 4096
 #define AFMT_COMPRESSION_ZSTD 1u
-#define AFMT_RECORD_PREFIX_BYTES 12 /* u32 block, u32 offset, u32 length */
-#define AFMT_MIN_RECORD_BYTES 45 /* the prefix + the smallest (file) encoding */
+#define AFMT_PLACE_BYTES 8     /* a record's place: u32 block, u32 offset */
+#define AFMT_MIN_RECORD_BYTES 45 /* length, smallest (file) encoding, place */
 #define AFMT_PAGE_ROW_BYTES 48
 #define AFMT_ID_PAGE_ROWS 4096      /* u32 entry numbers in a full id page */
 #define AFMT_RECORD_PAGE_TARGET (64u * 1024) /* writers close a record page here */

@@ -151,7 +151,7 @@ static int queue_drain(insert_queue *q, uint32_t *dup)
 /* The id of post `e`, and its id key. */
 static uint64_t post_id(const afmt_reader *r, uint64_t e, const uint8_t **id, size_t *len)
 {
-    afmt_entry_key(r->records + r->rec_offsets[e] + AFMT_RECORD_PREFIX_BYTES, id, len);
+    afmt_entry_key(r->records + r->rec_offsets[e] + 4, id, len);
     return afmt_id_key(*id, *len);
 }
 
@@ -170,7 +170,7 @@ static int check_ids(afmt_reader *r)
     for (uint64_t k = 0; k < n && rc == AFMT_OK; k++) {
         uint32_t e = afmt_load32(r->id_table + 4 * k);
         if (e >= r->ih.entry_count ||
-            r->records[r->rec_offsets[e] + AFMT_RECORD_PREFIX_BYTES] != AFMT_ENTRY_TYPE_POST ||
+            r->records[r->rec_offsets[e] + 4] != AFMT_ENTRY_TYPE_POST ||
             (seen[e / 8] >> (e % 8)) & 1) {
             rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "id table row %" PRIu64 " names no new post",
                            k);
@@ -223,30 +223,44 @@ static int check_records(afmt_reader *r)
     if (r->post_blob == NULL)
         return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
     memset(r->post_blob, 0xFF, (size_t)n * sizeof(uint32_t));
-    uint64_t pos = 0, page = 0, page_end = 0;
+    uint64_t pos = 0, page = 0, page_end = 0, page_next = 0;
     for (uint64_t i = 0; i < n && rc == AFMT_OK; i++) {
-        if (pos == page_end) {
+        if (i == page_next) {
+            /* The directory gave first entries going up from 0, each below
+             * n: page `page` holds entries first .. next - 1, then a place
+             * for each. */
             const afmt_page_row *row = &r->pages[2 + page];
-            if (page == r->ih.record_pages || row->first != i) {
+            page_next = page + 1 < r->ih.record_pages ? row[1].first : n;
+            uint64_t places = (page_next - i) * AFMT_PLACE_BYTES;
+            if (pos != page_end || row->size < places) {
                 rc = AFMT_FAIL(r->err, AFMT_E_FORMAT,
-                               "record page %" PRIu64 " does not start with its entry", page);
+                               "record page %" PRIu64 " does not hold its entries", page);
                 break;
             }
-            page_end += row->size;
+            page_end = pos + row->size - places;
             page++;
         }
-        if (page_end - pos < AFMT_RECORD_PREFIX_BYTES) {
+        if (page_end - pos < 4) {
             rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "entry %" PRIu64 " is cut short", i);
             break;
         }
-        uint32_t len = afmt_load32(r->records + pos + 8);
-        if (page_end - pos - AFMT_RECORD_PREFIX_BYTES < len) {
+        uint32_t len = afmt_load32(r->records + pos);
+        if (page_end - pos - 4 < len) {
             rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "entry %" PRIu64 " runs past its page", i);
             break;
         }
-        const uint8_t *enc = r->records + pos + AFMT_RECORD_PREFIX_BYTES;
+        const uint8_t *enc = r->records + pos + 4;
         r->rec_offsets[i] = (uint32_t)pos;
-        pos += AFMT_RECORD_PREFIX_BYTES + (uint64_t)len;
+        pos += 4 + (uint64_t)len;
+        if (i + 1 == page_next) {
+            if (pos != page_end) {
+                rc = AFMT_FAIL(r->err, AFMT_E_FORMAT,
+                               "record page %" PRIu64 " has bytes left over", page - 1);
+                break;
+            }
+            pos = page_end + (page_next - r->pages[1 + page].first) * AFMT_PLACE_BYTES;
+            page_end = pos;
+        }
         afmt_entry_view e;
         char msg[AFMT_ERRMSG_BYTES];
         rc = afmt_entry_decode(&e, enc, len, msg);
@@ -302,7 +316,7 @@ static int check_records(afmt_reader *r)
                            "entry %" PRIu64 ": parts do not add up to the file size", i);
     }
     if (rc == AFMT_OK && (pos != r->ih.records_size || page != r->ih.record_pages))
-        rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "bytes left over after the last entry record");
+        rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "record pages do not hold the entries exactly");
     if (rc == AFMT_OK && r->info.posts != r->ih.post_count)
         rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "post count differs from the index header");
     /* No two files have one path, and no file's path is another's folder:
@@ -313,7 +327,7 @@ static int check_records(afmt_reader *r)
             rc = AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
         size_t nf = 0;
         for (uint64_t i = 0; i < n && refs != NULL; i++) {
-            const uint8_t *enc = r->records + r->rec_offsets[i] + AFMT_RECORD_PREFIX_BYTES;
+            const uint8_t *enc = r->records + r->rec_offsets[i] + 4;
             if (enc[0] != AFMT_ENTRY_TYPE_FILE)
                 continue;
             afmt_entry_key(enc, &refs[nf].path, &refs[nf].len);
@@ -335,8 +349,7 @@ static int check_records(afmt_reader *r)
 /* The Merkle root over the records, computed on a thread of its own while
  * the records are checked: it needs only their lengths. */
 typedef struct root_job {
-    const uint8_t *records;
-    uint64_t size, count;
+    const afmt_reader *r;
     uint8_t root[AFMT_HASH_BYTES];
     int ok;
 } root_job;
@@ -344,20 +357,28 @@ typedef struct root_job {
 static void *compute_root(void *arg)
 {
     root_job *j = arg;
+    const afmt_reader *r = j->r;
     afmt_merkle_stream tree;
     afmt_merkle_stream_init(&tree);
-    uint64_t pos = 0;
+    uint64_t pos = 0, n = r->ih.entry_count;
     j->ok = 0;
-    for (uint64_t i = 0; i < j->count; i++) {
-        if (j->size - pos < AFMT_RECORD_PREFIX_BYTES)
-            return NULL;
-        uint32_t len = afmt_load32(j->records + pos + 8);
-        if (j->size - pos - AFMT_RECORD_PREFIX_BYTES < len)
-            return NULL;
-        uint8_t leaf[AFMT_HASH_BYTES];
-        afmt_hash_leaf(leaf, j->records + pos + AFMT_RECORD_PREFIX_BYTES, len);
-        afmt_merkle_stream_push(&tree, leaf);
-        pos += AFMT_RECORD_PREFIX_BYTES + (uint64_t)len;
+    /* The records are checked at the same time: check every bound here too. */
+    for (uint64_t p = 0; p < r->ih.record_pages; p++) {
+        const afmt_page_row *row = &r->pages[2 + p];
+        uint64_t next = p + 1 < r->ih.record_pages ? row[1].first : n;
+        uint64_t end = pos + row->size;
+        for (uint64_t i = row->first; i < next; i++) {
+            if (end - pos < 4)
+                return NULL;
+            uint32_t len = afmt_load32(r->records + pos);
+            if (end - pos - 4 < len)
+                return NULL;
+            uint8_t leaf[AFMT_HASH_BYTES];
+            afmt_hash_leaf(leaf, r->records + pos + 4, len);
+            afmt_merkle_stream_push(&tree, leaf);
+            pos += 4 + (uint64_t)len;
+        }
+        pos = end;
     }
     afmt_merkle_stream_root(&tree, j->root);
     j->ok = 1;
@@ -382,7 +403,7 @@ static int check_blobs(afmt_reader *r)
         uint64_t entry = afmt_load32(row), k = afmt_load32(row + 4);
         if (entry >= r->ih.entry_count)
             return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blob %" PRIu64 " names no entry", i);
-        const uint8_t *enc = r->records + r->rec_offsets[entry] + AFMT_RECORD_PREFIX_BYTES;
+        const uint8_t *enc = r->records + r->rec_offsets[entry] + 4;
         if (enc[0] == AFMT_ENTRY_TYPE_POST) {
             afmt_entry_view pe;
             afmt_rd_entry_view(&pe, r, entry);
@@ -433,7 +454,7 @@ static int check_blobs(afmt_reader *r)
         return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blobs do not fill the blocks exactly");
     /* From here on post_blob means a post's blob only. */
     for (uint64_t i = 0; i < r->ih.entry_count; i++)
-        if (r->records[r->rec_offsets[i] + AFMT_RECORD_PREFIX_BYTES] != AFMT_ENTRY_TYPE_POST)
+        if (r->records[r->rec_offsets[i] + 4] != AFMT_ENTRY_TYPE_POST)
             r->post_blob[i] = UINT32_MAX;
     afmt_buf_free(&r->part_off);
     return AFMT_OK;
@@ -493,16 +514,22 @@ static int check_refs(afmt_reader *r)
  * Every other record says 0, 0. */
 static int check_places(afmt_reader *r)
 {
-    for (uint64_t i = 0; i < r->ih.entry_count; i++) {
-        const uint8_t *rec = r->records + r->rec_offsets[i];
-        uint32_t block = 0, offset = 0;
-        if (r->post_blob[i] != UINT32_MAX) {
-            block = r->blobs[r->post_blob[i]].block;
-            offset = r->blobs[r->post_blob[i]].offset;
+    for (uint64_t p = 0; p < r->ih.record_pages; p++) {
+        const afmt_page_row *row = &r->pages[2 + p];
+        uint64_t next = p + 1 < r->ih.record_pages ? row[1].first : r->ih.entry_count;
+        /* This page's places end where the next page's first record starts. */
+        uint64_t end = next < r->ih.entry_count ? r->rec_offsets[next] : r->ih.records_size;
+        const uint8_t *place = r->records + end - (next - row->first) * AFMT_PLACE_BYTES;
+        for (uint64_t i = row->first; i < next; i++, place += AFMT_PLACE_BYTES) {
+            uint32_t block = 0, offset = 0;
+            if (r->post_blob[i] != UINT32_MAX) {
+                block = r->blobs[r->post_blob[i]].block;
+                offset = r->blobs[r->post_blob[i]].offset;
+            }
+            if (afmt_load32(place) != block || afmt_load32(place + 4) != offset)
+                return AFMT_FAIL(r->err, AFMT_E_FORMAT,
+                                 "entry %" PRIu64 ": its record names the wrong place", i);
         }
-        if (afmt_load32(rec) != block || afmt_load32(rec + 4) != offset)
-            return AFMT_FAIL(r->err, AFMT_E_FORMAT,
-                             "entry %" PRIu64 ": its record names the wrong place", i);
     }
     return AFMT_OK;
 }
@@ -511,7 +538,7 @@ void afmt_rd_entry_view(afmt_entry_view *e, const afmt_reader *r, uint64_t n)
 {
     const uint8_t *rec = r->records + r->rec_offsets[n];
     /* Checked at open: cannot fail. */
-    (void)afmt_entry_decode(e, rec + AFMT_RECORD_PREFIX_BYTES, afmt_load32(rec + 8), NULL);
+    (void)afmt_entry_decode(e, rec + 4, afmt_load32(rec), NULL);
 }
 
 /* Step 5, the head: the index header, then the page directory it sizes;
@@ -578,8 +605,8 @@ static int load_pages(afmt_reader *r)
 
 static int signer_is(afmt_reader *r, const afmt_public_key *keys, size_t nkeys);
 
-static int open_checked(afmt_reader *r, const char *path, const afmt_public_key *keys,
-                        size_t nkeys)
+int afmt_rd_open_head(afmt_reader *r, const char *path, const afmt_public_key *keys,
+                      size_t nkeys)
 {
     r->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (r->fd < 0)
@@ -665,6 +692,13 @@ static int open_checked(afmt_reader *r, const char *path, const afmt_public_key 
         return AFMT_FAIL(r->err, AFMT_E_FORMAT, "entry count differs from the checkpoint");
     if ((rc = afmt_codec_new(&r->codec, 3)) != AFMT_OK)
         return AFMT_FAIL(r->err, rc, "out of memory");
+    return AFMT_OK;
+}
+
+/* Step 6: every page, then the index's structure and the root. */
+static int open_full(afmt_reader *r)
+{
+    int rc;
     if ((rc = load_pages(r)) != AFMT_OK)
         return rc;
     /* Step 6: the index's structure and the root. */
@@ -674,7 +708,7 @@ static int open_checked(afmt_reader *r, const char *path, const afmt_public_key 
     r->id_table = r->records + r->ih.records_size;
     if ((rc = afmt_set_init(&r->blob_set, (size_t)r->ih.blob_count, blob_key, r)) != AFMT_OK)
         return AFMT_FAIL(r->err, rc, "out of memory");
-    root_job job = {r->records, r->ih.records_size, r->ih.entry_count, {0}, 0};
+    root_job job = {r, {0}, 0};
     pthread_t thread;
     int threaded = r->ih.entry_count >= 4096 && pthread_create(&thread, NULL, compute_root, &job) == 0;
     if ((rc = check_blocks(r)) == AFMT_OK && (rc = check_records(r)) == AFMT_OK &&
@@ -687,10 +721,20 @@ static int open_checked(afmt_reader *r, const char *path, const afmt_public_key 
         compute_root(&job);
     if (rc != AFMT_OK)
         return rc;
-    if (!job.ok || sodium_memcmp(job.root, cp.root, AFMT_HASH_BYTES) != 0)
+    if (!job.ok || sodium_memcmp(job.root, r->info.root, AFMT_HASH_BYTES) != 0)
         return AFMT_FAIL(r->err, AFMT_E_ROOT_MISMATCH,
                          "the entries do not match the signed Merkle root");
     return AFMT_OK;
+}
+
+afmt_reader *afmt_rd_new(void)
+{
+    afmt_reader *r = calloc(1, sizeof *r);
+    if (r != NULL) {
+        r->fd = -1;
+        r->cached_block = UINT64_MAX;
+    }
+    return r;
 }
 
 int afmt_reader_open_trusted(afmt_reader **out, const char *path, const afmt_public_key *keys,
@@ -701,15 +745,15 @@ int afmt_reader_open_trusted(afmt_reader **out, const char *path, const afmt_pub
         return AFMT_E_INVALID_ARGUMENT;
     if (afmt_init() != AFMT_OK)
         return AFMT_E_CRYPTO;
-    afmt_reader *r = calloc(1, sizeof *r);
+    afmt_reader *r = afmt_rd_new();
     if (r == NULL) {
         if (errbuf != NULL && errbuf_size > 0)
             snprintf(errbuf, errbuf_size, "out of memory");
         return AFMT_E_NOMEM;
     }
-    r->fd = -1;
-    r->cached_block = UINT64_MAX;
-    int rc = open_checked(r, path, keys, nkeys);
+    int rc = afmt_rd_open_head(r, path, keys, nkeys);
+    if (rc == AFMT_OK)
+        rc = open_full(r);
     if (rc != AFMT_OK) {
         if (errbuf != NULL && errbuf_size > 0)
             snprintf(errbuf, errbuf_size, "%s", r->err);
@@ -821,7 +865,7 @@ int afmt_reader_entry_leaf(uint8_t out[AFMT_HASH_BYTES], const afmt_reader *r, u
     if (r == NULL || number >= r->ih.entry_count)
         return AFMT_E_NOT_FOUND;
     const uint8_t *rec = r->records + r->rec_offsets[number];
-    afmt_hash_leaf(out, rec + AFMT_RECORD_PREFIX_BYTES, afmt_load32(rec + 8));
+    afmt_hash_leaf(out, rec + 4, afmt_load32(rec));
     return AFMT_OK;
 }
 

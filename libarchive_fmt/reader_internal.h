@@ -98,6 +98,14 @@ static inline uint64_t afmt_rd_blob_size(const afmt_reader *r, uint64_t i)
     return r->blobs[i].size;
 }
 
+/* A reader with nothing open yet. */
+AFMT_INTERNAL afmt_reader *afmt_rd_new(void);
+/* Steps 1 to 5 of spec section 10: the file, both signatures (and the
+ * trusted keys when nkeys > 0), the checkpoint, the index head and its
+ * hash, the page directory.  No page is read. */
+AFMT_INTERNAL int afmt_rd_open_head(afmt_reader *r, const char *path,
+                                    const afmt_public_key *keys, size_t nkeys);
+
 /* Reads index page `p` (into `frame`), checks its hash against its
  * directory row and appends its decoded bytes to `out`. */
 AFMT_INTERNAL int afmt_rd_load_page(afmt_reader *r, uint64_t p, afmt_buf *frame, afmt_buf *out);

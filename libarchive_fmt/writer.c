@@ -50,7 +50,8 @@ struct afmt_writer {
     afmt_buf sizes;           /* per entry: u64 content size, UINT64_MAX for a file */
 
     afmt_block_codec *page_codec;
-    afmt_buf page;            /* the open record page, decompressed */
+    afmt_buf page;            /* the open record page's records, decompressed */
+    afmt_buf page_places;     /* ...and their places, which follow them */
     afmt_buf page_offsets;    /* u32 per record in `page`: where it starts */
     uint64_t page_first;      /* entry number of the open page's first record */
     afmt_buf pages;           /* the closed record pages' frames */
@@ -223,7 +224,7 @@ void afmt_writer_free(afmt_writer *w)
     afmt_outfile_abort(&w->out);
     afmt_pipeline_free(w->pipeline);
     afmt_buf *bufs[] = {&w->block, &w->blocks, &w->blobs, &w->blob_locs, &w->sizes, &w->page,
-                        &w->page_offsets, &w->pages, &w->page_rows, &w->lookup,
+                        &w->page_places, &w->page_offsets, &w->pages, &w->page_rows, &w->lookup,
                         &w->blob_hashes, &w->id_keys, &w->id_collisions, &w->paths,
                         &w->path_refs, &w->file_path, &w->file_parts, &w->file_blobs,
                         &w->scratch};
@@ -346,18 +347,26 @@ static int close_page(afmt_writer *w)
         return AFMT_OK;
     uint8_t *frame = NULL;
     size_t frame_len = 0;
-    int rc = compress_page(w, &frame, &frame_len, w->page.data, w->page.len);
+    /* The places go after the records: kept apart, each compresses better. */
+    size_t records_len = w->page.len;
+    int rc = afmt_buf_append(&w->page, w->page_places.data, w->page_places.len);
+    if (rc != AFMT_OK)
+        return AFMT_FAIL(w->err, rc, "out of memory");
+    rc = compress_page(w, &frame, &frame_len, w->page.data, w->page.len);
+    w->page.len = records_len;
     if (rc != AFMT_OK)
         return rc;
     uint8_t row[AFMT_PAGE_ROW_BYTES], hash[AFMT_HASH_BYTES];
     afmt_content_hash(hash, frame, frame_len);
-    afmt_page_row_encode(row, (uint32_t)frame_len, (uint32_t)w->page.len, w->page_first, hash);
+    size_t page_len = w->page.len + w->page_places.len;
+    afmt_page_row_encode(row, (uint32_t)frame_len, (uint32_t)page_len, w->page_first, hash);
     rc = afmt_buf_append(&w->pages, frame, frame_len);
     free(frame);
     if (rc != AFMT_OK || (rc = afmt_buf_append(&w->page_rows, row, sizeof row)) != AFMT_OK)
         return AFMT_FAIL(w->err, rc, "out of memory");
-    w->records_size += w->page.len;
+    w->records_size += page_len;
     w->page.len = 0;
+    w->page_places.len = 0;
     w->page_offsets.len = 0;
     w->page_first = w->entries;
     return AFMT_OK;
@@ -370,8 +379,8 @@ static int add_record(afmt_writer *w, const uint32_t loc[2], uint64_t size, uint
         return AFMT_FAIL(w->err, AFMT_E_LIMIT, "more than %u entries", AFMT_MAX_ENTRIES);
     uint8_t *enc = w->scratch.data;
     size_t len = w->scratch.len;
-    if (len > UINT32_MAX - AFMT_RECORD_PREFIX_BYTES - w->page.len ||
-        w->records_size + w->page.len + len + AFMT_RECORD_PREFIX_BYTES > AFMT_MAX_INDEX_BYTES)
+    uint64_t page_after = (uint64_t)w->page.len + w->page_places.len + 4 + len + AFMT_PLACE_BYTES;
+    if (page_after > UINT32_MAX || w->records_size + page_after > AFMT_MAX_INDEX_BYTES)
         return AFMT_FAIL(w->err, AFMT_E_LIMIT, "entry records over 4 GiB");
     afmt_hash_salt(enc + AFMT_SALT_OFFSET, w->salt_key, w->entries, enc, len);
     uint8_t leaf[AFMT_HASH_BYTES];
@@ -379,8 +388,8 @@ static int add_record(afmt_writer *w, const uint32_t loc[2], uint64_t size, uint
     int rc;
     if ((rc = afmt_buf_append_u32(&w->page_offsets, (uint32_t)w->page.len)) != AFMT_OK ||
         (rc = afmt_buf_append_u64(&w->sizes, size)) != AFMT_OK ||
-        (rc = afmt_buf_append_u32(&w->page, loc[0])) != AFMT_OK ||
-        (rc = afmt_buf_append_u32(&w->page, loc[1])) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->page_places, loc[0])) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->page_places, loc[1])) != AFMT_OK ||
         (rc = afmt_buf_append_u32(&w->page, (uint32_t)len)) != AFMT_OK ||
         (rc = afmt_buf_append(&w->page, enc, len)) != AFMT_OK)
         return AFMT_FAIL(w->err, rc, "out of memory");
@@ -388,7 +397,7 @@ static int add_record(afmt_writer *w, const uint32_t loc[2], uint64_t size, uint
     if (out_entry != NULL)
         *out_entry = w->entries;
     w->entries++;
-    if (w->page.len >= AFMT_RECORD_PAGE_TARGET)
+    if (w->page.len + w->page_places.len >= AFMT_RECORD_PAGE_TARGET)
         return close_page(w);
     return AFMT_OK;
 }
@@ -425,11 +434,11 @@ static int record_of(afmt_writer *w, uint64_t entry, const uint8_t **enc, size_t
         page_len = w->lookup.len;
         skip = 0;
         for (uint64_t e = afmt_load64(row + 8); e < entry; e++)
-            skip += AFMT_RECORD_PREFIX_BYTES + afmt_load32(page + skip + 8);
+            skip += 4 + afmt_load32(page + skip);
     }
     (void)page_len;
-    *len = afmt_load32(page + skip + 8);
-    *enc = page + skip + AFMT_RECORD_PREFIX_BYTES;
+    *len = afmt_load32(page + skip);
+    *enc = page + skip + 4;
     return AFMT_OK;
 }
 
