@@ -157,8 +157,9 @@ static uint64_t post_id(const afmt_reader *r, uint64_t e, const uint8_t **id, si
 
 /* Step 6, the id table: every post once, ordered by (id key, entry number),
  * each id page's first key in its directory row.  Two posts with one id
- * have one key, so they meet in a run of equal keys. */
-static int check_ids(afmt_reader *r)
+ * have one key, so they meet in a run of equal keys.  keys[e] is post e's
+ * id key. */
+static int check_ids(afmt_reader *r, const uint64_t *keys)
 {
     uint64_t n = r->ih.post_count;
     uint8_t *seen = calloc((size_t)(r->ih.entry_count / 8 + 1), 1);
@@ -167,7 +168,7 @@ static int check_ids(afmt_reader *r)
     int rc = AFMT_OK;
     uint64_t prev_key = 0, run = 0; /* the run of equal keys starts at row `run` */
     uint32_t prev = 0;
-    for (uint64_t k = 0; k < n && rc == AFMT_OK; k++) {
+    for (uint64_t k = 0; k < n; k++) {
         uint32_t e = afmt_load32(r->id_table + 4 * k);
         if (e >= r->ih.entry_count ||
             r->records[r->rec_offsets[e] + 4] != AFMT_ENTRY_TYPE_POST ||
@@ -177,9 +178,7 @@ static int check_ids(afmt_reader *r)
             break;
         }
         seen[e / 8] |= (uint8_t)(1u << (e % 8));
-        const uint8_t *id;
-        size_t len;
-        uint64_t key = post_id(r, e, &id, &len);
+        uint64_t key = keys[e];
         if (k % AFMT_ID_PAGE_ROWS == 0 &&
             r->pages[2 + r->ih.record_pages + k / AFMT_ID_PAGE_ROWS].first != key) {
             rc = AFMT_FAIL(r->err, AFMT_E_FORMAT,
@@ -193,16 +192,19 @@ static int check_ids(afmt_reader *r)
         }
         if (k == 0 || key != prev_key)
             run = k;
-        for (uint64_t j = run; j < k; j++) {
-            const uint8_t *other;
-            size_t other_len;
+        /* Equal keys: compare the ids themselves (a run longer than one is
+         * a 64-bit coincidence, or a duplicate). */
+        const uint8_t *id, *other;
+        size_t len, other_len;
+        for (uint64_t j = run; j < k && rc == AFMT_OK; j++) {
+            post_id(r, e, &id, &len);
             post_id(r, afmt_load32(r->id_table + 4 * j), &other, &other_len);
-            if (other_len == len && memcmp(other, id, len) == 0) {
+            if (other_len == len && memcmp(other, id, len) == 0)
                 rc = AFMT_FAIL(r->err, AFMT_E_DUPLICATE,
                                "entry %" PRIu32 ": a post with this id exists already", e);
-                break;
-            }
         }
+        if (rc != AFMT_OK)
+            break;
         prev_key = key;
         prev = e;
     }
@@ -212,7 +214,7 @@ static int check_ids(afmt_reader *r)
 
 /* Step 6, records: each page holds whole records, starting with the entry
  * its directory row names; each record's encoding is valid. */
-static int check_records(afmt_reader *r)
+static int check_records(afmt_reader *r, uint64_t *keys)
 {
     uint64_t n = r->ih.entry_count;
     r->rec_offsets = malloc((size_t)(n ? n : 1) * sizeof *r->rec_offsets);
@@ -269,6 +271,7 @@ static int check_records(afmt_reader *r)
             break;
         }
         if (e.type == AFMT_ENTRY_TYPE_POST) {
+            keys[i] = afmt_id_key(e.id, e.id_len);
             r->info.posts++;
             if (e.flags & AFMT_PF_DELETED)
                 r->info.deleted++;
@@ -354,6 +357,9 @@ typedef struct root_job {
     int ok;
 } root_job;
 
+/* The Merkle root over the records, computed on a thread of its own while
+ * the records are checked: it needs only their lengths, and checks every
+ * bound itself. */
 static void *compute_root(void *arg)
 {
     root_job *j = arg;
@@ -362,7 +368,6 @@ static void *compute_root(void *arg)
     afmt_merkle_stream_init(&tree);
     uint64_t pos = 0, n = r->ih.entry_count;
     j->ok = 0;
-    /* The records are checked at the same time: check every bound here too. */
     for (uint64_t p = 0; p < r->ih.record_pages; p++) {
         const afmt_page_row *row = &r->pages[2 + p];
         uint64_t next = p + 1 < r->ih.record_pages ? row[1].first : n;
@@ -373,8 +378,9 @@ static void *compute_root(void *arg)
             uint32_t len = afmt_load32(r->records + pos);
             if (end - pos - 4 < len)
                 return NULL;
+            const uint8_t *enc = r->records + pos + 4;
             uint8_t leaf[AFMT_HASH_BYTES];
-            afmt_hash_leaf(leaf, r->records + pos + 4, len);
+            afmt_hash_leaf(leaf, enc, len);
             afmt_merkle_stream_push(&tree, leaf);
             pos += 4 + (uint64_t)len;
         }
@@ -708,17 +714,23 @@ static int open_full(afmt_reader *r)
     r->id_table = r->records + r->ih.records_size;
     if ((rc = afmt_set_init(&r->blob_set, (size_t)r->ih.blob_count, blob_key, r)) != AFMT_OK)
         return AFMT_FAIL(r->err, rc, "out of memory");
+    uint64_t n = r->ih.entry_count;
+    uint64_t *keys = malloc((size_t)(n ? n : 1) * sizeof *keys); /* posts' id keys */
+    if (keys == NULL)
+        return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
     root_job job = {r, {0}, 0};
     pthread_t thread;
-    int threaded = r->ih.entry_count >= 4096 && pthread_create(&thread, NULL, compute_root, &job) == 0;
-    if ((rc = check_blocks(r)) == AFMT_OK && (rc = check_records(r)) == AFMT_OK &&
-        (rc = check_ids(r)) == AFMT_OK && (rc = check_blobs(r)) == AFMT_OK &&
-        (rc = check_refs(r)) == AFMT_OK)
+    int threaded = n >= 4096 && pthread_create(&thread, NULL, compute_root, &job) == 0;
+    if ((rc = check_blocks(r)) == AFMT_OK && (rc = check_records(r, keys)) == AFMT_OK &&
+        (rc = check_blobs(r)) == AFMT_OK && (rc = check_refs(r)) == AFMT_OK)
         rc = check_places(r);
     if (threaded)
         pthread_join(thread, NULL);
     else if (rc == AFMT_OK)
         compute_root(&job);
+    if (rc == AFMT_OK)
+        rc = check_ids(r, keys);
+    free(keys);
     if (rc != AFMT_OK)
         return rc;
     if (!job.ok || sodium_memcmp(job.root, r->info.root, AFMT_HASH_BYTES) != 0)
