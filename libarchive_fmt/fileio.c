@@ -149,9 +149,14 @@ int afmt_outfile_open(afmt_outfile *f, const char *path, mode_t mode, int overwr
 
 int afmt_outfile_write(afmt_outfile *f, const void *data, size_t len, char *errbuf)
 {
+    return afmt_write_all(f->fd, data, len, errbuf);
+}
+
+int afmt_write_all(int fd, const void *data, size_t len, char *errbuf)
+{
     const uint8_t *p = data;
     while (len > 0) {
-        ssize_t n = write(f->fd, p, len);
+        ssize_t n = write(fd, p, len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -231,4 +236,19 @@ void afmt_outfile_abort(afmt_outfile *f)
     }
     free(f->path);
     f->path = NULL;
+}
+
+int afmt_spill_open(const char *near)
+{
+#ifdef O_TMPFILE
+    char *dir = dir_of(near);
+    if (dir == NULL)
+        return -1;
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    free(dir);
+    return fd;
+#else
+    (void)near;
+    return -1;
+#endif
 }

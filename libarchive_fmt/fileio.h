@@ -37,6 +37,11 @@ typedef struct afmt_outfile {
 AFMT_INTERNAL int afmt_outfile_open(afmt_outfile *f, const char *path, mode_t mode,
                                     int overwrite, char *errbuf);
 /* Writes all of `data` (retrying short writes and EINTR). */
+/* Writes all `len` bytes to fd (retrying short writes); AFMT_E_IO. */
+AFMT_INTERNAL int afmt_write_all(int fd, const void *data, size_t len, char *errbuf);
+/* An unnamed file in the folder of `near` (O_TMPFILE): gone when closed,
+ * even if the process is killed.  -1 when the system cannot make one. */
+AFMT_INTERNAL int afmt_spill_open(const char *near);
 AFMT_INTERNAL int afmt_outfile_write(afmt_outfile *f, const void *data, size_t len,
                                      char *errbuf);
 /* fsyncs, then renames onto the final name (overwrite) or links it there

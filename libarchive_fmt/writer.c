@@ -54,10 +54,14 @@ struct afmt_writer {
     afmt_buf page_places;     /* ...and their places, which follow them */
     afmt_buf page_offsets;    /* u32 per record in `page`: where it starts */
     uint64_t page_first;      /* entry number of the open page's first record */
-    afmt_buf pages;           /* the closed record pages' frames */
+    afmt_buf pages;           /* the closed record pages' frames, when not spilled */
+    int spill_fd;             /* or they go to this unnamed file beside the output
+                                 (the index of a million posts is 80 MB) */
+    uint64_t pages_len;       /* bytes of closed record page frames */
     afmt_buf page_rows;       /* their directory rows */
     uint64_t records_size;    /* bytes of all record pages, decompressed */
     afmt_buf lookup;          /* a closed record page, decoded again (rare) */
+    afmt_buf lookup_frame;    /* ...read back from the spill file */
 
     afmt_set blob_set;        /* content hash -> blob number */
     afmt_buf blob_hashes;     /* 32 bytes per blob, the keys of blob_set */
@@ -142,6 +146,7 @@ int afmt_writer_open(afmt_writer **out, const char *path, const afmt_secret_key 
     if (w == NULL)
         return AFMT_E_NOMEM;
     w->out.fd = -1;
+    w->spill_fd = -1;
     afmt_writer_options defaults = AFMT_WRITER_OPTIONS_INIT;
     w->opts = opts != NULL ? *opts : defaults;
     int rc = AFMT_OK;
@@ -204,6 +209,7 @@ int afmt_writer_open(afmt_writer **out, const char *path, const afmt_secret_key 
     rc = afmt_outfile_open(&w->out, path, 0644, 1, w->err);
     if (rc != AFMT_OK)
         goto fail;
+    w->spill_fd = afmt_spill_open(w->out.tmp_path); /* -1: keep them in memory */
     uint8_t header[AFMT_HEADER_BYTES];
     afmt_header_encode(header);
     rc = afmt_outfile_write(&w->out, header, sizeof header, w->err);
@@ -222,9 +228,11 @@ void afmt_writer_free(afmt_writer *w)
     if (w == NULL)
         return;
     afmt_outfile_abort(&w->out);
+    if (w->spill_fd >= 0)
+        close(w->spill_fd);
     afmt_pipeline_free(w->pipeline);
     afmt_buf *bufs[] = {&w->block, &w->blocks, &w->blobs, &w->blob_locs, &w->sizes, &w->page,
-                        &w->page_places, &w->page_offsets, &w->pages, &w->page_rows, &w->lookup,
+                        &w->page_places, &w->page_offsets, &w->pages, &w->page_rows, &w->lookup, &w->lookup_frame,
                         &w->blob_hashes, &w->id_keys, &w->id_collisions, &w->paths,
                         &w->path_refs, &w->file_path, &w->file_parts, &w->file_blobs,
                         &w->scratch};
@@ -360,10 +368,16 @@ static int close_page(afmt_writer *w)
     afmt_content_hash(hash, frame, frame_len);
     size_t page_len = w->page.len + w->page_places.len;
     afmt_page_row_encode(row, (uint32_t)frame_len, (uint32_t)page_len, w->page_first, hash);
-    rc = afmt_buf_append(&w->pages, frame, frame_len);
+    if (w->spill_fd >= 0)
+        rc = afmt_write_all(w->spill_fd, frame, frame_len, w->err);
+    else if ((rc = afmt_buf_append(&w->pages, frame, frame_len)) != AFMT_OK)
+        rc = AFMT_FAIL(w->err, rc, "out of memory");
     free(frame);
-    if (rc != AFMT_OK || (rc = afmt_buf_append(&w->page_rows, row, sizeof row)) != AFMT_OK)
+    if (rc != AFMT_OK)
+        return rc;
+    if ((rc = afmt_buf_append(&w->page_rows, row, sizeof row)) != AFMT_OK)
         return AFMT_FAIL(w->err, rc, "out of memory");
+    w->pages_len += frame_len;
     w->records_size += page_len;
     w->page.len = 0;
     w->page_places.len = 0;
@@ -425,9 +439,20 @@ static int record_of(afmt_writer *w, uint64_t entry, const uint8_t **enc, size_t
         for (size_t i = 0; i < lo; i++)
             at += afmt_load32(w->page_rows.data + i * AFMT_PAGE_ROW_BYTES);
         const uint8_t *row = w->page_rows.data + lo * AFMT_PAGE_ROW_BYTES;
+        const uint8_t *frame = w->pages.data + at;
+        int rc;
+        if (w->spill_fd >= 0) {
+            w->lookup_frame.len = 0;
+            if ((rc = afmt_buf_reserve(&w->lookup_frame, afmt_load32(row))) != AFMT_OK)
+                return AFMT_FAIL(w->err, rc, "out of memory");
+            if ((rc = afmt_pread_exact(w->spill_fd, w->lookup_frame.data, afmt_load32(row),
+                                       at)) != AFMT_OK)
+                return AFMT_FAIL(w->err, rc, "cannot read back an index page");
+            frame = w->lookup_frame.data;
+        }
         w->lookup.len = 0;
-        int rc = afmt_frame_decode_growing(w->page_codec, &w->lookup, afmt_load32(row + 4),
-                                           w->pages.data + at, afmt_load32(row), w->err);
+        rc = afmt_frame_decode_growing(w->page_codec, &w->lookup, afmt_load32(row + 4), frame,
+                                       afmt_load32(row), w->err);
         if (rc != AFMT_OK)
             return rc;
         page = w->lookup.data;
@@ -445,8 +470,8 @@ static int record_of(afmt_writer *w, uint64_t entry, const uint8_t **enc, size_t
 /* 1 when post number `p` has this id, 0 when not, or a negative error. */
 static int post_has_id(afmt_writer *w, uint32_t p, const uint8_t *id, size_t id_len)
 {
-    const uint8_t *enc, *key;
-    size_t len, key_len;
+    const uint8_t *enc = NULL, *key;
+    size_t len = 0, key_len;
     int rc = record_of(w, afmt_load32(w->id_keys.data + 12 * (size_t)p + 8), &enc, &len);
     if (rc != AFMT_OK)
         return rc;
@@ -724,6 +749,25 @@ static int table_page(afmt_writer *w, afmt_buf *frames, afmt_buf *rows, const vo
     return AFMT_OK;
 }
 
+/* The closed record pages, from memory or from the spill file. */
+static int copy_pages(afmt_writer *w)
+{
+    if (w->spill_fd < 0)
+        return index_out(w, w->pages.data, w->pages.len);
+    w->lookup_frame.len = 0;
+    int rc = afmt_buf_reserve(&w->lookup_frame, 1u << 20);
+    if (rc != AFMT_OK)
+        return AFMT_FAIL(w->err, rc, "out of memory");
+    for (uint64_t at = 0; at < w->pages_len && rc == AFMT_OK;) {
+        size_t n = w->pages_len - at < (1u << 20) ? (size_t)(w->pages_len - at) : (1u << 20);
+        if ((rc = afmt_pread_exact(w->spill_fd, w->lookup_frame.data, n, at)) != AFMT_OK)
+            return AFMT_FAIL(w->err, rc, "cannot read back the index pages");
+        rc = index_out(w, w->lookup_frame.data, n);
+        at += n;
+    }
+    return rc;
+}
+
 static int id_cmp(const void *a, const void *b)
 {
     uint64_t ka = afmt_load64(a), kb = afmt_load64(b);
@@ -782,7 +826,7 @@ static int write_index(afmt_writer *w, uint8_t head_hash[AFMT_HASH_BYTES])
     afmt_content_hash(head_hash, head.data, head.len);
     if ((rc = index_out(w, head.data, head.len)) == AFMT_OK &&
         (rc = index_out(w, frames.data, tables_len)) == AFMT_OK &&
-        (rc = index_out(w, w->pages.data, w->pages.len)) == AFMT_OK)
+        (rc = copy_pages(w)) == AFMT_OK)
         rc = index_out(w, frames.data + tables_len, frames.len - tables_len);
 done:
     afmt_buf_free(&frames);
