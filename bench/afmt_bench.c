@@ -10,9 +10,15 @@
  *                                      what the writer alone costs)
  *   afmt-bench verify BUNDLE
  *   afmt-bench ids BUNDLE              post ids, one a line
- *   afmt-bench cat BUNDLE ID
+ *   afmt-bench cat BUNDLE ID           as `afmt cat`: afmt_lookup_post (reads
+ *                                      only the index pages on the way to
+ *                                      the post, spec 10.1)
+ *   afmt-bench cat-open BUNDLE ID      the full open (checks the whole
+ *                                      index), then find and read
  *   afmt-bench reads BUNDLE N ID...    open, then read each ID N times:
- *                                      prints open ms and median read us
+ *                                      prints open ms and median read us;
+ *                                      then N afmt_lookup_post calls per ID,
+ *                                      each from the path: median lookup us
  *   afmt-bench hash MIB                BLAKE2b-256 speeds (libsodium; libb2
  *                                      too when built with -DHAVE_LIBB2)
  *   afmt-bench run RESULT CMD [ARG...] runs CMD and writes to RESULT its wall
@@ -332,6 +338,14 @@ static int sink_out(void *ctx, const void *data, size_t len)
 
 static int cmd_cat(char **argv)
 {
+    char err[1024] = "";
+    int rc = afmt_lookup_post(argv[0], NULL, 0, argv[1], strlen(argv[1]), sink_out, NULL, NULL,
+                              err, sizeof err);
+    return rc == AFMT_OK ? 0 : fail(argv[1], rc, err);
+}
+
+static int cmd_cat_open(char **argv)
+{
     afmt_reader *r;
     if (open_bundle(&r, argv[0]) != 0)
         return 1;
@@ -359,7 +373,11 @@ static int sink_count(void *ctx, const void *data, size_t len)
 
 /* The time to open (everything but content checked), then for each id the
  * median over N reads, each with an empty block cache (a fresh reader would
- * have one; reopening would time the open again). */
+ * have one; reopening would time the open again).  Then, for each id, N
+ * calls of afmt_lookup_post, each a whole lookup from the path (trailer,
+ * signature, index head, the pages on the way, one block, as `afmt cat`
+ * does without the process start): their median.  Each lookup must give as
+ * many bytes as the reader's read of the same post. */
 static int cmd_reads(int argc, char **argv)
 {
     double t0 = now();
@@ -367,7 +385,7 @@ static int cmd_reads(int argc, char **argv)
     if (open_bundle(&r, argv[0]) != 0)
         return 1;
     double t_open = now() - t0;
-    int reps = atoi(argv[1]);
+    int reps = atoi(argv[1]) > 0 ? atoi(argv[1]) : 1;
     double *all = calloc((size_t)(argc - 2) * (size_t)reps, sizeof *all);
     size_t k = 0;
     for (int i = 2; i < argc; i++) {
@@ -386,8 +404,36 @@ static int cmd_reads(int argc, char **argv)
         }
     }
     qsort(all, k, sizeof *all, by_double);
-    printf("open_ms %.3f read_us_median %.1f read_us_max %.1f reads %zu\n", t_open * 1e3,
+    printf("open_ms %.3f read_us_median %.1f read_us_max %.1f reads %zu", t_open * 1e3,
            all[k / 2] * 1e6, all[k - 1] * 1e6, k);
+    k = 0;
+    for (int i = 2; i < argc; i++) {
+        uint64_t n;
+        size_t want = 0;
+        int rc = afmt_reader_find_post(&n, r, argv[i], strlen(argv[i]));
+        if (rc == AFMT_OK)
+            rc = afmt_reader_read(r, n, sink_count, &want);
+        if (rc != AFMT_OK)
+            return fail(argv[i], rc, afmt_reader_errmsg(r));
+        for (int j = 0; j < reps; j++) {
+            char err[1024] = "";
+            size_t got = 0;
+            double t = now();
+            rc = afmt_lookup_post(argv[0], NULL, 0, argv[i], strlen(argv[i]), sink_count, &got,
+                                  NULL, err, sizeof err);
+            all[k++] = now() - t;
+            if (rc != AFMT_OK)
+                return fail(argv[i], rc, err);
+            if (got != want) {
+                fprintf(stderr, "afmt-bench: %s: lookup gave %zu bytes, the reader %zu\n",
+                        argv[i], got, want);
+                return 1;
+            }
+        }
+    }
+    qsort(all, k, sizeof *all, by_double);
+    printf(" lookup_us_median %.1f lookup_us_max %.1f lookups %zu\n", all[k / 2] * 1e6,
+           all[k - 1] * 1e6, k);
     free(all);
     afmt_reader_free(r);
     return 0;
@@ -596,6 +642,8 @@ int main(int argc, char **argv)
         return cmd_ids(argv + 2);
     if (strcmp(c, "cat") == 0 && argc == 4)
         return cmd_cat(argv + 2);
+    if (strcmp(c, "cat-open") == 0 && argc == 4)
+        return cmd_cat_open(argv + 2);
     if (strcmp(c, "reads") == 0 && argc >= 5)
         return cmd_reads(argc - 2, argv + 2);
     if (strcmp(c, "hash") == 0 && argc == 3)

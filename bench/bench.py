@@ -318,10 +318,12 @@ def bench_workload(w, side, mk, mp):
     la, lb = timed_pair("%s: list" % w.name, side.list(b), pipe_list)
     ra, rb = timed_pair("%s: read one" % w.name, side.cat(b, w.read_id), pipe_read,
                         runs=max(RUNS, 5))
-    # In one process: the open (which checks the whole index) and the read.
+    # In one process: the open (which checks the whole index) and the read,
+    # then afmt_lookup_post (what `afmt cat` does) from the path each time.
     rd = subprocess.run([HELPER, "reads", b, "9", w.read_id], capture_output=True, text=True)
-    m = re.search(r"open_ms ([\d.]+) read_us_median ([\d.]+)", rd.stdout)
-    r["inproc"] = (float(m.group(1)), float(m.group(2))) if m else None
+    r["inproc"] = parse_reads(rd.stdout)
+    if r["inproc"] is None:
+        say("bench: %s: afmt-bench reads failed: %s" % (w.name, rd.stderr.strip()))
     size_a = os.path.getsize(b)
     r["afmt_parts"] = bundle_parts(b)
     size_b = os.path.getsize(x) + os.path.getsize(x + ".minisig")
@@ -339,18 +341,54 @@ def bench_workload(w, side, mk, mp):
     return r
 
 
+def parse_reads(out):
+    """`afmt-bench reads` output: {open_ms, read_us, lookup_us} (lookup_us
+    None from a helper without it), or None."""
+    m = re.search(r"open_ms ([\d.]+) read_us_median ([\d.]+)", out)
+    if not m:
+        return None
+    lk = re.search(r"lookup_us_median ([\d.]+)", out)
+    return {"open_ms": float(m.group(1)), "read_us": float(m.group(2)),
+            "lookup_us": float(lk.group(1)) if lk else None}
+
+
 def bundle_parts(path):
-    """(content blocks, index section, the rest) in bytes, from the trailer
-    (spec/FORMAT.md section 4), or None when the file is not a bundle."""
+    """The bundle's bytes by part, or None when the file is not a bundle:
+    blocks, index, rest (header, checkpoint, signature, trailer) from the
+    trailer (spec/FORMAT.md section 4); and, from the index header and page
+    directory of draft 1.2 (section 7), the index split into "records" (the
+    record pages), "ids" (the id pages) and "head" (index header, directory,
+    block table and blob table pages), with page counts; None for those
+    when the index does not read as draft 1.2."""
+    le = lambda b: int.from_bytes(b, "little")
+    total = os.path.getsize(path)
     with open(path, "rb") as f:
         f.seek(-32, os.SEEK_END)
         t = f.read(32)
-    if t[24:] != bytes([0x1A, 0x0A, 0x0D, 0x54, 0x4D, 0x46, 0x41, 0x8A]):
-        return None
-    index_offset = int.from_bytes(t[0:8], "little")
-    index_size = int.from_bytes(t[8:16], "little")
-    total = os.path.getsize(path)
-    return index_offset - 16, index_size, total - (index_offset - 16) - index_size
+        if t[24:] != bytes([0x1A, 0x0A, 0x0D, 0x54, 0x4D, 0x46, 0x41, 0x8A]):
+            return None
+        index_offset, index_size = le(t[0:8]), le(t[8:16])
+        out = {"blocks": index_offset - 16, "index": index_size,
+               "rest": total - (index_offset - 16) - index_size,
+               "records": None, "ids": None, "head": None}
+        if index_size < 56 or index_offset + index_size > total:
+            return out
+        f.seek(index_offset)
+        h = f.read(56)
+        compression, post_count, record_pages = le(h[0:4]), le(h[16:24]), le(h[40:48])
+        id_pages = (post_count + 4095) // 4096
+        page_count = 2 + record_pages + id_pages
+        dir_end = 56 + 48 * page_count
+        if compression != 1 or dir_end > index_size:
+            return out
+        d = f.read(48 * page_count)
+    csize = [le(d[48 * i:48 * i + 4]) for i in range(page_count)]
+    if dir_end + sum(csize) != index_size:
+        return out
+    out.update({"records": sum(csize[2:2 + record_pages]), "record_pages": record_pages,
+                "ids": sum(csize[2 + record_pages:]), "id_pages": id_pages,
+                "head": dir_end + csize[0] + csize[1]})
+    return out
 
 
 def fmt_table(r, prim, sidename):
@@ -359,7 +397,8 @@ def fmt_table(r, prim, sidename):
         ratio = a / b if b else float("nan")
         t = "" if target is None else target
         m = "" if ok is None else ("yes" if ok else "NO")
-        rows.append("  %-22s %12s %12s %7.2fx  %-18s %s" % (what, unit(a), unit(b), ratio, t, m))
+        rs = ("%7.4f" if ratio < 0.1 else "%7.2f") % ratio
+        rows.append("  %-22s %12s %12s %sx  %-18s %s" % (what, unit(a), unit(b), rs, t, m))
     s = lambda v: "%.3f s" % v
     ms = lambda v: "%.1f ms" % (v * 1e3)
     mb = lambda v: "%.2f MB" % (v / 1e6)
@@ -371,19 +410,29 @@ def fmt_table(r, prim, sidename):
     row("pack time", pa, pb, s, "<=0.80x, size<=1x", pa <= 0.8 * pb and sa <= sb)
     row("pack, pipeline+fsync", pa, r["pack_sync_s"], s, "(information)")
     row("bundle size", sa, sb, mb, "<=1.00x", sa <= sb)
-    if r.get("afmt_parts"):
-        blk, idx, rest = r["afmt_parts"]
+    p = r.get("afmt_parts")
+    if p:
         rows.append("    afmt: blocks %.2f MB, index %.2f MB (%.0f bytes a post), other %d bytes"
-                    % (blk / 1e6, idx / 1e6, idx / max(1, r["posts"]), rest))
+                    % (p["blocks"] / 1e6, p["index"] / 1e6, p["index"] / max(1, r["posts"]),
+                       p["rest"]))
+        if p["records"] is not None:
+            rows.append("    afmt index: record pages %.2f MB (%d), id pages %.2f MB (%d), "
+                        "header + directory + block and blob tables %.2f MB" % (
+                            p["records"] / 1e6, p["record_pages"], p["ids"] / 1e6,
+                            p["id_pages"], p["head"] / 1e6))
     row("verify time", va, vb, s, "<=1.00x (0.85x)", va <= vb)
     la, lb = r["list_s"]
     row("list all", la, lb, s, "<2 s" if full else None, (la < 2) if full else None)
     ra, rb = r["read_s"]
     row("read one post", ra, rb, ms, ">=100x faster, <10ms" if full else None,
         (rb / ra >= 100 and ra < 0.010) if full else None)
-    if r.get("inproc"):
+    ip = r.get("inproc")
+    if ip:
         rows.append("    afmt, in one process: open %.1f ms (checks the whole index), then "
-                    "find + read %.0f us" % r["inproc"])
+                    "find + read %.0f us; lookup %s (afmt_lookup_post from the path, "
+                    "what `afmt cat` does)" % (
+                        ip["open_ms"], ip["read_us"],
+                        "%.0f us" % ip["lookup_us"] if ip["lookup_us"] is not None else "?"))
     a, b = r["pack_rss_kb"]
     row("peak RSS pack", a, b, kb, "<256 MB" if full else None, (a < 256 * 1024) if full else None)
     a, b = r["verify_rss_kb"]
@@ -420,14 +469,14 @@ def sweep(sk, corpus_w):
         b = os.path.join(WORK, "sweep-%dk.afmt" % bs)
         cmd = [HELPER, "pack", sk, b, str(bs * 1024), "3", "0", "dir", top]
         times = [run(cmd).wall for _ in range(max(3, RUNS))]
-        reads = subprocess.run([HELPER, "reads", b, "20"] + ids, capture_output=True,
-                               text=True, check=True).stdout
-        m = re.search(r"open_ms ([\d.]+) read_us_median ([\d.]+)", reads)
+        m = parse_reads(subprocess.run([HELPER, "reads", b, "20"] + ids, capture_output=True,
+                                       text=True, check=True).stdout)
+        # The helper's cat is the lookup, as `afmt cat`.
         cat_ms = statistics.median(run([HELPER, "cat", b, ids[0]]).wall for _ in range(9))
         out["blocks"].append({"kib": bs, "size": os.path.getsize(b),
                               "pack_s": statistics.median(times),
-                              "open_ms": float(m.group(1)), "read_us": float(m.group(2)),
-                              "cat_ms": cat_ms * 1e3})
+                              "open_ms": m["open_ms"], "read_us": m["read_us"],
+                              "lookup_us": m["lookup_us"], "cat_ms": cat_ms * 1e3})
         os.unlink(b)
     # Dictionary: trained on every other post, measured on the others.
     lists = {}
@@ -455,12 +504,17 @@ def sweep(sk, corpus_w):
 def fmt_sweep(sw):
     lines = ["block size on the corpus workload (library helper, level 3, default threads; "
              "median of runs)",
-             "  %-8s %12s %10s %10s %14s %12s" % ("block", "bundle", "pack", "open",
-                                                   "read one post", "cat (proc)")]
+             "  %-8s %12s %10s %10s %14s %10s %12s" % ("block", "bundle", "pack", "open",
+                                                        "find + read", "lookup",
+                                                        "cat (proc)")]
     for b in sw["blocks"]:
-        lines.append("  %-8s %9.2f MB %8.3f s %7.1f ms %11.0f us %9.1f ms" % (
+        lk = b.get("lookup_us")
+        lines.append("  %-8s %9.2f MB %8.3f s %7.1f ms %11.0f us %10s %9.1f ms" % (
             "%d KiB" % b["kib"] if b["kib"] < 1024 else "1 MiB", b["size"] / 1e6, b["pack_s"],
-            b["open_ms"], b["read_us"], b["cat_ms"]))
+            b["open_ms"], b["read_us"], "%.0f us" % lk if lk is not None else "?",
+            b["cat_ms"]))
+    lines.append("  (open, then find + read in that reader; lookup: afmt_lookup_post from the "
+                 "path, in process; cat: the helper's cat, the same lookup in a process)")
     lines.append("trained zstd dictionary (zstd --train on every other corpus post, measured "
                  "on the others, level 3)")
     lines.append("  %-10s %-7s %10s %12s %12s %12s %12s" % (

@@ -54,6 +54,8 @@ FOCUS = [
     ("afmt_reader_open", "reader open"),
     ("afmt_reader_open_trusted", "reader open (with trusted keys)"),
     ("afmt_reader_verify", "full verification"),
+    ("afmt_lookup_post", "lookup of one post (afmt cat, spec 10.1)"),
+    ("afmt_rd_open_head", "open up to the index head (signature, directory)"),
     ("afmt_reader_read", "read one content"),
     ("afmt_reader_entry", "entry view"),
     ("fwrite", "stdio output"),
