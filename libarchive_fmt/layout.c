@@ -162,21 +162,24 @@ int afmt_index_header_decode(afmt_index_header *h, const uint8_t *in, uint64_t i
     if (h->records_size > AFMT_MAX_INDEX_BYTES)
         return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "entry records of %llu bytes are over the limit",
                          (unsigned long long)h->records_size);
+    if (h->post_count > AFMT_MAX_ENTRIES)
+        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "%llu posts is over the limit",
+                         (unsigned long long)h->post_count);
+    /* All counts are below 2^33 now: nothing below overflows 64 bits. */
+    h->body_size = AFMT_BLOCK_RECORD_BYTES * h->block_count +
+                   AFMT_BLOB_RECORD_BYTES * h->blob_count + h->records_size + 4 * h->post_count;
+    if (h->body_size > AFMT_MAX_INDEX_BYTES)
+        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "index of %llu bytes is over the limit",
+                         (unsigned long long)h->body_size);
     if (h->post_count > h->entry_count)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "more posts than entries");
     if (h->entry_count > h->records_size / AFMT_MIN_RECORD_BYTES)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "entry count too large for the records");
     if (h->record_pages > h->entry_count || (h->record_pages == 0) != (h->entry_count == 0))
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "record page count does not fit the entries");
-    /* All counts are below 2^29 now: nothing below overflows 64 bits. */
     h->id_pages = (h->post_count + AFMT_ID_PAGE_ROWS - 1) / AFMT_ID_PAGE_ROWS;
     h->page_count = 2 + h->record_pages + h->id_pages;
     h->head_size = AFMT_INDEX_HEADER_BYTES + AFMT_PAGE_ROW_BYTES * h->page_count;
-    h->body_size = AFMT_BLOCK_RECORD_BYTES * h->block_count +
-                   AFMT_BLOB_RECORD_BYTES * h->blob_count + h->records_size + 4 * h->post_count;
-    if (h->body_size > AFMT_MAX_INDEX_BYTES)
-        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "index of %llu bytes is over the limit",
-                         (unsigned long long)h->body_size);
     if (h->head_size > index_size)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "index too short for its page directory");
     return AFMT_OK;

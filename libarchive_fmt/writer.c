@@ -789,7 +789,8 @@ static int write_index(afmt_writer *w, uint8_t head_hash[AFMT_HASH_BYTES])
     if ((uint64_t)w->blocks.len + w->blobs.len + w->records_size + 4 * (uint64_t)posts >
         AFMT_MAX_INDEX_BYTES)
         return AFMT_FAIL(w->err, AFMT_E_LIMIT, "index over 4 GiB");
-    qsort(w->id_keys.data, posts, 12, id_cmp);
+    if (posts > 0)
+        qsort(w->id_keys.data, posts, 12, id_cmp);
     afmt_buf frames = {0}, rows = {0}, ids = {0}, head = {0};
     uint64_t ih_blocks = w->blocks.len / AFMT_BLOCK_RECORD_BYTES;
     if ((rc = table_page(w, &frames, &rows, w->blocks.data, w->blocks.len, 0)) != AFMT_OK ||

@@ -6,8 +6,10 @@
  * valid/<name>.json (written by spec/vectors/check_vectors.py, an independent
  * Python reading of the spec) is compared with what the library reads, and
  * every entry's content, as the library extracts it, is hashed by
- * `b2sum -l 256` and compared with the JSON's content hash.  A key of the
- * JSON this test does not know fails the test: nothing is left unchecked.
+ * `b2sum -l 256` and compared with the JSON's content hash.  Every post is
+ * also read by its id alone (afmt_lookup_post, spec 10.1), which must give
+ * the same bytes.  A key of the JSON this test does not know fails the test:
+ * nothing is left unchecked.
  *
  * invalid/<case>.<error>.afmt: afmt_reader_open and then afmt_reader_verify
  * must fail with exactly <error>.
@@ -27,6 +29,7 @@
 
 #include <cmocka.h>
 #include <dirent.h>
+#include <inttypes.h>
 #include <jansson.h>
 
 #include "afmt.h"
@@ -126,34 +129,102 @@ static int expect_byte_field(const char *key, const json_t *v, const char *name,
 
 /* ------------------------------------------------------------ b2sum */
 
-/* `b2sum -l 256` of the bytes, through a file, in 64 hex digits. */
-static void b2sum(char out[65], const char *dir, const uint8_t *data, size_t len)
+/* `b2sum -l 256` of the files e0 .. e<n-1> in `dir`, in one run: sums[i]
+ * gets 64 hex digits and a NUL. */
+static void b2sum_files(char (*sums)[65], const char *dir, uint64_t n)
 {
-    char *path = afmt_test_path(dir, "content");
-    assert_int_equal(afmt_test_write_file(path, data, len), 0);
+    if (n == 0)
+        return; /* b2sum with no file would read stdin */
     char *cmd = NULL;
-    assert_true(asprintf(&cmd, "b2sum -l 256 -- '%s'", path) > 0);
+    assert_true(asprintf(&cmd, "cd '%s' && b2sum -l 256 --", dir) > 0);
+    for (uint64_t i = 0; i < n; i++) {
+        char *more = NULL;
+        assert_true(asprintf(&more, "%s e%" PRIu64, cmd, i) > 0);
+        free(cmd);
+        cmd = more;
+    }
+    for (uint64_t i = 0; i < n; i++)
+        sums[i][0] = 0;
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
-    char line[256] = "";
-    assert_non_null(fgets(line, sizeof line, p));
+    char line[256];
+    while (fgets(line, sizeof line, p) != NULL) {
+        uint64_t i;
+        assert_true(strlen(line) > 67 && line[64] == ' ' && line[65] == ' ' && line[66] == 'e');
+        assert_int_equal(sscanf(line + 67, "%" SCNu64, &i), 1);
+        assert_true(i < n && sums[i][0] == 0);
+        memcpy(sums[i], line, 64);
+        sums[i][64] = 0;
+    }
     assert_int_equal(pclose(p), 0);
-    assert_true(strlen(line) > 64 && line[64] == ' ');
-    memcpy(out, line, 64);
-    out[64] = 0;
+    for (uint64_t i = 0; i < n; i++)
+        assert_int_equal(strlen(sums[i]), 64);
     free(cmd);
-    free(path);
 }
 
 /* ------------------------------------------------------------ valid vectors */
 
 typedef struct vcase {
     afmt_reader *r;
+    const char *path;       /* the bundle */
     char *dir;              /* scratch folder for b2sum */
     uint8_t *file;          /* the bundle's bytes */
     size_t file_len;
+    char (*sums)[65];       /* per entry: b2sum of its content as extracted */
+    uint8_t *lookup;        /* per entry: 1 to read it by its id alone too */
 } vcase;
 
+/* Entry n's place (spec 7.5): in its record page, after the page's records,
+ * in entry order. */
+static void entry_place(const afmt_reader *r, uint64_t n, uint32_t *block, uint32_t *offset)
+{
+    uint64_t at = 0; /* where the record page starts in r->records */
+    for (uint64_t p = 0; p < r->ih.record_pages; p++) {
+        const afmt_page_row *row = &r->pages[2 + p];
+        uint64_t next = p + 1 < r->ih.record_pages ? row[1].first : r->ih.entry_count;
+        if (n < next) {
+            const uint8_t *place = r->records + at + row->size -
+                                   (next - row->first) * 8 + (n - row->first) * 8;
+            *block = afmt_load32(place);
+            *offset = afmt_load32(place + 4);
+            return;
+        }
+        at += row->size;
+    }
+    fail_msg("entry %llu is in no record page", (unsigned long long)n);
+}
+
+/* Writes every entry's content, as the library extracts it, to dir/e<n>,
+ * and b2sums them all. */
+static void extract_all(vcase *c)
+{
+    uint64_t n = afmt_reader_entry_count(c->r);
+    c->sums = calloc(n ? n : 1, sizeof *c->sums);
+    assert_non_null(c->sums);
+    for (uint64_t i = 0; i < n; i++) {
+        afmt_test_buf content = {malloc(1), 0, 1}; /* never NULL, even when nothing arrives */
+        assert_non_null(content.data);
+        assert_int_equal(afmt_reader_read(c->r, i, afmt_test_sink, &content), AFMT_OK);
+        char name[32];
+        snprintf(name, sizeof name, "e%" PRIu64, i);
+        char *path = afmt_test_path(c->dir, name);
+        assert_int_equal(afmt_test_write_file(path, content.data, content.len), 0);
+        free(path);
+        free(content.data);
+    }
+    b2sum_files(c->sums, c->dir, n);
+    /* afmt_lookup_post opens the file each time: every post of a small
+     * bundle, and of a large one every 16th and those at the edges of the
+     * id pages (the first and last row of each). */
+    c->lookup = calloc(n ? n : 1, 1);
+    assert_non_null(c->lookup);
+    for (uint64_t i = 0; i < n; i++)
+        c->lookup[i] = n <= 256 || i % 16 == 0;
+    for (uint64_t k = 0; k < c->r->ih.post_count; k++)
+        if (k % AFMT_ID_PAGE_ROWS == 0 || k % AFMT_ID_PAGE_ROWS == AFMT_ID_PAGE_ROWS - 1 ||
+            k + 1 == c->r->ih.post_count)
+            c->lookup[afmt_load32(c->r->id_table + 4 * k)] = 1;
+}
 static void check_part(vcase *c, const json_t *jp, const afmt_part_view *part)
 {
     const char *kind = part->kind == AFMT_PART_KIND_ENTRY    ? "entry"
@@ -197,9 +268,33 @@ static void check_entry(vcase *c, const json_t *je, uint64_t n)
     assert_non_null(content.data);
     assert_int_equal(afmt_reader_read(c->r, n, afmt_test_sink, &content), AFMT_OK);
     assert_true(content.len == e.size);
-    char sum[65];
-    b2sum(sum, c->dir, content.data, content.len);
+    const char *sum = c->sums[n];
     int post = e.type == AFMT_ENTRY_POST;
+    uint32_t place_block = 0, place_offset = 0;
+    entry_place(c->r, n, &place_block, &place_offset);
+    if (post) {
+        /* Found by its id through the index (spec 7.6), and read by the
+         * id alone (spec 10.1): the same post, the same bytes. */
+        uint64_t found = UINT64_MAX;
+        assert_int_equal(afmt_reader_find_post(&found, c->r, e.id, e.id_len), AFMT_OK);
+        assert_true(found == n);
+        /* the place is where the library finds its content */
+        if (e.size > 0)
+            assert_true(e.block == place_block);
+    }
+    if (post && c->lookup[n]) {
+        afmt_test_buf looked = {malloc(1), 0, 1};
+        assert_non_null(looked.data);
+        char err[512] = "";
+        int rc = afmt_lookup_post(c->path, NULL, 0, e.id, e.id_len, afmt_test_sink, &looked,
+                                  NULL, err, sizeof err);
+        if (rc != AFMT_OK)
+            fail_msg("entry %llu: afmt_lookup_post: %s", (unsigned long long)n, err);
+        assert_true(looked.len == content.len);
+        if (content.len > 0)
+            assert_memory_equal(looked.data, content.data, content.len);
+        free(looked.data);
+    }
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)je, key, v) {
@@ -217,6 +312,21 @@ static void check_entry(vcase *c, const json_t *je, uint64_t n)
             assert_string_equal(json_string_value(v), sum);
             if (post)
                 expect_hex(v, e.hash, AFMT_HASH_BYTES);
+        } else if (strcmp(key, "place") == 0) {
+            const char *k2;
+            json_t *x;
+            json_object_foreach(v, k2, x) {
+                if (strcmp(k2, "block") == 0)
+                    expect_u64(x, place_block);
+                else if (strcmp(k2, "offset") == 0)
+                    expect_u64(x, place_offset);
+                else
+                    fail_msg("entry %llu: unknown place key %s", (unsigned long long)n, k2);
+            }
+        } else if (post && strcmp(key, "id_key") == 0) {
+            char hex[17];
+            snprintf(hex, sizeof hex, "%016" PRIx64, afmt_id_key((const uint8_t *)e.id, e.id_len));
+            assert_string_equal(json_string_value(v), hex);
         } else if (strcmp(key, "leaf") == 0) {
             uint8_t leaf[AFMT_HASH_BYTES];
             assert_int_equal(afmt_reader_entry_leaf(leaf, c->r, n), AFMT_OK);
@@ -277,10 +387,59 @@ static void check_layout(vcase *c, const json_t *jl)
             expect_u64(v, r->trailer.checkpoint_size);
         } else if (strcmp(key, "signature_size") == 0) {
             expect_u64(v, r->trailer.signature_size);
+        } else if (strcmp(key, "head_size") == 0) {
+            expect_u64(v, r->ih.head_size);
         } else if (strcmp(key, "body_size") == 0) {
             expect_u64(v, r->ih.body_size);
         } else if (strcmp(key, "records_size") == 0) {
             expect_u64(v, r->ih.records_size);
+        } else if (strcmp(key, "record_pages") == 0) {
+            expect_u64(v, r->ih.record_pages);
+        } else if (strcmp(key, "id_pages") == 0) {
+            expect_u64(v, r->ih.id_pages);
+        } else if (strcmp(key, "pages") == 0) {
+            assert_int_equal(json_array_size(v), r->ih.page_count);
+            for (uint64_t p = 0; p < r->ih.page_count; p++) {
+                const afmt_page_row *row = &r->pages[p];
+                const char *kind = p == 0                        ? "blocks"
+                                   : p == 1                      ? "blobs"
+                                   : p < 2 + r->ih.record_pages ? "records"
+                                                                 : "ids";
+                json_t *jp = json_array_get(v, p), *x;
+                const char *k2;
+                json_object_foreach(jp, k2, x) {
+                    if (strcmp(k2, "kind") == 0) {
+                        assert_string_equal(json_string_value(x), kind);
+                    } else if (strcmp(k2, "offset") == 0) {
+                        expect_u64(x, row->offset);
+                    } else if (strcmp(k2, "csize") == 0) {
+                        expect_u64(x, row->csize);
+                    } else if (strcmp(k2, "size") == 0) {
+                        expect_u64(x, row->size);
+                    } else if (strcmp(k2, "first") == 0) {
+                        assert_true(strcmp(kind, "ids") != 0);
+                        expect_u64(x, row->first);
+                    } else if (strcmp(k2, "first_key") == 0) {
+                        assert_string_equal(kind, "ids");
+                        char hex[17];
+                        snprintf(hex, sizeof hex, "%016" PRIx64, row->first);
+                        assert_string_equal(json_string_value(x), hex);
+                    } else if (strcmp(k2, "hash") == 0) {
+                        expect_hex(x, row->hash, AFMT_HASH_BYTES);
+                        /* and it is the hash of the frame where the row says */
+                        assert_true(row->offset + row->csize <= c->file_len);
+                        uint8_t h[AFMT_HASH_BYTES];
+                        afmt_content_hash(h, c->file + row->offset, row->csize);
+                        expect_hex(x, h, AFMT_HASH_BYTES);
+                    } else {
+                        fail_msg("unknown page key %s", k2);
+                    }
+                }
+            }
+        } else if (strcmp(key, "id_table") == 0) {
+            assert_int_equal(json_array_size(v), r->ih.post_count);
+            for (uint64_t k = 0; k < r->ih.post_count; k++)
+                expect_u64(json_array_get(v, k), afmt_load32(r->id_table + 4 * k));
         } else if (strcmp(key, "blocks") == 0) {
             assert_int_equal(json_array_size(v), r->ih.block_count);
             for (uint64_t b = 0; b < r->ih.block_count; b++) {
@@ -343,7 +502,7 @@ static void test_valid(void **state)
     assert_true(json_is_object(j));
 
     char err[512] = "";
-    vcase c = {NULL, NULL, NULL, 0};
+    vcase c = {NULL, path, NULL, NULL, 0, NULL, NULL};
     int rc = afmt_reader_open(&c.r, path, err, sizeof err);
     if (rc != AFMT_OK)
         fail_msg("%s: %s: %s", name, error_name(rc), err);
@@ -357,6 +516,7 @@ static void test_valid(void **state)
     assert_non_null(c.dir);
     c.file = afmt_test_read_file(path, &c.file_len);
     assert_non_null(c.file);
+    extract_all(&c);
 
     const afmt_checkpoint_info *info = afmt_reader_checkpoint(c.r);
     const uint8_t *cp;
@@ -387,14 +547,15 @@ static void test_valid(void **state)
         } else if (strcmp(key, "root") == 0) {
             expect_hex(v, info->root, AFMT_HASH_BYTES);
         } else if (strcmp(key, "index_hash") == 0) {
-            /* the signed value, and the hash of the index section's bytes */
+            /* the signed value, and the hash of the index head: the index
+             * header and the page directory (spec 6, 7) */
             const uint8_t *line = memmem(cp, cp_len, "\nindex ", 7);
             assert_non_null(line);
             assert_true(json_string_length(v) == 64);
             assert_memory_equal(line + 7, json_string_value(v), 64);
             uint8_t h[AFMT_HASH_BYTES];
-            afmt_content_hash(h, c.file + c.r->trailer.index_offset,
-                              (size_t)c.r->trailer.index_size);
+            assert_true(c.r->ih.head_size <= c.r->trailer.index_size);
+            afmt_content_hash(h, c.file + c.r->trailer.index_offset, (size_t)c.r->ih.head_size);
             expect_hex(v, h, AFMT_HASH_BYTES);
         } else if (strcmp(key, "trusted_comment") == 0) {
             expect_str(v, info->trusted_comment, info->trusted_comment_len);
@@ -421,6 +582,8 @@ static void test_valid(void **state)
     afmt_test_rmtree(c.dir);
     free(c.dir);
     free(c.file);
+    free(c.sums);
+    free(c.lookup);
     json_decref(j);
     free(jpath);
     free(jname);
@@ -487,7 +650,8 @@ static int has_file(const char *sub, const char *name)
 static void test_vector_set(void **state)
 {
     (void)state;
-    static const char *const valid[] = {"empty", "one-post", "thread", "files", "fields"};
+    static const char *const valid[] = {"empty", "one-post", "thread", "files", "fields",
+                                        "pages"};
     for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++) {
         char a[64], b[64];
         snprintf(a, sizeof a, "%s.afmt", valid[i]);
@@ -529,10 +693,36 @@ static void test_vector_set(void **state)
         "trusted-comment-1025-bytes.limit.afmt",
         "checkpoint-over-4096-bytes.limit.afmt",
         "window-2e29.limit.afmt",
-        "index-frame-window-2e29.limit.afmt",
+        "index-page-window-2e29.limit.afmt",
+        "index-page-bomb.limit.afmt",
+        "block-count-over-2e26.limit.afmt",
+        "blob-count-over-2e28.limit.afmt",
+        "records-size-over-4GiB.limit.afmt",
+        "index-body-over-4GiB.limit.afmt",
         "post-id-empty.format.afmt",
         "block-size-0.format.afmt",
         "blob-part-size-0.format.afmt",
+        /* draft 1.2: the paged index (spec 7.1, 7.2, 7.5, 7.6) */
+        "index-head-byte-flipped.index-mismatch.afmt",
+        "index-page-hash-resigned.index-mismatch.afmt",
+        "index-too-short-for-directory.format.afmt",
+        "index-byte-after-pages.format.afmt",
+        "block-table-page-size-57.format.afmt",
+        "record-page-first-1.format.afmt",
+        "record-pages-first-not-increasing.format.afmt",
+        "id-pages-first-go-down.format.afmt",
+        "record-runs-past-page.format.afmt",
+        "record-page-bytes-left.format.afmt",
+        "record-page-smaller-than-its-places.format.afmt",
+        "post-count-differs.format.afmt",
+        "id-row-names-file.format.afmt",
+        "id-row-out-of-range.format.afmt",
+        "id-row-post-twice.format.afmt",
+        "id-table-out-of-order.format.afmt",
+        "id-page-first-not-its-key.format.afmt",
+        "post-place-wrong-offset.format.afmt",
+        "file-place-nonzero.format.afmt",
+        "empty-post-place-nonzero.format.afmt",
     };
     for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++)
         if (!has_file("invalid", invalid[i]))

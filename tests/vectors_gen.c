@@ -194,12 +194,12 @@ typedef struct expect {
     afmt_buf content;             /* the bytes the entry stands for */
 } expect;
 
-#define MAX_EXPECT 32
+#define MAX_EXPECT 5000
 
 typedef struct vwriter {
     afmt_writer *w;
     char *path;
-    expect ex[MAX_EXPECT];
+    expect *ex; /* MAX_EXPECT of them */
     size_t n;
 } vwriter;
 
@@ -208,6 +208,9 @@ static void vw_open(vwriter *v, const char *name, const char *title, const char 
 {
     memset(v, 0, sizeof *v);
     v->path = path_join(g_out, "valid", name);
+    v->ex = calloc(MAX_EXPECT, sizeof *v->ex);
+    if (v->ex == NULL)
+        die("out of memory");
     afmt_writer_options o = AFMT_WRITER_OPTIONS_INIT;
     o.title = title;
     o.created = VEC_CREATED;
@@ -234,6 +237,8 @@ static void vw_post(vwriter *v, const afmt_post *p)
 
 static void vw_file(vwriter *v, const char *path, const afmt_file_part *parts, size_t n)
 {
+    if (v->n == MAX_EXPECT)
+        die("too many entries");
     uint64_t number;
     int rc = afmt_writer_add_file(v->w, path, strlen(path), parts, n, &number);
     if (rc != AFMT_OK)
@@ -311,10 +316,15 @@ static void vw_finish(vwriter *v)
             e.flags != p->flags ||
             e.missing_replies != ((p->flags & AFMT_POST_INCOMPLETE) ? p->missing_replies : 0))
             die("%s: entry %zu: post fields differ", v->path, i);
+        /* found by its id, through the id table (spec 7.6) */
+        uint64_t found = UINT64_MAX;
+        if (afmt_reader_find_post(&found, r, p->id, p->id_len) != AFMT_OK || found != i)
+            die("%s: entry %zu: not found by its id", v->path, i);
     }
     afmt_reader_free(r);
     for (size_t i = 0; i < v->n; i++)
         afmt_buf_free(&v->ex[i].content);
+    free(v->ex);
     printf("valid   %s (%zu entries)\n", v->path, v->n);
     free(v->path);
     g_count_valid++;
@@ -564,28 +574,79 @@ static void valid_files(void)
     free(b4096);
 }
 
+/* Enough posts for a paged index (spec 7): 4097 posts, so two id pages
+ * (4096 rows and 1), record pages closed at 64 KiB, 1 KiB blocks.  Every
+ * 64th post has content (one of them the same as an earlier one's), the
+ * others none. */
+#define PAGES_POSTS 4097
+
+static void valid_pages(void)
+{
+    vwriter v;
+    vw_open(&v, "pages.afmt", "Paged index", "afmt test vector: paged index", 1024);
+    static char ids[PAGES_POSTS][8], parents[PAGES_POSTS][8];
+    static uint8_t *bodies[PAGES_POSTS];
+    for (unsigned i = 0; i < PAGES_POSTS; i++) {
+        snprintf(ids[i], sizeof ids[i], "m%05u", i);
+        snprintf(parents[i], sizeof parents[i], "m%05u", i / 8);
+        afmt_post p = mkpost(ids[i], strlen(ids[i]), i > 0 ? parents[i] : NULL, "", 0);
+        if (i % 64 == 0) {
+            unsigned like = i == 64 * 40 ? 64 : i; /* post 2560: post 64's content */
+            bodies[i] = filler(100 + like % 97, 100 + like);
+            p.content = (const char *)bodies[i];
+            p.content_len = 100 + like % 97;
+        }
+        vw_post(&v, &p);
+    }
+    vw_finish(&v);
+    for (unsigned i = 0; i < PAGES_POSTS; i++)
+        free(bodies[i]);
+}
+
 /* ========================================================= invalid vectors */
 
 static void zframe(afmt_buf *out, const void *data, size_t len, int content_size);
 
 /* A bundle taken apart into the pieces that are hashed and signed, so that
- * one piece can be altered and the rest made consistent again (re-signed). */
-#define MAX_ENC 64
+ * one piece can be altered and the rest made consistent again (re-signed):
+ * the blocks, the block and blob tables, the entries (each encoding and the
+ * place in its record) and where record pages start.  model_seal rebuilds
+ * the rest from them as a writer would (the id table, the pages, the index
+ * header and directory, the checkpoint, the signature), with hooks to alter
+ * each on the way. */
+#define MAX_ENC 8192
 
-typedef struct model {
+/* One index page (spec 7.2): its bytes, its frame and its directory row. */
+typedef struct mpage {
+    afmt_buf body;            /* a table page's rows; a record page's records */
+    afmt_buf places;          /* a record page's places, after its records */
+    afmt_buf data;            /* decompressed bytes: body || places */
+    afmt_buf frame;           /* the zstd frame stored */
+    uint32_t csize, size;     /* the directory row */
+    uint64_t first;
+    uint8_t hash[AFMT_HASH_BYTES];
+} mpage;
+
+typedef struct model model;
+struct model {
     uint8_t header[AFMT_HEADER_BYTES];
     afmt_buf frames;          /* the block region, from offset 16 */
     afmt_buf block_tab;       /* 56-byte rows */
     afmt_buf blob_tab;        /* 8-byte rows: (entry u32, part u32) */
-    afmt_buf enc[MAX_ENC];    /* entry encodings */
+    afmt_buf *enc;            /* MAX_ENC entry encodings, nenc used */
+    uint32_t (*place)[2];     /* the (block, offset) of each entry's record */
     size_t nenc;
+    afmt_buf rec_firsts;      /* u64: the first entry of each record page;
+                                 empty: one page for all entries */
     uint32_t compression, iflags;
     int set_entry_count;
-    uint64_t entry_count;     /* index header, when set_entry_count */
-    int set_records_size;
-    uint64_t records_size;    /* index header, when set_records_size */
-    /* makes the index frame from the body (default: zframe with its size) */
-    void (*index_frame)(afmt_buf *frame, const afmt_buf *body);
+    uint64_t entry_count;     /* index header and checkpoint, when set */
+    /* Hooks, in the order model_seal calls them; `arg` is theirs. */
+    void (*id_edit)(model *m, afmt_buf *rows);           /* u32 rows of the id table */
+    void (*page_edit)(model *m, mpage *pages, size_t n); /* pages and directory rows */
+    void (*ih_edit)(model *m, uint8_t ih[AFMT_INDEX_HEADER_BYTES]);
+    void (*index_edit)(model *m, afmt_buf *index);       /* the laid out index section */
+    uint64_t arg, arg2;
     afmt_buf title;
     int64_t created;
     int set_cp_entries;
@@ -597,12 +658,16 @@ typedef struct model {
     int legacy;               /* sign with minisign's legacy "Ed" (no prehash) */
     char sig_alg[2], pk_alg[2];
     int pk_key_id_differs;
-} model;
+};
 
 static void model_init(model *m)
 {
     memset(m, 0, sizeof *m);
     afmt_header_encode(m->header);
+    m->enc = calloc(MAX_ENC, sizeof *m->enc);
+    m->place = calloc(MAX_ENC, sizeof *m->place);
+    if (m->enc == NULL || m->place == NULL)
+        die("out of memory");
     m->compression = AFMT_COMPRESSION_ZSTD;
     m->created = VEC_CREATED;
     memcpy(m->sig_alg, "ED", 2);
@@ -617,17 +682,88 @@ static void model_free(model *m)
     afmt_buf_free(&m->blob_tab);
     for (size_t i = 0; i < MAX_ENC; i++)
         afmt_buf_free(&m->enc[i]);
+    free(m->enc);
+    free(m->place);
+    afmt_buf_free(&m->rec_firsts);
     afmt_buf_free(&m->title);
     afmt_buf_free(&m->comment);
 }
 
+/* A new entry at the end, place (0, 0). */
 static afmt_buf *model_add_enc(model *m)
 {
     if (m->nenc == MAX_ENC)
         die("too many encodings");
+    m->place[m->nenc][0] = m->place[m->nenc][1] = 0;
     afmt_buf *b = &m->enc[m->nenc++];
     b->len = 0;
     return b;
+}
+
+static int enc_is_post(const afmt_buf *e)
+{
+    return e->len > 0 && e->data[0] == AFMT_ENTRY_TYPE_POST;
+}
+
+/* The id key (spec 7.6) of entry e when it is a post (0 when it is not one,
+ * or is cut short). */
+static uint64_t model_id_key(const model *m, uint64_t e)
+{
+    const size_t at = 2 + 16 + 32 + 8 + 8;
+    if (e >= m->nenc || !enc_is_post(&m->enc[e]) || m->enc[e].len < at + 2)
+        return 0;
+    size_t n = afmt_load16(m->enc[e].data + at);
+    if (m->enc[e].len < at + 2 + n)
+        return 0;
+    return afmt_id_key(m->enc[e].data + at + 2, n);
+}
+
+typedef struct idrow {
+    uint64_t key;
+    uint32_t entry;
+} idrow;
+
+static int idrow_cmp(const void *a, const void *b)
+{
+    const idrow *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->entry > y->entry) - (x->entry < y->entry);
+}
+
+/* The id table as a writer makes it: every post once, by (id key, entry). */
+static void model_id_rows(const model *m, afmt_buf *rows)
+{
+    idrow *t = malloc((m->nenc + 1) * sizeof *t);
+    if (t == NULL)
+        die("out of memory");
+    size_t n = 0;
+    for (size_t e = 0; e < m->nenc; e++)
+        if (enc_is_post(&m->enc[e]))
+            t[n++] = (idrow){model_id_key(m, e), (uint32_t)e};
+    qsort(t, n, sizeof *t, idrow_cmp);
+    rows->len = 0;
+    for (size_t i = 0; i < n; i++)
+        buf_u32(rows, t[i].entry);
+    free(t);
+}
+
+/* A page's directory row from its frame (csize, hash). */
+static void page_set_frame(mpage *pg)
+{
+    pg->csize = (uint32_t)pg->frame.len;
+    afmt_content_hash(pg->hash, pg->frame.data, pg->frame.len);
+}
+
+/* A page's bytes, frame and row from its body and places, as a writer
+ * makes them. */
+static void page_refresh(mpage *pg)
+{
+    buf_copy(&pg->data, &pg->body);
+    buf_add(&pg->data, pg->places.data, pg->places.len);
+    zframe(&pg->frame, pg->data.data, pg->data.len, 1);
+    pg->size = (uint32_t)pg->data.len;
+    page_set_frame(pg);
 }
 
 /* Takes a bundle written by the library apart. */
@@ -635,37 +771,60 @@ static void model_load(model *m, const char *valid_name)
 {
     model_init(m);
     char *path = path_join(g_out, "valid", valid_name);
-    afmt_buf f = {0};
+    afmt_buf f = {0}, rows = {0}, page = {0};
     read_bytes(&f, path);
     afmt_trailer t;
+    afmt_index_header ih;
     char err[AFMT_ERRMSG_BYTES];
-    if (f.len < 48 || afmt_trailer_decode(&t, f.data + f.len - 32, f.len, err) != AFMT_OK)
+    if (f.len < 48 || afmt_trailer_decode(&t, f.data + f.len - 32, f.len, err) != AFMT_OK ||
+        afmt_index_header_decode(&ih, f.data + t.index_offset, t.index_size, err) != AFMT_OK)
         die("%s: cannot take apart", path);
     memcpy(m->header, f.data, 16);
     buf_add(&m->frames, f.data + 16, (size_t)t.index_offset - 16);
     const uint8_t *ix = f.data + t.index_offset;
     m->compression = afmt_load32(ix);
     m->iflags = afmt_load32(ix + 4);
-    uint64_t entries = afmt_load64(ix + 8), blocks = afmt_load64(ix + 16),
-             blobs = afmt_load64(ix + 24), records = afmt_load64(ix + 32);
-    size_t body_size = (size_t)(blocks * 56 + blobs * 8 + records);
-    uint8_t *body = malloc(body_size + 1);
-    if (body == NULL)
-        die("out of memory");
-    size_t dr = ZSTD_decompress(body, body_size, ix + 40, (size_t)t.index_size - 40);
-    if (ZSTD_isError(dr) || dr != body_size)
-        die("%s: cannot decode the index frame", path);
-    const uint8_t *p = body;
-    buf_add(&m->block_tab, p, (size_t)blocks * 56);
-    p += blocks * 56;
-    buf_add(&m->blob_tab, p, (size_t)blobs * 8);
-    p += blobs * 8;
-    for (uint64_t i = 0; i < entries; i++) {
-        uint32_t l = afmt_load32(p);
-        buf_add(model_add_enc(m), p + 4, l);
-        p += 4 + l;
+    const uint8_t *frame = ix + ih.head_size;
+    for (uint64_t p = 0; p < ih.page_count; p++) {
+        const uint8_t *row = ix + AFMT_INDEX_HEADER_BYTES + p * AFMT_PAGE_ROW_BYTES;
+        uint32_t csize = afmt_load32(row), size = afmt_load32(row + 4);
+        uint64_t first = afmt_load64(row + 8);
+        page.len = 0;
+        check(afmt_buf_reserve(&page, size + 1), "reserve");
+        size_t dr = ZSTD_decompress(page.data, size, frame, csize);
+        if (ZSTD_isError(dr) || dr != size)
+            die("%s: cannot decode index page %" PRIu64, path, p);
+        page.len = size;
+        frame += csize;
+        if (p == 0) {
+            buf_add(&m->block_tab, page.data, page.len);
+        } else if (p == 1) {
+            buf_add(&m->blob_tab, page.data, page.len);
+        } else if (p < 2 + ih.record_pages) {
+            /* c records, then c places (spec 7.5) */
+            uint64_t next = p + 1 < 2 + ih.record_pages ? afmt_load64(row + 48 + 8)
+                                                        : ih.entry_count;
+            if (first != m->nenc || next <= first)
+                die("%s: record page %" PRIu64 " does not start where it should", path, p);
+            buf_u64(&m->rec_firsts, first);
+            size_t at = 0, places = page.len - 8 * (size_t)(next - first);
+            for (uint64_t e = first; e < next; e++) {
+                uint32_t l = afmt_load32(page.data + at);
+                buf_add(model_add_enc(m), page.data + at + 4, l);
+                m->place[e][0] = afmt_load32(page.data + places + 8 * (e - first));
+                m->place[e][1] = afmt_load32(page.data + places + 8 * (e - first) + 4);
+                at += 4 + (size_t)l;
+            }
+            if (at != places)
+                die("%s: record page %" PRIu64 " is not records then places", path, p);
+        } else {
+            buf_add(&rows, page.data, page.len);
+        }
     }
-    free(body);
+    /* the id table is the one model_seal makes */
+    model_id_rows(m, &page);
+    if (!bytes_eq(page.data, page.len, rows.data, rows.len))
+        die("%s: the id table is not the one expected", path);
     const uint8_t *cp = ix + t.index_size;
     const uint8_t *tl = memchr(cp + 19, '\n', t.checkpoint_size - 19);
     buf_add(&m->title, cp + 25, (size_t)(tl - (cp + 25)));
@@ -673,6 +832,8 @@ static void model_load(model *m, const char *valid_name)
     m->comment.len = 0;
     buf_add(&m->comment, sig + 76, afmt_load16(sig + 74));
     afmt_buf_free(&f);
+    afmt_buf_free(&rows);
+    afmt_buf_free(&page);
     free(path);
 }
 
@@ -699,6 +860,15 @@ static void model_add_blob(model *m, uint32_t entry, uint32_t part)
     buf_u32(&m->blob_tab, part);
 }
 
+/* Record pages start at these entries (n of them; the first must be 0 for
+ * a valid index). */
+static void model_cut(model *m, const uint64_t *firsts, size_t n)
+{
+    m->rec_firsts.len = 0;
+    for (size_t i = 0; i < n; i++)
+        buf_u64(&m->rec_firsts, firsts[i]);
+}
+
 /* Sets every salt as a writer would (spec 8.3): readers do not check them,
  * but crafted entries look like written ones. */
 static void model_salt(model *m)
@@ -717,30 +887,79 @@ static void hex32(char out[65], const uint8_t h[32])
     afmt_hash_to_hex(out, h);
 }
 
-/* Builds the index, the checkpoint, signs it and lays the file out. */
+/* Builds the index (pages, directory, header), the checkpoint, signs it and
+ * lays the file out. */
 static void model_seal(model *m, afmt_buf *out)
 {
-    afmt_buf index = {0}, body = {0}, frame = {0}, cp = {0}, sig = {0};
-    buf_add(&body, m->block_tab.data, m->block_tab.len);
-    buf_add(&body, m->blob_tab.data, m->blob_tab.len);
-    size_t records_at = body.len;
-    for (size_t i = 0; i < m->nenc; i++) {
-        buf_u32(&body, (uint32_t)m->enc[i].len);
-        buf_add(&body, m->enc[i].data, m->enc[i].len);
+    afmt_buf index = {0}, ids = {0}, cp = {0}, sig = {0};
+    size_t nrec = m->nenc == 0 ? 0 : m->rec_firsts.len > 0 ? m->rec_firsts.len / 8 : 1;
+    model_id_rows(m, &ids);
+    if (m->id_edit != NULL)
+        m->id_edit(m, &ids);
+    size_t nrows = ids.len / 4, nid = (nrows + AFMT_ID_PAGE_ROWS - 1) / AFMT_ID_PAGE_ROWS;
+    size_t np = 2 + nrec + nid;
+    mpage *pg = calloc(np, sizeof *pg);
+    if (pg == NULL)
+        die("out of memory");
+    buf_add(&pg[0].body, m->block_tab.data, m->block_tab.len);
+    buf_add(&pg[1].body, m->blob_tab.data, m->blob_tab.len);
+    for (size_t j = 0; j < nrec; j++) {
+        mpage *p = &pg[2 + j];
+        uint64_t first = m->rec_firsts.len > 0 ? afmt_load64(m->rec_firsts.data + 8 * j) : 0;
+        uint64_t end = j + 1 < nrec ? afmt_load64(m->rec_firsts.data + 8 * (j + 1)) : m->nenc;
+        for (uint64_t e = first; e < end && e < m->nenc; e++) {
+            buf_u32(&p->body, (uint32_t)m->enc[e].len);
+            buf_add(&p->body, m->enc[e].data, m->enc[e].len);
+            buf_u32(&p->places, m->place[e][0]);
+            buf_u32(&p->places, m->place[e][1]);
+        }
+        p->first = first;
     }
-    buf_u32(&index, m->compression);
-    buf_u32(&index, m->iflags);
-    buf_u64(&index, m->set_entry_count ? m->entry_count : m->nenc);
-    buf_u64(&index, m->block_tab.len / 56);
-    buf_u64(&index, m->blob_tab.len / 8);
-    buf_u64(&index, m->set_records_size ? m->records_size : body.len - records_at);
-    if (m->index_frame != NULL)
-        m->index_frame(&frame, &body);
-    else
-        zframe(&frame, body.data, body.len, 1);
-    buf_add(&index, frame.data, frame.len);
+    for (size_t k = 0; k < nid; k++) {
+        mpage *p = &pg[2 + nrec + k];
+        size_t at = k * AFMT_ID_PAGE_ROWS, n = nrows - at;
+        if (n > AFMT_ID_PAGE_ROWS)
+            n = AFMT_ID_PAGE_ROWS;
+        buf_add(&p->body, ids.data + 4 * at, 4 * n);
+        p->first = model_id_key(m, afmt_load32(ids.data + 4 * at));
+    }
+    for (size_t p = 0; p < np; p++)
+        page_refresh(&pg[p]);
+    if (m->page_edit != NULL)
+        m->page_edit(m, pg, np);
+
+    uint64_t posts = 0, records_size = 0;
+    for (size_t e = 0; e < m->nenc; e++)
+        posts += enc_is_post(&m->enc[e]);
+    for (size_t j = 0; j < nrec; j++)
+        records_size += pg[2 + j].size;
+    uint8_t ihb[AFMT_INDEX_HEADER_BYTES];
+    afmt_store32(ihb, m->compression);
+    afmt_store32(ihb + 4, m->iflags);
+    afmt_store64(ihb + 8, m->set_entry_count ? m->entry_count : m->nenc);
+    afmt_store64(ihb + 16, posts);
+    afmt_store64(ihb + 24, m->block_tab.len / AFMT_BLOCK_RECORD_BYTES);
+    afmt_store64(ihb + 32, m->blob_tab.len / AFMT_BLOB_RECORD_BYTES);
+    afmt_store64(ihb + 40, nrec);
+    afmt_store64(ihb + 48, records_size);
+    if (m->ih_edit != NULL)
+        m->ih_edit(m, ihb);
+    buf_add(&index, ihb, sizeof ihb);
+    for (size_t p = 0; p < np; p++) {
+        uint8_t row[AFMT_PAGE_ROW_BYTES];
+        afmt_page_row_encode(row, pg[p].csize, pg[p].size, pg[p].first, pg[p].hash);
+        buf_add(&index, row, sizeof row);
+    }
+    size_t head_size = index.len;
+    for (size_t p = 0; p < np; p++)
+        buf_add(&index, pg[p].frame.data, pg[p].frame.len);
+    if (m->index_edit != NULL)
+        m->index_edit(m, &index);
+    if (head_size > index.len)
+        head_size = index.len;
+
     uint8_t ih[32], root[32];
-    afmt_content_hash(ih, index.data, index.len);
+    afmt_content_hash(ih, index.data, head_size);
     if (m->set_root) {
         memcpy(root, m->root, 32);
     } else {
@@ -808,9 +1027,15 @@ static void model_seal(model *m, afmt_buf *out)
     buf_u32(out, (uint32_t)cp.len);
     buf_u32(out, (uint32_t)sig.len);
     buf_add(out, afmt_end_magic, 8);
+    for (size_t p = 0; p < np; p++) {
+        afmt_buf_free(&pg[p].body);
+        afmt_buf_free(&pg[p].places);
+        afmt_buf_free(&pg[p].data);
+        afmt_buf_free(&pg[p].frame);
+    }
+    free(pg);
     afmt_buf_free(&index);
-    afmt_buf_free(&body);
-    afmt_buf_free(&frame);
+    afmt_buf_free(&ids);
     afmt_buf_free(&cp);
     afmt_buf_free(&sig);
 }
@@ -882,6 +1107,25 @@ static void emit_patched(const char *name, const char *error, const char *valid,
     free(path);
 }
 
+/* A valid vector taken apart and sealed again must give its own bytes: the
+ * model builds pages, directory and checkpoint exactly as the writer does,
+ * so an invalid vector differs from its valid one only where its case says. */
+static void check_roundtrip(const char *valid)
+{
+    model m;
+    model_load(&m, valid);
+    afmt_buf out = {0}, f = {0};
+    model_seal(&m, &out);
+    char *path = path_join(g_out, "valid", valid);
+    read_bytes(&f, path);
+    if (!bytes_eq(out.data, out.len, f.data, f.len))
+        die("%s: taken apart and sealed again, it is not the same", path);
+    afmt_buf_free(&out);
+    afmt_buf_free(&f);
+    model_free(&m);
+    free(path);
+}
+
 /* ---- section offsets of a loaded file ---- */
 
 static afmt_trailer trailer_of(const afmt_buf *f)
@@ -910,8 +1154,14 @@ static void p_checkpoint_flip(afmt_buf *f)
 static void p_index_flip(afmt_buf *f)
 {
     afmt_trailer t = trailer_of(f);
-    /* the last byte of the index frame */
+    /* the last byte of the index: of its last page's frame */
     f->data[t.index_offset + t.index_size - 1] ^= 0x01;
+}
+static void p_index_head_flip(afmt_buf *f)
+{
+    afmt_trailer t = trailer_of(f);
+    /* a byte of the first page's hash in the directory */
+    f->data[t.index_offset + AFMT_INDEX_HEADER_BYTES + 16] ^= 0x01;
 }
 static void p_block_flip(afmt_buf *f)
 {
@@ -1086,39 +1336,225 @@ static void cp_created_leading_zero(afmt_buf *cp)
     afmt_buf_free(&t);
 }
 
-/* ---- index frames ---- */
+/* ---- index edits: model_seal's hooks (m->arg, m->arg2 are theirs) ---- */
 
-static void if_skippable(afmt_buf *frame, const afmt_buf *body)
+/* Page m->arg's frame replaced by a skippable frame holding its bytes. */
+static void pe_skippable(model *m, mpage *pg, size_t n)
 {
-    frame->len = 0;
-    buf_u32(frame, 0x184D2A5Fu);
-    buf_u32(frame, (uint32_t)body->len);
-    buf_add(frame, body->data, body->len);
+    (void)n;
+    mpage *p = &pg[m->arg];
+    p->frame.len = 0;
+    buf_u32(&p->frame, 0x184D2A5Fu);
+    buf_u32(&p->frame, (uint32_t)p->data.len);
+    buf_add(&p->frame, p->data.data, p->data.len);
+    page_set_frame(p);
 }
-static void if_no_content_size(afmt_buf *frame, const afmt_buf *body)
+/* ...by a frame without Frame_Content_Size */
+static void pe_no_content_size(model *m, mpage *pg, size_t n)
 {
-    zframe(frame, body->data, body->len, 0);
+    (void)n;
+    mpage *p = &pg[m->arg];
+    zframe(&p->frame, p->data.data, p->data.len, 0);
+    page_set_frame(p);
 }
-/* A hand-made frame that declares the body's size but holds one byte less. */
-static void if_short(afmt_buf *frame, const afmt_buf *body)
+/* ...by a hand-made frame that declares the page's size but holds one byte
+ * less */
+static void pe_short(model *m, mpage *pg, size_t n)
 {
-    hand_frame(frame, 0xE0, -1, 0, body->data, body->len);
-    /* the raw block holds body->len - 1 bytes */
-    uint32_t bh = (uint32_t)((body->len - 1) << 3) | 1;
-    frame->data[13] = (uint8_t)bh;
-    frame->data[14] = (uint8_t)(bh >> 8);
-    frame->data[15] = (uint8_t)(bh >> 16);
-    frame->len--;
+    (void)n;
+    mpage *p = &pg[m->arg];
+    hand_frame(&p->frame, 0xE0, -1, 0, p->data.data, p->data.len);
+    uint32_t bh = (uint32_t)((p->data.len - 1) << 3) | 1; /* the raw block's header */
+    p->frame.data[13] = (uint8_t)bh;
+    p->frame.data[14] = (uint8_t)(bh >> 8);
+    p->frame.data[15] = (uint8_t)(bh >> 16);
+    p->frame.len--;
+    page_set_frame(p);
 }
-/* A hand-made frame (one raw block) with a 2^29-byte window. */
-static void if_window_2e29(afmt_buf *frame, const afmt_buf *body)
+/* ...by a hand-made frame (one raw block) with a 2^29-byte window */
+static void pe_window_2e29(model *m, mpage *pg, size_t n)
 {
-    hand_frame(frame, 0xC0, (29 - 10) << 3, 0, body->data, body->len);
+    (void)n;
+    mpage *p = &pg[m->arg];
+    hand_frame(&p->frame, 0xC0, (29 - 10) << 3, 0, p->data.data, p->data.len);
+    page_set_frame(p);
 }
-static void if_trailing(afmt_buf *frame, const afmt_buf *body)
+/* ...by a hand-made single-segment frame naming dictionary 7 */
+static void pe_dictionary(model *m, mpage *pg, size_t n)
 {
-    zframe(frame, body->data, body->len, 1);
-    buf_u8(frame, 0);
+    (void)n;
+    mpage *p = &pg[m->arg];
+    hand_frame(&p->frame, 0xE1, -1, 7, p->data.data, p->data.len);
+    page_set_frame(p);
+}
+/* ...by its frame and a byte after it */
+static void pe_trailing(model *m, mpage *pg, size_t n)
+{
+    (void)n;
+    buf_u8(&pg[m->arg].frame, 0);
+    page_set_frame(&pg[m->arg]);
+}
+/* Page m->arg declares more than 1024 x its frame + 1 MiB. */
+static void pe_bomb(model *m, mpage *pg, size_t n)
+{
+    (void)n;
+    mpage *p = &pg[m->arg];
+    p->size = p->csize * 1024u + (1u << 20) + 1;
+}
+/* The directory row of page m->arg names another hash. */
+static void pe_hash(model *m, mpage *pg, size_t n)
+{
+    (void)n;
+    pg[m->arg].hash[0] ^= 1;
+}
+/* The directory row of page m->arg says its frame is a byte longer. */
+static void pe_csize_plus_1(model *m, mpage *pg, size_t n)
+{
+    (void)n;
+    pg[m->arg].csize++;
+}
+/* Page m->arg's `first` is m->arg2. */
+static void pe_first(model *m, mpage *pg, size_t n)
+{
+    (void)n;
+    pg[m->arg].first = m->arg2;
+}
+/* m->arg2 zero bytes added to the body of page m->arg: after a table's
+ * rows, or after a record page's records (before its places). */
+static void pe_pad(model *m, mpage *pg, size_t n)
+{
+    (void)n;
+    for (uint64_t i = 0; i < m->arg2; i++)
+        buf_u8(&pg[m->arg].body, 0);
+    page_refresh(&pg[m->arg]);
+}
+/* Record pages m->arg and m->arg + 1: the first m->arg2 bytes of the
+ * second's first record moved to the end of the first's records, and that
+ * record's place with them; the second's `first` one more.  The record
+ * begins in one page and ends in the next. */
+static void pe_move(model *m, mpage *pg, size_t n)
+{
+    (void)n;
+    mpage *a = &pg[m->arg], *b = &pg[m->arg + 1];
+    size_t k = (size_t)m->arg2;
+    buf_add(&a->body, b->body.data, k);
+    memmove(b->body.data, b->body.data + k, b->body.len - k);
+    b->body.len -= k;
+    buf_add(&a->places, b->places.data, 8);
+    memmove(b->places.data, b->places.data + 8, b->places.len - 8);
+    b->places.len -= 8;
+    b->first++;
+    page_refresh(a);
+    page_refresh(b);
+}
+/* All of record page m->arg + 1 moved to page m->arg: the next page is
+ * empty. */
+static void pe_empty_next(model *m, mpage *pg, size_t n)
+{
+    (void)n;
+    mpage *a = &pg[m->arg], *b = &pg[m->arg + 1];
+    buf_add(&a->body, b->body.data, b->body.len);
+    buf_add(&a->places, b->places.data, b->places.len);
+    b->body.len = b->places.len = 0;
+    page_refresh(a);
+    page_refresh(b);
+}
+/* Record pages m->arg and m->arg + 1: all of the first moved to the second
+ * but 4 bytes, too few for the places of its entries. */
+static void pe_shrink(model *m, mpage *pg, size_t n)
+{
+    (void)n;
+    mpage *a = &pg[m->arg], *b = &pg[m->arg + 1];
+    afmt_buf t = {0};
+    buf_add(&t, a->data.data, a->data.len);
+    buf_add(&t, b->data.data, b->data.len);
+    a->body.len = a->places.len = 0;
+    buf_u32(&a->body, 0);
+    buf_copy(&b->body, &t);
+    b->places.len = 0;
+    page_refresh(a);
+    page_refresh(b);
+    afmt_buf_free(&t);
+}
+/* Record page m->arg's first record says it is 8 bytes longer: it runs
+ * into the places. */
+static void pe_len_plus_8(model *m, mpage *pg, size_t n)
+{
+    (void)n;
+    mpage *a = &pg[m->arg];
+    afmt_store32(a->body.data, afmt_load32(a->body.data) + 8);
+    page_refresh(a);
+}
+/* The last (id) page's `first` below the one before it. */
+static void pe_ids_go_down(model *m, mpage *pg, size_t n)
+{
+    (void)m;
+    pg[n - 1].first = pg[n - 2].first - 1;
+}
+/* The last (id) page's `first` one above the key of its first row. */
+static void pe_last_first_plus_1(model *m, mpage *pg, size_t n)
+{
+    (void)m;
+    pg[n - 1].first++;
+}
+
+/* Id table rows: row m->arg set to m->arg2 */
+static void ie_set(model *m, afmt_buf *rows)
+{
+    afmt_store32(rows->data + 4 * m->arg, (uint32_t)m->arg2);
+}
+/* ...row m->arg a copy of the row before it */
+static void ie_copy_prev(model *m, afmt_buf *rows)
+{
+    afmt_store32(rows->data + 4 * m->arg, afmt_load32(rows->data + 4 * m->arg - 4));
+}
+/* ...rows m->arg and m->arg + 1 swapped */
+static void ie_swap(model *m, afmt_buf *rows)
+{
+    uint32_t a = afmt_load32(rows->data + 4 * m->arg);
+    afmt_store32(rows->data + 4 * m->arg, afmt_load32(rows->data + 4 * m->arg + 4));
+    afmt_store32(rows->data + 4 * m->arg + 4, a);
+}
+/* ...the last row left out */
+static void ie_drop_last(model *m, afmt_buf *rows)
+{
+    (void)m;
+    rows->len -= 4;
+}
+/* ...row 0 once more at the end */
+static void ie_repeat_first(model *m, afmt_buf *rows)
+{
+    (void)m;
+    buf_u32(rows, afmt_load32(rows->data));
+}
+
+/* Index header: the u64 at offset m->arg set to m->arg2 */
+#define IH_ENTRIES 8
+#define IH_POSTS 16
+#define IH_BLOCKS 24
+#define IH_BLOBS 32
+#define IH_RECORD_PAGES 40
+#define IH_RECORDS_SIZE 48
+static void ihe_set(model *m, uint8_t ih[AFMT_INDEX_HEADER_BYTES])
+{
+    afmt_store64(ih + m->arg, m->arg2);
+}
+/* ...m->arg2 added to it */
+static void ihe_add(model *m, uint8_t ih[AFMT_INDEX_HEADER_BYTES])
+{
+    afmt_store64(ih + m->arg, afmt_load64(ih + m->arg) + m->arg2);
+}
+
+/* The index section: a byte after the last page */
+static void xe_append(model *m, afmt_buf *index)
+{
+    (void)m;
+    buf_u8(index, 0);
+}
+/* ...cut to m->arg bytes */
+static void xe_truncate(model *m, afmt_buf *index)
+{
+    index->len = (size_t)m->arg;
 }
 
 /* ---- the invalid vectors ---- */
@@ -1133,6 +1569,8 @@ static void invalid_unsigned(void)
     emit_patched("trailing-byte", "truncated", "one-post.afmt", p_trailing);
     emit_patched("checkpoint-byte-flipped", "bad-signature", "one-post.afmt", p_checkpoint_flip);
     emit_patched("index-byte-flipped", "index-mismatch", "one-post.afmt", p_index_flip);
+    emit_patched("index-head-byte-flipped", "index-mismatch", "one-post.afmt",
+                 p_index_head_flip);
     emit_patched("block-byte-flipped", "hash-mismatch", "one-post.afmt", p_block_flip);
 }
 
@@ -1213,6 +1651,7 @@ static void invalid_checkpoint(void)
     emit_model("checkpoint-over-4096-bytes", "limit", &m);
 }
 
+/* Spec 7.1: the index header. */
 static void invalid_index(void)
 {
     model m;
@@ -1232,25 +1671,326 @@ static void invalid_index(void)
     m.cp_entries = m.entry_count;
     emit_model("entry-count-2e32", "limit", &m);
 
-    /* records_size / 37 < entry_count, under the 2^26 limit */
+    /* counts over their limits, checked before anything is read or
+     * allocated (the index holds one block and one blob) */
+    model_load(&m, "one-post.afmt");
+    m.ih_edit = ihe_set;
+    m.arg = IH_BLOCKS;
+    m.arg2 = AFMT_MAX_BLOCKS + 1;
+    emit_model("block-count-over-2e26", "limit", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.ih_edit = ihe_set;
+    m.arg = IH_BLOBS;
+    m.arg2 = AFMT_MAX_BLOBS + 1;
+    emit_model("blob-count-over-2e28", "limit", &m);
+
+    /* records_size near 2^64: a sum of the page sizes in 64 bits would wrap */
+    model_load(&m, "one-post.afmt");
+    m.ih_edit = ihe_set;
+    m.arg = IH_RECORDS_SIZE;
+    m.arg2 = UINT64_MAX - 8;
+    emit_model("records-size-over-4GiB", "limit", &m);
+
+    /* every count within its limit, all pages together over 4 GiB */
+    model_load(&m, "one-post.afmt");
+    m.ih_edit = ihe_set;
+    m.arg = IH_RECORDS_SIZE;
+    m.arg2 = (uint64_t)1 << 32;
+    emit_model("index-body-over-4GiB", "limit", &m);
+
+    /* records_size / 45 < entry_count, under the 2^26 limit */
     model_init(&m);
     rawpost p = empty_post("a");
     enc_post(model_add_enc(&m), &p);
     model_salt(&m);
     m.set_entry_count = 1;
-    m.entry_count = 3; /* 1 record of 76 bytes: at most 2 by the size rule */
+    m.entry_count = 3; /* 1 record of 93 bytes: at most 2 by the size rule */
     m.set_cp_entries = 1;
     m.cp_entries = 3;
     emit_model("entry-count-over-records", "format", &m);
 
-    /* records_size holds one more byte than the records */
-    model_init(&m);
-    enc_post(model_add_enc(&m), &p);
-    model_salt(&m);
-    buf_add(model_add_enc(&m), "", 0); /* a zero-length record... */
-    m.set_entry_count = 1;
-    m.entry_count = 1; /* ...that no entry_count covers: 4 bytes left over */
+    model_load(&m, "one-post.afmt");
+    m.ih_edit = ihe_set;
+    m.arg = IH_POSTS;
+    m.arg2 = 2;
+    emit_model("post-count-over-entries", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.ih_edit = ihe_set;
+    m.arg = IH_RECORD_PAGES;
+    m.arg2 = 2;
+    emit_model("record-pages-over-entries", "format", &m);
+
+    /* no record page for one entry */
+    model_load(&m, "one-post.afmt");
+    m.ih_edit = ihe_set;
+    m.arg = IH_RECORD_PAGES;
+    m.arg2 = 0;
+    emit_model("record-pages-0", "format", &m);
+
+    /* the index ends inside its page directory (4 rows, 1 there) */
+    model_load(&m, "one-post.afmt");
+    m.index_edit = xe_truncate;
+    m.arg = AFMT_INDEX_HEADER_BYTES + AFMT_PAGE_ROW_BYTES;
+    emit_model("index-too-short-for-directory", "format", &m);
+}
+
+/* 4097 empty posts, so two id pages (4096 rows and 1), in one record page.
+ * Their salts are left zero (readers cannot check salts), so that the
+ * vector compresses to little. */
+static void model_many_posts(model *m)
+{
+    model_init(m);
+    for (unsigned i = 0; i < PAGES_POSTS; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "m%05u", i);
+        rawpost p = empty_post(id);
+        enc_post(model_add_enc(m), &p);
+    }
+}
+
+/* Spec 7.2: the page directory.  one-post.afmt has pages 0 (blocks), 1
+ * (blobs), 2 (records), 3 (ids); thread.afmt has 10 entries, here cut into
+ * record pages 2 (entries 0-4) and 3 (5-9), then id page 4. */
+static const uint64_t k_cut5[2] = {0, 5};
+
+static void invalid_directory(void)
+{
+    model m;
+    /* the pages do not tile the rest of the index */
+    model_load(&m, "one-post.afmt");
+    m.index_edit = xe_append;
+    emit_model("index-byte-after-pages", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.page_edit = pe_csize_plus_1;
+    m.arg = 3;
+    emit_model("index-page-past-index-end", "format", &m);
+
+    /* sizes and `first` values that do not fit the page's kind */
+    model_load(&m, "one-post.afmt");
+    m.page_edit = pe_pad;
+    m.arg = 0;
+    m.arg2 = 1;
+    emit_model("block-table-page-size-57", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.id_edit = ie_repeat_first;
+    emit_model("id-page-size-8-for-1-post", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.page_edit = pe_first;
+    m.arg = 1;
+    m.arg2 = 1;
+    emit_model("table-page-first-1", "format", &m);
+
+    model_load(&m, "thread.afmt");
+    model_cut(&m, (const uint64_t[]){0, 9}, 2);
+    m.page_edit = pe_empty_next;
+    m.arg = 2;
+    emit_model("record-page-empty", "format", &m);
+
+    model_load(&m, "thread.afmt");
+    m.page_edit = pe_first;
+    m.arg = 2;
+    m.arg2 = 1;
+    emit_model("record-page-first-1", "format", &m);
+
+    model_load(&m, "thread.afmt");
+    model_cut(&m, k_cut5, 2);
+    m.page_edit = pe_first;
+    m.arg = 3;
+    m.arg2 = 0;
+    emit_model("record-pages-first-not-increasing", "format", &m);
+
+    model_load(&m, "thread.afmt");
+    model_cut(&m, k_cut5, 2);
+    m.page_edit = pe_first;
+    m.arg = 3;
+    m.arg2 = 10;
+    emit_model("record-page-first-past-entries", "format", &m);
+
+    /* two id pages: the second's key below the first's */
+    model_many_posts(&m);
+    m.page_edit = pe_ids_go_down;
+    emit_model("id-pages-first-go-down", "format", &m);
+
+    /* the record pages' sizes add up to less than records_size */
+    model_load(&m, "one-post.afmt");
+    m.ih_edit = ihe_add;
+    m.arg = IH_RECORDS_SIZE;
+    m.arg2 = 45;
+    emit_model("records-size-differs", "format", &m);
+
+    /* a page that declares more than 1024 x its frame + 1 MiB: a
+     * decompression bomb (records_size declares as much) */
+    model_load(&m, "one-post.afmt");
+    m.page_edit = pe_bomb;
+    m.arg = 2;
+    emit_model("index-page-bomb", "limit", &m);
+}
+
+/* Spec 7.2: each page against its hash, then the frame rules of 7.3. */
+static void invalid_pages(void)
+{
+    model m;
+    /* the directory (signed) names another hash than the page's */
+    model_load(&m, "one-post.afmt");
+    m.page_edit = pe_hash;
+    m.arg = 2;
+    emit_model("index-page-hash-resigned", "index-mismatch", &m);
+
+    static const struct {
+        const char *name, *error;
+        void (*edit)(model *m, mpage *pg, size_t n);
+    } frames[] = {
+        {"index-page-skippable", "compression", pe_skippable},
+        {"index-page-no-content-size", "compression", pe_no_content_size},
+        {"index-page-one-byte-short", "compression", pe_short},
+        {"index-page-trailing-byte", "compression", pe_trailing},
+        {"index-page-dictionary-id-7", "compression", pe_dictionary},
+        {"index-page-window-2e29", "limit", pe_window_2e29},
+    };
+    for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++) {
+        model_load(&m, "one-post.afmt");
+        m.page_edit = frames[i].edit;
+        m.arg = 2; /* the record page */
+        emit_model(frames[i].name, frames[i].error, &m);
+    }
+}
+
+/* Spec 7.5: record pages hold whole records, from their `first` entry. */
+static void invalid_records(void)
+{
+    model m;
+    model_load(&m, "thread.afmt");
+    model_cut(&m, k_cut5, 2);
+    m.page_edit = pe_first;
+    m.arg = 3;
+    m.arg2 = 6; /* it starts with entry 5: page 2 has 5 records and 5
+                   places, its row says 6 of each */
+    emit_model("record-page-first-not-its-entry", "format", &m);
+
+    /* entry 5 begins in page 2 and ends in page 3 (whose first is 6) */
+    model_load(&m, "thread.afmt");
+    model_cut(&m, k_cut5, 2);
+    m.page_edit = pe_move;
+    m.arg = 2;
+    m.arg2 = 20;
+    emit_model("record-runs-past-page", "format", &m);
+
+    /* entry 0's length 8 more: it runs into the places */
+    model_load(&m, "one-post.afmt");
+    m.page_edit = pe_len_plus_8;
+    m.arg = 2;
+    emit_model("record-runs-into-places", "format", &m);
+
+    /* page 2 (entries 0-4) of 4 bytes: no room for 5 places; page 3 holds
+     * the rest */
+    model_load(&m, "thread.afmt");
+    model_cut(&m, k_cut5, 2);
+    m.page_edit = pe_shrink;
+    m.arg = 2;
+    emit_model("record-page-smaller-than-its-places", "format", &m);
+
+    /* 3 bytes after entry 4 in page 2, before its places; page 3 starts
+     * with entry 5 */
+    model_load(&m, "thread.afmt");
+    model_cut(&m, k_cut5, 2);
+    m.page_edit = pe_pad;
+    m.arg = 2;
+    m.arg2 = 3;
+    emit_model("record-page-bytes-left", "format", &m);
+
+    /* 4 bytes after the last record of the last page, before its place */
+    model_load(&m, "one-post.afmt");
+    m.page_edit = pe_pad;
+    m.arg = 2;
+    m.arg2 = 4;
     emit_model("records-bytes-left-over", "format", &m);
+
+    /* 10 posts; the header and the id table say 9 */
+    model_load(&m, "thread.afmt");
+    m.id_edit = ie_drop_last;
+    m.ih_edit = ihe_set;
+    m.arg = IH_POSTS;
+    m.arg2 = 9;
+    emit_model("post-count-differs", "format", &m);
+}
+
+/* Spec 7.6: the id table. */
+static void invalid_ids(void)
+{
+    model m;
+    /* files.afmt: entry 3 is a file */
+    model_load(&m, "files.afmt");
+    m.id_edit = ie_set;
+    m.arg = 1;
+    m.arg2 = 3;
+    emit_model("id-row-names-file", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.id_edit = ie_set;
+    m.arg = 0;
+    m.arg2 = 1;
+    emit_model("id-row-out-of-range", "format", &m);
+
+    model_load(&m, "thread.afmt");
+    m.id_edit = ie_copy_prev;
+    m.arg = 2;
+    emit_model("id-row-post-twice", "format", &m);
+
+    model_load(&m, "thread.afmt");
+    m.id_edit = ie_swap;
+    m.arg = 1;
+    emit_model("id-table-out-of-order", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.page_edit = pe_last_first_plus_1;
+    emit_model("id-page-first-not-its-key", "format", &m);
+
+    /* the second of two id pages (still not below the first's) */
+    model_many_posts(&m);
+    m.page_edit = pe_last_first_plus_1;
+    emit_model("id-page-2-first-not-its-key", "format", &m);
+}
+
+/* Spec 7.5: a post's place is its content's blob's; any other entry's is
+ * (0, 0).  files.afmt: posts 0, 1, 2 (5000 bytes), 6, 7 (7000 bytes, whose
+ * blob's row names file 8); files 3, 4, 5, 8.  thread.afmt: post 5 is
+ * empty. */
+static void invalid_places(void)
+{
+    model m;
+    model_load(&m, "one-post.afmt");
+    m.place[0][1] = 1;
+    emit_model("post-place-wrong-offset", "format", &m);
+
+    model_load(&m, "files.afmt");
+    m.place[2][0]++;
+    emit_model("post-place-wrong-block", "format", &m);
+
+    model_load(&m, "files.afmt");
+    if (m.place[7][0] == 0 && m.place[7][1] == 0)
+        die("files.afmt: post 7 has no place");
+    m.place[7][1]++;
+    emit_model("post-place-of-shared-blob-wrong", "format", &m);
+
+    model_load(&m, "files.afmt");
+    m.place[4][0] = 1;
+    emit_model("file-place-nonzero", "format", &m);
+
+    model_load(&m, "thread.afmt");
+    m.place[5][1] = 1;
+    emit_model("empty-post-place-nonzero", "format", &m);
+}
+
+static void invalid_blocks(void)
+{
+    model m;
+    afmt_buf block = {0}, fr[2] = {{0}, {0}};
+    uint64_t size;
 
     /* block sizes out of range (1 to 256 MiB): under the minimum is
      * malformed, over the maximum a limit (spec 11) */
@@ -1266,47 +2006,6 @@ static void invalid_index(void)
     model_load(&m, "one-post.afmt");
     afmt_store64(m.block_tab.data, 17);
     emit_model("block-offset-17", "format", &m);
-
-    /* index frame variants */
-    model_load(&m, "one-post.afmt");
-    m.index_frame = if_skippable;
-    emit_model("index-frame-skippable", "compression", &m);
-
-    model_load(&m, "one-post.afmt");
-    m.index_frame = if_no_content_size;
-    emit_model("index-frame-no-content-size", "compression", &m);
-
-    model_load(&m, "one-post.afmt");
-    m.index_frame = if_short;
-    emit_model("index-frame-one-byte-short", "compression", &m);
-
-    model_load(&m, "one-post.afmt");
-    m.index_frame = if_trailing;
-    emit_model("index-frame-trailing-byte", "compression", &m);
-
-    /* the index frame follows the frame rules of 7.2: window at most 2^28 */
-    model_load(&m, "one-post.afmt");
-    m.index_frame = if_window_2e29;
-    emit_model("index-frame-window-2e29", "limit", &m);
-
-    /* records_size so large that the body may not come from a frame that
-     * small (more than 1024 x frame + 1 MiB): a decompression bomb */
-    model_load(&m, "one-post.afmt");
-    m.set_records_size = 1;
-    m.records_size = 1024 * 200 + (1u << 20);
-    emit_model("index-body-bomb", "limit", &m);
-
-    model_load(&m, "one-post.afmt");
-    m.set_records_size = 1;
-    m.records_size = UINT64_MAX - 8;
-    emit_model("index-body-size-overflow", "limit", &m);
-}
-
-static void invalid_blocks(void)
-{
-    model m;
-    afmt_buf block = {0}, fr[2] = {{0}, {0}};
-    uint64_t size;
 
     /* block 0 replaced by a skippable frame holding its bytes */
     model_load(&m, "one-post.afmt");
@@ -1436,6 +2135,7 @@ static void invalid_entries(void)
     model_load(&m, "one-post.afmt");
     buf_copy(model_add_enc(&m), &m.enc[0]);
     m.enc[1].data[2] ^= 0xff;
+    memcpy(m.place[1], m.place[0], sizeof m.place[0]); /* the same content */
     emit_model("duplicate-post-id", "duplicate", &m);
 
     /* two posts with empty content and one id, built from scratch */
@@ -1729,11 +2429,21 @@ int main(int argc, char **argv)
     valid_thread();
     valid_fields();
     valid_files();
+    valid_pages();
+    static const char *const valid_names[] = {"empty.afmt", "one-post.afmt", "thread.afmt",
+                                              "fields.afmt", "files.afmt", "pages.afmt"};
+    for (size_t i = 0; i < sizeof valid_names / sizeof valid_names[0]; i++)
+        check_roundtrip(valid_names[i]);
 
     invalid_unsigned();
     invalid_signature();
     invalid_checkpoint();
     invalid_index();
+    invalid_directory();
+    invalid_pages();
+    invalid_records();
+    invalid_ids();
+    invalid_places();
     invalid_blocks();
     invalid_entries();
 

@@ -53,6 +53,9 @@ MIB = 1 << 20
 MAX_CONTENT = 256 * MIB
 MAX_BLOCK = 256 * MIB
 MAX_ENTRIES = 1 << 26
+MAX_BLOCKS = 1 << 26
+MAX_BLOBS = 1 << 28
+ID_PAGE_ROWS = 4096
 MAX_INDEX = 4 << 30
 MAX_CHECKPOINT = 4096
 MAX_COMMENT = 1024
@@ -70,6 +73,11 @@ MAX_CREATED = 253402300799
 
 def H(data):
     return hashlib.blake2b(data, digest_size=32).digest()
+
+
+def id_key(post_id):
+    """Spec 7.6: the first 8 bytes of H(id) as a little-endian u64."""
+    return struct.unpack_from("<Q", H(post_id), 0)[0]
 
 
 class Reject(Exception):
@@ -155,9 +163,9 @@ def load_secret_key(path):
 # ----------------------------------------------------------------------------- zstd frames
 
 def zstd_frame(frame, size, what):
-    """Spec 7.2: exactly one zstd frame (RFC 8878) with its content size equal to `size`, no
+    """Spec 7.3: exactly one zstd frame (RFC 8878) with its content size equal to `size`, no
     dictionary, window at most 2^28; returns the decoded bytes (by the `zstd` command)."""
-    rule = "7.2 (frame rules)"
+    rule = "7.3 (frame rules)"
     if len(frame) < 4:
         reject("compression", "%s: shorter than a frame magic" % what, rule)
     magic = u32(frame, 0)
@@ -329,7 +337,7 @@ def decode_entry(enc, number):
                            "11 (one content 256 MiB)", named=True)
                 if size == 0:
                     reject("format", "%s: blob part of size 0" % where,
-                           "7.3, 11 (a blob of size 0 is under a minimum: `format`)", named=True)
+                           "7.4, 11 (a blob of size 0 is under a minimum: `format`)", named=True)
                 parts.append({"kind": "blob", "hash": b[:32], "size": size})
             else:
                 reject("unsupported", "%s: part kind 0x%02x" % (where, kind), "1 (part kind), 8.2")
@@ -444,13 +452,13 @@ def read_bundle(data, tmp):
     if signature_size > 182 + MAX_COMMENT:
         reject("limit", "signature section of %d bytes: trusted comment over 1024 bytes"
                % signature_size, "4, 5, 11 (trusted comment 1024)", named=True)
-    if index_size > MAX_INDEX or index_size > size:
+    if index_size > MAX_INDEX:
         reject("limit", "index of %d bytes" % index_size, "4, 11 (index section)", named=True)
     if index_offset < 16 or index_offset + index_size + checkpoint_size + signature_size + 32 != size:
         reject("format", "trailer sizes do not add up to the file size", "4")
     if signature_size < 182:
         reject("format", "signature section shorter than 182 bytes", "5")
-    if index_size < 40:
+    if index_size < 56:
         reject("format", "index shorter than its header", "7.1")
     cp_off = index_offset + index_size
     sig_off = cp_off + checkpoint_size
@@ -488,139 +496,254 @@ def read_bundle(data, tmp):
     # Step 4: the checkpoint (6).
     c = parse_checkpoint(cp)
 
-    # Step 5: the index against its signed hash.
+    # Step 5: the index header (7.1), checked before anything is allocated.
     index = data[index_offset:index_offset + index_size]
-    index_hash = H(index)
-    if index_hash != c["index"]:
-        reject("index-mismatch", "H(index) differs from the checkpoint",
-               "10 step 5 (`index mismatch`)", named=True)
-
-    # Step 6: index header (7.1), frame, body.
     if u32(index, 0) != 1:
         reject("unsupported", "compression id %d" % u32(index, 0), "1, 7.1, 12 (compression)")
     if u32(index, 4) != 0:
         reject("unsupported", "index flags 0x%x" % u32(index, 4), "1 (flag bit), 7.1")
-    n, nblocks, nblobs, records_size = (u64(index, 8), u64(index, 16), u64(index, 24),
-                                        u64(index, 32))
-    body_size = 56 * nblocks + 8 * nblobs + records_size  # Python: no overflow
+    n, nposts, nblocks, nblobs, nrec, records_size = struct.unpack_from("<6Q", index, 8)
+    for value, limit, what in ((n, MAX_ENTRIES, "entries"), (nblocks, MAX_BLOCKS, "blocks"),
+                               (nblobs, MAX_BLOBS, "blobs"),
+                               (records_size, MAX_INDEX, "records_size"),
+                               (nposts, MAX_ENTRIES, "posts")):
+        if value > limit:
+            reject("limit", "%s %d, over %d" % (what, value, limit), "7.1 `limit`, 11",
+                   named=True)
+    body_size = 56 * nblocks + 8 * nblobs + records_size + 4 * nposts  # Python: no overflow
     if body_size > MAX_INDEX:
-        reject("limit", "index body of %d bytes" % body_size, "7.1, 11 (index body 4 GiB)",
+        reject("limit", "all pages decompressed: %d bytes" % body_size,
+               "7.1 `limit` (body_size 4 GiB), 11", named=True)
+    if nposts > n:
+        reject("format", "post_count %d over entry_count %d" % (nposts, n), "7.1 `format`",
                named=True)
-    if body_size > 1024 * (index_size - 40) + 1048576:
-        reject("limit", "index body of %d bytes from a %d-byte frame" % (body_size, index_size - 40),
-               "7.1, 11 (index body at most 1024 x frame + 1 MiB)", named=True)
-    if n > MAX_ENTRIES:
-        reject("limit", "%d entries" % n, "7.1, 11 (entries 2^26)", named=True)
-    if n > records_size // 37:
+    if n > records_size // 45:
         reject("format", "%d entries cannot fit %d bytes of records" % (n, records_size),
-               "7.1, 11 (entry_count <= records_size / 37)")
+               "7.1 `format` (entry_count <= records_size / 45)", named=True)
+    if nrec > n or (nrec == 0) != (n == 0):
+        reject("format", "%d record pages for %d entries" % (nrec, n),
+               "7.1 `format` (record_pages)", named=True)
+    nid = (nposts + ID_PAGE_ROWS - 1) // ID_PAGE_ROWS
+    page_count = 2 + nrec + nid
+    head_size = 56 + 48 * page_count
+    if head_size > index_size:
+        reject("format", "index of %d bytes, its head %d" % (index_size, head_size),
+               "7.1 `format` (56 + 48 * page_count <= index_size)", named=True)
+    head = index[:head_size]
+    head_hash = H(head)
+    if head_hash != c["index"]:
+        reject("index-mismatch", "H(index head) differs from the checkpoint",
+               "6, 10 step 5 (`index mismatch`)", named=True)
+
+    # The page directory (7.2): pages tile the rest of the index; each page's size is the one
+    # its kind requires and within the bomb bound; the `first` values.
+    kinds = ["blocks", "blobs"] + ["records"] * nrec + ["ids"] * nid
+    pages, at = [], head_size
+    for p in range(page_count):
+        row = head[56 + 48 * p:56 + 48 * (p + 1)]
+        csize, psize, first = struct.unpack_from("<IIQ", row, 0)
+        kind = kinds[p]
+        if csize == 0 or at + csize > index_size:
+            reject("format", "index page %d: a %d-byte frame at %d of a %d-byte index"
+                   % (p, csize, at, index_size), "7.2 (pages tile the index)")
+        if psize > 1024 * csize + MIB:
+            reject("limit", "index page %d: %d bytes from a %d-byte frame" % (p, psize, csize),
+                   "7.2, 11 (each page at most 1024 x its frame + 1 MiB)", named=True)
+        if kind == "blocks":
+            want, ok = 56 * nblocks, first == 0
+        elif kind == "blobs":
+            want, ok = 8 * nblobs, first == 0
+        elif kind == "records":
+            if psize == 0:
+                reject("format", "index page %d (records): empty" % p,
+                       "7.2 (a record page's size is at least 1)")
+            want = psize
+            ok = first < n and (first == 0 if p == 2 else first > pages[-1]["first"])
+        else:
+            k = p - 2 - nrec
+            want = 4 * min(ID_PAGE_ROWS, nposts - k * ID_PAGE_ROWS)
+            ok = k == 0 or first >= pages[-1]["first"]
+        if psize != want:
+            reject("format", "index page %d (%s): %d bytes, not %d" % (p, kind, psize, want),
+                   "7.2 (page sizes)")
+        if not ok:
+            reject("format", "index page %d (%s): first %d" % (p, kind, first),
+                   "7.2 (`first`: tables 0; record pages from 0 strictly up, below "
+                   "entry_count; id pages never down)")
+        pages.append({"kind": kind, "offset": index_offset + at, "csize": csize, "size": psize,
+                      "first": first, "hash": row[16:48]})
+        at += csize
+    if at != index_size:
+        reject("format", "the pages end at %d of a %d-byte index" % (at, index_size),
+               "7.2 (pages tile the index)")
+    if sum(pg["size"] for pg in pages if pg["kind"] == "records") != records_size:
+        reject("format", "record pages do not add up to records_size %d" % records_size,
+               "7.2 (record pages add up to records_size)")
     if n != c["entries"]:
         reject("format", "entry_count %d, checkpoint says %d" % (n, c["entries"]), "6 (entries)")
-    body = zstd_frame(index[40:], body_size, "index frame")
-    block_tab, blob_tab = body[:56 * nblocks], body[56 * nblocks:56 * nblocks + 8 * nblobs]
-    records = body[56 * nblocks + 8 * nblobs:]
 
-    # Blocks tile the file from 16 to index_offset (7.2).
+    # Step 6: each page against its hash, then decoded (7.2, the frame rules of 7.3).
+    for p, pg in enumerate(pages):
+        frame = data[pg["offset"]:pg["offset"] + pg["csize"]]
+        if H(frame) != pg["hash"]:
+            reject("index-mismatch", "index page %d does not match its hash" % p,
+                   "7.2 (`index-mismatch`), 10 step 6", named=True)
+        pg["data"] = zstd_frame(frame, pg["size"], "index page %d" % p)
+    block_tab, blob_tab = pages[0]["data"], pages[1]["data"]
+    rec_pages, id_pages = pages[2:2 + nrec], pages[2 + nrec:]
+
+    # Blocks tile the file from 16 to index_offset (7.3).
     blocks, nxt = [], 16
     for b in range(nblocks):
         off, cs, bsize = u64(block_tab, 56 * b), u64(block_tab, 56 * b + 8), u64(block_tab, 56 * b + 16)
         if off != nxt or cs == 0 or off + cs > index_offset:
-            reject("format", "block %d out of place" % b, "7.2 (tiling)")
+            reject("format", "block %d out of place" % b, "7.3 (tiling)")
         if bsize > MAX_BLOCK:
             reject("limit", "block %d of %d bytes" % (b, bsize), "11 (one block 256 MiB)",
                    named=True)
         if bsize == 0:
             reject("format", "block %d of size 0" % b,
-                   "7.2, 11 (a block of size 0 is under a minimum: `format`)", named=True)
+                   "7.3, 11 (a block of size 0 is under a minimum: `format`)", named=True)
         blocks.append({"offset": off, "compressed_size": cs, "size": bsize,
                        "hash": block_tab[56 * b + 24:56 * b + 56]})
         nxt = off + cs
     if nxt != index_offset:
-        reject("format", "blocks end at %d, the index starts at %d" % (nxt, index_offset), "7.2")
+        reject("format", "blocks end at %d, the index starts at %d" % (nxt, index_offset), "7.3")
 
-    # Entry records (7.4, 8), ids and paths unique, entry parts name earlier posts.
-    entries, pos = [], 0
-    for i in range(n):
-        if pos + 4 > len(records):
-            reject("format", "records cut short", "7.4")
-        ln = u32(records, pos)
-        if pos + 4 + ln > len(records):
-            reject("format", "entry %d runs past the records" % i, "7.4")
-        entries.append(decode_entry(records[pos + 4:pos + 4 + ln], i))
-        pos += 4 + ln
-        e = entries[-1]
-        if e["type"] == 1:
-            if any(x["type"] == 1 and x["id"] == e["id"] for x in entries[:-1]):
-                reject("duplicate", "entry %d: post id used before" % i, "8.1 (ids unique)")
-        else:
-            if any(x["type"] == 2 and x["id"] == e["id"] for x in entries[:-1]):
-                reject("duplicate", "entry %d: file path used before" % i, "8.2 (paths unique)")
-            total = 0
-            for part in e["parts"]:
-                if part["kind"] == "entry":
-                    if part["entry"] >= i:
-                        reject("format", "entry %d: part names entry %d" % (i, part["entry"]),
-                               "8.2 (entry part: smaller number)")
-                    if entries[part["entry"]]["type"] != 1:
-                        reject("format", "entry %d: part names a file" % i, "8.2 (entry part)")
-                    part["size"] = entries[part["entry"]]["size"]
-                    part["hash"] = entries[part["entry"]]["hash"]
-                elif part["kind"] == "inline":
-                    part["hash"] = H(part["data"])
-                total += part["size"]
-            if total != e["size"]:
-                reject("format", "entry %d: parts add up to %d, not %d" % (i, total, e["size"]),
-                       "8.2 (total size)")
-    if pos != len(records):
-        reject("format", "%d bytes after the last record" % (len(records) - pos), "7.4")
-    paths = {e["id"] for e in entries if e["type"] == 2}
+    # Record pages (7.5): page j holds entries first_j .. first_{j+1} - 1, c_j of them: their
+    # records back to back, then their places (8 bytes each), nothing else; entries (8); entry
+    # parts name earlier posts.
+    entries = []
+    for j, pg in enumerate(rec_pages):
+        rdata = pg["data"]
+        first = pg["first"]
+        nxt = rec_pages[j + 1]["first"] if j + 1 < nrec else n
+        c_j = nxt - first  # the directory check made it at least 1
+        if len(rdata) < 8 * c_j:
+            reject("format", "record page %d: %d bytes, too few for %d places"
+                   % (j, len(rdata), c_j), "7.5 (the places take the last 8 * c_j bytes)")
+        records_end = len(rdata) - 8 * c_j
+        pos = 0
+        for i in range(first, nxt):
+            if pos + 4 > records_end:
+                reject("format", "record page %d: entry %d cut short" % (j, i),
+                       "7.5 (c_j records, then the places)")
+            ln = u32(rdata, pos)
+            if pos + 4 + ln > records_end:
+                reject("format", "entry %d runs past the records of page %d" % (i, j),
+                       "7.5 (pages cut at record boundaries, records before the places)")
+            enc = rdata[pos + 4:pos + 4 + ln]
+            pos += 4 + ln
+            if i == nxt - 1 and pos != records_end:
+                reject("format", "record page %d: %d bytes between its last record and its "
+                       "places" % (j, records_end - pos), "7.5 (the records fill the rest exactly)")
+            e = decode_entry(enc, i)
+            at = records_end + 8 * (i - first)
+            e["place"] = (u32(rdata, at), u32(rdata, at + 4))
+            entries.append(e)
+            if e["type"] == 2:
+                total = 0
+                for part in e["parts"]:
+                    if part["kind"] == "entry":
+                        if part["entry"] >= i:
+                            reject("format", "entry %d: part names entry %d" % (i, part["entry"]),
+                                   "8.2 (entry part: smaller number)")
+                        if entries[part["entry"]]["type"] != 1:
+                            reject("format", "entry %d: part names a file" % i, "8.2 (entry part)")
+                        part["size"] = entries[part["entry"]]["size"]
+                        part["hash"] = entries[part["entry"]]["hash"]
+                    elif part["kind"] == "inline":
+                        part["hash"] = H(part["data"])
+                    total += part["size"]
+                if total != e["size"]:
+                    reject("format", "entry %d: parts add up to %d, not %d" % (i, total, e["size"]),
+                           "8.2 (total size)")
+    posts = sum(1 for e in entries if e["type"] == 1)
+    if posts != nposts:
+        reject("format", "%d posts, post_count %d" % (posts, nposts), "7.1 (post_count), 10 step 6")
+
+    # File paths: no two equal, none the folder of another (8.2).
+    seen_paths = set()
+    for e in entries:
+        if e["type"] == 2:
+            if e["id"] in seen_paths:
+                reject("duplicate", "entry %d: file path used before" % e["number"],
+                       "8.2 (paths unique)")
+            seen_paths.add(e["id"])
     for e in entries:
         if e["type"] == 2:
             comps = e["id"].split(b"/")
             for k in range(1, len(comps)):
-                if b"/".join(comps[:k]) in paths:
+                if b"/".join(comps[:k]) in seen_paths:
                     reject("duplicate", "entry %d: %r is also a file" % (e["number"],
                            b"/".join(comps[:k])), "8.2 (a file's path is no folder of another)")
 
-    # Blob rows (7.3): the reference gives hash and size; blobs tile the blocks.
+    # The id table (7.6): every post once and nothing else, by (id key, entry number); each id
+    # page's `first` is its first row's key; no two posts with one id.
+    rows = b"".join(pg["data"] for pg in id_pages)
+    id_table, named_rows, prev, run = [], set(), None, []
+    for k in range(nposts):
+        e = u32(rows, 4 * k)
+        if e >= n or entries[e]["type"] != 1 or e in named_rows:
+            reject("format", "id table row %d names entry %d: no post, or one named before"
+                   % (k, e), "7.6 (every post once, nothing else)")
+        named_rows.add(e)
+        key = id_key(entries[e]["id"])
+        if k % ID_PAGE_ROWS == 0 and id_pages[k // ID_PAGE_ROWS]["first"] != key:
+            reject("format", "id page %d: first %016x, its first row's key %016x"
+                   % (k // ID_PAGE_ROWS, id_pages[k // ID_PAGE_ROWS]["first"], key),
+                   "7.6 (an id page's first is the key of its first row)")
+        if prev is not None and (key, e) <= prev:
+            reject("format", "id table row %d out of order" % k, "7.6 (order by (id key, entry))")
+        if prev is None or key != prev[0]:
+            run = []
+        for other in run:
+            if entries[other]["id"] == entries[e]["id"]:
+                reject("duplicate", "entries %d and %d: one post id" % (other, e),
+                       "7.6, 8.1 (no two posts with one id)")
+        run.append(e)
+        prev = (key, e)
+        id_table.append(e)
+
+    # Blob rows (7.4): the reference gives hash and size; blobs tile the blocks.
     blobs, by_hash, block, bpos = [], {}, 0, 0
     if nblocks > 0 and nblobs == 0:
-        reject("format", "blocks without blobs", "7.3 (every block holds a blob)")
+        reject("format", "blocks without blobs", "7.4 (every block holds a blob)")
     for r in range(nblobs):
         entry, part = u32(blob_tab, 8 * r), u32(blob_tab, 8 * r + 4)
         if entry >= n:
-            reject("format", "blob %d names entry %d of %d" % (r, entry, n), "7.3")
+            reject("format", "blob %d names entry %d of %d" % (r, entry, n), "7.4")
         e = entries[entry]
         if e["type"] == 1:
             if part != 0 or e["size"] == 0:
-                reject("format", "blob %d names no content" % r, "7.3 (post reference)")
+                reject("format", "blob %d names no content" % r, "7.4 (post reference)")
             h, bsize = e["hash"], e["size"]
         else:
             if part >= len(e["parts"]) or e["parts"][part]["kind"] != "blob":
                 reject("format", "blob %d names part %d, not a blob part" % (r, part),
-                       "7.3 (file reference)")
+                       "7.4 (file reference)")
             h, bsize = e["parts"][part]["hash"], e["parts"][part]["size"]
         if block < nblocks and r > 0 and bpos == blocks[block]["size"]:
             block, bpos = block + 1, 0
         if block >= nblocks or bpos + bsize > blocks[block]["size"]:
-            reject("format", "blob %d does not fit its block" % r, "7.3 (tiling)")
+            reject("format", "blob %d does not fit its block" % r, "7.4 (tiling)")
         if h in by_hash:
             reject("duplicate", "blob %d has the hash of blob %d" % (r, by_hash[h]),
-                   "7.3 (no two blobs with one hash)")
+                   "7.4 (no two blobs with one hash)")
         by_hash[h] = r
         blobs.append({"entry": entry, "part": part, "block": block, "offset": bpos,
                       "size": bsize, "hash": h})
         bpos += bsize
     if nblocks > 0 and (block != nblocks - 1 or bpos != blocks[block]["size"]):
-        reject("format", "blobs do not fill the blocks exactly", "7.3 (tiling)")
+        reject("format", "blobs do not fill the blocks exactly", "7.4 (tiling)")
 
-    # Every content reference names a blob (7.3); empty contents hash to H("").
+    # Every content reference names a blob (7.4); empty contents hash to H("").
     def ref(h, rsize, where):
         if rsize == 0:
             if h != EMPTY_HASH:
-                reject("format", "%s: empty content, hash not H('')" % where, "7.3")
+                reject("format", "%s: empty content, hash not H('')" % where, "7.4")
         elif h not in by_hash or blobs[by_hash[h]]["size"] != rsize:
-            reject("format", "%s: content not stored" % where, "7.3 (references)")
+            reject("format", "%s: content not stored" % where, "7.4 (references)")
     for e in entries:
         if e["type"] == 1:
             ref(e["hash"], e["size"], "entry %d" % e["number"])
@@ -628,6 +751,16 @@ def read_bundle(data, tmp):
             for part in e["parts"]:
                 if part["kind"] == "blob":
                     ref(part["hash"], part["size"], "entry %d" % e["number"])
+
+    # Places (7.5): a post with content names its blob's (block, offset); any other entry 0, 0.
+    for e in entries:
+        want = (0, 0)
+        if e["type"] == 1 and e["size"]:
+            bl = blobs[by_hash[e["hash"]]]
+            want = (bl["block"], bl["offset"])
+        if e["place"] != want:
+            reject("format", "entry %d: place %r, not %r" % (e["number"], e["place"], want),
+                   "7.5 (places)")
 
     # Leaves and root (9).
     for e in entries:
@@ -637,11 +770,11 @@ def read_bundle(data, tmp):
         reject("root-mismatch", "the Merkle root differs from the checkpoint",
                "10 step 6 (`root mismatch`)", named=True)
 
-    # Full verification: blocks, frames, contents (7.2, 10).
+    # Full verification: blocks, frames, contents (7.3, 10).
     for b, blk in enumerate(blocks):
         frame = data[blk["offset"]:blk["offset"] + blk["compressed_size"]]
         if H(frame) != blk["hash"]:
-            reject("hash-mismatch", "block %d does not match its hash" % b, "7.2, 10")
+            reject("hash-mismatch", "block %d does not match its hash" % b, "7.3, 10")
         blk["data"] = zstd_frame(frame, blk["size"], "block %d" % b)
     for r, bl in enumerate(blobs):
         bl["data"] = blocks[bl["block"]]["data"][bl["offset"]:bl["offset"] + bl["size"]]
@@ -664,10 +797,11 @@ def read_bundle(data, tmp):
         if e["type"] == 1:
             assert H(e["content"]) == e["hash"]
 
-    return {"checkpoint": c, "checkpoint_bytes": cp, "index_hash": index_hash, "root": root,
+    return {"checkpoint": c, "checkpoint_bytes": cp, "index_hash": head_hash, "root": root,
             "comment": comment, "key_id": kid, "public_key": pk,
             "trailer": (index_offset, index_size, checkpoint_size, signature_size),
-            "body_size": body_size, "records_size": records_size,
+            "head_size": head_size, "body_size": body_size, "records_size": records_size,
+            "record_pages": nrec, "id_pages": nid, "pages": pages, "id_table": id_table,
             "blocks": blocks, "blobs": blobs, "entries": entries}
 
 
@@ -677,6 +811,19 @@ def byte_field(obj, name, value):
     """A byte string as hex, and as text when it is UTF-8 (both null when absent)."""
     obj[name + "_hex"] = None if value is None else value.hex()
     obj[name] = None if value is None else utf8(value)
+
+
+def page_json(pg):
+    """A directory row and where its frame is.  An id page's `first` is an id key, a u64 that
+    JSON integers do not always hold: it is `first_key`, 16 hex digits (most significant
+    first), instead."""
+    j = {"kind": pg["kind"], "offset": pg["offset"], "csize": pg["csize"], "size": pg["size"]}
+    if pg["kind"] == "ids":
+        j["first_key"] = "%016x" % pg["first"]
+    else:
+        j["first"] = pg["first"]
+    j["hash"] = pg["hash"].hex()
+    return j
 
 
 def to_json(name, data, b):
@@ -700,13 +847,18 @@ def to_json(name, data, b):
             "index_size": b["trailer"][1],
             "checkpoint_size": b["trailer"][2],
             "signature_size": b["trailer"][3],
+            "head_size": b["head_size"],
             "body_size": b["body_size"],
             "records_size": b["records_size"],
+            "record_pages": b["record_pages"],
+            "id_pages": b["id_pages"],
+            "pages": [page_json(x) for x in b["pages"]],
             "blocks": [{"offset": x["offset"], "compressed_size": x["compressed_size"],
                         "size": x["size"], "hash": x["hash"].hex()} for x in b["blocks"]],
             "blobs": [{"entry": x["entry"], "part": x["part"], "block": x["block"],
                        "offset": x["offset"], "size": x["size"], "hash": x["hash"].hex()}
                       for x in b["blobs"]],
+            "id_table": b["id_table"],
         },
         "entry_list": [],
     }
@@ -717,7 +869,9 @@ def to_json(name, data, b):
         j["size"] = e["size"]
         j["content_hash"] = H(e["content"]).hex()
         j["leaf"] = e["leaf"].hex()
+        j["place"] = {"block": e["place"][0], "offset": e["place"][1]}
         if e["type"] == 1:
+            j["id_key"] = "%016x" % id_key(e["id"])
             byte_field(j, "parent", e["parent"])
             byte_field(j, "author", e["author"])
             byte_field(j, "title", e["title"])
@@ -806,7 +960,7 @@ def check_valid(d, name, kid, pk, sk, write, tmp, run):
     bad = salt_check(b["entries"], sk)
     if bad:
         run.fail("valid/%s: entries %s have salts not derived as spec 8.3 says" % (name, bad))
-    # Writer behaviour: every stored content is stored once (7.3), and blob rows name a
+    # Writer behaviour: every stored content is stored once (7.4), and blob rows name a
     # reference with that content.  Which reference "introduces" a blob is the writer's storage
     # order, not entry order: in files.afmt the row of the streamed file's data names the file
     # (entry 8) although post 7 has the same content and a smaller number.

@@ -402,13 +402,25 @@ void fb_init(fbundle *b)
     b->created = 1700000000;
 }
 
+static void free_pages(fbundle *b)
+{
+    for (size_t p = 0; p < b->npages; p++) {
+        fb_free(&b->pages[p].data);
+        fb_free(&b->pages[p].frame);
+    }
+    free(b->pages);
+    b->pages = NULL;
+    b->npages = b->n_record_pages = b->n_id_pages = 0;
+}
+
 void fb_release(fbundle *b)
 {
     fb_free(&b->blocks);
     fb_free(&b->block_table);
     fb_free(&b->blob_table);
     fb_free(&b->records);
-    fb_free(&b->body);
+    fb_free(&b->ids);
+    free_pages(b);
     fb_free(&b->index);
     fb_free(&b->checkpoint);
     fb_free(&b->sig);
@@ -445,29 +457,448 @@ void fb_add_blob(fbundle *b, uint32_t entry, uint32_t part)
 
 void fb_add_record(fbundle *b, const fbuf *enc)
 {
+    fb_u32(&b->records, 0);
+    fb_u32(&b->records, 0);
     fb_u32(&b->records, (uint32_t)enc->n);
     fb_put(&b->records, enc->p, enc->n);
     b->n_entries++;
 }
 
+/* The record list (b->records, the forger's own form), leniently: the
+ * offsets of the records that parse. */
+typedef struct rec_list {
+    size_t *at;
+    size_t n;
+} rec_list;
+
+static void rec_walk(rec_list *l, const uint8_t *recs, size_t len)
+{
+    l->n = 0;
+    l->at = malloc((len / 12 + 1) * sizeof *l->at);
+    if (l->at == NULL)
+        forge_die("out of memory");
+    size_t pos = 0;
+    while (len - pos >= 12) {
+        uint32_t n = ld32(recs + pos + 8);
+        if (len - pos - 12 < n)
+            break;
+        l->at[l->n++] = pos;
+        pos += 12 + (size_t)n;
+    }
+}
+
+/* One record of a record page: where its encoding and its place are. */
+typedef struct prec {
+    size_t enc;
+    uint32_t len;
+    size_t place; /* SIZE_MAX: the page has no place for it */
+} prec;
+
+/* The records of a record page's bytes (spec 7.5: the records, each
+ * u32 L and the encoding, then a place for each), leniently: at most
+ * `count` (UINT64_MAX: as many as parse before the places could start);
+ * `out` has room for n / 4 + 1. */
+static size_t page_parse(prec *out, const uint8_t *d, size_t n, uint64_t count)
+{
+    size_t k = 0, pos = 0;
+    while (k < count && n - pos >= 4) {
+        if (count == UINT64_MAX && n - pos == 8 * k)
+            break; /* the places start here */
+        uint32_t l = ld32(d + pos);
+        if (n - pos - 4 < l)
+            break;
+        out[k].len = l;
+        out[k].enc = pos + 4;
+        k++;
+        pos += 4 + (size_t)l;
+    }
+    for (size_t i = 0; i < k; i++)
+        out[i].place = n - pos >= 8 * (i + 1) ? pos + 8 * i : SIZE_MAX;
+    return k;
+}
+
+static prec *page_records(const fpage *pg, size_t *n)
+{
+    prec *v = malloc((pg->data.n / 4 + 1) * sizeof *v);
+    if (v == NULL)
+        forge_die("out of memory");
+    *n = page_parse(v, pg->data.p, pg->data.n, pg->count);
+    return v;
+}
+
+/* Every entry's encoding, through the record pages. */
+typedef struct erec {
+    const uint8_t *enc;
+    uint32_t len;
+} erec;
+
+static size_t entries_of(const fbundle *b, erec **out)
+{
+    size_t cap = 1, n = 0;
+    for (size_t k = 0; k < b->n_record_pages && 2 + k < b->npages; k++)
+        cap += b->pages[2 + k].data.n / 4 + 1;
+    erec *v = malloc(cap * sizeof *v);
+    if (v == NULL)
+        forge_die("out of memory");
+    for (size_t k = 0; k < b->n_record_pages && 2 + k < b->npages; k++) {
+        const fpage *pg = &b->pages[2 + k];
+        size_t m;
+        prec *r = page_records(pg, &m);
+        for (size_t i = 0; i < m; i++) {
+            v[n].enc = pg->data.p + r[i].enc;
+            v[n++].len = r[i].len;
+        }
+        free(r);
+    }
+    *out = v;
+    return n;
+}
+
+static uint8_t *page_field(fbundle *b, size_t page, uint64_t i, int place)
+{
+    if (page >= b->npages)
+        forge_die("no page %zu", page);
+    size_t n;
+    prec *r = page_records(&b->pages[page], &n);
+    if (i >= n || (place && r[i].place == SIZE_MAX))
+        forge_die("page %zu has no record %llu", page, (unsigned long long)i);
+    size_t at = place ? r[i].place : r[i].enc - 4;
+    free(r);
+    return b->pages[page].data.p + at;
+}
+
+uint8_t *fb_place(fbundle *b, size_t page, uint64_t i)
+{
+    return page_field(b, page, i, 1);
+}
+
+uint8_t *fb_reclen(fbundle *b, size_t page, uint64_t i)
+{
+    return page_field(b, page, i, 0);
+}
+
+uint64_t fi_key(const void *id, size_t len)
+{
+    uint8_t h[32];
+    fh_hash(h, id, len);
+    return ld64(h);
+}
+
+int fi_post_id(const uint8_t *enc, size_t len, const uint8_t **id, size_t *id_len)
+{
+    if (len < 68 || enc[0] != 0x01)
+        return 0;
+    size_t n = (size_t)enc[66] | (size_t)enc[67] << 8;
+    if (len - 68 < n)
+        return 0;
+    *id = enc + 68;
+    *id_len = n;
+    return 1;
+}
+
+/* A content reference: the hash and size of a post's content, or of part
+ * `part` of a file when it is a blob part (leniently: 0 when there is
+ * none). */
+static int content_of(const uint8_t *enc, size_t len, uint32_t part, const uint8_t **hash,
+                      uint64_t *size)
+{
+    if (len >= 58 && enc[0] == 0x01) {
+        *hash = enc + 18;
+        *size = ld64(enc + 50);
+        return 1;
+    }
+    if (len < 28 || enc[0] != 0x02)
+        return 0;
+    size_t pl = (size_t)enc[26] | (size_t)enc[27] << 8;
+    if (len - 28 < pl + 4)
+        return 0;
+    uint32_t count = ld32(enc + 28 + pl);
+    size_t pos = 32 + pl;
+    for (uint32_t k = 0; k < count && pos < len; k++) {
+        uint8_t kind = enc[pos];
+        size_t n;
+        if (kind == 0x01)
+            n = 9;
+        else if (kind == 0x02 && len - pos >= 3)
+            n = 3 + ((size_t)enc[pos + 1] | (size_t)enc[pos + 2] << 8);
+        else if (kind == 0x03)
+            n = 41;
+        else
+            return 0;
+        if (len - pos < n)
+            return 0;
+        if (k == part) {
+            if (kind != 0x03)
+                return 0;
+            *hash = enc + pos + 1;
+            *size = ld64(enc + pos + 33);
+            return 1;
+        }
+        pos += n;
+    }
+    return 0;
+}
+
+void fb_places(fbundle *b)
+{
+    rec_list l;
+    rec_walk(&l, b->records.p, b->records.n);
+    size_t nblobs = b->blob_table.n / 8, nblocks = b->block_table.n / 56;
+    const uint8_t **hashes = calloc(nblobs + 1, sizeof *hashes);
+    uint64_t *blk = calloc(nblobs + 1, sizeof *blk), *off = calloc(nblobs + 1, sizeof *off);
+    if (hashes == NULL || blk == NULL || off == NULL)
+        forge_die("out of memory");
+    /* the tiling of 7.4, as a reader works it out */
+    uint64_t block = 0, pos = 0;
+    for (size_t j = 0; j < nblobs; j++) {
+        uint32_t e = ld32(b->blob_table.p + 8 * j), part = ld32(b->blob_table.p + 8 * j + 4);
+        const uint8_t *h = NULL;
+        uint64_t size = 0;
+        if (e < l.n) {
+            const uint8_t *r = b->records.p + l.at[e];
+            if (!content_of(r + 12, ld32(r + 8), part, &h, &size))
+                h = NULL;
+        }
+        if (block < nblocks && j > 0 && pos == ld64(b->block_table.p + 56 * block + 16)) {
+            block++;
+            pos = 0;
+        }
+        hashes[j] = h;
+        blk[j] = block;
+        off[j] = pos;
+        pos += size;
+    }
+    for (size_t i = 0; i < l.n; i++) {
+        uint8_t *r = b->records.p + l.at[i];
+        uint32_t place[2] = {0, 0};
+        const uint8_t *enc = r + 12;
+        uint32_t len = ld32(r + 8);
+        if (len >= 58 && enc[0] == 0x01 && ld64(enc + 50) > 0) {
+            for (size_t j = 0; j < nblobs; j++) {
+                if (hashes[j] != NULL && memcmp(hashes[j], enc + 18, 32) == 0) {
+                    place[0] = (uint32_t)blk[j];
+                    place[1] = (uint32_t)off[j];
+                    break;
+                }
+            }
+        }
+        st32(r, place[0]);
+        st32(r + 4, place[1]);
+    }
+    free(hashes);
+    free(blk);
+    free(off);
+    free(l.at);
+}
+
+fpage *fb_new_page(fbundle *b)
+{
+    fpage *p = realloc(b->pages, (b->npages + 1) * sizeof *p);
+    if (p == NULL)
+        forge_die("out of memory");
+    b->pages = p;
+    memset(&b->pages[b->npages], 0, sizeof *b->pages);
+    return &b->pages[b->npages++];
+}
+
+/* (id key, entry number) pairs, for the sort of 7.6 */
+typedef struct idrow {
+    uint64_t key;
+    uint32_t entry;
+} idrow;
+
+static int idrow_cmp(const void *x, const void *y)
+{
+    const idrow *a = x, *c = y;
+    if (a->key != c->key)
+        return a->key < c->key ? -1 : 1;
+    return (a->entry > c->entry) - (a->entry < c->entry);
+}
+
+/* Writes records [from, to) of the record list into a record page: the
+ * records, then their places. */
+static void put_records(fpage *pg, const fbuf *recs, const rec_list *l, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        const uint8_t *r = recs->p + l->at[i];
+        fb_put(&pg->data, r + 8, 4 + (size_t)ld32(r + 8));
+    }
+    for (size_t i = from; i < to; i++)
+        fb_put(&pg->data, recs->p + l->at[i], 8);
+    pg->count = to - from;
+}
+
 void fb_body(fbundle *b)
 {
-    fb_reset(&b->body);
-    fb_put(&b->body, b->block_table.p, b->block_table.n);
-    fb_put(&b->body, b->blob_table.p, b->blob_table.n);
-    fb_put(&b->body, b->records.p, b->records.n);
+    if (!b->places_manual)
+        fb_places(b);
+    free_pages(b);
+    fb_put(&fb_new_page(b)->data, b->block_table.p, b->block_table.n);
+    fb_put(&fb_new_page(b)->data, b->blob_table.p, b->blob_table.n);
+    /* record pages, cut at record boundaries */
+    rec_list l;
+    rec_walk(&l, b->records.p, b->records.n);
+    size_t target = b->page_bytes ? b->page_bytes : 65536;
+    size_t from = 0, bytes = 0, split = 0;
+    fpage *last = NULL;
+    for (size_t i = 0; i < l.n; i++) {
+        size_t len = 4 + 8 + ld32(b->records.p + l.at[i] + 8);
+        bytes += len;
+        int close = i + 1 == l.n;
+        if (b->n_split > 0)
+            close |= split < b->n_split && i + 1 - from >= b->page_split[split];
+        else
+            close |= bytes >= target || (b->page_records && i + 1 - from >= b->page_records);
+        if (close) {
+            last = fb_new_page(b);
+            b->n_record_pages++;
+            put_records(last, &b->records, &l, from, i + 1);
+            from = i + 1;
+            bytes = 0;
+            split++;
+        }
+    }
+    size_t end = l.n ? l.at[l.n - 1] + 12 + ld32(b->records.p + l.at[l.n - 1] + 8) : 0;
+    if (end < b->records.n) { /* what does not parse goes in the last page */
+        if (last == NULL) {
+            last = fb_new_page(b);
+            b->n_record_pages++;
+        }
+        fb_put(&last->data, b->records.p + end, b->records.n - end);
+    }
+    /* the id table */
+    fbuf rows = {0};
+    if (b->ids_set) {
+        fb_put(&rows, b->ids.p, b->ids.n);
+    } else {
+        idrow *v = malloc((l.n + 1) * sizeof *v);
+        if (v == NULL)
+            forge_die("out of memory");
+        size_t n = 0;
+        for (size_t i = 0; i < l.n; i++) {
+            const uint8_t *r = b->records.p + l.at[i], *id;
+            size_t id_len;
+            if (fi_post_id(r + 12, ld32(r + 8), &id, &id_len)) {
+                v[n].key = fi_key(id, id_len);
+                v[n++].entry = (uint32_t)i;
+            }
+        }
+        qsort(v, n, sizeof *v, idrow_cmp);
+        for (size_t k = 0; k < n; k++)
+            fb_u32(&rows, v[k].entry);
+        free(v);
+    }
+    for (size_t at = 0; at < rows.n; at += 4 * 4096) {
+        size_t n = rows.n - at < 4 * 4096 ? rows.n - at : 4 * 4096;
+        fb_put(&fb_new_page(b)->data, rows.p + at, n);
+        b->n_id_pages++;
+    }
+    fb_free(&rows);
+    free(l.at);
+}
+
+size_t fb_rec_page(const fbundle *b, size_t k)
+{
+    (void)b;
+    return 2 + k;
+}
+
+size_t fb_id_page(const fbundle *b, size_t k)
+{
+    return 2 + b->n_record_pages + k;
+}
+
+uint8_t *fb_row(fbundle *b, size_t p)
+{
+    if (b->index.n < 56 + 48 * (p + 1))
+        forge_die("fb_row: no row %zu", p);
+    return b->index.p + 56 + 48 * p;
+}
+
+void fb_set_page_frame(fbundle *b, size_t p, const fbuf *frame)
+{
+    if (p >= b->npages)
+        forge_die("fb_set_page_frame: no page %zu", p);
+    fb_copy(&b->pages[p].frame, frame);
+    b->pages[p].frame_set = 1;
+}
+
+void fb_counts_from_firsts(fbundle *b, uint64_t entries)
+{
+    for (size_t k = 0; k < b->n_record_pages; k++) {
+        fpage *pg = &b->pages[fb_rec_page(b, k)];
+        uint64_t next = k + 1 < b->n_record_pages ? b->pages[fb_rec_page(b, k + 1)].first
+                                                  : entries;
+        pg->count = next > pg->first ? next - pg->first : 0;
+    }
+}
+
+/* The entry number of each record page's first record, and the key of
+ * each id page's first row, as the pages hold them. */
+static void derive_firsts(fbundle *b)
+{
+    uint64_t entry = 0;
+    for (size_t k = 0; k < b->n_record_pages; k++) {
+        fpage *pg = &b->pages[fb_rec_page(b, k)];
+        if (!pg->first_set)
+            pg->first = entry;
+        entry += pg->count;
+    }
+    erec *v;
+    size_t n = entries_of(b, &v);
+    for (size_t k = 0; k < b->n_id_pages; k++) {
+        fpage *pg = &b->pages[fb_id_page(b, k)];
+        if (pg->first_set)
+            continue;
+        pg->first = 0;
+        const uint8_t *id;
+        size_t id_len;
+        if (pg->data.n >= 4) {
+            uint32_t e = ld32(pg->data.p);
+            if (e < n && fi_post_id(v[e].enc, v[e].len, &id, &id_len))
+                pg->first = fi_key(id, id_len);
+        }
+    }
+    free(v);
 }
 
 void fb_pack(fbundle *b)
 {
+    if (b->npages < 2)
+        forge_die("fb_pack before fb_body");
+    derive_firsts(b);
+    uint64_t posts = 0, records_size = 0;
+    for (size_t k = 0; k < b->n_record_pages; k++)
+        records_size += b->pages[fb_rec_page(b, k)].data.n;
+    erec *v;
+    size_t n = entries_of(b, &v);
+    for (size_t i = 0; i < n; i++)
+        posts += v[i].len > 0 && v[i].enc[0] == 0x01;
+    free(v);
     fb_reset(&b->index);
     fb_u32(&b->index, b->compression);
     fb_u32(&b->index, b->index_flags);
     fb_u64(&b->index, b->n_entries);
+    fb_u64(&b->index, b->posts_set ? b->posts : posts);
     fb_u64(&b->index, b->n_blocks);
     fb_u64(&b->index, b->n_blobs);
-    fb_u64(&b->index, b->records_size_set ? b->records_size : b->records.n);
-    fz_compress(&b->index, b->body.p, b->body.n, 3, 1, 0, 0);
+    fb_u64(&b->index, b->record_pages_set ? b->record_pages : b->n_record_pages);
+    fb_u64(&b->index, b->records_size_set ? b->records_size : records_size);
+    for (size_t p = 0; p < b->npages; p++) {
+        fpage *pg = &b->pages[p];
+        if (!pg->frame_set) {
+            fb_reset(&pg->frame);
+            fz_compress(&pg->frame, pg->data.p, pg->data.n, b->level ? b->level : 3, 1, 0, 0);
+        }
+        uint8_t row[48];
+        st32(row, (uint32_t)pg->frame.n);
+        st32(row + 4, (uint32_t)pg->data.n);
+        st64(row + 8, pg->first);
+        fh_hash(row + 16, pg->frame.p, pg->frame.n);
+        fb_put(&b->index, row, sizeof row);
+    }
+    for (size_t p = 0; p < b->npages; p++)
+        fb_put(&b->index, b->pages[p].frame.p, b->pages[p].frame.n);
 }
 
 void fb_index(fbundle *b)
@@ -476,94 +907,111 @@ void fb_index(fbundle *b)
     fb_pack(b);
 }
 
-void fb_set_index_frame(fbundle *b, const fbuf *frame)
+size_t fi_head_len(const uint8_t *index, size_t len)
 {
-    b->index.n = 40;
-    fb_put(&b->index, frame->p, frame->n);
+    if (len < 56)
+        return len;
+    uint64_t posts = ld64(index + 16), rp = ld64(index + 40);
+    if (posts > ((uint64_t)1 << 40) || rp > ((uint64_t)1 << 40))
+        return len;
+    uint64_t head = 56 + 48 * (2 + rp + (posts + 4095) / 4096);
+    return head <= len ? (size_t)head : len;
 }
 
-int fi_body(fbuf *body, const uint8_t *index, size_t len, size_t max)
+int fi_pages(fbuf *out, const uint8_t *index, size_t len, size_t max)
 {
-    fb_reset(body);
-    if (len < 40)
+    fb_reset(out);
+    size_t head = fi_head_len(index, len);
+    if (len < 56 || head < 56 + 2 * 48 || (head - 56) % 48 != 0)
         return -1;
+    size_t np = (head - 56) / 48, at = head;
     ZSTD_DCtx *d = ZSTD_createDCtx();
     if (d == NULL)
         forge_die("ZSTD_createDCtx");
-    ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, 31);
-    ZSTD_inBuffer in = {index + 40, len - 40, 0};
+    int rc = 0;
+    fbuf page = {0};
     uint8_t tmp[65536];
-    int rc = -1;
-    for (;;) {
-        ZSTD_outBuffer o = {tmp, sizeof tmp, 0};
-        size_t r = ZSTD_decompressStream(d, &o, &in);
-        if (ZSTD_isError(r))
-            break;
-        fb_put(body, tmp, o.pos);
-        if (body->n > max)
-            break;
-        if (r == 0) {
-            rc = 0;
+    for (size_t p = 0; p < np && rc == 0; p++) {
+        const uint8_t *row = index + 56 + 48 * p;
+        uint32_t cs = ld32(row);
+        if (len - at < cs) {
+            rc = -1;
             break;
         }
-        if (in.pos == in.size && o.pos == 0)
-            break;
+        ZSTD_DCtx_reset(d, ZSTD_reset_session_and_parameters);
+        ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, 31);
+        ZSTD_inBuffer in = {index + at, cs, 0};
+        fb_reset(&page);
+        rc = -1;
+        for (;;) {
+            ZSTD_outBuffer o = {tmp, sizeof tmp, 0};
+            size_t r = ZSTD_decompressStream(d, &o, &in);
+            if (ZSTD_isError(r))
+                break;
+            fb_put(&page, tmp, o.pos);
+            if (out->n + page.n > max)
+                break;
+            if (r == 0) {
+                rc = 0;
+                break;
+            }
+            if (in.pos == in.size && o.pos == 0)
+                break;
+        }
+        if (rc == 0) {
+            fb_u64(out, ld64(row + 8));
+            fb_u32(out, (uint32_t)page.n);
+            fb_put(out, page.p, page.n);
+        }
+        at += cs;
     }
+    fb_free(&page);
     ZSTD_freeDCtx(d);
     return rc;
-}
-
-void fi_root(uint8_t out[32], const uint8_t *body, size_t len, size_t tables,
-             uint64_t entries)
-{
-    uint64_t n = 0;
-    uint64_t cap = entries < len / 4 + 1 ? entries : len / 4 + 1;
-    uint8_t *leaves = malloc((size_t)(cap ? cap : 1) * 32);
-    if (leaves == NULL)
-        forge_die("out of memory");
-    uint64_t pos = tables;
-    while (n < cap && pos <= len && len - pos >= 4) {
-        uint32_t l = ld32(body + pos);
-        if (len - pos - 4 < l)
-            break;
-        crypto_generichash_state st;
-        uint8_t zero = 0;
-        crypto_generichash_init(&st, NULL, 0, 32);
-        crypto_generichash_update(&st, &zero, 1);
-        crypto_generichash_update(&st, body + pos + 4, l);
-        crypto_generichash_final(&st, leaves + 32 * n, 32);
-        n++;
-        pos += 4 + (uint64_t)l;
-    }
-    fh_root(out, leaves, n);
-    free(leaves);
 }
 
 void fb_checkpoint(fbundle *b)
 {
     uint8_t root[32], ih[32];
-    uint64_t entries = b->index.n >= 40 ? ld64(b->index.p + 8) : 0;
-    fi_root(root, b->body.p, b->body.n, b->block_table.n + b->blob_table.n, entries);
+    uint64_t entries = b->index.n >= 56 ? ld64(b->index.p + 8) : 0;
+    erec *v;
+    size_t n = entries_of(b, &v);
+    if (n > entries)
+        n = (size_t)entries;
+    uint8_t *leaves = malloc((n ? n : 1) * 32);
+    if (leaves == NULL)
+        forge_die("out of memory");
+    for (size_t i = 0; i < n; i++) {
+        crypto_generichash_state st;
+        uint8_t zero = 0;
+        crypto_generichash_init(&st, NULL, 0, 32);
+        crypto_generichash_update(&st, &zero, 1);
+        crypto_generichash_update(&st, v[i].enc, v[i].len);
+        crypto_generichash_final(&st, leaves + 32 * i, 32);
+    }
+    fh_root(root, leaves, n);
+    free(leaves);
+    free(v);
     if (b->root_set)
         memcpy(root, b->root, 32);
     if (b->entries_set)
         entries = b->entries;
-    fh_hash(ih, b->index.p, b->index.n);
+    fh_hash(ih, b->index.p, fi_head_len(b->index.p, b->index.n));
     char hr[65], hi[65];
     for (int i = 0; i < 32; i++) {
         snprintf(hr + 2 * i, 3, "%02x", root[i]);
         snprintf(hi + 2 * i, 3, "%02x", ih[i]);
     }
     char text[8192];
-    int n = snprintf(text, sizeof text,
-                     "afmt checkpoint v1\ntitle %s\ncreated %llu\nentries %llu\nroot %s\n"
-                     "index %s\n",
-                     b->title, (unsigned long long)b->created, (unsigned long long)entries, hr,
-                     hi);
-    if (n < 0 || (size_t)n >= sizeof text)
+    int len = snprintf(text, sizeof text,
+                       "afmt checkpoint v1\ntitle %s\ncreated %llu\nentries %llu\nroot %s\n"
+                       "index %s\n",
+                       b->title, (unsigned long long)b->created, (unsigned long long)entries, hr,
+                       hi);
+    if (len < 0 || (size_t)len >= sizeof text)
         forge_die("checkpoint too long");
     fb_reset(&b->checkpoint);
-    fb_put(&b->checkpoint, text, (size_t)n);
+    fb_put(&b->checkpoint, text, (size_t)len);
 }
 
 void fs_sigsec(fbuf *out, const fkey *k, const void *cp, size_t cp_len, const char *comment,

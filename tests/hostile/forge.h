@@ -123,20 +123,47 @@ void fp_blob(fbuf *parts, const uint8_t hash[32], uint64_t size);
 
 /* ---------------------------------------------------------------- bundles */
 
+/* One index page (spec 7.2): its decompressed bytes and its frame. */
+typedef struct fpage {
+    fbuf data;          /* decompressed: what the directory's `size` says */
+    fbuf frame;         /* the zstd frame: made by fb_pack unless frame_set */
+    int frame_set;      /* the case gave the frame: fb_pack keeps it */
+    int first_set;      /* the case gave `first`: fb_pack keeps it */
+    uint64_t first;
+    uint64_t count;     /* a record page: how many records it holds */
+} fpage;
+
 /* A bundle being forged, kept as its sections so that a case can alter any
- * of them and then re-derive (or not) what follows. */
+ * of them and then re-derive (or not) what follows.  Draft 1.2: the index
+ * is a 56-byte header, a page directory and the pages (block table, blob
+ * table, record pages, id pages). */
 typedef struct fbundle {
     uint8_t header[16];
     fbuf blocks;        /* the frames, back to back */
-    /* the index: header fields, then the body (tables and records) that
-     * fb_pack compresses into the index frame */
+    /* index header fields: as written, or derived by fb_pack unless *_set */
     uint32_t compression, index_flags;
-    uint64_t n_entries, n_blocks, n_blobs; /* as written in the index header */
-    int records_size_set;                  /* records_size given explicitly */
-    uint64_t records_size;
-    fbuf block_table, blob_table, records;
-    fbuf body;          /* built by fb_body() */
-    fbuf index;         /* built by fb_pack(): header and frame */
+    uint64_t n_entries, n_blocks, n_blobs;
+    int posts_set;      uint64_t posts;        /* default: the post records */
+    int record_pages_set; uint64_t record_pages; /* default: the record pages made */
+    int records_size_set; uint64_t records_size; /* default: their bytes */
+    /* what the pages are cut from */
+    fbuf block_table, blob_table;
+    fbuf records;       /* the forger's own list: u32 block, u32 offset (the
+                           place), u32 L, encoding; fb_body lays them out in
+                           record pages as 7.5 says: records, then places */
+    int places_manual;  /* 0: fb_body writes every post's place (7.5) */
+    int ids_set;        /* 1: `ids` is the id table, as given */
+    fbuf ids;           /* u32 rows */
+    size_t page_bytes;  /* a record page closes at this many bytes (0: 64 KiB) */
+    uint64_t page_records; /* ...or at this many records (0: no such limit) */
+    const uint64_t *page_split; /* or: the record pages hold these many records */
+    size_t n_split;
+    int level;          /* zstd level of the pages (0: 3) */
+    /* built by fb_body: pages[0] block table, [1] blob table, then
+     * n_record_pages record pages, then n_id_pages id pages */
+    fpage *pages;
+    size_t npages, n_record_pages, n_id_pages;
+    fbuf index;         /* built by fb_pack: header, directory, frames */
     fbuf checkpoint;    /* built by fb_checkpoint() */
     fbuf sig;           /* built by fb_sign() */
     uint8_t trailer[32];
@@ -160,20 +187,29 @@ uint64_t fb_add_block(fbundle *b, const void *data, size_t len);
 /* The same with a frame the caller made; `size` is the decompressed size
  * the table declares. */
 uint64_t fb_add_frame(fbundle *b, const void *frame, size_t frame_len, uint64_t size);
-/* Blob row (spec 7.3): the reference that introduces the blob. */
+/* Blob row (spec 7.4): the reference that introduces the blob. */
 void fb_add_blob(fbundle *b, uint32_t entry, uint32_t part);
-/* Entry record: u32 length then the encoding. */
+/* Entry record (spec 7.5) in the forger's list: place 0, 0 (fb_body fills
+ * it in), u32 length, the encoding. */
 void fb_add_record(fbundle *b, const fbuf *enc);
 
 /* The steps of sealing a bundle, each from the sections before it:
- *   fb_body        index body: block table, blob table, records
- *   fb_pack        index section: the header fields, then the body as one
- *                  zstd frame (level 3, with its content size)
- *   fb_checkpoint  the six lines: entries, root computed over the records
- *                  of the body (unless set), H(index)
+ *   fb_body        the places of the posts (unless places_manual), then the
+ *                  pages' bytes: block table, blob table, records cut into
+ *                  record pages, the id table (computed unless ids_set) cut
+ *                  into pages of 4096 rows
+ *   fb_pack        the index section: each page compressed (level 3, with
+ *                  its content size) unless its frame was given, the header
+ *                  fields, the directory rows (csize and size from the frame
+ *                  and the bytes, `first` derived unless given, the hash)
+ *   fb_checkpoint  the six lines: entries (the index header's), root over
+ *                  the records of the record pages (unless set), H(index
+ *                  head), the head sized from the header's counts as a
+ *                  reader sizes it
  *   fb_sign        the signature section over the checkpoint with `k`
  *   fb_trailer     the trailer from the sections' sizes
  * fb_index runs the first two, fb_seal all five. */
+void fb_places(fbundle *b);
 void fb_body(fbundle *b);
 void fb_pack(fbundle *b);
 void fb_index(fbundle *b);
@@ -181,24 +217,43 @@ void fb_checkpoint(fbundle *b);
 void fb_sign(fbundle *b, const fkey *k);
 void fb_trailer(fbundle *b);
 void fb_seal(fbundle *b, const fkey *k);
-/* Replaces the index frame (after the 40-byte header) with `frame`. */
-void fb_set_index_frame(fbundle *b, const fbuf *frame);
+/* A new, empty page at the end of b->pages. */
+fpage *fb_new_page(fbundle *b);
+/* Each record page's count from the pages' `first` values and `entries`. */
+void fb_counts_from_firsts(fbundle *b, uint64_t entries);
+/* The place (8 bytes) and the length field (4 bytes) of the i-th record
+ * of page `page`, in the page's bytes (fb_body must have run). */
+uint8_t *fb_place(fbundle *b, size_t page, uint64_t i);
+uint8_t *fb_reclen(fbundle *b, size_t page, uint64_t i);
+/* Gives page p the frame `frame` (fb_pack then keeps it). */
+void fb_set_page_frame(fbundle *b, size_t p, const fbuf *frame);
+/* Row p of the directory in the packed index (fb_pack must have run). */
+uint8_t *fb_row(fbundle *b, size_t p);
+/* The page number of record page k and of id page k. */
+size_t fb_rec_page(const fbundle *b, size_t k);
+size_t fb_id_page(const fbundle *b, size_t k);
 /* The whole file. */
 void fb_bytes(fbuf *out, const fbundle *b);
 void fb_write(const fbundle *b, const char *path);
+
+/* The id key of an id (spec 7.6). */
+uint64_t fi_key(const void *id, size_t len);
+/* The id of a post encoding, leniently: 0 when it has none. */
+int fi_post_id(const uint8_t *enc, size_t len, const uint8_t **id, size_t *id_len);
+/* How many bytes of an index section of `len` bytes its header says the
+ * head (header and directory) takes, as a reader works it out (all of it
+ * when the counts are absurd). */
+size_t fi_head_len(const uint8_t *index, size_t len);
 
 /* Signature section over `cp` (any bytes) with key `k`, written with the
  * algorithm tags given ("ED" and "Ed" for a valid one). */
 void fs_sigsec(fbuf *out, const fkey *k, const void *cp, size_t cp_len, const char *comment,
                size_t comment_len, const char sig_alg[2], const char pk_alg[2]);
 
-/* The root of the records in an index body whose tables take `tables`
- * bytes (lenient: walks as many records as parse, at most `entries`). */
-void fi_root(uint8_t out[32], const uint8_t *body, size_t len, size_t tables,
-             uint64_t entries);
-/* Decompresses the frame of an index section into `body` (at most `max`
- * bytes); returns 0 on success. */
-int fi_body(fbuf *body, const uint8_t *index, size_t len, size_t max);
+/* Decodes every page of an index section into `out`, each as u64 first
+ * (its directory row's), u32 size, the bytes (at most `max` bytes in all);
+ * returns 0 on success. */
+int fi_pages(fbuf *out, const uint8_t *index, size_t len, size_t max);
 
 /* File helpers. */
 void write_file(const char *path, const void *data, size_t len);

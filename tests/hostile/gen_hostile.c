@@ -49,6 +49,20 @@
 #define BAD "111111"       /* rejected when opened */
 #define CONTENT "100111"   /* index sound, content not: list succeeds */
 #define UNTRUSTED "101111" /* sound, but signed by a key that is not K */
+/* Refused when opened; `cat` reads only the index pages and the block on
+ * its way to the post (spec 10.1), so damage elsewhere may let it print
+ * the post (whose bytes must then hash to its signed content hash: the
+ * manifest's last column) or find no such post: any clean exit. */
+#define IBAD "111A11"
+
+/* The page-slack bomb of group pageframe: this many record pages of 1 MiB
+ * (see tests/ROBUSTNESS.md) */
+#ifndef PAGE_SLACK_PAGES
+#define PAGE_SLACK_PAGES 1000
+#endif
+#ifndef PAGE_SLACK_EXPECT
+#define PAGE_SLACK_EXPECT IBAD
+#endif
 
 static const char *outdir;
 static FILE *manifest, *keys_manifest;
@@ -74,21 +88,51 @@ static void hex_id(char *out, size_t cap, const void *id, size_t len)
         snprintf(out + 2 * i, 3, "%02x", p[i]);
 }
 
-static void emit_raw(const char *group, const char *name, const fbuf *bytes, const char *expect,
-                     const void *cat_id, size_t cat_len, int posts, const char *plant)
+/* The content hashes (hex, comma-separated) of the posts of `b` whose id
+ * is `id`: what `cat` may print when it succeeds, or "-". */
+static void cat_hashes(char *out, size_t cap, const fbundle *b, const void *id, size_t len)
 {
-    char path[4096], file[512], hex[2 * 4096 + 1];
+    size_t n = 0, pos = 0;
+    out[0] = 0;
+    while (b != NULL && b->records.n - pos >= 12) {
+        const uint8_t *r = b->records.p + pos, *pid;
+        uint32_t l = ld32(r + 8);
+        size_t pid_len;
+        if (b->records.n - pos - 12 < l)
+            break;
+        if (l >= 58 && fi_post_id(r + 12, l, &pid, &pid_len) && pid_len == len &&
+            memcmp(pid, id, len) == 0 && n + 66 < cap) {
+            if (n > 0)
+                out[n++] = ',';
+            for (int i = 0; i < 32; i++)
+                snprintf(out + n + 2 * (size_t)i, 3, "%02x", r[12 + 18 + i]);
+            n += 64;
+        }
+        pos += 12 + (size_t)l;
+    }
+    if (n == 0)
+        snprintf(out, cap, "-");
+}
+
+/* Writes a case and its manifest line; `src`, when not NULL, is the bundle
+ * it was forged from (for the hashes `cat` may print). */
+static void emit_raw(const char *group, const char *name, const fbuf *bytes, const char *expect,
+                     const void *cat_id, size_t cat_len, int posts, const char *plant,
+                     const fbundle *src)
+{
+    char path[4096], file[512], hex[2 * 4096 + 1], hashes[1024];
     snprintf(file, sizeof file, "%s.%s.afmt", group, name);
     snprintf(path, sizeof path, "%s/cases/%s", outdir, file);
     write_file(path, bytes->p, bytes->n);
     hex_id(hex, sizeof hex, cat_id, cat_len);
+    cat_hashes(hashes, sizeof hashes, src, cat_id, cat_len);
     char pn[16];
     if (posts < 0)
         snprintf(pn, sizeof pn, "-");
     else
         snprintf(pn, sizeof pn, "%d", posts);
-    fprintf(manifest, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", group, name, file, expect, hex, pn,
-            plant ? plant : "-");
+    fprintf(manifest, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", group, name, file, expect, hex, pn,
+            plant ? plant : "-", hashes);
     ncases++;
 }
 
@@ -97,7 +141,7 @@ static void emit(const char *group, const char *name, const fbundle *b, const ch
 {
     fbuf out = {0};
     fb_bytes(&out, b);
-    emit_raw(group, name, &out, expect, cat_id, cat_id ? strlen(cat_id) : 0, posts, plant);
+    emit_raw(group, name, &out, expect, cat_id, cat_id ? strlen(cat_id) : 0, posts, plant, b);
     fb_free(&out);
 }
 
@@ -197,18 +241,25 @@ static void reseal(fbundle *b)
 #define FILE_TOTAL 18
 #define FILE_PATH_LEN 26
 
-/* Rows of the index body (fb_body must have run; fb_pack after a change). */
+/* Rows of the pages (fb_body must have run; fb_pack after a change):
+ * the block table, the blob table, the record of entry i (the base's
+ * records all sit in one record page): its place. */
 static uint8_t *ix_block(fbundle *b, uint64_t i)
 {
-    return b->body.p + 56 * i;
+    return b->pages[0].data.p + 56 * i;
 }
 
-static uint8_t *ix_blob(fbundle *b, uint64_t nblocks, uint64_t j)
+static uint8_t *ix_blob(fbundle *b, uint64_t j)
 {
-    return b->body.p + 56 * nblocks + 8 * j;
+    return b->pages[1].data.p + 8 * j;
 }
 
-/* After a change to the body: compress it again, then reseal. */
+static uint8_t *ix_record(base *t, int i)
+{
+    return fb_place(&t->b, fb_rec_page(&t->b, 0), (uint64_t)i);
+}
+
+/* After a change to the pages: compress them again, then reseal. */
 static void repack(fbundle *b)
 {
     fb_pack(b);
@@ -238,12 +289,12 @@ static void group_empty(void)
 {
     static const uint8_t magic[8] = {0x8A, 'A', 'F', 'M', 'T', 0x0D, 0x0A, 0x1A};
     fbuf f = {0};
-    emit_raw("empty", "zero_bytes", &f, BAD, "1", 1, -1, NULL);
+    emit_raw("empty", "zero_bytes", &f, BAD, "1", 1, -1, NULL, NULL);
     fb_u8(&f, 0x8A);
-    emit_raw("empty", "one_byte", &f, BAD, "1", 1, -1, NULL);
+    emit_raw("empty", "one_byte", &f, BAD, "1", 1, -1, NULL, NULL);
     fb_reset(&f);
     fb_put(&f, magic, 8);
-    emit_raw("empty", "magic_only", &f, BAD, "1", 1, -1, NULL);
+    emit_raw("empty", "magic_only", &f, BAD, "1", 1, -1, NULL, NULL);
     /* the magic then 1 to 7 more bytes: shorter than a header (the
      * fuzzer found the reader comparing these with the 8-byte magic) */
     for (int extra = 1; extra < 8; extra++) {
@@ -252,19 +303,19 @@ static void group_empty(void)
         fb_put(&f, "\1\0\0\0\0\0\0", (size_t)extra);
         char name[32];
         snprintf(name, sizeof name, "magic_plus_%d_bytes", extra);
-        emit_raw("empty", name, &f, BAD, "1", 1, -1, NULL);
+        emit_raw("empty", name, &f, BAD, "1", 1, -1, NULL, NULL);
     }
     fb_reset(&f);
     fb_put(&f, magic, 8);
     fb_u32(&f, 1);
     fb_u32(&f, 0);
-    emit_raw("empty", "header_only", &f, BAD, "1", 1, -1, NULL);
+    emit_raw("empty", "header_only", &f, BAD, "1", 1, -1, NULL, NULL);
     uint8_t z[47] = {0};
     fb_put(&f, z, 31);
-    emit_raw("empty", "47_bytes", &f, BAD, "1", 1, -1, NULL);
+    emit_raw("empty", "47_bytes", &f, BAD, "1", 1, -1, NULL, NULL);
     fb_reset(&f);
     fb_put(&f, "This is not a bundle at all, just text.\n", 40);
-    emit_raw("empty", "text_file", &f, BAD, "1", 1, -1, NULL);
+    emit_raw("empty", "text_file", &f, BAD, "1", 1, -1, NULL, NULL);
     fb_free(&f);
 }
 
@@ -340,7 +391,7 @@ static void group_header(void)
         base_records(&t);
         fb_seal(&t.b, &K);
         snprintf(name, sizeof name, "entry_type_0x%02x", types[i]);
-        emit("header", name, &t.b, BAD, "1", -1, NULL);
+        emit("header", name, &t.b, IBAD, "1", -1, NULL);
         base_free(&t);
     }
     static const uint8_t pflags[] = {0x40, 0x80};
@@ -351,7 +402,7 @@ static void group_header(void)
         base_records(&t);
         fb_seal(&t.b, &K);
         snprintf(name, sizeof name, "post_flag_0x%02x", pflags[i]);
-        emit("header", name, &t.b, BAD, "1", -1, NULL);
+        emit("header", name, &t.b, IBAD, "1", -1, NULL);
         base_free(&t);
     }
     static const uint8_t fflags[] = {0x01, 0x80};
@@ -362,7 +413,7 @@ static void group_header(void)
         base_records(&t);
         fb_seal(&t.b, &K);
         snprintf(name, sizeof name, "file_flag_0x%02x", fflags[i]);
-        emit("header", name, &t.b, BAD, "1", -1, NULL);
+        emit("header", name, &t.b, IBAD, "1", -1, NULL);
         base_free(&t);
     }
     static const uint8_t kinds[] = {0x00, 0x04, 0xFF};
@@ -375,7 +426,7 @@ static void group_header(void)
         base_records(&t);
         fb_seal(&t.b, &K);
         snprintf(name, sizeof name, "part_kind_0x%02x", kinds[i]);
-        emit("header", name, &t.b, BAD, "1", -1, NULL);
+        emit("header", name, &t.b, IBAD, "1", -1, NULL);
         base_free(&t);
     }
 }
@@ -384,9 +435,11 @@ static void group_header(void)
 
 enum field {
     F_TR_INDEX_OFFSET, F_TR_INDEX_SIZE, F_TR_CP_SIZE, F_TR_SIG_SIZE,
-    F_IX_ENTRIES, F_IX_BLOCKS, F_IX_BLOBS, F_IX_RECORDS,
+    F_IX_ENTRIES, F_IX_POSTS, F_IX_BLOCKS, F_IX_BLOBS, F_IX_RECORD_PAGES, F_IX_RECORDS,
+    F_PAGE_CSIZE, F_PAGE_SIZE, F_PAGE_FIRST, F_IDPAGE_SIZE, F_IDPAGE_FIRST,
     F_BLOCK_OFFSET, F_BLOCK_CSIZE, F_BLOCK_SIZE,
     F_BLOB_ENTRY, F_BLOB_PART,
+    F_REC_BLOCK, F_REC_OFFSET, F_ID_ROW,
     F_POST_SIZE, F_POST_CREATED, F_POST_MISSING,
     F_FILE_TOTAL, F_FILE_NPARTS, F_PART_ENTRY, F_PART_INLINE_LEN,
     F_RECORD_LEN, F_POST_ID_LEN, F_POST_MEDIA_LEN,
@@ -396,25 +449,37 @@ enum field {
 
 static const char *const field_names[F_COUNT] = {
     "trailer_index_offset", "trailer_index_size", "trailer_checkpoint_size",
-    "trailer_signature_size", "index_entry_count", "index_block_count", "index_blob_count",
-    "index_records_size", "block_offset", "block_compressed_size", "block_size",
-    "blob_entry", "blob_part", "post_content_size", "post_created",
-    "post_missing_replies", "file_total_size", "file_part_count", "part_entry_number",
-    "part_inline_length", "record_length", "post_id_length", "post_media_type_length",
-    "checkpoint_entries", "checkpoint_created"};
+    "trailer_signature_size", "index_entry_count", "index_post_count", "index_block_count",
+    "index_blob_count", "index_record_pages", "index_records_size", "record_page_csize",
+    "record_page_size", "record_page_first", "id_page_size", "id_page_first", "block_offset",
+    "block_compressed_size", "block_size", "blob_entry", "blob_part", "record_block",
+    "record_offset", "id_row", "post_content_size", "post_created", "post_missing_replies",
+    "file_total_size", "file_part_count", "part_entry_number", "part_inline_length",
+    "record_length", "post_id_length", "post_media_type_length", "checkpoint_entries",
+    "checkpoint_created"};
 
 /* Width in bits of each field (what a value is truncated to). */
 static int field_bits(enum field f)
 {
     switch (f) {
     case F_TR_CP_SIZE: case F_TR_SIG_SIZE: case F_FILE_NPARTS: case F_RECORD_LEN:
-    case F_BLOB_ENTRY: case F_BLOB_PART:
+    case F_BLOB_ENTRY: case F_BLOB_PART: case F_PAGE_CSIZE: case F_PAGE_SIZE:
+    case F_IDPAGE_SIZE: case F_REC_BLOCK: case F_REC_OFFSET: case F_ID_ROW:
         return 32;
     case F_PART_INLINE_LEN: case F_POST_ID_LEN: case F_POST_MEDIA_LEN:
         return 16;
     default:
         return 64;
     }
+}
+
+/* Whether a field is in the part of the bundle every reader checks first
+ * (trailer, index head, checkpoint), or in the pages and entries (IBAD). */
+static int field_in_head(enum field f)
+{
+    /* an id page's `first` is a key that only guides the binary search of
+     * a lookup: a wrong one is found by full checks, not by `cat` */
+    return (f <= F_IDPAGE_SIZE || f == F_CP_ENTRIES || f == F_CP_CREATED);
 }
 
 /* Builds the base bundle with field f set to v; returns 1 when the value
@@ -471,11 +536,8 @@ static int numeric_bundle(base *t, enum field f, uint64_t v)
         break;
     }
     base_records(t);
-    if (f == F_RECORD_LEN) {
-        old = ld32(t->b.records.p);
-        st32(t->b.records.p, (uint32_t)v);
-    }
-    /* fields of the index body, then of the index header */
+    /* fields of the pages (places computed first), then of the index
+     * header and directory */
     fb_body(&t->b);
     uint8_t *p = NULL;
     switch (f) {
@@ -488,8 +550,17 @@ static int numeric_bundle(base *t, enum field f, uint64_t v)
         old = ld64(p);
         st64(p, v);
     }
-    if (f == F_BLOB_ENTRY || f == F_BLOB_PART) {
-        p = ix_blob(&t->b, 1, 0) + (f == F_BLOB_PART ? 4 : 0);
+    p = NULL;
+    switch (f) {
+    case F_BLOB_ENTRY: p = ix_blob(&t->b, 0); break;
+    case F_BLOB_PART: p = ix_blob(&t->b, 0) + 4; break;
+    case F_RECORD_LEN: p = fb_reclen(&t->b, fb_rec_page(&t->b, 0), 0); break;
+    case F_REC_BLOCK: p = ix_record(t, 1); break;     /* post 2: block 0 */
+    case F_REC_OFFSET: p = ix_record(t, 1) + 4; break; /* post 2: offset 66 */
+    case F_ID_ROW: p = t->b.pages[fb_id_page(&t->b, 0)].data.p + 4; break;
+    default: break;
+    }
+    if (p != NULL) {
         old = ld32(p);
         st32(p, (uint32_t)v);
     }
@@ -497,14 +568,29 @@ static int numeric_bundle(base *t, enum field f, uint64_t v)
     p = NULL;
     switch (f) {
     case F_IX_ENTRIES: p = t->b.index.p + 8; break;
-    case F_IX_BLOCKS: p = t->b.index.p + 16; break;
-    case F_IX_BLOBS: p = t->b.index.p + 24; break;
-    case F_IX_RECORDS: p = t->b.index.p + 32; break;
+    case F_IX_POSTS: p = t->b.index.p + 16; break;
+    case F_IX_BLOCKS: p = t->b.index.p + 24; break;
+    case F_IX_BLOBS: p = t->b.index.p + 32; break;
+    case F_IX_RECORD_PAGES: p = t->b.index.p + 40; break;
+    case F_IX_RECORDS: p = t->b.index.p + 48; break;
+    case F_PAGE_FIRST: p = fb_row(&t->b, fb_rec_page(&t->b, 0)) + 8; break;
+    case F_IDPAGE_FIRST: p = fb_row(&t->b, fb_id_page(&t->b, 0)) + 8; break;
     default: break;
     }
     if (p != NULL) {
         old = ld64(p);
         st64(p, v);
+    }
+    p = NULL;
+    switch (f) {
+    case F_PAGE_CSIZE: p = fb_row(&t->b, fb_rec_page(&t->b, 0)); break;
+    case F_PAGE_SIZE: p = fb_row(&t->b, fb_rec_page(&t->b, 0)) + 4; break;
+    case F_IDPAGE_SIZE: p = fb_row(&t->b, fb_id_page(&t->b, 0)) + 4; break;
+    default: break;
+    }
+    if (p != NULL) {
+        old = ld32(p);
+        st32(p, (uint32_t)v);
     }
     if (f == F_CP_ENTRIES) {
         old = 4 + 1;
@@ -550,7 +636,8 @@ static void group_numbers(void)
             int ok = numeric_bundle(&t, (enum field)f, v);
             char name[128];
             snprintf(name, sizeof name, "%s_%s", field_names[f], value_names[i]);
-            emit("numbers", name, &t.b, ok ? OK : BAD, "1", ok ? 4 : -1, NULL);
+            emit("numbers", name, &t.b, ok ? OK : field_in_head((enum field)f) ? BAD : IBAD, "1",
+                 ok ? 4 : -1, NULL);
             base_free(&t);
         }
         /* u16 fields: their maximum */
@@ -559,7 +646,8 @@ static void group_numbers(void)
             numeric_bundle(&t, (enum field)f, 0xFFFF);
             char name[128];
             snprintf(name, sizeof name, "%s_65535", field_names[f]);
-            emit("numbers", name, &t.b, BAD, "1", -1, NULL);
+            emit("numbers", name, &t.b, field_in_head((enum field)f) ? BAD : IBAD, "1", -1,
+                 NULL);
             base_free(&t);
         }
     }
@@ -593,7 +681,7 @@ static void group_overflow(void)
     base_init(&t, 0);
     base_records(&t);
     fb_index(&t.b);
-    st64(t.b.index.p + 16, 1 + ((uint64_t)1 << 61));
+    st64(t.b.index.p + 24, 1 + ((uint64_t)1 << 61));
     reseal(&t.b);
     emit("overflow", "block_count_times_56", &t.b, BAD, "1", -1, NULL);
     base_free(&t);
@@ -601,30 +689,76 @@ static void group_overflow(void)
     base_init(&t, 0);
     base_records(&t);
     fb_index(&t.b);
-    st64(t.b.index.p + 24, 3 + ((uint64_t)1 << 61));
+    st64(t.b.index.p + 32, 3 + ((uint64_t)1 << 61));
     reseal(&t.b);
     emit("overflow", "blob_count_times_8", &t.b, BAD, "1", -1, NULL);
     base_free(&t);
-    /* blob_count = 2^64-1 with records_size making the sum come out */
+    /* blob_count = 2^64-1 with records_size making the sum of the pages'
+     * sizes (56 blocks + 8 blobs + records + 4 posts) come out */
     base_init(&t, 0);
     base_records(&t);
     fb_index(&t.b);
     {
-        uint64_t body_size = t.b.body.n;
-        uint64_t rs = body_size - 56 * 1 - 8 * UINT64_MAX;
-        st64(t.b.index.p + 24, UINT64_MAX);
-        st64(t.b.index.p + 32, rs);
+        uint64_t body = 0;
+        for (size_t p = 0; p < t.b.npages; p++)
+            body += t.b.pages[p].data.n;
+        uint64_t rs = body - 56 * 1 - 8 * UINT64_MAX - 4 * 4;
+        st64(t.b.index.p + 32, UINT64_MAX);
+        st64(t.b.index.p + 48, rs);
     }
     reseal(&t.b);
     emit("overflow", "blob_count_max_records_compensate", &t.b, BAD, "1", -1, NULL);
     base_free(&t);
-    /* records_size near 2^64: the body size wraps */
+    /* records_size near 2^64: the body size wraps to the real one */
     base_init(&t, 0);
     base_records(&t);
     fb_index(&t.b);
-    st64(t.b.index.p + 32, UINT64_MAX - 56 - 8 * 3 + 1 + t.b.records.n);
+    {
+        uint64_t body = 0;
+        for (size_t p = 0; p < t.b.npages; p++)
+            body += t.b.pages[p].data.n;
+        /* 56 + 8 * 3 + records_size + 4 * 4 comes out as 80, the tables'
+     * size, as if there were no records */
+    (void)body;
+    st64(t.b.index.p + 48, UINT64_MAX - 56 - 8 * 3 - 4 * 4 + 1 + 80);
+    }
     reseal(&t.b);
     emit("overflow", "records_size_wraps_body", &t.b, BAD, "1", -1, NULL);
+    base_free(&t);
+    /* post_count * 4 wraps to the real 16: post_count = 4 + 2^62 */
+    base_init(&t, 0);
+    base_records(&t);
+    fb_index(&t.b);
+    st64(t.b.index.p + 16, 4 + ((uint64_t)1 << 62));
+    reseal(&t.b);
+    emit("overflow", "post_count_times_4", &t.b, BAD, "1", -1, NULL);
+    base_free(&t);
+    /* post_count 2^64-1: (post_count + 4095) / 4096 id pages wraps to 0 */
+    base_init(&t, 0);
+    base_records(&t);
+    fb_index(&t.b);
+    st64(t.b.index.p + 16, UINT64_MAX);
+    reseal(&t.b);
+    emit("overflow", "post_count_id_pages_wrap", &t.b, BAD, "1", -1, NULL);
+    base_free(&t);
+    /* record_pages = 1 + 2^60: 48 * page_count wraps, the head size is the
+     * real one */
+    base_init(&t, 0);
+    base_records(&t);
+    fb_index(&t.b);
+    st64(t.b.index.p + 40, 1 + ((uint64_t)1 << 60));
+    reseal(&t.b);
+    emit("overflow", "record_pages_times_48", &t.b, BAD, "1", -1, NULL);
+    base_free(&t);
+    /* a directory whose page sizes (u32) add up past 2^32: record page
+     * size 2^32 - 1 with the header's records_size to match */
+    base_init(&t, 0);
+    base_records(&t);
+    fb_index(&t.b);
+    st32(fb_row(&t.b, 2) + 4, UINT32_MAX);
+    st64(t.b.index.p + 48, UINT32_MAX);
+    reseal(&t.b);
+    emit("overflow", "record_page_size_2p32m1", &t.b, BAD, "1", -1, NULL);
     base_free(&t);
     /* block: offset + compressed size wraps below the offset */
     base_init(&t, 1);
@@ -632,7 +766,7 @@ static void group_overflow(void)
     fb_body(&t.b);
     st64(ix_block(&t.b, 1) + 8, UINT64_MAX);
     repack(&t.b);
-    emit("overflow", "block_offset_plus_size", &t.b, BAD, "1", -1, NULL);
+    emit("overflow", "block_offset_plus_size", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* the sizes of blocks add up past 2^64 to the index offset */
     base_init(&t, 1);
@@ -645,7 +779,7 @@ static void group_overflow(void)
         st64(ix_block(&t.b, 1) + 8, ld64(ix_block(&t.b, 1) + 8) + ((uint64_t)1 << 63));
     }
     repack(&t.b);
-    emit("overflow", "block_sizes_wrap_to_index", &t.b, BAD, "1", -1, NULL);
+    emit("overflow", "block_sizes_wrap_to_index", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* file parts whose sizes add up to the total only modulo 2^64 */
     base_init(&t, 0);
@@ -663,8 +797,90 @@ static void group_overflow(void)
     }
     base_records(&t);
     fb_seal(&t.b, &K);
-    emit("overflow", "file_parts_sum", &t.b, BAD, "1", -1, NULL);
+    emit("overflow", "file_parts_sum", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
+}
+
+/* Index header counts that would make a reader allocate a lot, against an
+ * index of a few hundred bytes (spec 7.1: all checked before anything is
+ * allocated).  Each sets header fields, then re-signs; `pad` bytes of
+ * zeros are put between the directory and the frames, so that a
+ * directory the counts make long still fits the index section. */
+typedef struct hdr_case {
+    const char *name;
+    uint64_t entries, posts, blocks, blobs, record_pages, records_size; /* UINT64_MAX: keep */
+    size_t pad;
+    int row0_size, row1_size; /* 1: the table page rows declare the size too */
+} hdr_case;
+
+static void counts_header_case(const hdr_case *c)
+{
+    base t;
+    base_init(&t, 0);
+    base_records(&t);
+    fb_index(&t.b);
+    const uint64_t v[6] = {c->entries, c->posts, c->blocks, c->blobs, c->record_pages,
+                           c->records_size};
+    for (int i = 0; i < 6; i++)
+        if (v[i] != UINT64_MAX)
+            st64(t.b.index.p + 8 + 8 * i, v[i]);
+    if (c->row0_size)
+        st32(fb_row(&t.b, 0) + 4, (uint32_t)(56 * ld64(t.b.index.p + 24)));
+    if (c->row1_size)
+        st32(fb_row(&t.b, 1) + 4, (uint32_t)(8 * ld64(t.b.index.p + 32)));
+    if (c->pad > 0) {
+        size_t dir = 56 + 48 * t.b.npages;
+        fbuf x = {0};
+        fb_put(&x, t.b.index.p, dir);
+        uint8_t *z = calloc(1, c->pad);
+        if (z == NULL)
+            forge_die("out of memory");
+        fb_put(&x, z, c->pad);
+        free(z);
+        fb_put(&x, t.b.index.p + dir, t.b.index.n - dir);
+        fb_copy(&t.b.index, &x);
+        fb_free(&x);
+    }
+    reseal(&t.b);
+    emit("counts", c->name, &t.b, BAD, "1", -1, NULL);
+    base_free(&t);
+}
+
+static void counts_directory(void)
+{
+    const uint64_t KEEP = UINT64_MAX, E26 = (uint64_t)1 << 26;
+    const hdr_case cases[] = {
+        /* 2^26 posts: 16384 id pages, a 786 KB directory in a tiny index */
+        {"posts_2p26", E26, E26, KEEP, KEEP, KEEP, 45 * E26, 0, 0, 0},
+        /* ...and the same with the index padded so that the directory fits:
+         * read (786 KB), hashed, then refused at its first wrong row */
+        {"posts_2p26_directory_fits", E26, E26, KEEP, KEEP, KEEP, 45 * E26, 48 * 16384, 0, 0},
+        {"posts_over_entries", KEEP, 6, KEEP, KEEP, KEEP, KEEP, 0, 0, 0},
+        {"posts_0", KEEP, 0, KEEP, KEEP, KEEP, KEEP, 0, 0, 0},
+        /* 2^26 record pages */
+        {"record_pages_2p26", E26, KEEP, KEEP, KEEP, E26, 45 * E26, 0, 0, 0},
+        {"record_pages_over_entries", KEEP, KEEP, KEEP, KEEP, 6, KEEP, 0, 0, 0},
+        {"record_pages_0", KEEP, KEEP, KEEP, KEEP, 0, KEEP, 0, 0, 0},
+        {"record_pages_2", KEEP, KEEP, KEEP, KEEP, 2, KEEP, 0, 0, 0},
+        {"no_entries_one_record_page", 0, 0, KEEP, KEEP, 1, KEEP, 0, 0, 0},
+        /* the most blocks and blobs, the directory agreeing or not: a
+         * block table of 3.5 GiB from a frame of 30 bytes is over the
+         * ratio, refused before decoding */
+        {"blocks_2p26", KEEP, KEEP, E26, KEEP, KEEP, KEEP, 0, 0, 0},
+        {"blocks_2p26_row_agrees", KEEP, KEEP, E26, KEEP, KEEP, KEEP, 0, 1, 0},
+        {"blocks_2p26_plus_1", KEEP, KEEP, E26 + 1, KEEP, KEEP, KEEP, 0, 0, 0},
+        {"blobs_2p28", KEEP, KEEP, KEEP, E26 * 4, KEEP, KEEP, 0, 0, 0},
+        {"blobs_2p28_row_agrees", KEEP, KEEP, KEEP, E26 * 4, KEEP, KEEP, 0, 0, 1},
+        {"blobs_2p28_plus_1", KEEP, KEEP, KEEP, E26 * 4 + 1, KEEP, KEEP, 0, 0, 0},
+        /* all at their limits at once: the pages would be 4 GiB */
+        {"everything_at_its_limit", E26, E26, E26, E26 * 4, E26, (uint64_t)4 << 30, 0, 1, 1},
+        /* records_size at 4 GiB with 45-byte records */
+        {"records_size_4GiB", E26, KEEP, KEEP, KEEP, KEEP, (uint64_t)4 << 30, 0, 0, 0},
+        {"records_size_4GiB_plus_1", KEEP, KEEP, KEEP, KEEP, KEEP, ((uint64_t)4 << 30) + 1, 0, 0, 0},
+        {"records_size_44_per_entry", KEEP, KEEP, KEEP, KEEP, KEEP, 44 * 5, 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        counts_header_case(&cases[i]);
 }
 
 /* Ten million entries, and other counts a tiny file cannot hold. */
@@ -690,9 +906,9 @@ static void group_counts(void)
     base_records(&t);
     fb_index(&t.b);
     st64(t.b.index.p + 8, 10000000);
-    st64(t.b.index.p + 32, 370000000);
+    st64(t.b.index.p + 48, 450000000);
     reseal(&t.b);
-    st64(t.b.trailer + 8, 40 + 56 * 4 + 370000000ull);
+    st64(t.b.trailer + 8, 56 + 48 * 4 + 450000000ull);
     emit("counts", "ten_million_entries_big_index", &t.b, BAD, "1", -1, NULL);
     base_free(&t);
     /* ten million empty posts claimed by the checkpoint only */
@@ -729,6 +945,7 @@ static void group_counts(void)
     fb_seal(&b, &K);
     emit("counts", "twenty_thousand_empty_posts", &b, OK, "19999", 20000, NULL);
     fb_release(&b);
+    counts_directory();
 }
 
 /* ------------------------------------------------------------ tables */
@@ -742,7 +959,7 @@ static void group_tables(void)
     fb_body(&t.b);
     st64(ix_block(&t.b, 0), 0);
     repack(&t.b);
-    emit("tables", "block_over_header", &t.b, BAD, "1", -1, NULL);
+    emit("tables", "block_over_header", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* two blocks at the same offset */
     base_init(&t, 1);
@@ -750,7 +967,7 @@ static void group_tables(void)
     fb_body(&t.b);
     st64(ix_block(&t.b, 1), ld64(ix_block(&t.b, 0)));
     repack(&t.b);
-    emit("tables", "blocks_overlap", &t.b, BAD, "1", -1, NULL);
+    emit("tables", "blocks_overlap", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* block 1 starts inside block 0 */
     base_init(&t, 1);
@@ -759,7 +976,7 @@ static void group_tables(void)
     st64(ix_block(&t.b, 1), ld64(ix_block(&t.b, 1)) - 1);
     st64(ix_block(&t.b, 1) + 8, ld64(ix_block(&t.b, 1) + 8) + 1);
     repack(&t.b);
-    emit("tables", "block_starts_inside_previous", &t.b, BAD, "1", -1, NULL);
+    emit("tables", "block_starts_inside_previous", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* a block running into the index */
     base_init(&t, 0);
@@ -767,7 +984,7 @@ static void group_tables(void)
     fb_body(&t.b);
     st64(ix_block(&t.b, 0) + 8, ld64(ix_block(&t.b, 0) + 8) + 40);
     repack(&t.b);
-    emit("tables", "block_into_index", &t.b, BAD, "1", -1, NULL);
+    emit("tables", "block_into_index", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* a block past the end of the file */
     base_init(&t, 0);
@@ -775,7 +992,7 @@ static void group_tables(void)
     fb_body(&t.b);
     st64(ix_block(&t.b, 0) + 8, 1 << 20);
     repack(&t.b);
-    emit("tables", "block_past_end", &t.b, BAD, "1", -1, NULL);
+    emit("tables", "block_past_end", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* a block missing from the table: the frame is there, unlisted */
     base_init(&t, 1);
@@ -783,28 +1000,41 @@ static void group_tables(void)
     t.b.n_blocks = 1;
     base_records(&t);
     fb_seal(&t.b, &K);
-    emit("tables", "block_not_in_table", &t.b, BAD, "1", -1, NULL);
+    emit("tables", "block_not_in_table", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* bytes between the last block and the index */
     base_init(&t, 0);
     fb_put(&t.b.blocks, "JUNK", 4);
     base_records(&t);
     fb_seal(&t.b, &K);
-    emit("tables", "gap_before_index", &t.b, BAD, "1", -1, NULL);
+    emit("tables", "gap_before_index", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* blob rows in the wrong order: the sizes still tile the block, the
-     * bytes at each place are another post's: caught when read */
+     * bytes at each place are another post's, and the posts' places in
+     * their records follow the rows: caught when read */
+    base_init(&t, 0);
+    {
+        uint8_t *r0 = t.b.blob_table.p, tmp[8];
+        memcpy(tmp, r0, 8);
+        memcpy(r0, r0 + 8, 8);
+        memcpy(r0 + 8, tmp, 8);
+    }
+    base_records(&t);
+    fb_seal(&t.b, &K);
+    emit("tables", "blob_rows_swapped", &t.b, CONTENT, "1", -1, NULL);
+    base_free(&t);
+    /* the same with the places of the rows as they were: refused at open */
     base_init(&t, 0);
     base_records(&t);
     fb_body(&t.b);
     {
-        uint8_t *r0 = ix_blob(&t.b, 1, 0), tmp[8];
+        uint8_t *r0 = ix_blob(&t.b, 0), tmp[8];
         memcpy(tmp, r0, 8);
         memcpy(r0, r0 + 8, 8);
         memcpy(r0 + 8, tmp, 8);
     }
     repack(&t.b);
-    emit("tables", "blob_rows_swapped", &t.b, CONTENT, "1", -1, NULL);
+    emit("tables", "blob_rows_swapped_places_not", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* a block declaring one byte less than its blobs */
     base_init(&t, 0);
@@ -812,7 +1042,7 @@ static void group_tables(void)
     fb_body(&t.b);
     st64(ix_block(&t.b, 0) + 16, ld64(ix_block(&t.b, 0) + 16) - 1);
     repack(&t.b);
-    emit("tables", "blob_past_block", &t.b, BAD, "1", -1, NULL);
+    emit("tables", "blob_past_block", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* blob rows naming no entry, an empty post, a post with part 1, a
      * file's inline part, a file's entry part, a part that does not exist,
@@ -831,11 +1061,11 @@ static void group_tables(void)
         base_init(&t, 0);
         base_records(&t);
         fb_body(&t.b);
-        uint8_t *r1 = ix_blob(&t.b, 1, 1);
+        uint8_t *r1 = ix_blob(&t.b, 1);
         st32(r1, rows[i].entry);
         st32(r1 + 4, rows[i].part);
         repack(&t.b);
-        emit("tables", rows[i].name, &t.b, BAD, "1", -1, NULL);
+        emit("tables", rows[i].name, &t.b, IBAD, "1", -1, NULL);
         base_free(&t);
     }
     /* a block holding bytes that no blob covers (the reverse of content
@@ -856,14 +1086,14 @@ static void group_tables(void)
     }
     base_records(&t);
     fb_seal(&t.b, &K);
-    emit("tables", "block_longer_than_blobs", &t.b, BAD, "1", -1, NULL);
+    emit("tables", "block_longer_than_blobs", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* a whole block that no blob row names */
     base_init(&t, 0);
     fb_add_block(&t.b, "orphan block", 12);
     base_records(&t);
     fb_seal(&t.b, &K);
-    emit("tables", "block_without_blob_rows", &t.b, BAD, "1", -1, NULL);
+    emit("tables", "block_without_blob_rows", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* blocks but no blob */
     base_init(&t, 0);
@@ -871,7 +1101,7 @@ static void group_tables(void)
     t.b.n_blobs = 0;
     base_records(&t);
     fb_seal(&t.b, &K);
-    emit("tables", "blocks_without_blobs", &t.b, BAD, "1", -1, NULL);
+    emit("tables", "blocks_without_blobs", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* the same content stored twice: post 4 has post 1's bytes, and its
      * own row and copy */
@@ -897,14 +1127,14 @@ static void group_tables(void)
     }
     base_records(&t);
     fb_seal(&t.b, &K);
-    emit("tables", "duplicate_blob", &t.b, BAD, "1", -1, NULL);
+    emit("tables", "duplicate_blob", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* records_size larger than the records */
     base_init(&t, 0);
     base_records(&t);
     fb_put(&t.b.records, "\0\0\0\0", 4);
     fb_seal(&t.b, &K);
-    emit("tables", "records_left_over", &t.b, BAD, "1", -1, NULL);
+    emit("tables", "records_left_over", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* one more record than the entry count */
     base_init(&t, 0);
@@ -917,21 +1147,21 @@ static void group_tables(void)
         t.b.n_entries--;
     }
     fb_seal(&t.b, &K);
-    emit("tables", "extra_record", &t.b, BAD, "1", -1, NULL);
+    emit("tables", "extra_record", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* a record one byte longer than its encoding */
     base_init(&t, 0);
     fb_u8(&t.e[1], 0);
     base_records(&t);
     fb_seal(&t.b, &K);
-    emit("tables", "entry_trailing_byte", &t.b, BAD, "1", -1, NULL);
+    emit("tables", "entry_trailing_byte", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* a record cut short */
     base_init(&t, 0);
     t.e[1].n -= 1;
     base_records(&t);
     fb_seal(&t.b, &K);
-    emit("tables", "entry_cut_short", &t.b, BAD, "1", -1, NULL);
+    emit("tables", "entry_cut_short", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* parts naming a later entry, itself, a file, a missing blob */
     static const uint64_t refs[] = {4, 5, 6, UINT64_MAX};
@@ -942,7 +1172,7 @@ static void group_tables(void)
         st64(t.e[4].p + FILE_PATH_LEN + 2 + 10 + 4 + 1, refs[i]);
         base_records(&t);
         fb_seal(&t.b, &K);
-        emit("tables", ref_names[i], &t.b, BAD, "1", -1, NULL);
+        emit("tables", ref_names[i], &t.b, IBAD, "1", -1, NULL);
         base_free(&t);
     }
     /* a part naming a file entry: two files, the second made of the first */
@@ -957,7 +1187,7 @@ static void group_tables(void)
         fb_free(&e);
     }
     fb_seal(&t.b, &K);
-    emit("tables", "part_names_a_file", &t.b, BAD, "1", -1, NULL);
+    emit("tables", "part_names_a_file", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* a blob part naming content the bundle does not hold */
     base_init(&t, 0);
@@ -972,7 +1202,7 @@ static void group_tables(void)
     }
     base_records(&t);
     fb_seal(&t.b, &K);
-    emit("tables", "blob_part_missing", &t.b, BAD, "1", -1, NULL);
+    emit("tables", "blob_part_missing", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* a blob part with the right hash and the wrong size */
     base_init(&t, 0);
@@ -987,7 +1217,7 @@ static void group_tables(void)
     }
     base_records(&t);
     fb_seal(&t.b, &K);
-    emit("tables", "blob_part_wrong_size", &t.b, BAD, "1", -1, NULL);
+    emit("tables", "blob_part_wrong_size", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
 }
 
@@ -1007,7 +1237,7 @@ static void group_refs(void)
         fb_free(&e);
     }
     fb_seal(&t.b, &K);
-    emit("refs", "post_content_not_stored", &t.b, BAD, "1", -1, NULL);
+    emit("refs", "post_content_not_stored", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* a post whose hash was changed: its row now names content the block
      * does not hold at that place (signed: caught when read) */
@@ -1053,14 +1283,14 @@ static void group_refs(void)
     st64(t.e[0].p + POST_SIZE, strlen(C1) - 1);
     base_records(&t);
     fb_seal(&t.b, &K);
-    emit("refs", "post_size_differs_from_blob", &t.b, BAD, "1", -1, NULL);
+    emit("refs", "post_size_differs_from_blob", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* an empty post with a hash other than H("") */
     base_init(&t, 0);
     fh_hash(t.e[2].p + POST_HASH, "x", 1);
     base_records(&t);
     fb_seal(&t.b, &K);
-    emit("refs", "empty_post_wrong_hash", &t.b, BAD, "1", -1, NULL);
+    emit("refs", "empty_post_wrong_hash", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* a parent id that names no post: allowed (a thread saved in part) */
     base_init(&t, 0);
@@ -1097,14 +1327,14 @@ static void group_duplicates(void)
     fe_post_simple(&t.e[1], "1", 1, "1", C2, strlen(C2));
     base_records(&t);
     fb_seal(&t.b, &K);
-    emit("duplicates", "post_id", &t.b, BAD, "1", -1, NULL);
+    emit("duplicates", "post_id", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* two files with the same path */
     base_init(&t, 0);
     base_records(&t);
     fb_add_record(&t.b, &t.e[4]);
     fb_seal(&t.b, &K);
-    emit("duplicates", "file_path", &t.b, BAD, "1", -1, NULL);
+    emit("duplicates", "file_path", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* a file path that is a folder of another file */
     static const char *const pairs[][2] = {{"a", "a/b"}, {"a/b", "a"}, {"x/y", "x/y/z/w"}};
@@ -1120,7 +1350,7 @@ static void group_duplicates(void)
         fb_seal(&t.b, &K);
         char name[64];
         snprintf(name, sizeof name, "file_is_folder_of_file_%d", i);
-        emit("duplicates", name, &t.b, BAD, "1", -1, NULL);
+        emit("duplicates", name, &t.b, IBAD, "1", -1, NULL);
         base_free(&t);
         fb_free(&parts);
         fb_free(&e1);
@@ -1159,7 +1389,7 @@ static void group_append(void)
     fb_reset(&g);
     fb_put(&g, "MZ", 2);
     fb_put(&g, f.p, f.n);
-    emit_raw("append", "prepended", &g, BAD, "1", 1, -1, NULL);
+    emit_raw("append", "prepended", &g, BAD, "1", 1, -1, NULL, NULL);
     base_free(&t);
     /* a second trailer that makes the sizes add up over appended bytes:
      * bundle || junk || trailer' with index_offset' the same and sizes
@@ -1222,7 +1452,7 @@ static void group_second(void)
     fb_index(&t.b);
     fb_put(&t.b.blocks, t.b.index.p, t.b.index.n);
     reseal(&t.b);
-    emit("second", "old_index_before_new", &t.b, BAD, "1", -1, NULL);
+    emit("second", "old_index_before_new", &t.b, IBAD, "1", -1, NULL);
     base_free(&t);
     /* a checkpoint inside the title line of another */
     base_init(&t, 0);
@@ -1364,14 +1594,30 @@ static void group_checkpoint(void)
         t.b.root_set = 1;
         memset(t.b.root, 0xAB, 32);
         fb_seal(&t.b, &K);
-        emit("checkpoint", "root_mismatch", &t.b, BAD, "1", -1, NULL);
+        emit("checkpoint", "root_mismatch", &t.b, IBAD, "1", -1, NULL);
         base_free(&t);
     }
     {
         base t;
+        /* the index head altered after signing: a byte of the header, of
+         * a directory row's hash, of its size */
+        static const struct { size_t at; const char *name; } where[] = {
+            {48, "index_mismatch"}, {56 + 48 * 2 + 20, "index_mismatch_page_hash"},
+            {56 + 48 * 2 + 4, "index_mismatch_page_size"}};
+        for (int i = 0; i < 3; i++) {
+            base_sealed(&t, 0);
+            t.b.index.p[where[i].at] ^= 1;
+            emit("checkpoint", where[i].name, &t.b, BAD, "1", -1, NULL);
+            base_free(&t);
+        }
+        /* a page altered after signing: its hash in the directory catches it */
         base_sealed(&t, 0);
-        t.b.index.p[t.b.index.n - 1] ^= 1; /* index altered after signing */
-        emit("checkpoint", "index_mismatch", &t.b, BAD, "1", -1, NULL);
+        t.b.index.p[t.b.index.n - 1] ^= 1;
+        emit("checkpoint", "page_altered_after_signing", &t.b, IBAD, "1", -1, NULL);
+        base_free(&t);
+        base_sealed(&t, 0);
+        t.b.index.p[56 + 48 * 4] ^= 1; /* the block table page's first byte */
+        emit("checkpoint", "first_page_altered_after_signing", &t.b, IBAD, "1", -1, NULL);
         base_free(&t);
     }
     {
@@ -1808,55 +2054,75 @@ static void group_zstd(void)
     fb_free(&g);
 }
 
-/* The index frame follows the rules of 7.2, and its body may not be a
- * bomb (7.1). */
-static void index_frame_case(const char *name, const fbuf *frame, const char *expect)
-{
-    base t;
-    base_init(&t, 0);
-    base_records(&t);
-    fb_index(&t.b);
-    fb_set_index_frame(&t.b, frame);
-    reseal(&t.b);
-    emit("indexframe", name, &t.b, expect, "1", expect[0] == '0' ? 4 : -1, NULL);
-    base_free(&t);
-}
-
-static void group_indexframe(void)
+/* Each index page is one zstd frame that follows the rules of 7.3 with the
+ * page's `size` (7.2), and a page may not be a bomb.  The frame of page
+ * `page` of the base bundle is replaced, the directory row takes its
+ * length and hash, the page keeps its declared size, and all is re-signed. */
+static void page_frame_case(const char *name, size_t page, const fbuf *frame, const char *expect)
 {
     base t;
     base_init(&t, 0);
     base_records(&t);
     fb_body(&t.b);
-    fbuf body = {0}, f = {0}, g = {0};
-    fb_copy(&body, &t.b.body);
+    fb_set_page_frame(&t.b, page, frame);
+    fb_pack(&t.b);
+    reseal(&t.b);
+    emit("pageframe", name, &t.b, expect, "1", expect[0] == '0' ? 4 : -1, NULL);
     base_free(&t);
+}
+
+/* The decompressed bytes of page `page` of the base bundle. */
+static void base_page(fbuf *out, size_t page)
+{
+    base t;
+    base_init(&t, 0);
+    base_records(&t);
+    fb_body(&t.b);
+    fb_copy(out, &t.b.pages[page].data);
+    base_free(&t);
+}
+
+/* The frame variants of one page, named "<what>_<variant>". */
+static void page_frame_variants(const char *what, size_t page, int all)
+{
+    fbuf body = {0}, f = {0}, g = {0};
+    char name[128];
+    base_page(&body, page);
+#define PCASE(n, fr, ex)                                             \
+    do {                                                             \
+        snprintf(name, sizeof name, "%s_%s", what, n);               \
+        page_frame_case(name, page, fr, ex);                         \
+    } while (0)
     fz_compress(&f, body.p, body.n, 3, 1, 0, 0);
-    index_frame_case("plain", &f, OK);
+    PCASE("plain", &f, OK);
     fb_reset(&g);
     fz_compress(&g, body.p, body.n, 19, 1, 0, 1);
-    index_frame_case("level_19_with_checksum", &g, OK);
+    PCASE("level_19_with_checksum", &g, OK);
     g.p[g.n - 1] ^= 1;
-    index_frame_case("wrong_checksum", &g, BAD);
+    PCASE("wrong_checksum", &g, IBAD);
     fb_reset(&g);
     fz_compress(&g, body.p, body.n, 3, 0, 0, 0);
-    index_frame_case("no_content_size", &g, BAD);
+    PCASE("no_content_size", &g, IBAD);
     fz_header h;
     if (fz_parse(&h, f.p, f.n) != 0)
-        forge_die("index frame does not parse");
+        forge_die("page frame does not parse");
     static const struct { int single; uint8_t wd; int dict_len; uint32_t dict; int64_t delta;
-                          const char *name; const char *expect; } v[] = {
-        {1, 0, 0, 0, 1, "content_size_plus_1", BAD},
-        {1, 0, 0, 0, -1, "content_size_minus_1", BAD},
-        {0, 18 << 3, 0, 0, 0, "window_2p28", OK},
-        {0, (18 << 3) | 1, 0, 0, 0, "window_2p28_plus_2p25", BAD},
-        {0, 19 << 3, 0, 0, 0, "window_2p29", BAD},
-        {0, (31 << 3) | 7, 0, 0, 0, "window_max_descriptor", BAD},
-        {1, 0, 1, 0, 0, "dictionary_id_0", OK},
-        {1, 0, 1, 7, 0, "dictionary_id_7", BAD},
-        {1, 0, 4, 0xFFFFFFFFu, 0, "dictionary_id_2p32m1", BAD},
+                          const char *name; const char *expect; int always; } v[] = {
+        {1, 0, 0, 0, 1, "content_size_plus_1", IBAD, 1},
+        {1, 0, 0, 0, -1, "content_size_minus_1", IBAD, 1},
+        {0, 18 << 3, 0, 0, 0, "window_2p28", OK, 0},
+        {0, (18 << 3) | 1, 0, 0, 0, "window_2p28_plus_2p25", IBAD, 0},
+        {0, 19 << 3, 0, 0, 0, "window_2p29", IBAD, 1},
+        {0, (31 << 3) | 7, 0, 0, 0, "window_max_descriptor", IBAD, 0},
+        {1, 0, 1, 0, 0, "dictionary_id_0", OK, 0},
+        {1, 0, 1, 7, 0, "dictionary_id_7", IBAD, 1},
+        {1, 0, 4, 0xFFFFFFFFu, 0, "dictionary_id_2p32m1", IBAD, 0},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        if (!all && !v[i].always)
+            continue;
+        if (body.n == 0 && v[i].delta < 0)
+            continue;
         fz_header h2 = h;
         h2.single_segment = v[i].single;
         h2.has_window = !v[i].single;
@@ -1867,79 +2133,222 @@ static void group_indexframe(void)
         h2.fcs_len = 8;
         fb_reset(&g);
         fz_rebuild(&g, f.p, f.n, &h2);
-        index_frame_case(v[i].name, &g, v[i].expect);
+        PCASE(v[i].name, &g, v[i].expect);
     }
     fb_reset(&g);
     fb_u32(&g, 0x184D2A50u);
     fb_u32(&g, 4);
     fb_put(&g, "skip", 4);
     fb_put(&g, f.p, f.n);
-    index_frame_case("skippable_then_frame", &g, BAD);
-    fb_reset(&g);
-    fb_u32(&g, 0x184D2A50u);
-    fb_u32(&g, (uint32_t)body.n);
-    fb_put(&g, body.p, body.n);
-    index_frame_case("skippable_frame_only", &g, BAD);
-    fb_reset(&g);
-    fz_compress(&g, body.p, body.n / 2, 3, 1, 0, 0);
-    fz_compress(&g, body.p + body.n / 2, body.n - body.n / 2, 3, 1, 0, 0);
-    index_frame_case("two_frames", &g, BAD);
+    PCASE("skippable_then_frame", &g, IBAD);
+    if (all) {
+        fb_reset(&g);
+        fb_u32(&g, 0x184D2A50u);
+        fb_u32(&g, (uint32_t)body.n);
+        fb_put(&g, body.p, body.n);
+        PCASE("skippable_frame_only", &g, IBAD);
+        fb_reset(&g);
+        fz_compress(&g, body.p, body.n / 2, 3, 1, 0, 0);
+        fz_compress(&g, body.p + body.n / 2, body.n - body.n / 2, 3, 1, 0, 0);
+        PCASE("two_frames", &g, IBAD);
+        fb_copy(&g, &f);
+        fb_put(&g, f.p, f.n);
+        PCASE("same_frame_twice", &g, IBAD);
+    }
     fb_copy(&g, &f);
     fb_put(&g, "junk", 4);
-    index_frame_case("frame_then_junk", &g, BAD);
-    index_frame_case("raw_body_not_a_frame", &body, BAD);
+    PCASE("frame_then_junk", &g, IBAD);
+    if (body.n > 0)
+        PCASE("raw_bytes_not_a_frame", &body, IBAD);
     fb_copy(&g, &f);
     g.n -= 1;
-    index_frame_case("frame_cut_short", &g, BAD);
-    fb_copy(&g, &f);
-    g.p[g.n / 2] ^= 0x10;
-    index_frame_case("bit_flip", &g, BAD);
+    PCASE("frame_cut_short", &g, IBAD);
+    if (all) {
+        fb_copy(&g, &f);
+        g.p[g.n / 2] ^= 0x10;
+        PCASE("bit_flip", &g, IBAD);
+        fb_reset(&g);
+        fb_put(&g, f.p, 5);
+        PCASE("frame_header_only", &g, IBAD);
+    }
     fb_reset(&g);
-    index_frame_case("no_frame_at_all", &g, BAD);
+    PCASE("no_frame_at_all", &g, IBAD);
     fb_copy(&g, &f);
     st32(g.p, 0xFD2FB527u);
-    index_frame_case("legacy_v07_magic", &g, BAD);
-    /* bombs: the body decodes to far more than the header declares */
+    PCASE("legacy_v07_magic", &g, IBAD);
+#undef PCASE
+    fb_free(&body);
+    fb_free(&f);
+    fb_free(&g);
+}
+
+/* Record pages of 1 MiB of zeros, each one frame of a few dozen bytes:
+ * within the per-page bound of 7.2 (1024 x frame + 1 MiB), the whole
+ * index then decodes to `n` MiB from a file of about 90 bytes a page. */
+static void page_slack_bomb(fbundle *b, uint64_t n)
+{
+    fb_init(b);
+    const size_t mib = (size_t)1 << 20;
+    uint8_t *zeros = calloc(1, mib);
+    if (zeros == NULL)
+        forge_die("out of memory");
+    fbuf frame = {0};
+    fz_compress(&frame, zeros, mib, 19, 1, 0, 0);
+    b->n_entries = n;
+    b->posts_set = 1;
+    b->posts = 0;
+    fb_body(b); /* the two (empty) table pages */
+    for (uint64_t k = 0; k < n; k++) {
+        fpage *pg = realloc(b->pages, (b->npages + 1) * sizeof *pg);
+        if (pg == NULL)
+            forge_die("out of memory");
+        b->pages = pg;
+        pg = &b->pages[b->npages++];
+        memset(pg, 0, sizeof *pg);
+        fb_copy(&pg->frame, &frame);
+        pg->frame_set = 1;
+        pg->first_set = 1;
+        pg->first = k;
+        b->n_record_pages++;
+    }
+    /* the rows must say 1 MiB: fb_pack takes the size from the bytes, so
+     * write it over */
+    b->record_pages_set = 1;
+    b->record_pages = n;
+    b->records_size_set = 1;
+    b->records_size = n * mib;
+    fb_pack(b);
+    for (uint64_t k = 0; k < n; k++)
+        st32(fb_row(b, 2 + (size_t)k) + 4, (uint32_t)mib);
+    b->root_set = 1;
+    fh_hash(b->root, NULL, 0);
+    fb_checkpoint(b);
+    fb_sign(b, &K);
+    fb_trailer(b);
+    fb_free(&frame);
+    free(zeros);
+}
+
+static void group_pageframe(void)
+{
+    /* every variant on a record page; the main ones on the block table,
+     * the blob table and the id page */
+    page_frame_variants("record_page", 2, 1);
+    page_frame_variants("block_table", 0, 0);
+    page_frame_variants("blob_table", 1, 0);
+    page_frame_variants("id_page", 3, 0);
+    /* bombs: the record page decodes to far more than it declares */
+    fbuf body = {0}, g = {0};
+    base_page(&body, 2);
+    base t;
     {
         size_t pad = (size_t)64 << 20;
         uint8_t *big = calloc(1, body.n + pad);
         if (big == NULL)
             forge_die("out of memory");
         memcpy(big, body.p, body.n);
+        /* the frame says its real size: refused before decoding */
         fb_reset(&g);
         fz_compress(&g, big, body.n + pad, 1, 1, 0, 0);
-        index_frame_case("body_64MiB_more_than_declared", &g, BAD);
+        page_frame_case("page_64MiB_more_than_declared", 2, &g, IBAD);
+        /* the frame's header lies (says the declared size): the decoder
+         * must stop one byte past it */
+        fz_header h;
+        fz_parse(&h, g.p, g.n);
+        h.fcs = body.n;
+        h.fcs_len = 8;
+        h.single_segment = 0;
+        h.has_window = 1;
+        h.window_descriptor = (uint8_t)((20 - 10) << 3);
+        fbuf l = {0};
+        fz_rebuild(&l, g.p, g.n, &h);
+        page_frame_case("page_64MiB_frame_header_lies", 2, &l, IBAD);
+        fb_free(&l);
         fb_reset(&g);
         fz_compress(&g, big, body.n + pad, 1, 0, 0, 0);
-        index_frame_case("body_64MiB_no_content_size", &g, BAD);
-        /* the header declaring the padding as records: over the ratio */
+        page_frame_case("page_64MiB_no_content_size", 2, &g, IBAD);
+        /* the row and the header declaring the padding as records: over
+         * 1024 x the frame */
+        fb_reset(&g);
+        fz_compress(&g, big, body.n + pad, 1, 1, 0, 0);
         base_init(&t, 0);
         base_records(&t);
         fb_body(&t.b);
+        fb_set_page_frame(&t.b, 2, &g);
         fb_pack(&t.b);
-        fb_set_index_frame(&t.b, &g);
-        st64(t.b.index.p + 32, t.b.records.n + pad);
+        st32(fb_row(&t.b, 2) + 4, (uint32_t)(body.n + pad));
+        st64(t.b.index.p + 48, body.n + pad);
         reseal(&t.b);
-        emit("indexframe", "body_over_1024_times_frame", &t.b, BAD, "1", -1, NULL);
+        emit("pageframe", "page_over_1024_times_frame", &t.b, IBAD, "1", -1, NULL);
         base_free(&t);
         free(big);
     }
-    /* declared sizes over 4 GiB, or a 1 GiB body behind a tiny frame */
-    static const uint64_t declared[] = {(uint64_t)1 << 30, ((uint64_t)4 << 30) + 1,
-                                        (uint64_t)1 << 40};
-    static const char *const dnames[] = {"declares_1GiB", "declares_4GiB_plus_1",
-                                         "declares_1TiB"};
-    for (int i = 0; i < 3; i++) {
+    /* a 1 MiB frame (random bytes) whose header and row say 1 GiB: within
+     * the ratio, so the reader starts decoding; it must grow its buffer
+     * only as output comes, and find the frame cut short at 1 MiB */
+    {
+        const size_t mib = (size_t)1 << 20;
+        uint8_t *rnd = malloc(mib);
+        if (rnd == NULL)
+            forge_die("out of memory");
+        uint32_t x = 99;
+        for (size_t i = 0; i < mib; i++) {
+            x = x * 1103515245u + 12345u;
+            rnd[i] = (uint8_t)(x >> 24);
+        }
+        memcpy(rnd, body.p, body.n);
+        fb_reset(&g);
+        fz_compress(&g, rnd, mib, 1, 1, 20, 0);
+        fz_header h;
+        fz_parse(&h, g.p, g.n);
+        h.fcs = (uint64_t)1 << 30;
+        h.fcs_len = 8;
+        h.single_segment = 0;
+        h.has_window = 1;
+        h.window_descriptor = (uint8_t)((20 - 10) << 3);
+        fbuf l = {0};
+        fz_rebuild(&l, g.p, g.n, &h);
+        base_init(&t, 0);
+        base_records(&t);
+        fb_body(&t.b);
+        fb_set_page_frame(&t.b, 2, &l);
+        fb_pack(&t.b);
+        st32(fb_row(&t.b, 2) + 4, 1u << 30);
+        st64(t.b.index.p + 48, (uint64_t)1 << 30);
+        reseal(&t.b);
+        emit("pageframe", "1MiB_frame_declares_1GiB", &t.b, IBAD, "1", -1, NULL);
+        base_free(&t);
+        fb_free(&l);
+        free(rnd);
+    }
+    /* declared sizes over the limits, or 1 GiB behind a tiny frame */
+    static const struct { uint64_t rs; int row; const char *name; } d[] = {
+        {(uint64_t)1 << 30, 1, "declares_1GiB"},
+        {((uint64_t)4 << 30) - 1, 1, "declares_4GiB_minus_1"},
+        {((uint64_t)4 << 30) + 1, 0, "declares_4GiB_plus_1"},
+        {(uint64_t)1 << 40, 0, "declares_1TiB"},
+    };
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
         base_init(&t, 0);
         base_records(&t);
         fb_index(&t.b);
-        st64(t.b.index.p + 32, declared[i]);
+        st64(t.b.index.p + 48, d[i].rs);
+        if (d[i].row)
+            st32(fb_row(&t.b, 2) + 4, (uint32_t)d[i].rs);
         reseal(&t.b);
-        emit("indexframe", dnames[i], &t.b, BAD, "1", -1, NULL);
+        emit("pageframe", d[i].name, &t.b, IBAD, "1", -1, NULL);
         base_free(&t);
     }
+    /* many small record pages of 1 MiB each */
+    {
+        fbundle b;
+        page_slack_bomb(&b, PAGE_SLACK_PAGES);
+        char name[64];
+        snprintf(name, sizeof name, "%d_record_pages_of_1MiB_zeros", PAGE_SLACK_PAGES);
+        emit("pageframe", name, &b, PAGE_SLACK_EXPECT, "1", -1, NULL);
+        fb_release(&b);
+    }
     fb_free(&body);
-    fb_free(&f);
     fb_free(&g);
 }
 
@@ -2199,7 +2608,7 @@ static void group_ids(void)
         char name[64];
         snprintf(name, sizeof name, "id_%s", ids[i].name);
         emit_raw("ids", name, &out, OK, arg_ok ? ids[i].id : "ordinary",
-                 arg_ok ? ids[i].len : 8, 2, NULL);
+                 arg_ok ? ids[i].len : 8, 2, NULL, &b);
         fb_free(&out);
         fb_release(&b);
     }
@@ -2232,14 +2641,14 @@ static void group_ids(void)
         size_t l[] = {8, 0};
         fbundle b;
         ids_bundle(&b, v, l, 2);
-        emit("ids", "id_empty", &b, BAD, "ordinary", -1, NULL);
+        emit("ids", "id_empty", &b, IBAD, "ordinary", -1, NULL);
         fb_release(&b);
         static char big[4097];
         memset(big, 'i', sizeof big);
         v[1] = big;
         l[1] = 4097;
         ids_bundle(&b, v, l, 2);
-        emit("ids", "id_4097_bytes", &b, BAD, "ordinary", -1, NULL);
+        emit("ids", "id_4097_bytes", &b, IBAD, "ordinary", -1, NULL);
         fb_release(&b);
     }
 }
@@ -2298,7 +2707,7 @@ static void group_paths(void)
         paths_bundle(&b, v, l, 1);
         char name[64];
         snprintf(name, sizeof name, "path_%s", bad[i].name);
-        emit("paths", name, &b, BAD, "1", -1, NULL);
+        emit("paths", name, &b, IBAD, "1", -1, NULL);
         fb_release(&b);
     }
     /* valid but awkward paths: extraction must stay inside the folder and
@@ -2355,6 +2764,595 @@ static void group_paths(void)
         paths_bundle(&b, v, l, 1);
         emit("paths", "symlink_planted_post_name", &b, "00000E", "1", 1, "1:canary");
         fb_release(&b);
+    }
+}
+
+/* ------------------------------------------------------------ the page directory */
+
+/* The base bundle with its records in record pages of two records each:
+ * pages [e0 e1] [e2 e3] [e4], firsts 0, 2, 4; page 5 the id page. */
+static void multi_init(base *t)
+{
+    base_init(t, 0);
+    t->b.page_records = 2;
+    base_records(t);
+    fb_body(&t->b);
+}
+
+/* Keeps the directory's `first` values and the post count as they are
+ * now, whatever a case then does to the pages' bytes. */
+static void freeze(fbundle *b)
+{
+    fb_pack(b);
+    for (size_t p = 0; p < b->npages; p++)
+        b->pages[p].first_set = 1;
+    b->posts_set = 1;
+    b->posts = ld64(b->index.p + 16);
+}
+
+/* Emits a case of the directory group. */
+static void dir_emit(base *t, const char *name, const char *expect)
+{
+    emit("directory", name, &t->b, expect, "1", expect[0] == '0' ? 4 : -1, NULL);
+    base_free(t);
+}
+
+/* Moves the boundary between pages p and p+1 of a packed index by `d`
+ * bytes (page p grows by d): both rows' csize and hash follow the bytes. */
+static void move_boundary(fbundle *b, size_t p, int d)
+{
+    size_t np = b->npages, at = 56 + 48 * np;
+    for (size_t q = 0; q < p; q++)
+        at += ld32(fb_row(b, q));
+    uint32_t c0 = ld32(fb_row(b, p)), c1 = ld32(fb_row(b, p + 1));
+    st32(fb_row(b, p), (uint32_t)((int64_t)c0 + d));
+    st32(fb_row(b, p + 1), (uint32_t)((int64_t)c1 - d));
+    fh_hash(fb_row(b, p) + 16, b->index.p + at, (size_t)((int64_t)c0 + d));
+    fh_hash(fb_row(b, p + 1) + 16, b->index.p + at + (size_t)((int64_t)c0 + d),
+            (size_t)((int64_t)c1 - d));
+}
+
+/* A bundle of posts with empty contents (no block) and the ids `ids`. */
+static void posts_with_ids(fbundle *b, const char *const *ids, int n)
+{
+    fb_init(b);
+    fbuf e = {0};
+    uint8_t empty[32];
+    fh_hash(empty, NULL, 0);
+    for (int i = 0; i < n; i++) {
+        fpost p = {0};
+        memcpy(p.hash, empty, 32);
+        p.id = ids[i];
+        p.id_len = strlen(ids[i]);
+        p.media = "text/plain";
+        p.media_len = 10;
+        fb_reset(&e);
+        fe_post(&e, &p);
+        fb_add_record(b, &e);
+    }
+    fb_free(&e);
+}
+
+/* `n` posts with ids "p<k>", and the ids listed in `extra` after them. */
+static void many_posts(fbundle *b, int n, const char *const *extra, int nextra)
+{
+    char (*ids)[16] = malloc(16 * (size_t)(n + 1));
+    const char **v = malloc(sizeof *v * (size_t)(n + nextra + 1));
+    if (ids == NULL || v == NULL)
+        forge_die("out of memory");
+    for (int i = 0; i < n; i++) {
+        snprintf(ids[i], 16, "p%d", i);
+        v[i] = ids[i];
+    }
+    for (int i = 0; i < nextra; i++)
+        v[n + i] = extra[i];
+    posts_with_ids(b, v, n + nextra);
+    free(ids);
+    free(v);
+}
+
+static void group_directory(void)
+{
+    base t;
+    /* the base in three record pages: valid */
+    multi_init(&t);
+    repack(&t.b);
+    dir_emit(&t, "three_record_pages", OK);
+    /* one record a page, and every record a page of its own with a
+     * directory of 9 rows: valid */
+    base_init(&t, 0);
+    t.b.page_records = 1;
+    base_records(&t);
+    fb_seal(&t.b, &K);
+    dir_emit(&t, "one_record_a_page", OK);
+    /* record pages' `first` lying */
+    static const struct { size_t page; uint64_t first; const char *name; } firsts[] = {
+        {0, 1, "record_first_nonzero"},
+        {1, 3, "record_first_lies_up"},
+        {2, 3, "record_first_lies_down"},
+        {2, 2, "record_first_repeats"},
+        {1, 0, "record_first_goes_back"},
+        {2, 5, "record_first_past_entries"},
+        {2, UINT64_MAX, "record_first_2p64m1"},
+    };
+    for (size_t i = 0; i < sizeof firsts / sizeof firsts[0]; i++) {
+        multi_init(&t);
+        t.b.pages[2 + firsts[i].page].first_set = 1;
+        t.b.pages[2 + firsts[i].page].first = firsts[i].first;
+        repack(&t.b);
+        dir_emit(&t, firsts[i].name, IBAD);
+    }
+    /* a record cut between two pages (the directory's firsts and the post
+     * count as they were) */
+    multi_init(&t);
+    freeze(&t.b);
+    {
+        /* page 0: records 0, 1 and the first 20 bytes of record 2, the
+         * places of 0 and 1; page 1: the rest of record 2, record 3, their
+         * places */
+        uint8_t pl[4][8];
+        for (int k = 0; k < 4; k++)
+            memcpy(pl[k], fb_place(&t.b, 2 + (size_t)k / 2, (uint64_t)k % 2), 8);
+        fbuf r2 = {0}, *p0 = &t.b.pages[2].data, *p1 = &t.b.pages[3].data;
+        fb_u32(&r2, (uint32_t)t.e[2].n);
+        fb_put(&r2, t.e[2].p, t.e[2].n);
+        for (int k = 0; k < 2; k++) {
+            fb_reset(k ? p1 : p0);
+            fb_u32(k ? p1 : p0, (uint32_t)t.e[k ? 3 : 0].n);
+            fb_put(k ? p1 : p0, t.e[k ? 3 : 0].p, t.e[k ? 3 : 0].n);
+        }
+        fbuf x = {0};
+        fb_u32(&x, (uint32_t)t.e[1].n);
+        fb_put(&x, t.e[1].p, t.e[1].n);
+        fb_put(&x, r2.p, 20);
+        fb_put(p0, x.p, x.n);
+        fb_put(p0, pl[0], 8);
+        fb_put(p0, pl[1], 8);
+        fb_reset(&x);
+        fb_put(&x, r2.p + 20, r2.n - 20);
+        fb_put(&x, p1->p, p1->n);
+        fb_copy(p1, &x);
+        fb_put(p1, pl[2], 8);
+        fb_put(p1, pl[3], 8);
+        fb_free(&x);
+        fb_free(&r2);
+    }
+    repack(&t.b);
+    dir_emit(&t, "record_split_across_pages", IBAD);
+    /* a whole record moved to the previous page (the firsts as they were:
+     * 0, 2, 4) */
+    {
+        static const uint64_t split[] = {3, 1, 1};
+        base_init(&t, 0);
+        t.b.page_split = split;
+        t.b.n_split = 3;
+        base_records(&t);
+        fb_body(&t.b);
+    }
+    for (int k = 0; k < 3; k++)
+        t.b.pages[2 + k].first_set = 1, t.b.pages[2 + k].first = (uint64_t)(2 * k);
+    repack(&t.b);
+    dir_emit(&t, "record_moved_to_previous_page", IBAD);
+    /* the record pages in the wrong order (firsts derived: 0, 2, 4) */
+    multi_init(&t);
+    {
+        fbuf tmp = t.b.pages[2].data;
+        t.b.pages[2].data = t.b.pages[3].data;
+        t.b.pages[3].data = tmp;
+    }
+    repack(&t.b);
+    dir_emit(&t, "record_pages_swapped", IBAD);
+    /* an empty record page between two others */
+    multi_init(&t);
+    {
+        fpage *pg = realloc(t.b.pages, (t.b.npages + 1) * sizeof *pg);
+        if (pg == NULL)
+            forge_die("out of memory");
+        t.b.pages = pg;
+        memmove(&pg[4], &pg[3], (t.b.npages - 3) * sizeof *pg);
+        memset(&pg[3], 0, sizeof *pg);
+        pg[3].first_set = 1;
+        pg[3].first = 1;
+        t.b.npages++;
+        t.b.n_record_pages++;
+    }
+    repack(&t.b);
+    dir_emit(&t, "empty_record_page", IBAD);
+    /* the directory's rows in another order than the frames */
+    multi_init(&t);
+    fb_pack(&t.b);
+    {
+        uint8_t tmp[48];
+        memcpy(tmp, fb_row(&t.b, 2), 48);
+        memcpy(fb_row(&t.b, 2), fb_row(&t.b, 3), 48);
+        memcpy(fb_row(&t.b, 3), tmp, 48);
+    }
+    reseal(&t.b);
+    dir_emit(&t, "rows_swapped_frames_not", IBAD);
+    /* an id page listed before the record pages (rows and frames) */
+    base_init(&t, 0);
+    base_records(&t);
+    fb_body(&t.b);
+    {
+        fpage tmp = t.b.pages[2];
+        t.b.pages[2] = t.b.pages[3];
+        t.b.pages[3] = tmp;
+        t.b.pages[2].first_set = 1;
+        t.b.pages[2].first = 0;
+        t.b.records_size_set = 1;
+        t.b.records_size = t.b.pages[3].data.n;
+        t.b.posts_set = 1;
+        t.b.posts = 4;
+    }
+    repack(&t.b);
+    dir_emit(&t, "id_page_before_record_page", IBAD);
+    /* pages that do not tile the index */
+    static const struct { int d; const char *name; } moves[] = {
+        {-1, "page_boundary_one_byte_early"}, {1, "page_boundary_one_byte_late"},
+        {-7, "page_boundary_inside_header"}};
+    for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++) {
+        multi_init(&t);
+        fb_pack(&t.b);
+        move_boundary(&t.b, 2, moves[i].d);
+        reseal(&t.b);
+        dir_emit(&t, moves[i].name, IBAD);
+    }
+    static const struct { size_t page; int64_t d; const char *name; } csizes[] = {
+        {2, 1, "page_csize_plus_1"}, {2, -1, "page_csize_minus_1"},
+        {5, 1, "last_page_past_index"}, {5, -1, "last_page_short_of_index"},
+        {0, 0x7FFFFFFF, "page_csize_2p31"}, {3, -(int64_t)0x10000, "page_csize_wraps"},
+    };
+    for (size_t i = 0; i < sizeof csizes / sizeof csizes[0]; i++) {
+        multi_init(&t);
+        fb_pack(&t.b);
+        uint8_t *r = fb_row(&t.b, csizes[i].page);
+        st32(r, (uint32_t)((int64_t)ld32(r) + csizes[i].d));
+        reseal(&t.b);
+        dir_emit(&t, csizes[i].name, IBAD);
+    }
+    static const struct { int where; const char *name; } gaps[] = {
+        {0, "byte_between_directory_and_pages"}, {1, "byte_between_pages"},
+        {2, "byte_after_last_page"}, {3, "frame_after_last_page"},
+        {4, "index_ends_inside_last_page"}};
+    for (size_t i = 0; i < sizeof gaps / sizeof gaps[0]; i++) {
+        multi_init(&t);
+        fb_pack(&t.b);
+        size_t at = 56 + 48 * t.b.npages;
+        fbuf x = {0};
+        if (gaps[i].where == 1)
+            at += ld32(fb_row(&t.b, 0)) + ld32(fb_row(&t.b, 1)) + ld32(fb_row(&t.b, 2));
+        if (gaps[i].where >= 2)
+            at = t.b.index.n;
+        fb_put(&x, t.b.index.p, at);
+        if (gaps[i].where == 3)
+            fb_put(&x, t.b.pages[2].frame.p, t.b.pages[2].frame.n);
+        else if (gaps[i].where < 3)
+            fb_u8(&x, 0);
+        else
+            x.n -= 3;
+        fb_put(&x, t.b.index.p + at, t.b.index.n - at);
+        fb_copy(&t.b.index, &x);
+        fb_free(&x);
+        reseal(&t.b);
+        dir_emit(&t, gaps[i].name, IBAD);
+    }
+    /* one page's frame given twice (two rows, same frame) */
+    multi_init(&t);
+    fb_set_page_frame(&t.b, 3, &(fbuf){0});
+    fb_pack(&t.b); /* makes page 2's frame */
+    fb_set_page_frame(&t.b, 3, &t.b.pages[2].frame);
+    t.b.pages[3].first_set = 1;
+    t.b.pages[3].first = 2;
+    repack(&t.b);
+    dir_emit(&t, "same_frame_in_two_rows", IBAD);
+    /* a row's hash of another page: the frame does not match it */
+    multi_init(&t);
+    fb_pack(&t.b);
+    memcpy(fb_row(&t.b, 3) + 16, fb_row(&t.b, 2) + 16, 32);
+    reseal(&t.b);
+    dir_emit(&t, "row_hash_of_other_page", IBAD);
+    /* table pages' `first` not 0 */
+    for (int p = 0; p < 2; p++) {
+        base_init(&t, 0);
+        base_records(&t);
+        fb_index(&t.b);
+        st64(fb_row(&t.b, (size_t)p) + 8, 1);
+        reseal(&t.b);
+        dir_emit(&t, p == 0 ? "block_table_first_1" : "blob_table_first_1", IBAD);
+    }
+    /* the tables' sizes lying (the header agreeing) */
+    base_init(&t, 0);
+    base_records(&t);
+    fb_index(&t.b);
+    st32(fb_row(&t.b, 0) + 4, 56 * 2);
+    st64(t.b.index.p + 24, 2);
+    reseal(&t.b);
+    dir_emit(&t, "block_table_size_lies", IBAD);
+    base_init(&t, 0);
+    base_records(&t);
+    fb_index(&t.b);
+    st32(fb_row(&t.b, 1) + 4, 8 * 2);
+    st64(t.b.index.p + 32, 2);
+    reseal(&t.b);
+    dir_emit(&t, "blob_table_size_lies", IBAD);
+    /* a record page whose size lies by one, records_size agreeing */
+    for (int d = -1; d <= 1; d += 2) {
+        multi_init(&t);
+        fb_pack(&t.b);
+        uint8_t *r = fb_row(&t.b, 3);
+        st32(r + 4, (uint32_t)((int64_t)ld32(r + 4) + d));
+        st64(t.b.index.p + 48, (uint64_t)((int64_t)ld64(t.b.index.p + 48) + d));
+        reseal(&t.b);
+        dir_emit(&t, d < 0 ? "record_page_size_minus_1" : "record_page_size_plus_1", IBAD);
+    }
+    /* the frame and the row agree, the record inside is cut */
+    multi_init(&t);
+    freeze(&t.b);
+    t.b.pages[3].data.n -= 1;
+    repack(&t.b);
+    dir_emit(&t, "record_page_cut_short", IBAD);
+    /* two id pages: 4100 posts (valid), then their directory lying */
+    {
+        fbundle b;
+        many_posts(&b, 4100, NULL, 0);
+        fb_seal(&b, &K);
+        emit("directory", "two_id_pages", &b, OK, "p4099", 4100, NULL);
+        fb_release(&b);
+        static const char *const what[] = {"id_first_lies", "id_first_goes_down",
+                                           "id_pages_swapped", "id_pages_split_4_4096",
+                                           "id_row_moved_across_pages", "id_page_3_rows_short"};
+        for (int i = 0; i < 6; i++) {
+            many_posts(&b, 4100, NULL, 0);
+            fb_body(&b);
+            size_t p0 = fb_id_page(&b, 0), p1 = fb_id_page(&b, 1);
+            fb_pack(&b);
+            uint64_t f0 = b.pages[p0].first, f1 = b.pages[p1].first;
+            switch (i) {
+            case 0:
+                b.pages[p1].first_set = 1;
+                b.pages[p1].first = f1 + 1;
+                break;
+            case 1:
+                b.pages[p1].first_set = 1;
+                b.pages[p1].first = f0 - 1;
+                break;
+            case 2: {
+                fpage tmp = b.pages[p0];
+                b.pages[p0] = b.pages[p1];
+                b.pages[p1] = tmp;
+                break;
+            }
+            case 3: {
+                fbuf all = {0};
+                fb_put(&all, b.pages[p0].data.p, b.pages[p0].data.n);
+                fb_put(&all, b.pages[p1].data.p, b.pages[p1].data.n);
+                fb_reset(&b.pages[p0].data);
+                fb_reset(&b.pages[p1].data);
+                fb_put(&b.pages[p0].data, all.p, 16);
+                fb_put(&b.pages[p1].data, all.p + 16, all.n - 16);
+                fb_free(&all);
+                break;
+            }
+            case 4: {
+                uint8_t tmp[4];
+                memcpy(tmp, b.pages[p0].data.p + 4 * 4095, 4);
+                memcpy(b.pages[p0].data.p + 4 * 4095, b.pages[p1].data.p, 4);
+                memcpy(b.pages[p1].data.p, tmp, 4);
+                break;
+            }
+            default:
+                b.pages[p1].data.n -= 12;
+                b.posts_set = 1;
+                b.posts = 4097;
+                break;
+            }
+            fb_pack(&b);
+            fb_checkpoint(&b);
+            fb_sign(&b, &K);
+            fb_trailer(&b);
+            emit("directory", what[i], &b, IBAD, "p0", -1, NULL);
+            fb_release(&b);
+        }
+    }
+}
+
+/* ------------------------------------------------------------ the id table */
+
+static void id_case(const char *name, const uint32_t *rows, size_t n, int posts)
+{
+    base t;
+    base_init(&t, 0);
+    base_records(&t);
+    t.b.ids_set = 1;
+    for (size_t i = 0; i < n; i++)
+        fb_u32(&t.b.ids, rows[i]);
+    if (posts >= 0) {
+        t.b.posts_set = 1;
+        t.b.posts = (uint64_t)posts;
+    }
+    fb_seal(&t.b, &K);
+    emit("idtable", name, &t.b, IBAD, "1", -1, NULL);
+    base_free(&t);
+}
+
+static void group_idtable(void)
+{
+    /* the base's id table, in (key, entry) order */
+    uint32_t r[4];
+    {
+        base t;
+        base_init(&t, 0);
+        base_records(&t);
+        fb_body(&t.b);
+        memcpy(r, t.b.pages[3].data.p, 16);
+        base_free(&t);
+    }
+    uint32_t v[8];
+#define ROWS(...)                                       \
+    do {                                                \
+        const uint32_t x_[] = {__VA_ARGS__};            \
+        memcpy(v, x_, sizeof x_);                       \
+    } while (0)
+    ROWS(r[0], r[1], r[2], 5);
+    id_case("row_is_entry_count", v, 4, -1);
+    ROWS(r[0], r[1], r[2], UINT32_MAX);
+    id_case("row_2p32m1", v, 4, -1);
+    ROWS(r[0], r[1], r[2], 4);
+    id_case("row_names_the_file", v, 4, -1);
+    ROWS(4, r[1], r[2], r[3]);
+    id_case("first_row_names_the_file", v, 4, -1);
+    ROWS(r[0], r[0], r[2], r[3]);
+    id_case("row_repeated", v, 4, -1);
+    ROWS(r[0], r[1], r[2], r[2]);
+    id_case("last_row_repeated", v, 4, -1);
+    ROWS(r[3], r[2], r[1], r[0]);
+    id_case("rows_reversed", v, 4, -1);
+    ROWS(r[1], r[0], r[2], r[3]);
+    id_case("first_two_rows_swapped", v, 4, -1);
+    ROWS(r[0], r[1], r[3], r[2]);
+    id_case("last_two_rows_swapped", v, 4, -1);
+    ROWS(r[0], r[1], r[2]);
+    id_case("row_missing", v, 3, 3);
+    ROWS(r[0], r[1], r[2], r[3], 4);
+    id_case("row_extra_names_file", v, 5, 5);
+    ROWS(r[0], r[1], r[2], r[3], r[3]);
+    id_case("row_extra_repeated", v, 5, 5);
+    id_case("no_id_table", v, 0, 0);
+#undef ROWS
+    /* many posts with one id (one key): refused at the second row */
+    {
+        const int n = 20000;
+        const char **ex = malloc(sizeof *ex * (size_t)n);
+        if (ex == NULL)
+            forge_die("out of memory");
+        for (int i = 0; i < n; i++)
+            ex[i] = "same";
+        fbundle b;
+        many_posts(&b, 0, ex, n);
+        fb_seal(&b, &K);
+        emit("idtable", "twenty_thousand_posts_one_id", &b, IBAD, "same", -1, NULL);
+        fb_release(&b);
+        /* one duplicate pair, first and last of 20000 posts */
+        char (*ids)[16] = malloc(16 * (size_t)n);
+        if (ids == NULL)
+            forge_die("out of memory");
+        for (int i = 0; i < n; i++) {
+            snprintf(ids[i], 16, "p%d", i);
+            ex[i] = ids[i];
+        }
+        ex[0] = ex[n - 1] = "dup";
+        posts_with_ids(&b, ex, n);
+        free(ids);
+        fb_seal(&b, &K);
+        emit("idtable", "duplicate_first_and_last_of_20000", &b, IBAD, "dup", -1, NULL);
+        fb_release(&b);
+        free(ex);
+    }
+    /* a duplicate pair whose rows straddle the two id pages: of the ids
+     * q0..q4096 the one ranked 4095 by key is given twice */
+    {
+        const int n = 4097;
+        struct { uint64_t key; int i; } *k = malloc(sizeof *k * (size_t)n);
+        char (*ids)[16] = malloc(16 * (size_t)n);
+        const char **ex = malloc(sizeof *ex * (size_t)(n + 1));
+        if (k == NULL || ids == NULL || ex == NULL)
+            forge_die("out of memory");
+        for (int i = 0; i < n; i++) {
+            snprintf(ids[i], 16, "q%d", i);
+            k[i].key = fi_key(ids[i], strlen(ids[i]));
+            k[i].i = i;
+            ex[i] = ids[i];
+        }
+        /* the id ranked 4095: 4095 keys below it */
+        int pick = -1;
+        for (int i = 0; i < n && pick < 0; i++) {
+            int below = 0;
+            for (int j = 0; j < n; j++)
+                below += k[j].key < k[i].key;
+            if (below == 4095)
+                pick = i;
+        }
+        ex[n] = ids[pick];
+        fbundle b;
+        many_posts(&b, 0, ex, n + 1);
+        fb_seal(&b, &K);
+        emit("idtable", "duplicate_straddles_id_pages", &b, IBAD, "q0", -1, NULL);
+        fb_release(&b);
+        free(k);
+        free(ids);
+        free(ex);
+    }
+}
+
+/* ------------------------------------------------------------ places */
+
+/* The base (or two-block base) with the place of entry `e` set. */
+static void place_case(const char *name, int two_blocks, int e, uint32_t block, uint32_t offset)
+{
+    base t;
+    base_init(&t, two_blocks);
+    base_records(&t);
+    fb_body(&t.b);
+    uint8_t *r = ix_record(&t, e);
+    st32(r, block);
+    st32(r + 4, offset);
+    repack(&t.b);
+    emit("places", name, &t.b, IBAD, "1", -1, NULL);
+    base_free(&t);
+}
+
+/* Post 3 gets post 1's content (stored once) and the file its size. */
+static void share_c1(base *t)
+{
+    fb_reset(&t->e[2]);
+    fe_post_simple(&t->e[2], "3", 1, "1", C1, strlen(C1));
+    st64(t->e[4].p + FILE_TOTAL, ld64(t->e[4].p + FILE_TOTAL) + strlen(C1));
+}
+
+static void group_places(void)
+{
+    uint32_t l1 = (uint32_t)strlen(C1), l2 = (uint32_t)strlen(C2);
+    place_case("post_offset_plus_1", 0, 1, 0, l1 + 1);
+    place_case("post_offset_minus_1", 0, 1, 0, l1 - 1);
+    place_case("post_offset_0", 0, 1, 0, 0);
+    place_case("post_place_of_another_post", 0, 0, 0, l1);
+    place_case("post_offset_at_block_end", 0, 3, 0, l1 + l2 + (uint32_t)strlen(C4));
+    place_case("post_offset_2p32m1", 0, 3, 0, UINT32_MAX);
+    place_case("post_wrong_block", 1, 3, 0, 0);
+    place_case("post_block_out_of_range", 1, 3, 2, 0);
+    place_case("post_block_2p32m1", 0, 0, UINT32_MAX, 0);
+    place_case("empty_post_offset_nonzero", 0, 2, 0, 5);
+    place_case("empty_post_block_nonzero", 1, 2, 1, 0);
+    place_case("file_place_nonzero", 0, 4, 0, 1);
+    place_case("file_block_nonzero", 1, 4, 1, 0);
+    /* all places zero (what a reader ignoring them would write) */
+    {
+        base t;
+        base_init(&t, 1);
+        t.b.places_manual = 1;
+        base_records(&t);
+        fb_seal(&t.b, &K);
+        emit("places", "all_places_zero", &t.b, IBAD, "1", -1, NULL);
+        base_free(&t);
+    }
+    /* a post sharing another's content: same place as the first (valid) */
+    {
+        base t;
+        base_init(&t, 0);
+        share_c1(&t);
+        base_records(&t);
+        fb_seal(&t.b, &K);
+        emit("places", "shared_content_same_place", &t.b, OK, "3", 4, NULL);
+        base_free(&t);
+        /* and its place pointing at the copy's bytes somewhere else */
+        base_init(&t, 0);
+        share_c1(&t);
+        base_records(&t);
+        fb_body(&t.b);
+        st32(ix_record(&t, 2) + 4, l1);
+        repack(&t.b);
+        emit("places", "shared_content_other_place", &t.b, IBAD, "1", -1, NULL);
+        base_free(&t);
     }
 }
 
@@ -2634,11 +3632,10 @@ static void inputs(void)
 
 /* What the library says about a case, as the command would map it: open
  * (with K trusted) and full verification. */
-static int library_status(const char *path, int *list_status)
+static int library_status(const char *path, int *list_status, char *msg, size_t msg_len)
 {
     afmt_reader *r;
-    char err[512];
-    int rc = afmt_reader_open(&r, path, err, sizeof err);
+    int rc = afmt_reader_open(&r, path, msg, msg_len);
     if (rc != AFMT_OK) {
         *list_status = afmt_error_is_integrity(rc) ? 1 : 3;
         return *list_status;
@@ -2650,6 +3647,7 @@ static int library_status(const char *path, int *list_status)
     rc = afmt_reader_check_signer(r, &pk, 1);
     if (rc == AFMT_OK)
         rc = afmt_reader_verify(r, NULL, NULL);
+    snprintf(msg, msg_len, "%s", rc == AFMT_OK ? "" : afmt_reader_errmsg(r));
     afmt_reader_free(r);
     return rc == AFMT_OK ? 0 : afmt_error_is_integrity(rc) ? 1 : 3;
 }
@@ -2669,14 +3667,15 @@ static int check_all(void)
             continue;
         snprintf(path, sizeof path, "%s/cases/%s", outdir, file);
         int ls;
-        int vs = library_status(path, &ls);
+        char msg[512] = "";
+        int vs = library_status(path, &ls, msg, sizeof msg);
         n++;
         int ve = expect[0], le = expect[1];
         int vok = ve == 'A' || (ve == 'E' && vs != 0) || ve - '0' == vs;
         int lok = le == 'A' || (le == 'E' && ls != 0) || le - '0' == ls;
         if (!vok || !lok) {
-            printf("DISAGREE %s.%s: expect verify %c list %c, library verify %d open %d\n",
-                   group, name, ve, le, vs, ls);
+            printf("DISAGREE %s.%s: expect verify %c list %c, library verify %d open %d: %s\n",
+                   group, name, ve, le, vs, ls, msg);
             bad++;
         }
     }
@@ -2728,31 +3727,31 @@ static int seeds(int argc, char **argv)
             continue;
         }
         fbuf body = {0};
-        if (is >= 40 && fi_body(&body, f + io, is, 1u << 20) == 0 && io - 16 <= 65536 &&
+        if (is >= 56 && fi_pages(&body, f + io, is, 1u << 20) == 0 && io - 16 <= 65536 &&
             body.n <= 65536) {
             /* fuzz_index: u32 length of the block area, the block area, the
-             * index header, the decompressed body */
+             * index header, the pages decoded back to back */
             fbuf sd = {0};
             fb_u32(&sd, (uint32_t)(io - 16));
             fb_put(&sd, f + 16, io - 16);
-            fb_put(&sd, f + io, 40);
+            fb_put(&sd, f + io, 56);
             fb_put(&sd, body.p, body.n);
             snprintf(path, sizeof path, "%s/index/s%u", dir, n);
             write_file(path, sd.p, sd.n);
             fb_free(&sd);
             /* entry records, for fuzz_entry */
             const uint8_t *ix = f + io;
-            uint64_t nb = ld64(ix + 16), nbl = ld64(ix + 24), ne = ld64(ix + 8);
+            uint64_t nb = ld64(ix + 24), nbl = ld64(ix + 32), ne = ld64(ix + 8);
             if (nb < body.n / 56 + 1 && nbl < body.n / 8 + 1 && 56 * nb + 8 * nbl <= body.n) {
                 uint64_t pos = 56 * nb + 8 * nbl;
-                for (uint64_t e = 0; e < ne && e < 16 && body.n - pos >= 4; e++) {
-                    uint32_t l = ld32(body.p + pos);
-                    if (body.n - pos - 4 < l)
+                for (uint64_t e = 0; e < ne && e < 16 && body.n - pos >= 12; e++) {
+                    uint32_t l = ld32(body.p + pos + 8);
+                    if (body.n - pos - 12 < l)
                         break;
                     snprintf(path, sizeof path, "%s/entry/s%u_%llu", dir, n,
                              (unsigned long long)e);
-                    write_file(path, body.p + pos + 4, l);
-                    pos += 4 + (uint64_t)l;
+                    write_file(path, body.p + pos + 12, l);
+                    pos += 12 + (uint64_t)l;
                 }
             }
         }
@@ -2822,7 +3821,9 @@ int main(int argc, char **argv)
         {"second", group_second},       {"checkpoint", group_checkpoint},
         {"signature", group_signature}, {"zstd", group_zstd},
         {"hash", group_hash},           {"ids", group_ids},
-        {"indexframe", group_indexframe},
+        {"pageframe", group_pageframe},
+        {"directory", group_directory}, {"idtable", group_idtable},
+        {"places", group_places},
         {"paths", group_paths},         {"bomb", group_bomb},
         {"keys", group_keys},
     };

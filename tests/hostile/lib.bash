@@ -67,6 +67,7 @@ trap rob_cleanup EXIT
 
 ROB_FAILS=0
 ROB_NOTES=0 # exit 1 whose messages name the files not written, not the bundle
+ROB_CAT_PARTIAL=0 # cat printed a post (checked) of a bundle that fails verify
 ROB_H=$ROB_WORK/h
 declare -A ROB_CASES ROB_SURVIVED ROB_RUNS
 ROB_GROUPS=()
@@ -298,9 +299,11 @@ rob_hex2bytes() {
 
 # ---------------------------------------------------------------- one case
 
-# rob_case GROUP NAME FILE EXPECT CATHEX POSTS PLANT: runs every command
+# rob_case GROUP NAME FILE EXPECT CATHEX POSTS PLANT [CATHASH]: runs every
+# command; CATHASH lists (comma-separated) the BLAKE2b-256 hashes `cat` may
+# print, or '-'
 rob_case() {
-    local group=$1 name=$2 file=$3 expect=$4 cathex=$5 posts=$6 plant=$7
+    local group=$1 name=$2 file=$3 expect=$4 cathex=$5 posts=$6 plant=$7 cathash=${8:--}
     local label="$group.$name"
     ROB_CASE_OK=1
     if [ -z "${ROB_CASES[$group]+x}" ]; then
@@ -351,6 +354,16 @@ rob_case() {
         if [ -n "$want" ] && [ "$want" != "$got" ]; then
             rob_fail "$label: cat printed bytes whose hash is not the post's ($got, listed $want)"
         fi
+    fi
+    if [ "$RC" = 0 ] && [ "$cathash" != - ]; then
+        local printed
+        printed=$(b2sum -l 256 <"$S/log/cat.out" | cut -d' ' -f1)
+        [[ ,$cathash, == *",$printed,"* ]] ||
+            rob_fail "$label: cat printed bytes ($printed) that are not the post's signed content"
+    fi
+    if [ "$RC" = 0 ] && [ "${expect:0:1}" != 0 ]; then
+        # spec 10.1: cat checks only its way to the post
+        ROB_CAT_PARTIAL=$((ROB_CAT_PARTIAL + 1))
     fi
     rm -f "$S/log/cat.out"
 
@@ -406,10 +419,10 @@ rob_case() {
 # whose group matches)
 rob_manifest() {
     local re=${1:-.}
-    local group name file expect cathex posts plant
-    while IFS=$'\t' read -r group name file expect cathex posts plant; do
+    local group name file expect cathex posts plant cathash
+    while IFS=$'\t' read -r group name file expect cathex posts plant cathash; do
         [[ $group =~ $re ]] || continue
-        rob_case "$group" "$name" "$file" "$expect" "$cathex" "$posts" "$plant"
+        rob_case "$group" "$name" "$file" "$expect" "$cathex" "$posts" "$plant" "$cathash"
     done <"$ROB_H/manifest.tsv"
 }
 
@@ -439,6 +452,8 @@ rob_finish() {
     done
     [ "$ROB_NOTES" = 0 ] ||
         echo "note: $ROB_NOTES run(s) exited 1 with messages naming files, not the bundle"
+    [ "$ROB_CAT_PARTIAL" = 0 ] ||
+        echo "note: $ROB_CAT_PARTIAL cat run(s) printed a post (its signed bytes) of a bundle that fails verify (spec 10.1)"
     if [ "$ROB_FAILS" != 0 ]; then
         echo "$ROB_FAILS check(s) failed"
         exit 1
