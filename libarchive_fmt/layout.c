@@ -150,21 +150,19 @@ int afmt_index_header_decode(afmt_index_header *h, const uint8_t *in, uint64_t i
     h->blob_count = afmt_load64(in + 32);
     h->record_pages = afmt_load64(in + 40);
     h->records_size = afmt_load64(in + 48);
-    if (h->entry_count > AFMT_MAX_ENTRIES)
-        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "%llu entries is over the limit",
-                         (unsigned long long)h->entry_count);
-    if (h->block_count > AFMT_MAX_BLOCKS)
-        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "%llu blocks is over the limit",
-                         (unsigned long long)h->block_count);
-    if (h->blob_count > AFMT_MAX_BLOBS)
-        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "%llu blobs is over the limit",
-                         (unsigned long long)h->blob_count);
-    if (h->records_size > AFMT_MAX_INDEX_BYTES)
-        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "entry records of %llu bytes are over the limit",
-                         (unsigned long long)h->records_size);
-    if (h->post_count > AFMT_MAX_ENTRIES)
-        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "%llu posts is over the limit",
-                         (unsigned long long)h->post_count);
+    /* The limits first, in the spec's order (7.1). */
+    const struct {
+        uint64_t value, max;
+        const char *what;
+    } limits[] = {{h->entry_count, AFMT_MAX_ENTRIES, "entries"},
+                  {h->block_count, AFMT_MAX_BLOCKS, "blocks"},
+                  {h->blob_count, AFMT_MAX_BLOBS, "blobs"},
+                  {h->records_size, AFMT_MAX_INDEX_BYTES, "bytes of entry records"},
+                  {h->post_count, AFMT_MAX_ENTRIES, "posts"}};
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
+        if (limits[i].value > limits[i].max)
+            return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "%llu %s is over the limit",
+                             (unsigned long long)limits[i].value, limits[i].what);
     /* All counts are below 2^33 now: nothing below overflows 64 bits. */
     h->body_size = AFMT_BLOCK_RECORD_BYTES * h->block_count +
                    AFMT_BLOB_RECORD_BYTES * h->blob_count + h->records_size + 4 * h->post_count;
