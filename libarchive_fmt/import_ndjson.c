@@ -29,6 +29,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,8 @@ typedef struct ndjson_state {
     uint8_t *buf;
     size_t cap, start, len, scan;
     int eof;
-    uint64_t line_no;
+    uint64_t read_no;         /* lines read so far (reading runs ahead) */
+    uint64_t line_no;         /* the line being written, for messages */
     uint64_t bytes_in;
     /* data waiting to become an inline part of the file entry */
     uint8_t pending[AFMT_MAX_INLINE_BYTES];
@@ -129,7 +131,7 @@ static int next_line(ndjson_state *s, const uint8_t **line, size_t *len, int *nl
         s->scan = s->len;
         if (s->len - s->start > MAX_LINE)
             return fail(s, AFMT_E_LIMIT, "line %" PRIu64 ": longer than %zu bytes, the limit "
-                        "of one post", s->line_no + 1, MAX_LINE);
+                        "of one post", s->read_no + 1, MAX_LINE);
         if (s->eof) {
             if (s->start == s->len)
                 return 0;
@@ -162,7 +164,7 @@ static int next_line(ndjson_state *s, const uint8_t **line, size_t *len, int *nl
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return fail(s, AFMT_E_IO, "read error after line %" PRIu64 ": %s", s->line_no,
+            return fail(s, AFMT_E_IO, "read error after line %" PRIu64 ": %s", s->read_no,
                         strerror(errno));
         if (n == 0)
             s->eof = 1;
@@ -271,79 +273,122 @@ static int is_blank(const uint8_t *p, size_t n)
     return 1;
 }
 
-/* Parses one line into a post and adds it; *entry gets its number. */
-static int add_line_post(ndjson_state *s, const uint8_t *line, size_t len, uint64_t *entry,
-                         int *deleted)
+/* ---- parsing, one thread ahead of the writer ----
+ *
+ * Parsing a line into a jansson tree is most of an import's work, and the
+ * writer (hashing, encoding) most of the rest; so lines are read in
+ * batches, a worker thread parses one batch while this thread writes the
+ * one before, and everything the writer sees happens in the input's order.
+ * A line that does not parse is reported when its turn comes, so errors
+ * and the bundle's bytes are the same as without the worker. */
+
+#define BATCH_LINES 1024
+#define BATCH_BYTES (4u << 20)
+
+typedef struct parsed {
+    size_t off, len;       /* the line in its batch's bytes */
+    int nl, blank;
+    uint64_t line_no;
+    json_t *root;          /* owns the strings the post points to */
+    afmt_post post;
+    char idnum[32], parentnum[32];
+    int rc;                /* AFMT_OK, or why the line is refused (msg) */
+    char msg[160];
+} parsed;
+
+typedef struct batch {
+    afmt_buf bytes;        /* the lines, copied out of the read buffer */
+    parsed *lines;         /* BATCH_LINES of them */
+    size_t n;
+    int last;              /* the input ends after this batch (or failed: read_rc) */
+    int read_rc;
+    int ready;             /* 1 once parsed */
+} batch;
+
+typedef struct ahead {
+    batch b[2];
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int want[2];           /* batch handed to the worker, not parsed yet */
+    int quit;
+    int threaded;
+    pthread_t thread;
+} ahead;
+
+__attribute__((format(printf, 3, 4))) static int refuse(parsed *p, int err, const char *fmt,
+                                                          ...)
 {
-    uint64_t ln = s->line_no;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->msg, sizeof p->msg, fmt, ap);
+    va_end(ap);
+    p->rc = err;
+    return err;
+}
+
+/* Parses one line into p->post (nothing else is touched: this runs on the
+ * worker). */
+static int parse_line(parsed *p, const uint8_t *line)
+{
+    uint64_t ln = p->line_no;
+    size_t len = p->len;
+    p->rc = AFMT_OK;
+    p->root = NULL;
+    memset(&p->post, 0, sizeof p->post);
     if (!afmt_utf8_valid(line, len))
-        return fail(s, AFMT_E_FORMAT, "line %" PRIu64 ": not valid UTF-8 (a JSON text must "
-                    "be UTF-8)", ln);
+        return refuse(p, AFMT_E_FORMAT, "line %" PRIu64 ": not valid UTF-8 (a JSON text must "
+                      "be UTF-8)", ln);
     json_error_t jerr;
     json_t *root = json_loadb((const char *)line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
                               &jerr);
     if (root == NULL)
-        return fail(s, AFMT_E_FORMAT, "line %" PRIu64 ", column %d: %s", ln, jerr.column,
-                    jerr.text);
-    int rc = AFMT_OK;
-    afmt_post post;
-    memset(&post, 0, sizeof post);
-    post.media_type = MEDIA_TYPE;
-    post.content = line;
-    post.content_len = len;
-    char idnum[32], parentnum[32];
+        return refuse(p, AFMT_E_FORMAT, "line %" PRIu64 ", column %d: %s", ln, jerr.column,
+                      jerr.text);
+    p->root = root;
+    afmt_post *post = &p->post;
+    post->media_type = MEDIA_TYPE;
+    post->content = line;
+    post->content_len = len;
     json_t *v;
-    if (!json_is_object(root)) {
-        rc = fail(s, AFMT_E_FORMAT, "line %" PRIu64 ": not a JSON object", ln);
-        goto out;
-    }
+    if (!json_is_object(root))
+        return refuse(p, AFMT_E_FORMAT, "line %" PRIu64 ": not a JSON object", ln);
     v = json_object_get(root, "id");
-    if (v == NULL || string_or_integer(v, &post.id, &post.id_len, idnum) != 0) {
-        rc = fail(s, AFMT_E_FORMAT, "line %" PRIu64 ": \"id\" must be a string or an integer",
-                  ln);
-        goto out;
-    }
-    if (post.id_len == 0 || post.id_len > AFMT_MAX_ID_BYTES) {
-        rc = fail(s, AFMT_E_LIMIT, "line %" PRIu64 ": \"id\" must be 1 to %d bytes", ln,
-                  AFMT_MAX_ID_BYTES);
-        goto out;
-    }
+    if (v == NULL || string_or_integer(v, &post->id, &post->id_len, p->idnum) != 0)
+        return refuse(p, AFMT_E_FORMAT, "line %" PRIu64 ": \"id\" must be a string or an "
+                      "integer", ln);
+    if (post->id_len == 0 || post->id_len > AFMT_MAX_ID_BYTES)
+        return refuse(p, AFMT_E_LIMIT, "line %" PRIu64 ": \"id\" must be 1 to %d bytes", ln,
+                      AFMT_MAX_ID_BYTES);
     v = json_object_get(root, "parent");
     if (v != NULL && !json_is_null(v)) {
-        if (string_or_integer(v, &post.parent, &post.parent_len, parentnum) != 0) {
-            rc = fail(s, AFMT_E_FORMAT,
-                      "line %" PRIu64 ": \"parent\" must be a string, an integer or null", ln);
-            goto out;
-        }
-        if (post.parent_len == 0)
-            post.parent = NULL;
-        else if (post.parent_len > AFMT_MAX_ID_BYTES) {
-            rc = fail(s, AFMT_E_LIMIT, "line %" PRIu64 ": \"parent\" is longer than %d bytes",
-                      ln, AFMT_MAX_ID_BYTES);
-            goto out;
-        }
+        if (string_or_integer(v, &post->parent, &post->parent_len, p->parentnum) != 0)
+            return refuse(p, AFMT_E_FORMAT,
+                          "line %" PRIu64 ": \"parent\" must be a string, an integer or null",
+                          ln);
+        if (post->parent_len == 0)
+            post->parent = NULL;
+        else if (post->parent_len > AFMT_MAX_ID_BYTES)
+            return refuse(p, AFMT_E_LIMIT,
+                          "line %" PRIu64 ": \"parent\" is longer than %d bytes", ln,
+                          AFMT_MAX_ID_BYTES);
     }
     v = json_object_get(root, "author");
     if (v != NULL && !json_is_null(v)) {
-        if (!json_is_string(v) || json_string_length(v) > AFMT_MAX_AUTHOR_BYTES) {
-            rc = fail(s, AFMT_E_FORMAT,
-                      "line %" PRIu64 ": \"author\" must be a string of at most %d bytes, or "
-                      "null", ln, AFMT_MAX_AUTHOR_BYTES);
-            goto out;
-        }
-        post.author = json_string_value(v);
-        post.author_len = json_string_length(v);
+        if (!json_is_string(v) || json_string_length(v) > AFMT_MAX_AUTHOR_BYTES)
+            return refuse(p, AFMT_E_FORMAT,
+                          "line %" PRIu64 ": \"author\" must be a string of at most %d bytes, "
+                          "or null", ln, AFMT_MAX_AUTHOR_BYTES);
+        post->author = json_string_value(v);
+        post->author_len = json_string_length(v);
     }
     v = json_object_get(root, "title");
     if (v != NULL && !json_is_null(v)) {
-        if (!json_is_string(v) || json_string_length(v) > AFMT_MAX_TITLE_BYTES) {
-            rc = fail(s, AFMT_E_FORMAT,
-                      "line %" PRIu64 ": \"title\" must be a string of at most %d bytes, or "
-                      "null", ln, AFMT_MAX_TITLE_BYTES);
-            goto out;
-        }
-        post.title = json_string_value(v);
-        post.title_len = json_string_length(v);
+        if (!json_is_string(v) || json_string_length(v) > AFMT_MAX_TITLE_BYTES)
+            return refuse(p, AFMT_E_FORMAT,
+                          "line %" PRIu64 ": \"title\" must be a string of at most %d bytes, "
+                          "or null", ln, AFMT_MAX_TITLE_BYTES);
+        post->title = json_string_value(v);
+        post->title_len = json_string_length(v);
     }
     v = json_object_get(root, "created");
     if (v != NULL && !json_is_null(v)) {
@@ -355,24 +400,20 @@ static int add_line_post(ndjson_state *s, const uint8_t *line, size_t len, uint6
         } else if (json_is_string(v)) {
             ok = parse_rfc3339(&t, json_string_value(v), json_string_length(v)) == 0;
         }
-        if (!ok) {
-            rc = fail(s, AFMT_E_FORMAT,
-                      "line %" PRIu64 ": \"created\" must be Unix seconds (an integer) or an "
-                      "RFC 3339 date-time, in the years 1 to 9999", ln);
-            goto out;
-        }
-        post.has_created = 1;
-        post.created = t;
+        if (!ok)
+            return refuse(p, AFMT_E_FORMAT,
+                          "line %" PRIu64 ": \"created\" must be Unix seconds (an integer) or "
+                          "an RFC 3339 date-time, in the years 1 to 9999", ln);
+        post->has_created = 1;
+        post->created = t;
     }
     v = json_object_get(root, "deleted");
     if (v != NULL && !json_is_null(v)) {
-        if (!json_is_boolean(v)) {
-            rc = fail(s, AFMT_E_FORMAT, "line %" PRIu64 ": \"deleted\" must be true, false or "
-                      "null", ln);
-            goto out;
-        }
+        if (!json_is_boolean(v))
+            return refuse(p, AFMT_E_FORMAT, "line %" PRIu64 ": \"deleted\" must be true, "
+                          "false or null", ln);
         if (json_is_true(v))
-            post.flags |= AFMT_POST_DELETED;
+            post->flags |= AFMT_POST_DELETED;
     }
     /* Reddit's convention, which exports keep: a body of "[deleted]" or
      * "[removed]" is a post deleted at the source. */
@@ -380,19 +421,141 @@ static int add_line_post(ndjson_state *s, const uint8_t *line, size_t len, uint6
     if (json_is_string(v) && (strcmp(json_string_value(v), "[deleted]") == 0 ||
                               strcmp(json_string_value(v), "[removed]") == 0) &&
         json_string_length(v) == 9)
-        post.flags |= AFMT_POST_DELETED;
-    *deleted = (post.flags & AFMT_POST_DELETED) != 0;
-    rc = afmt_writer_add_post(s->w, &post, entry);
-    if (rc == AFMT_E_DUPLICATE) {
-        int shown = post.id_len > 200 ? 200 : (int)post.id_len;
-        rc = fail(s, rc, "line %" PRIu64 ": duplicate id \"%.*s\"%s", ln, shown, post.id,
-                  post.id_len > 200 ? "..." : "");
-    } else if (rc != AFMT_OK) {
-        rc = writer_fail(s, rc);
+        post->flags |= AFMT_POST_DELETED;
+    return AFMT_OK;
+}
+
+static void parse_batch(batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (!b->lines[i].blank)
+            parse_line(&b->lines[i], b->bytes.data + b->lines[i].off);
+}
+
+static void *worker(void *arg)
+{
+    ahead *a = arg;
+    pthread_mutex_lock(&a->mu);
+    for (unsigned k = 0;; k ^= 1) {
+        while (!a->want[k] && !a->quit)
+            pthread_cond_wait(&a->cv, &a->mu);
+        if (a->quit)
+            break;
+        pthread_mutex_unlock(&a->mu);
+        parse_batch(&a->b[k]);
+        pthread_mutex_lock(&a->mu);
+        a->want[k] = 0;
+        a->b[k].ready = 1;
+        pthread_cond_broadcast(&a->cv);
     }
-out:
-    json_decref(root);
-    return rc;
+    pthread_mutex_unlock(&a->mu);
+    return NULL;
+}
+
+/* Reads the next lines into batch b (copies: the read buffer moves on). */
+static void fill(ndjson_state *s, batch *b)
+{
+    b->n = 0;
+    b->bytes.len = 0;
+    b->ready = 0;
+    while (b->n < BATCH_LINES && b->bytes.len < BATCH_BYTES) {
+        const uint8_t *line = NULL;
+        size_t len = 0;
+        int nl = 0;
+        int got = next_line(s, &line, &len, &nl);
+        if (got <= 0) {
+            b->last = 1;
+            b->read_rc = got;
+            return;
+        }
+        parsed *p = &b->lines[b->n];
+        p->off = b->bytes.len;
+        if (afmt_buf_append(&b->bytes, line, len) != AFMT_OK) {
+            b->last = 1;
+            b->read_rc = fail(s, AFMT_E_NOMEM, "out of memory");
+            return;
+        }
+        p->len = len;
+        p->nl = nl;
+        p->line_no = ++s->read_no;
+        p->blank = is_blank(line, len);
+        p->root = NULL;
+        b->n++;
+    }
+}
+
+static void submit(ahead *a, unsigned k)
+{
+    if (!a->threaded) {
+        parse_batch(&a->b[k]);
+        a->b[k].ready = 1;
+        return;
+    }
+    pthread_mutex_lock(&a->mu);
+    a->want[k] = 1;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+}
+
+static void await(ahead *a, unsigned k)
+{
+    if (!a->threaded)
+        return;
+    pthread_mutex_lock(&a->mu);
+    while (!a->b[k].ready)
+        pthread_cond_wait(&a->cv, &a->mu);
+    pthread_mutex_unlock(&a->mu);
+}
+
+/* Writes one parsed line: its post, its entry part and its newline. */
+static int write_line(ndjson_state *s, parsed *p, afmt_import_stats *st)
+{
+    static const uint8_t newline = '\n';
+    int rc;
+    s->line_no = p->line_no; /* for writer_fail's message */
+    if (p->blank) {
+        const uint8_t *line = p->post.content; /* set by write_batch */
+        rc = emit_data(s, line, p->len);
+        if (rc == AFMT_OK && p->nl)
+            rc = emit_data(s, &newline, 1);
+        return rc != AFMT_OK ? writer_fail(s, rc) : AFMT_OK;
+    }
+    if (p->rc != AFMT_OK)
+        return fail(s, p->rc, "%s", p->msg);
+    if ((rc = flush_pending(s)) != AFMT_OK)
+        return writer_fail(s, rc);
+    uint64_t entry = 0;
+    rc = afmt_writer_add_post(s->w, &p->post, &entry);
+    if (rc == AFMT_E_DUPLICATE) {
+        int shown = p->post.id_len > 200 ? 200 : (int)p->post.id_len;
+        return fail(s, rc, "line %" PRIu64 ": duplicate id \"%.*s\"%s", p->line_no, shown,
+                    p->post.id, p->post.id_len > 200 ? "..." : "");
+    }
+    if (rc != AFMT_OK)
+        return writer_fail(s, rc);
+    st->posts++;
+    if (p->post.flags & AFMT_POST_DELETED)
+        st->deleted++;
+    rc = afmt_writer_file_add_entry(s->w, entry);
+    if (rc == AFMT_OK && p->nl)
+        rc = emit_data(s, &newline, 1);
+    return rc != AFMT_OK ? writer_fail(s, rc) : AFMT_OK;
+}
+
+static int write_batch(ndjson_state *s, batch *b, afmt_import_stats *st)
+{
+    int rc = AFMT_OK;
+    for (size_t i = 0; i < b->n; i++) {
+        parsed *p = &b->lines[i];
+        if (rc == AFMT_OK) {
+            if (p->blank)
+                p->post.content = b->bytes.data + p->off;
+            rc = write_line(s, p, st);
+        }
+        json_decref(p->root);
+        p->root = NULL;
+    }
+    return rc != AFMT_OK ? rc : b->read_rc;
 }
 
 int afmt_import_ndjson(afmt_writer *w, int fd, const char *path, size_t path_len,
@@ -415,50 +578,49 @@ int afmt_import_ndjson(afmt_writer *w, int fd, const char *path, size_t path_len
         const char *m = afmt_writer_errmsg(w);
         return fail(&s, rc, "%s", m && *m ? m : afmt_strerror(rc));
     }
-    static const uint8_t newline = '\n';
-    for (;;) {
-        const uint8_t *line = NULL;
-        size_t len = 0;
-        int nl = 0;
-        int got = next_line(&s, &line, &len, &nl);
-        if (got < 0) {
-            rc = got;
-            break;
-        }
-        if (got == 0)
-            break;
-        s.line_no++;
-        if (is_blank(line, len)) {
-            rc = emit_data(&s, line, len);
-            if (rc == AFMT_OK && nl)
-                rc = emit_data(&s, &newline, 1);
-            if (rc != AFMT_OK) {
-                rc = writer_fail(&s, rc);
-                break;
-            }
-            continue;
-        }
-        uint64_t entry = 0;
-        int deleted = 0;
-        rc = flush_pending(&s);
-        if (rc != AFMT_OK) {
-            rc = writer_fail(&s, rc);
-            break;
-        }
-        rc = add_line_post(&s, line, len, &entry, &deleted);
-        if (rc != AFMT_OK)
-            break;
-        st.posts++;
-        if (deleted)
-            st.deleted++;
-        rc = afmt_writer_file_add_entry(w, entry);
-        if (rc == AFMT_OK && nl)
-            rc = emit_data(&s, &newline, 1);
-        if (rc != AFMT_OK) {
-            rc = writer_fail(&s, rc);
-            break;
-        }
+    ahead a;
+    memset(&a, 0, sizeof a);
+    a.b[0].lines = calloc(BATCH_LINES, sizeof(parsed));
+    a.b[1].lines = calloc(BATCH_LINES, sizeof(parsed));
+    if (a.b[0].lines == NULL || a.b[1].lines == NULL) {
+        rc = fail(&s, AFMT_E_NOMEM, "out of memory");
+        goto done;
     }
+    pthread_mutex_init(&a.mu, NULL);
+    pthread_cond_init(&a.cv, NULL);
+    /* Without a thread the batches are parsed here, in turn. */
+    a.threaded = pthread_create(&a.thread, NULL, worker, &a) == 0;
+    fill(&s, &a.b[0]);
+    submit(&a, 0);
+    unsigned k = 0;
+    if (!a.b[0].last) {
+        fill(&s, &a.b[1]);
+        submit(&a, 1);
+    }
+    for (;;) {
+        await(&a, k);
+        int last = a.b[k].last;
+        rc = write_batch(&s, &a.b[k], &st);
+        if (rc != AFMT_OK || last)
+            break;
+        if (!a.b[k ^ 1].last) { /* the other batch is still to come: read ahead */
+            fill(&s, &a.b[k]);
+            submit(&a, k);
+        }
+        k ^= 1;
+    }
+    if (a.threaded) {
+        pthread_mutex_lock(&a.mu);
+        a.quit = 1;
+        pthread_cond_broadcast(&a.cv);
+        pthread_mutex_unlock(&a.mu);
+        pthread_join(a.thread, NULL);
+    }
+    for (unsigned j = 0; j < 2; j++)
+        for (size_t i = 0; i < a.b[j].n; i++)
+            json_decref(a.b[j].lines[i].root); /* lines parsed but never written */
+    pthread_cond_destroy(&a.cv);
+    pthread_mutex_destroy(&a.mu);
     if (rc == AFMT_OK) {
         rc = flush_pending(&s);
         if (rc == AFMT_OK)
@@ -467,6 +629,11 @@ int afmt_import_ndjson(afmt_writer *w, int fd, const char *path, size_t path_len
             const char *m = afmt_writer_errmsg(w);
             rc = fail(&s, rc, "%s", m && *m ? m : afmt_strerror(rc));
         }
+    }
+done:
+    for (unsigned j = 0; j < 2; j++) {
+        free(a.b[j].lines);
+        afmt_buf_free(&a.b[j].bytes);
     }
     free(s.buf);
     st.bytes_in = s.bytes_in;

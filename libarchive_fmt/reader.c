@@ -155,6 +155,41 @@ static uint64_t post_id(const afmt_reader *r, uint64_t e, const uint8_t **id, si
     return afmt_id_key(*id, *len);
 }
 
+static int id_cmp(const void *a, const void *b)
+{
+    const afmt_path_ref *x = a, *y = b;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return memcmp(x->path, y->path, x->len);
+}
+
+/* Rows [start, end) of the id table share one id key: no two of their
+ * posts may share an id.  Such a run is one row long but for a 64-bit
+ * coincidence or a duplicate; a long one (a forged table) is sorted, not
+ * compared pair by pair. */
+static int check_run(afmt_reader *r, uint64_t start, uint64_t end)
+{
+    size_t m = (size_t)(end - start);
+    if (m < 2)
+        return AFMT_OK;
+    afmt_path_ref *ids = malloc(m * sizeof *ids);
+    if (ids == NULL)
+        return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < m; i++) {
+        ids[i].entry = afmt_load32(r->id_table + 4 * (start + i));
+        post_id(r, ids[i].entry, &ids[i].path, &ids[i].len);
+    }
+    qsort(ids, m, sizeof *ids, id_cmp);
+    int rc = AFMT_OK;
+    for (size_t i = 1; i < m && rc == AFMT_OK; i++)
+        if (id_cmp(&ids[i - 1], &ids[i]) == 0)
+            rc = AFMT_FAIL(r->err, AFMT_E_DUPLICATE,
+                           "entry %" PRIu64 ": a post with this id exists already",
+                           ids[i - 1].entry > ids[i].entry ? ids[i - 1].entry : ids[i].entry);
+    free(ids);
+    return rc;
+}
+
 /* Step 6, the id table: every post once, ordered by (id key, entry number),
  * each id page's first key in its directory row.  Two posts with one id
  * have one key, so they meet in a run of equal keys.  keys[e] is post e's
@@ -190,24 +225,16 @@ static int check_ids(afmt_reader *r, const uint64_t *keys)
             rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "id table out of order at row %" PRIu64, k);
             break;
         }
-        if (k == 0 || key != prev_key)
+        if (k > 0 && key != prev_key) {
+            if ((rc = check_run(r, run, k)) != AFMT_OK)
+                break;
             run = k;
-        /* Equal keys: compare the ids themselves (a run longer than one is
-         * a 64-bit coincidence, or a duplicate). */
-        const uint8_t *id, *other;
-        size_t len, other_len;
-        for (uint64_t j = run; j < k && rc == AFMT_OK; j++) {
-            post_id(r, e, &id, &len);
-            post_id(r, afmt_load32(r->id_table + 4 * j), &other, &other_len);
-            if (other_len == len && memcmp(other, id, len) == 0)
-                rc = AFMT_FAIL(r->err, AFMT_E_DUPLICATE,
-                               "entry %" PRIu32 ": a post with this id exists already", e);
         }
-        if (rc != AFMT_OK)
-            break;
         prev_key = key;
         prev = e;
     }
+    if (rc == AFMT_OK)
+        rc = check_run(r, run, n);
     free(seen);
     return rc;
 }
