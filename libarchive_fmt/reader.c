@@ -601,36 +601,105 @@ static int load_index_head(afmt_reader *r, const uint8_t want[AFMT_HASH_BYTES])
                                 r->trailer.index_size - r->ih.head_size, r->err);
 }
 
-/* Reads page `p`, checks its hash against its row and appends its
- * decoded bytes to `out`. */
-int afmt_rd_load_page(afmt_reader *r, uint64_t p, afmt_buf *frame, afmt_buf *out)
+/* Reads page `p` into `frame`, checks its hash against its row and decodes
+ * it: into dst (row->size bytes) when dst is not NULL, else appended to
+ * `out`. */
+static int load_page(afmt_reader *r, uint64_t p, afmt_buf *frame, afmt_block_codec *codec,
+                     uint8_t *dst, afmt_buf *out, char *err)
 {
     const afmt_page_row *row = &r->pages[p];
     frame->len = 0;
     int rc = afmt_buf_reserve(frame, row->csize);
     if (rc != AFMT_OK)
-        return AFMT_FAIL(r->err, rc, "out of memory");
+        return AFMT_FAIL(err, rc, "out of memory");
     if ((rc = afmt_pread_exact(r->fd, frame->data, row->csize, row->offset)) != AFMT_OK)
-        return AFMT_FAIL(r->err, rc, "cannot read index page %" PRIu64 ": %s", p,
+        return AFMT_FAIL(err, rc, "cannot read index page %" PRIu64 ": %s", p,
                          rc == AFMT_E_TRUNCATED ? "file is truncated" : strerror(errno));
     uint8_t h[AFMT_HASH_BYTES];
     afmt_content_hash(h, frame->data, row->csize);
     if (sodium_memcmp(h, row->hash, AFMT_HASH_BYTES) != 0)
-        return AFMT_FAIL(r->err, AFMT_E_INDEX_MISMATCH,
+        return AFMT_FAIL(err, AFMT_E_INDEX_MISMATCH,
                          "index page %" PRIu64 " does not match its signed hash", p);
     char msg[AFMT_ERRMSG_BYTES];
-    if ((rc = afmt_frame_decode_growing(r->codec, out, row->size, frame->data, row->csize,
-                                        msg)) != AFMT_OK)
-        return AFMT_FAIL(r->err, rc, "index page %" PRIu64 ": %s", p, msg);
+    if (dst != NULL)
+        rc = afmt_block_decompress(codec, dst, row->size, frame->data, row->csize, msg);
+    else
+        rc = afmt_frame_decode_growing(codec, out, row->size, frame->data, row->csize, msg);
+    if (rc != AFMT_OK)
+        return AFMT_FAIL(err, rc, "index page %" PRIu64 ": %s", p, msg);
     return AFMT_OK;
 }
 
-/* Every page, in directory order, into the body. */
+int afmt_rd_load_page(afmt_reader *r, uint64_t p, afmt_buf *frame, afmt_buf *out)
+{
+    return load_page(r, p, frame, r->codec, NULL, out, r->err);
+}
+
+/* Pages [from, to) decoded into their places in the body, on a thread. */
+typedef struct page_job {
+    afmt_reader *r;
+    uint64_t from, to;
+    const uint64_t *at;     /* per page: its offset in the body */
+    afmt_block_codec *codec;
+    int rc;
+    char err[AFMT_ERRMSG_BYTES];
+} page_job;
+
+static void *decode_pages(void *arg)
+{
+    page_job *j = arg;
+    afmt_buf frame = {0};
+    j->rc = AFMT_OK;
+    for (uint64_t p = j->from; p < j->to && j->rc == AFMT_OK; p++)
+        j->rc = load_page(j->r, p, &frame, j->codec, j->r->body.data + j->at[p], NULL, j->err);
+    afmt_buf_free(&frame);
+    return NULL;
+}
+
+/* Every page, in directory order, into the body.  A real index compresses
+ * a few times at most: then the body is reserved at once and two threads
+ * decode half the pages each.  One that claims more (up to the bomb bound)
+ * is decoded page by page into a body that grows only as output arrives. */
 static int load_pages(afmt_reader *r)
 {
+    uint64_t n = r->ih.page_count, size = r->ih.body_size;
+    if (n >= 16 && size <= 64 * r->trailer.index_size) {
+        uint64_t *at = malloc((size_t)n * sizeof *at);
+        int rc = at != NULL ? afmt_buf_reserve(&r->body, (size_t)size) : AFMT_E_NOMEM;
+        if (rc != AFMT_OK) {
+            free(at);
+            return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
+        }
+        uint64_t half = 0, sum = 0;
+        for (uint64_t p = 0; p < n; p++) {
+            at[p] = sum;
+            sum += r->pages[p].size;
+            if (half == 0 && sum >= size / 2)
+                half = p + 1;
+        }
+        page_job jobs[2] = {{r, 0, half, at, r->codec, 0, ""}, {r, half, n, at, NULL, 0, ""}};
+        pthread_t thread;
+        int threaded = afmt_codec_new(&jobs[1].codec, 3) == AFMT_OK &&
+                       pthread_create(&thread, NULL, decode_pages, &jobs[1]) == 0;
+        decode_pages(&jobs[0]);
+        if (threaded)
+            pthread_join(thread, NULL);
+        else if (jobs[0].rc == AFMT_OK && jobs[1].codec != NULL)
+            decode_pages(&jobs[1]);
+        else if (jobs[0].rc == AFMT_OK)
+            jobs[1].rc = AFMT_FAIL(jobs[1].err, AFMT_E_NOMEM, "out of memory");
+        afmt_codec_free(jobs[1].codec);
+        free(at);
+        /* The first page that failed, in directory order. */
+        for (int k = 0; k < 2; k++)
+            if (jobs[k].rc != AFMT_OK)
+                return AFMT_FAIL(r->err, jobs[k].rc, "%s", jobs[k].err);
+        r->body.len = (size_t)size;
+        return AFMT_OK;
+    }
     afmt_buf frame = {0};
     int rc = AFMT_OK;
-    for (uint64_t p = 0; p < r->ih.page_count && rc == AFMT_OK; p++)
+    for (uint64_t p = 0; p < n && rc == AFMT_OK; p++)
         rc = afmt_rd_load_page(r, p, &frame, &r->body);
     afmt_buf_free(&frame);
     return rc;
