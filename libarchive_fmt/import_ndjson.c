@@ -290,6 +290,8 @@ typedef struct parsed {
     int nl, blank;
     uint64_t line_no;
     json_t *root;          /* owns the strings the post points to */
+    json_t *stale;         /* the root of the line this slot held before:
+                              freed by the worker, which allocated it */
     afmt_post post;
     char idnum[32], parentnum[32];
     int rc;                /* AFMT_OK, or why the line is refused (msg) */
@@ -302,17 +304,20 @@ typedef struct batch {
     size_t n;
     int last;              /* the input ends after this batch (or failed: read_rc) */
     int read_rc;
-    int ready;             /* 1 once parsed */
 } batch;
 
+#define WORKERS 2               /* parsing threads */
+#define BATCHES (WORKERS + 1)   /* one being written, one per worker */
+
 typedef struct ahead {
-    batch b[2];
+    batch b[BATCHES];
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int want[2];           /* batch handed to the worker, not parsed yet */
+    int state[BATCHES];    /* 1 handed over, 2 being parsed, 3 parsed, 0 neither */
+    unsigned next;         /* the next batch a worker takes, in order */
     int quit;
-    int threaded;
-    pthread_t thread;
+    unsigned threads;
+    pthread_t thread[WORKERS];
 } ahead;
 
 __attribute__((format(printf, 3, 4))) static int refuse(parsed *p, int err, const char *fmt,
@@ -427,25 +432,30 @@ static int parse_line(parsed *p, const uint8_t *line)
 
 static void parse_batch(batch *b)
 {
-    for (size_t i = 0; i < b->n; i++)
+    for (size_t i = 0; i < b->n; i++) {
+        json_decref(b->lines[i].stale);
+        b->lines[i].stale = NULL;
         if (!b->lines[i].blank)
             parse_line(&b->lines[i], b->bytes.data + b->lines[i].off);
+    }
 }
 
 static void *worker(void *arg)
 {
     ahead *a = arg;
     pthread_mutex_lock(&a->mu);
-    for (unsigned k = 0;; k ^= 1) {
-        while (!a->want[k] && !a->quit)
+    for (;;) {
+        while (a->state[a->next] != 1 && !a->quit)
             pthread_cond_wait(&a->cv, &a->mu);
         if (a->quit)
             break;
+        unsigned k = a->next;
+        a->next = (a->next + 1) % BATCHES;
+        a->state[k] = 2;
         pthread_mutex_unlock(&a->mu);
         parse_batch(&a->b[k]);
         pthread_mutex_lock(&a->mu);
-        a->want[k] = 0;
-        a->b[k].ready = 1;
+        a->state[k] = 3;
         pthread_cond_broadcast(&a->cv);
     }
     pthread_mutex_unlock(&a->mu);
@@ -457,7 +467,6 @@ static void fill(ndjson_state *s, batch *b)
 {
     b->n = 0;
     b->bytes.len = 0;
-    b->ready = 0;
     while (b->n < BATCH_LINES && b->bytes.len < BATCH_BYTES) {
         const uint8_t *line = NULL;
         size_t len = 0;
@@ -479,31 +488,29 @@ static void fill(ndjson_state *s, batch *b)
         p->nl = nl;
         p->line_no = ++s->read_no;
         p->blank = is_blank(line, len);
-        p->root = NULL;
         b->n++;
     }
 }
 
 static void submit(ahead *a, unsigned k)
 {
-    if (!a->threaded) {
+    if (a->threads == 0) {
         parse_batch(&a->b[k]);
-        a->b[k].ready = 1;
+        a->state[k] = 3;
         return;
     }
     pthread_mutex_lock(&a->mu);
-    a->want[k] = 1;
+    a->state[k] = 1;
     pthread_cond_broadcast(&a->cv);
     pthread_mutex_unlock(&a->mu);
 }
 
 static void await(ahead *a, unsigned k)
 {
-    if (!a->threaded)
-        return;
     pthread_mutex_lock(&a->mu);
-    while (!a->b[k].ready)
+    while (a->state[k] != 3)
         pthread_cond_wait(&a->cv, &a->mu);
+    a->state[k] = 0;
     pthread_mutex_unlock(&a->mu);
 }
 
@@ -552,7 +559,8 @@ static int write_batch(ndjson_state *s, batch *b, afmt_import_stats *st)
                 p->post.content = b->bytes.data + p->off;
             rc = write_line(s, p, st);
         }
-        json_decref(p->root);
+        /* Freed by the thread that allocated it (glibc frees faster so). */
+        p->stale = p->root;
         p->root = NULL;
     }
     return rc != AFMT_OK ? rc : b->read_rc;
@@ -580,22 +588,23 @@ int afmt_import_ndjson(afmt_writer *w, int fd, const char *path, size_t path_len
     }
     ahead a;
     memset(&a, 0, sizeof a);
-    a.b[0].lines = calloc(BATCH_LINES, sizeof(parsed));
-    a.b[1].lines = calloc(BATCH_LINES, sizeof(parsed));
-    if (a.b[0].lines == NULL || a.b[1].lines == NULL) {
-        rc = fail(&s, AFMT_E_NOMEM, "out of memory");
-        goto done;
-    }
+    for (unsigned j = 0; j < BATCHES; j++)
+        if ((a.b[j].lines = calloc(BATCH_LINES, sizeof(parsed))) == NULL) {
+            rc = fail(&s, AFMT_E_NOMEM, "out of memory");
+            goto done;
+        }
     pthread_mutex_init(&a.mu, NULL);
     pthread_cond_init(&a.cv, NULL);
-    /* Without a thread the batches are parsed here, in turn. */
-    a.threaded = pthread_create(&a.thread, NULL, worker, &a) == 0;
-    fill(&s, &a.b[0]);
-    submit(&a, 0);
-    unsigned k = 0;
-    if (!a.b[0].last) {
-        fill(&s, &a.b[1]);
-        submit(&a, 1);
+    /* Without threads the batches are parsed here, in turn. */
+    while (a.threads < WORKERS && pthread_create(&a.thread[a.threads], NULL, worker, &a) == 0)
+        a.threads++;
+    /* Batches in turn: read and handed over ahead, written in order. */
+    unsigned k = 0, filled = 0;
+    int read_all = 0;
+    for (; filled < BATCHES && !read_all; filled++) {
+        fill(&s, &a.b[filled]);
+        read_all = a.b[filled].last;
+        submit(&a, filled);
     }
     for (;;) {
         await(&a, k);
@@ -603,22 +612,25 @@ int afmt_import_ndjson(afmt_writer *w, int fd, const char *path, size_t path_len
         rc = write_batch(&s, &a.b[k], &st);
         if (rc != AFMT_OK || last)
             break;
-        if (!a.b[k ^ 1].last) { /* the other batch is still to come: read ahead */
+        if (!read_all) {
             fill(&s, &a.b[k]);
+            read_all = a.b[k].last;
             submit(&a, k);
         }
-        k ^= 1;
+        k = (k + 1) % BATCHES;
     }
-    if (a.threaded) {
-        pthread_mutex_lock(&a.mu);
-        a.quit = 1;
-        pthread_cond_broadcast(&a.cv);
-        pthread_mutex_unlock(&a.mu);
-        pthread_join(a.thread, NULL);
-    }
-    for (unsigned j = 0; j < 2; j++)
-        for (size_t i = 0; i < a.b[j].n; i++)
-            json_decref(a.b[j].lines[i].root); /* lines parsed but never written */
+    pthread_mutex_lock(&a.mu);
+    a.quit = 1;
+    pthread_cond_broadcast(&a.cv);
+    pthread_mutex_unlock(&a.mu);
+    for (unsigned t = 0; t < a.threads; t++)
+        pthread_join(a.thread[t], NULL);
+    for (unsigned j = 0; j < BATCHES; j++)
+        for (size_t i = 0; i < BATCH_LINES; i++) {
+            json_decref(a.b[j].lines[i].stale);
+            if (i < a.b[j].n)
+                json_decref(a.b[j].lines[i].root); /* parsed but never written */
+        }
     pthread_cond_destroy(&a.cv);
     pthread_mutex_destroy(&a.mu);
     if (rc == AFMT_OK) {
@@ -631,7 +643,7 @@ int afmt_import_ndjson(afmt_writer *w, int fd, const char *path, size_t path_len
         }
     }
 done:
-    for (unsigned j = 0; j < 2; j++) {
+    for (unsigned j = 0; j < BATCHES; j++) {
         free(a.b[j].lines);
         afmt_buf_free(&a.b[j].bytes);
     }
