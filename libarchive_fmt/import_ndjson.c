@@ -24,8 +24,10 @@
  *  - The file entry is built while reading: for each post line an entry
  *    part referring to the post, and the "\n" terminators and blank lines
  *    as data, so the file's bytes are stored once.
- *  - Memory is bounded by the longest line (at most 256 MiB, the limit of
- *    one post): the input is read in 64 KiB pieces, never slurped.
+ *  - Memory is bounded by three batches of lines (up to 1024 lines or
+ *    4 MiB each, more only for one line longer than that, and a line is at
+ *    most 256 MiB, the limit of one post) and their parsed trees: the input
+ *    is read in 64 KiB pieces, never slurped.
  */
 #include <errno.h>
 #include <inttypes.h>

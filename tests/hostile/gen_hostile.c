@@ -8,8 +8,8 @@
  *   gen_hostile --groups G,G OUTDIR   only those groups (valid, empty, header,
  *                                 numbers, overflow, counts, tables, refs,
  *                                 duplicates, append, second, checkpoint,
- *                                 signature, zstd, indexframe, hash, ids, paths,
- *                                 bomb, keys)
+ *                                 signature, zstd, pageframe, directory,
+ *                                 idtable, places, hash, ids, paths, bomb, keys)
  *   gen_hostile --check OUTDIR    (built with -DGEN_HOSTILE_CHECK and the library)
  *                                 the same, then opens and verifies every case
  *                                 with the library and prints where the
@@ -18,10 +18,11 @@
  *                                 fuzz seeds cut from bundles: index/, entry/,
  *                                 checkpoint/, sigsec/ (tests/fuzz/run)
  *
- * Bundles are forged with forge.c (an independent writer), signed by a
- * test key made from a fixed seed.  The manifest has one line per case:
+ * Bundles are forged with forge.c (an independent writer of format draft
+ * 1.2), signed by a test key made from a fixed seed.  The manifest has one
+ * line per case:
  *
- *   group  name  file  expect  cat_id_hex  posts  plant
+ *   group  name  file  expect  cat_id_hex  posts  plant  cat_hashes
  *
  * `expect` has one character per command, in this order:
  *   verify -p K | list | list -p K | cat -p K ID | extract -p K | extract --posts -p K
@@ -30,6 +31,11 @@
  * exit: 0, 1 or 3).  `posts` is the number of posts of a bundle that must
  * extract with --posts, or '-'.  `plant` names symbolic links the script
  * plants in the extraction folder first ("x:canary,d:outside"), or '-'.
+ * `cat_hashes`: the content hashes (hex, comma-separated) of the forged
+ * posts with the id `cat` asks for, or '-': whenever `cat` succeeds, what
+ * it printed must hash to one of them.  `cat` reads only the index pages
+ * and the block on its way to the post (spec 10.1), so on a bundle damaged
+ * elsewhere it may succeed: such cases expect 'A' of it (profile IBAD).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -2182,51 +2188,84 @@ static void page_frame_variants(const char *what, size_t page, int all)
     fb_free(&g);
 }
 
+/* A bundle whose index has `n` record pages, each the frame `frame`
+ * declared (row, header) as `size` bytes, `n` entries and no post. */
+static void record_pages_of(fbundle *b, uint64_t n, const fbuf *frame, uint32_t size)
+{
+    fb_init(b);
+    b->n_entries = n;
+    b->posts_set = 1;
+    b->posts = 0;
+    fb_body(b); /* the two (empty) table pages */
+    for (uint64_t k = 0; k < n; k++) {
+        fpage *pg = fb_new_page(b);
+        fb_copy(&pg->frame, frame);
+        pg->frame_set = 1;
+        pg->first_set = 1;
+        pg->first = k;
+        b->n_record_pages++;
+    }
+    /* the rows must say `size`: fb_pack takes it from the (empty) bytes,
+     * so write it over */
+    b->record_pages_set = 1;
+    b->record_pages = n;
+    b->records_size_set = 1;
+    b->records_size = n * size;
+    fb_pack(b);
+    for (uint64_t k = 0; k < n; k++)
+        st32(fb_row(b, 2 + (size_t)k) + 4, size);
+    b->root_set = 1;
+    fh_hash(b->root, NULL, 0);
+    fb_checkpoint(b);
+    fb_sign(b, &K);
+    fb_trailer(b);
+}
+
 /* Record pages of 1 MiB of zeros, each one frame of a few dozen bytes:
  * within the per-page bound of 7.2 (1024 x frame + 1 MiB), the whole
  * index then decodes to `n` MiB from a file of about 90 bytes a page. */
 static void page_slack_bomb(fbundle *b, uint64_t n)
 {
-    fb_init(b);
     const size_t mib = (size_t)1 << 20;
     uint8_t *zeros = calloc(1, mib);
     if (zeros == NULL)
         forge_die("out of memory");
     fbuf frame = {0};
     fz_compress(&frame, zeros, mib, 19, 1, 0, 0);
-    b->n_entries = n;
-    b->posts_set = 1;
-    b->posts = 0;
-    fb_body(b); /* the two (empty) table pages */
-    for (uint64_t k = 0; k < n; k++) {
-        fpage *pg = realloc(b->pages, (b->npages + 1) * sizeof *pg);
-        if (pg == NULL)
-            forge_die("out of memory");
-        b->pages = pg;
-        pg = &b->pages[b->npages++];
-        memset(pg, 0, sizeof *pg);
-        fb_copy(&pg->frame, &frame);
-        pg->frame_set = 1;
-        pg->first_set = 1;
-        pg->first = k;
-        b->n_record_pages++;
-    }
-    /* the rows must say 1 MiB: fb_pack takes the size from the bytes, so
-     * write it over */
-    b->record_pages_set = 1;
-    b->record_pages = n;
-    b->records_size_set = 1;
-    b->records_size = n * mib;
-    fb_pack(b);
-    for (uint64_t k = 0; k < n; k++)
-        st32(fb_row(b, 2 + (size_t)k) + 4, (uint32_t)mib);
-    b->root_set = 1;
-    fh_hash(b->root, NULL, 0);
-    fb_checkpoint(b);
-    fb_sign(b, &K);
-    fb_trailer(b);
+    record_pages_of(b, n, &frame, (uint32_t)mib);
     fb_free(&frame);
     free(zeros);
+}
+
+/* 16 record pages, each a frame of 64 KiB of random bytes whose header and
+ * row say 4 MiB: 64 MiB claimed by an index of 1 MiB (64:1, what a reader
+ * may take for a real index and reserve at once); each frame ends long
+ * before its declared size. */
+static void pages_claim_64_to_1(fbundle *b)
+{
+    const size_t len = (size_t)64 << 10;
+    uint8_t *rnd = malloc(len);
+    if (rnd == NULL)
+        forge_die("out of memory");
+    uint32_t x = 7;
+    for (size_t i = 0; i < len; i++) {
+        x = x * 1103515245u + 12345u;
+        rnd[i] = (uint8_t)(x >> 24);
+    }
+    fbuf f = {0}, l = {0};
+    fz_compress(&f, rnd, len, 1, 1, 17, 0);
+    fz_header h;
+    fz_parse(&h, f.p, f.n);
+    h.fcs = (uint64_t)4 << 20;
+    h.fcs_len = 8;
+    h.single_segment = 0;
+    h.has_window = 1;
+    h.window_descriptor = (uint8_t)((17 - 10) << 3);
+    fz_rebuild(&l, f.p, f.n, &h);
+    record_pages_of(b, 16, &l, 4u << 20);
+    fb_free(&f);
+    fb_free(&l);
+    free(rnd);
 }
 
 static void group_pageframe(void)
@@ -2338,6 +2377,12 @@ static void group_pageframe(void)
         reseal(&t.b);
         emit("pageframe", d[i].name, &t.b, IBAD, "1", -1, NULL);
         base_free(&t);
+    }
+    {
+        fbundle b;
+        pages_claim_64_to_1(&b);
+        emit("pageframe", "16_pages_claim_64_to_1", &b, IBAD, "1", -1, NULL);
+        fb_release(&b);
     }
     /* many small record pages of 1 MiB each */
     {

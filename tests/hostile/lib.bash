@@ -13,9 +13,12 @@
 #     planted links, the bundle, the working directory (a snapshot of names,
 #     types, sizes, modes, link counts and contents, before and after);
 #   - no temporary file (*afmt-tmp*) is left anywhere;
-#   - what succeeded is right: `cat` output hashes to the post's listed hash,
-#     `extract --posts` writes one file per post whose bytes are a post's,
-#     nothing extracted is anything but a regular file or a folder.
+#   - what succeeded is right: `cat` output hashes to the post's listed hash
+#     and to the content hash the generator forged for that id (the
+#     manifest's last column: `cat` checks only its way to the post, spec
+#     10.1, so it may succeed on a bundle damaged elsewhere, counted as a
+#     note), `extract --posts` writes one file per post whose bytes are a
+#     post's, nothing extracted is anything but a regular file or a folder.
 #
 # Counters are printed at the end as one line per group:
 #   ROBUSTNESS hostile GROUP cases=N survived=N runs=N
