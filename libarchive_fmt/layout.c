@@ -237,6 +237,12 @@ int afmt_page_dir_decode(afmt_page_row *rows, const afmt_index_header *h, const 
     }
     if (at != pages_size)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "index pages do not fill the index");
+    /* The same bound over all pages together: many small pages cannot add
+     * up their slack into gigabytes. */
+    if (decoded > pages_size * AFMT_INDEX_RATIO_MAX + AFMT_INDEX_RATIO_SLACK)
+        return AFMT_FAIL(errbuf, AFMT_E_LIMIT,
+                         "index pages declare %" PRIu64 " bytes, more than their frames may "
+                         "hold", decoded);
     if (decoded != h->body_size)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "record pages do not add up to records_size");
     return AFMT_OK;

@@ -93,6 +93,9 @@ static int row_post(lookup *L, uint64_t k, uint32_t *e, uint64_t *key, afmt_entr
     if (view->type != AFMT_ENTRY_TYPE_POST)
         return AFMT_FAIL(r->err, AFMT_E_FORMAT, "id table row %" PRIu64 " names a file", k);
     *key = afmt_id_key(view->id, view->id_len);
+    if (k % AFMT_ID_PAGE_ROWS == 0 && r->pages[p].first != *key)
+        return AFMT_FAIL(r->err, AFMT_E_FORMAT, "id page %" PRIu64
+                         " does not start with its directory key", k / AFMT_ID_PAGE_ROWS);
     return AFMT_OK;
 }
 

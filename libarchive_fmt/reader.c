@@ -663,13 +663,16 @@ static void *decode_pages(void *arg)
 static int load_pages(afmt_reader *r)
 {
     uint64_t n = r->ih.page_count, size = r->ih.body_size;
-    if (n >= 16 && size <= 64 * r->trailer.index_size) {
-        uint64_t *at = malloc((size_t)n * sizeof *at);
-        int rc = at != NULL ? afmt_buf_reserve(&r->body, (size_t)size) : AFMT_E_NOMEM;
-        if (rc != AFMT_OK) {
-            free(at);
-            return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
-        }
+    uint64_t *at = n >= 16 && size <= 64 * r->trailer.index_size
+                       ? malloc((size_t)n * sizeof *at)
+                       : NULL;
+    /* Could not reserve: the page by page way below, which fails only as
+     * output really arrives. */
+    if (at != NULL && afmt_buf_reserve(&r->body, (size_t)size) != AFMT_OK) {
+        free(at);
+        at = NULL;
+    }
+    if (at != NULL) {
         uint64_t half = 0, sum = 0;
         for (uint64_t p = 0; p < n; p++) {
             at[p] = sum;

@@ -576,6 +576,10 @@ def read_bundle(data, tmp):
     if at != index_size:
         reject("format", "the pages end at %d of a %d-byte index" % (at, index_size),
                "7.2 (pages tile the index)")
+    if sum(pg["size"] for pg in pages) > 1024 * (index_size - head_size) + MIB:
+        reject("limit", "the pages declare %d bytes from %d bytes of frames"
+               % (sum(pg["size"] for pg in pages), index_size - head_size),
+               "7.2, 11 (all pages together at most 1024 x their frames + 1 MiB)", named=True)
     if sum(pg["size"] for pg in pages if pg["kind"] == "records") != records_size:
         reject("format", "record pages do not add up to records_size %d" % records_size,
                "7.2 (record pages add up to records_size)")
