@@ -127,6 +127,33 @@ grep -qF 'n\x00ul' out || fail "NUL in an id not escaped in the tree"
 grep -q '^    last  (.*\[deleted\]' out && fail "last has no parent"
 grep -q '^last  (.*  \[deleted\]$' out || fail "deleted flag from \"deleted\": true"
 
+# --- many lines: the importer's batches of 1024 lines go round their ring
+# several times, the bundle has two id pages and many record pages; cat
+# finds posts on both id pages; an error late in the file names its line
+python3 - <<'EOF2' > many.ndjson
+for i in range(5000):
+    if i % 997 == 0:
+        print("")
+    print('{"id":"m%05d","parent":%s,"body":"post number %d"}'
+          % (i, '"m%05d"' % (i // 2) if i else "null", i))
+EOF2
+expect 0 "$AFMT" pack -s k.key -o many.afmt many.ndjson
+expect 0 "$AFMT" verify -p k.pub many.afmt
+grep -q 'OK, 5000 posts' out || fail "many: $(cat out)"
+expect 0 "$AFMT" extract -C m -p k.pub many.afmt
+cmp many.ndjson m/many.ndjson || fail "many lines do not round-trip"
+for n in 0 1 1023 1024 3071 3072 4095 4096 4999; do
+    id=$(printf 'm%05d' "$n")
+    "$AFMT" cat -p k.pub many.afmt "$id" > got
+    grep -F "\"id\":\"$id\"" many.ndjson | head -c -1 > want
+    cmp -s got want || fail "cat $id"
+done
+expect 3 "$AFMT" cat -p k.pub many.afmt m05000
+grep -q "no post with id .m05000." err || fail "cat of a missing id: $(cat err)"
+{ head -n 4500 many.ndjson; printf '{"id":"m04000"}\n'; tail -n +4501 many.ndjson; } > late.ndjson
+expect 3 "$AFMT" pack -s k.key -o late.afmt late.ndjson
+grep -q 'line 4501: duplicate id "m04000"' err || fail "late error: $(cat err)"
+
 # --- standard input: stored as stdin.ndjson, from a pipe and from a file
 cat "$TH" | "$AFMT" pack -s k.key -o in.afmt - 2> err || fail "pack from a pipe: $(cat err)"
 expect 0 "$AFMT" extract -C s -p k.pub in.afmt
