@@ -61,6 +61,7 @@ struct afmt_writer {
     afmt_buf page_rows;       /* their directory rows */
     uint64_t records_size;    /* bytes of all record pages, decompressed */
     afmt_buf lookup;          /* a closed record page, decoded again (rare) */
+    size_t lookup_page;       /* which: its number + 1, 0 for none */
     afmt_buf lookup_frame;    /* ...read back from the spill file */
 
     afmt_set blob_set;        /* content hash -> blob number */
@@ -441,20 +442,24 @@ static int record_of(afmt_writer *w, uint64_t entry, const uint8_t **enc, size_t
         const uint8_t *row = w->page_rows.data + lo * AFMT_PAGE_ROW_BYTES;
         const uint8_t *frame = w->pages.data + at;
         int rc;
-        if (w->spill_fd >= 0) {
-            w->lookup_frame.len = 0;
-            if ((rc = afmt_buf_reserve(&w->lookup_frame, afmt_load32(row))) != AFMT_OK)
-                return AFMT_FAIL(w->err, rc, "out of memory");
-            if ((rc = afmt_pread_exact(w->spill_fd, w->lookup_frame.data, afmt_load32(row),
-                                       at)) != AFMT_OK)
-                return AFMT_FAIL(w->err, rc, "cannot read back an index page");
-            frame = w->lookup_frame.data;
+        if (w->lookup_page != lo + 1) { /* not the page decoded last time */
+            w->lookup_page = 0;
+            if (w->spill_fd >= 0) {
+                w->lookup_frame.len = 0;
+                if ((rc = afmt_buf_reserve(&w->lookup_frame, afmt_load32(row))) != AFMT_OK)
+                    return AFMT_FAIL(w->err, rc, "out of memory");
+                if ((rc = afmt_pread_exact(w->spill_fd, w->lookup_frame.data,
+                                           afmt_load32(row), at)) != AFMT_OK)
+                    return AFMT_FAIL(w->err, rc, "cannot read back an index page");
+                frame = w->lookup_frame.data;
+            }
+            w->lookup.len = 0;
+            rc = afmt_frame_decode_growing(w->page_codec, &w->lookup, afmt_load32(row + 4),
+                                           frame, afmt_load32(row), w->err);
+            if (rc != AFMT_OK)
+                return rc;
+            w->lookup_page = lo + 1;
         }
-        w->lookup.len = 0;
-        rc = afmt_frame_decode_growing(w->page_codec, &w->lookup, afmt_load32(row + 4), frame,
-                                       afmt_load32(row), w->err);
-        if (rc != AFMT_OK)
-            return rc;
         page = w->lookup.data;
         page_len = w->lookup.len;
         skip = 0;
