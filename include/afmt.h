@@ -426,8 +426,9 @@ AFMT_API int afmt_reader_read_post(void **out, size_t *out_len, afmt_reader *r,
  * on a large bundle; it does not check the rest of the bundle nor the
  * Merkle root (afmt_reader_verify does).  AFMT_E_NOT_FOUND when no post has
  * this id; a nonzero value from the sink is returned as it is.  `signer`,
- * when not NULL, gets the key the signature verified under as soon as it
- * did. */
+ * when not NULL, gets the key the signature verified under once the
+ * signature, the trusted keys (if any) and the index head have passed; it
+ * is left as it was when one of them fails. */
 AFMT_API int afmt_lookup_post(const char *path, const afmt_public_key *keys, size_t nkeys,
                               const char *id, size_t id_len, afmt_sink sink, void *ctx,
                               afmt_public_key *signer, char *errbuf, size_t errbuf_size);

@@ -16,6 +16,7 @@ typedef struct lookup {
     afmt_reader *r;
     afmt_buf *pages;   /* per index page: its decoded bytes once loaded */
     uint8_t *loaded;   /* per index page: 1 once loaded */
+    uint32_t **offs;   /* per record page, once walked: where each record starts */
     afmt_buf frame;
 } lookup;
 
@@ -59,22 +60,33 @@ static int record(lookup *L, uint64_t e, afmt_entry_view *view, uint32_t place[2
     if (row->size < places)
         return AFMT_FAIL(r->err, AFMT_E_FORMAT, "record page %" PRIu64
                          " does not hold its entries", lo);
-    uint64_t end = row->size - places, pos = 0;
-    for (uint64_t i = row->first;; i++) {
-        if (end - pos < 4 || end - pos - 4 < afmt_load32(data + pos))
-            return AFMT_FAIL(r->err, AFMT_E_FORMAT, "entry %" PRIu64 " runs past its page", i);
-        uint32_t len = afmt_load32(data + pos);
-        if (i == e) {
-            char msg[AFMT_ERRMSG_BYTES];
-            if ((rc = afmt_entry_decode(view, data + pos + 4, len, msg)) != AFMT_OK)
-                return AFMT_FAIL(r->err, rc, "entry %" PRIu64 ": %s", e, msg);
-            const uint8_t *pl = data + end + (e - row->first) * AFMT_PLACE_BYTES;
-            place[0] = afmt_load32(pl);
-            place[1] = afmt_load32(pl + 4);
-            return AFMT_OK;
+    uint64_t end = row->size - places, count = next - row->first;
+    uint32_t *offs = L->offs[lo];
+    if (offs == NULL) {
+        /* Walked once, checked once: a later record of this page costs
+         * nothing to find. */
+        if ((offs = malloc((size_t)count * sizeof *offs)) == NULL)
+            return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
+        uint64_t pos = 0;
+        for (uint64_t i = 0; i < count; i++) {
+            if (end - pos < 4 || end - pos - 4 < afmt_load32(data + pos)) {
+                free(offs);
+                return AFMT_FAIL(r->err, AFMT_E_FORMAT, "entry %" PRIu64
+                                 " runs past its page", row->first + i);
+            }
+            offs[i] = (uint32_t)pos;
+            pos += 4 + (uint64_t)afmt_load32(data + pos);
         }
-        pos += 4 + (uint64_t)len;
+        L->offs[lo] = offs;
     }
+    uint64_t at = offs[e - row->first];
+    char msg[AFMT_ERRMSG_BYTES];
+    if ((rc = afmt_entry_decode(view, data + at + 4, afmt_load32(data + at), msg)) != AFMT_OK)
+        return AFMT_FAIL(r->err, rc, "entry %" PRIu64 ": %s", e, msg);
+    const uint8_t *pl = data + end + (e - row->first) * AFMT_PLACE_BYTES;
+    place[0] = afmt_load32(pl);
+    place[1] = afmt_load32(pl + 4);
+    return AFMT_OK;
 }
 
 /* The id key of the post in id table row `k`, and its entry and record. */
@@ -133,11 +145,18 @@ static int find(lookup *L, const uint8_t *id, size_t id_len, afmt_entry_view *vi
         else
             last = mid;
     }
+    /* Rows with equal keys go up by entry number (7.6): a table that
+     * repeats a row cannot make this walk long. */
+    uint64_t prev = 0;
     for (uint64_t k = first; k < n; k++) {
         if ((rc = row_post(L, k, &e, &key, view, place)) != AFMT_OK)
             return rc;
         if (key != want)
             break;
+        if (k > first && e <= prev)
+            return AFMT_FAIL(r->err, AFMT_E_FORMAT, "id table out of order at row %" PRIu64,
+                             k);
+        prev = e;
         if (view->id_len == id_len && memcmp(view->id, id, id_len) == 0)
             return AFMT_OK;
     }
@@ -188,7 +207,7 @@ int afmt_lookup_post(const char *path, const afmt_public_key *keys, size_t nkeys
         return AFMT_E_INVALID_ARGUMENT;
     if (afmt_init() != AFMT_OK)
         return AFMT_E_CRYPTO;
-    lookup L = {afmt_rd_new(), NULL, NULL, {0}};
+    lookup L = {afmt_rd_new(), NULL, NULL, NULL, {0}};
     int rc = AFMT_E_NOMEM;
     if (L.r == NULL)
         goto done;
@@ -199,7 +218,8 @@ int afmt_lookup_post(const char *path, const afmt_public_key *keys, size_t nkeys
         goto done;
     L.pages = calloc((size_t)L.r->ih.page_count, sizeof *L.pages);
     L.loaded = calloc((size_t)L.r->ih.page_count, 1);
-    if (L.pages == NULL || L.loaded == NULL) {
+    L.offs = calloc((size_t)L.r->ih.record_pages + 1, sizeof *L.offs);
+    if (L.pages == NULL || L.loaded == NULL || L.offs == NULL) {
         rc = AFMT_FAIL(L.r->err, AFMT_E_NOMEM, "out of memory");
         goto done;
     }
@@ -218,6 +238,9 @@ done:
         for (uint64_t p = 0; L.pages != NULL && p < L.r->ih.page_count; p++)
             afmt_buf_free(&L.pages[p]);
     }
+    for (uint64_t p = 0; L.offs != NULL && p < L.r->ih.record_pages; p++)
+        free(L.offs[p]);
+    free(L.offs);
     free(L.pages);
     free(L.loaded);
     afmt_buf_free(&L.frame);
