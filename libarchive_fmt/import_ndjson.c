@@ -597,8 +597,10 @@ int afmt_import_ndjson(afmt_writer *w, int fd, const char *path, size_t path_len
         }
     pthread_mutex_init(&a.mu, NULL);
     pthread_cond_init(&a.cv, NULL);
-    /* Without threads the batches are parsed here, in turn. */
-    while (a.threads < WORKERS && pthread_create(&a.thread[a.threads], NULL, worker, &a) == 0)
+    /* Without threads (one CPU, or none could start) the batches are
+     * parsed here, in turn. */
+    unsigned workers = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? WORKERS : 0;
+    while (a.threads < workers && pthread_create(&a.thread[a.threads], NULL, worker, &a) == 0)
         a.threads++;
     /* Batches in turn: read and handed over ahead, written in order. */
     unsigned k = 0, filled = 0;

@@ -683,6 +683,7 @@ static int load_pages(afmt_reader *r)
         page_job jobs[2] = {{r, 0, half, at, r->codec, 0, ""}, {r, half, n, at, NULL, 0, ""}};
         pthread_t thread;
         int threaded = afmt_codec_new(&jobs[1].codec, 3) == AFMT_OK &&
+                       sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
                        pthread_create(&thread, NULL, decode_pages, &jobs[1]) == 0;
         decode_pages(&jobs[0]);
         if (threaded)
@@ -819,7 +820,8 @@ static int open_full(afmt_reader *r)
         return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
     root_job job = {r, {0}, 0};
     pthread_t thread;
-    int threaded = n >= 4096 && pthread_create(&thread, NULL, compute_root, &job) == 0;
+    int threaded = n >= 4096 && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
+                   pthread_create(&thread, NULL, compute_root, &job) == 0;
     if ((rc = check_blocks(r)) == AFMT_OK && (rc = check_records(r, keys)) == AFMT_OK &&
         (rc = check_blobs(r)) == AFMT_OK && (rc = check_refs(r)) == AFMT_OK)
         rc = check_places(r);
