@@ -574,6 +574,39 @@ void afmt_rd_entry_view(afmt_entry_view *e, const afmt_reader *r, uint64_t n)
     (void)afmt_entry_decode(e, rec + 4, afmt_load32(rec), NULL);
 }
 
+/* Draft 1.1 of version 1 had a 40-byte index header, then one zstd frame,
+ * and signed the hash of the whole index section: say so, rather than call
+ * such a bundle altered.  (Here the frame's magic would be the low half of
+ * record_pages, which is at most 2^26.)  Only on a failure. */
+static int signed_whole_index(afmt_reader *r, const uint8_t want[AFMT_HASH_BYTES])
+{
+    static const uint8_t zstd_magic[4] = {0x28, 0xB5, 0x2F, 0xFD};
+    uint8_t buf[1u << 16], h[AFMT_HASH_BYTES];
+    if (r->trailer.index_size < 44 ||
+        afmt_pread_exact(r->fd, buf, 4, r->trailer.index_offset + 40) != AFMT_OK ||
+        memcmp(buf, zstd_magic, 4) != 0)
+        return 0;
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, AFMT_HASH_BYTES);
+    for (uint64_t at = 0; at < r->trailer.index_size;) {
+        size_t n = r->trailer.index_size - at < sizeof buf ? (size_t)(r->trailer.index_size - at)
+                                                           : sizeof buf;
+        if (afmt_pread_exact(r->fd, buf, n, r->trailer.index_offset + at) != AFMT_OK)
+            return 0;
+        crypto_generichash_update(&st, buf, n);
+        at += n;
+    }
+    crypto_generichash_final(&st, h, sizeof h);
+    return sodium_memcmp(h, want, AFMT_HASH_BYTES) == 0;
+}
+
+static int earlier_draft(afmt_reader *r)
+{
+    return AFMT_FAIL(r->err, AFMT_E_UNSUPPORTED,
+                     "written by an earlier draft of format version 1 (its index is one frame, "
+                     "not pages): pack it again with this version");
+}
+
 /* Step 5, the head: the index header, then the page directory it sizes;
  * together they must have the hash the checkpoint names. */
 static int load_index_head(afmt_reader *r, const uint8_t want[AFMT_HASH_BYTES])
@@ -584,15 +617,18 @@ static int load_index_head(afmt_reader *r, const uint8_t want[AFMT_HASH_BYTES])
         return AFMT_FAIL(r->err, rc, "cannot read the index: %s",
                          rc == AFMT_E_TRUNCATED ? "file is truncated" : strerror(errno));
     if ((rc = afmt_index_header_decode(&r->ih, ihb, r->trailer.index_size, r->err)) != AFMT_OK)
-        return rc;
+        return signed_whole_index(r, want) ? earlier_draft(r) : rc;
     if ((rc = read_section(r, &r->head, r->trailer.index_offset, r->ih.head_size, "index")) !=
         AFMT_OK)
         return rc;
     uint8_t h[AFMT_HASH_BYTES];
     afmt_content_hash(h, r->head, (size_t)r->ih.head_size);
-    if (sodium_memcmp(h, want, AFMT_HASH_BYTES) != 0)
+    if (sodium_memcmp(h, want, AFMT_HASH_BYTES) != 0) {
+        if (signed_whole_index(r, want))
+            return earlier_draft(r);
         return AFMT_FAIL(r->err, AFMT_E_INDEX_MISMATCH,
                          "the index does not match the signed checkpoint");
+    }
     r->pages = malloc((size_t)r->ih.page_count * sizeof *r->pages);
     if (r->pages == NULL)
         return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
