@@ -35,18 +35,4 @@ AFMT_INTERNAL int afmt_frame_check(const uint8_t *src, size_t src_len, uint64_t 
  * than it really produces.  Fails unless it yields exactly `size` bytes. */
 AFMT_INTERNAL int afmt_frame_decode_growing(afmt_block_codec *c, afmt_buf *out, uint64_t size,
                                             const uint8_t *src, size_t src_len, char *errbuf);
-
-typedef struct afmt_piece {
-    const void *data;
-    size_t len;
-} afmt_piece;
-
-/* Compresses the concatenation of `n` pieces into one frame with its content
- * size set, passing the frame's bytes to `out` as they are produced, with
- * `threads` zstd workers (the frame is the same for any count). */
-AFMT_INTERNAL int afmt_frame_compress_pieces(int level, unsigned threads,
-                                             const afmt_piece *pieces, size_t n,
-                                             int (*out)(void *ctx, const void *data, size_t len),
-                                             void *ctx, char *errbuf);
-
 #endif

@@ -333,6 +333,23 @@ __attribute__((format(printf, 3, 4))) static int refuse(parsed *p, int err, cons
     return err;
 }
 
+/* An optional string field ("author", "title"): absent or null leaves
+ * *out as it is. */
+static int optional_string(parsed *p, json_t *root, const char *key, size_t max,
+                          const char **out, size_t *out_len)
+{
+    json_t *v = json_object_get(root, key);
+    if (v == NULL || json_is_null(v))
+        return AFMT_OK;
+    if (!json_is_string(v) || json_string_length(v) > max)
+        return refuse(p, AFMT_E_FORMAT,
+                      "line %" PRIu64 ": \"%s\" must be a string of at most %zu bytes, or null",
+                      p->line_no, key, max);
+    *out = json_string_value(v);
+    *out_len = json_string_length(v);
+    return AFMT_OK;
+}
+
 /* Parses one line into p->post (nothing else is touched: this runs on the
  * worker). */
 static int parse_line(parsed *p, const uint8_t *line)
@@ -379,24 +396,11 @@ static int parse_line(parsed *p, const uint8_t *line)
                           "line %" PRIu64 ": \"parent\" is longer than %d bytes", ln,
                           AFMT_MAX_ID_BYTES);
     }
-    v = json_object_get(root, "author");
-    if (v != NULL && !json_is_null(v)) {
-        if (!json_is_string(v) || json_string_length(v) > AFMT_MAX_AUTHOR_BYTES)
-            return refuse(p, AFMT_E_FORMAT,
-                          "line %" PRIu64 ": \"author\" must be a string of at most %d bytes, "
-                          "or null", ln, AFMT_MAX_AUTHOR_BYTES);
-        post->author = json_string_value(v);
-        post->author_len = json_string_length(v);
-    }
-    v = json_object_get(root, "title");
-    if (v != NULL && !json_is_null(v)) {
-        if (!json_is_string(v) || json_string_length(v) > AFMT_MAX_TITLE_BYTES)
-            return refuse(p, AFMT_E_FORMAT,
-                          "line %" PRIu64 ": \"title\" must be a string of at most %d bytes, "
-                          "or null", ln, AFMT_MAX_TITLE_BYTES);
-        post->title = json_string_value(v);
-        post->title_len = json_string_length(v);
-    }
+    if (optional_string(p, root, "author", AFMT_MAX_AUTHOR_BYTES, &post->author,
+                        &post->author_len) != AFMT_OK ||
+        optional_string(p, root, "title", AFMT_MAX_TITLE_BYTES, &post->title,
+                        &post->title_len) != AFMT_OK)
+        return p->rc;
     v = json_object_get(root, "created");
     if (v != NULL && !json_is_null(v)) {
         int64_t t = 0;

@@ -51,7 +51,7 @@ static int record(lookup *L, uint64_t e, afmt_entry_view *view, uint32_t place[2
             hi = mid;
     }
     const afmt_page_row *row = &r->pages[2 + lo];
-    uint64_t next = lo + 1 < ih->record_pages ? row[1].first : ih->entry_count;
+    uint64_t next = afmt_rd_page_end(r, lo);
     uint64_t places = (next - row->first) * AFMT_PLACE_BYTES;
     const uint8_t *data;
     int rc = page(L, 2 + lo, &data);
@@ -177,14 +177,9 @@ static int read_content(lookup *L, const afmt_entry_view *view, const uint32_t p
             return AFMT_FAIL(r->err, AFMT_E_FORMAT, "the post's place names no block");
         if ((rc = page(L, 0, &r->block_table)) != AFMT_OK)
             return rc;
-        uint64_t off = afmt_rd_block_offset(r, b), cs = afmt_rd_block_csize(r, b),
-                 size = afmt_rd_block_size(r, b), end;
-        /* What open checks by tiling, checked for this block alone. */
-        if (off < AFMT_HEADER_BYTES || cs == 0 || !afmt_add_ok(&end, off, cs) ||
-            end > r->trailer.index_offset || size == 0)
-            return AFMT_FAIL(r->err, AFMT_E_FORMAT, "block %" PRIu64 " is out of place", b);
-        if (size > AFMT_MAX_BLOCK_BYTES)
-            return AFMT_FAIL(r->err, AFMT_E_LIMIT, "block %" PRIu64 " over the size limit", b);
+        if ((rc = afmt_rd_block_check(r, b)) != AFMT_OK)
+            return rc;
+        uint64_t size = afmt_rd_block_size(r, b);
         if (place[1] > size || size - place[1] < view->size)
             return AFMT_FAIL(r->err, AFMT_E_FORMAT, "the post's place is outside its block");
         if ((rc = afmt_rd_decode_block(r, b, &r->bufs, r->err)) != AFMT_OK)

@@ -75,20 +75,31 @@ static void blob_key(const void *ctx, uint32_t value, const uint8_t **key, size_
     *len = AFMT_HASH_BYTES;
 }
 
+int afmt_rd_block_check(afmt_reader *r, uint64_t b)
+{
+    uint64_t off = afmt_rd_block_offset(r, b), cs = afmt_rd_block_csize(r, b),
+             size = afmt_rd_block_size(r, b), end;
+    if (off < AFMT_HEADER_BYTES || cs == 0 || !afmt_add_ok(&end, off, cs) ||
+        end > r->trailer.index_offset)
+        return AFMT_FAIL(r->err, AFMT_E_FORMAT, "block %" PRIu64 " is out of place", b);
+    if (size == 0)
+        return AFMT_FAIL(r->err, AFMT_E_FORMAT, "block %" PRIu64 " is empty", b);
+    if (size > AFMT_MAX_BLOCK_BYTES)
+        return AFMT_FAIL(r->err, AFMT_E_LIMIT, "block %" PRIu64 " over the size limit", b);
+    return AFMT_OK;
+}
+
 /* Step 6, blocks: they tile the file from the header to the index. */
 static int check_blocks(afmt_reader *r)
 {
     uint64_t next = AFMT_HEADER_BYTES;
     for (uint64_t b = 0; b < r->ih.block_count; b++) {
-        uint64_t off = afmt_rd_block_offset(r, b), cs = afmt_rd_block_csize(r, b),
-                 size = afmt_rd_block_size(r, b);
-        if (off != next || cs == 0 || !afmt_add_ok(&next, off, cs) ||
-            next > r->trailer.index_offset)
+        if (afmt_rd_block_offset(r, b) != next)
             return AFMT_FAIL(r->err, AFMT_E_FORMAT, "block %" PRIu64 " is out of place", b);
-        if (size == 0)
-            return AFMT_FAIL(r->err, AFMT_E_FORMAT, "block %" PRIu64 " is empty", b);
-        if (size > AFMT_MAX_BLOCK_BYTES)
-            return AFMT_FAIL(r->err, AFMT_E_LIMIT, "block %" PRIu64 " over the size limit", b);
+        int rc = afmt_rd_block_check(r, b);
+        if (rc != AFMT_OK)
+            return rc;
+        next += afmt_rd_block_csize(r, b);
     }
     if (next != r->trailer.index_offset)
         return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blocks do not end where the index starts");
@@ -177,7 +188,8 @@ static int check_run(afmt_reader *r, uint64_t start, uint64_t end)
         return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
     for (size_t i = 0; i < m; i++) {
         ids[i].entry = afmt_load32(r->id_table + 4 * (start + i));
-        post_id(r, ids[i].entry, &ids[i].path, &ids[i].len);
+        /* the ids only: their keys are known equal */
+        afmt_entry_key(r->records + r->rec_offsets[ids[i].entry] + 4, &ids[i].path, &ids[i].len);
     }
     qsort(ids, m, sizeof *ids, id_cmp);
     int rc = AFMT_OK;
@@ -259,7 +271,7 @@ static int check_records(afmt_reader *r, uint64_t *keys)
              * n: page `page` holds entries first .. next - 1, then a place
              * for each. */
             const afmt_page_row *row = &r->pages[2 + page];
-            page_next = page + 1 < r->ih.record_pages ? row[1].first : n;
+            page_next = afmt_rd_page_end(r, page);
             uint64_t places = (page_next - i) * AFMT_PLACE_BYTES;
             if (pos != page_end || row->size < places) {
                 rc = AFMT_FAIL(r->err, AFMT_E_FORMAT,
@@ -393,11 +405,11 @@ static void *compute_root(void *arg)
     const afmt_reader *r = j->r;
     afmt_merkle_stream tree;
     afmt_merkle_stream_init(&tree);
-    uint64_t pos = 0, n = r->ih.entry_count;
+    uint64_t pos = 0;
     j->ok = 0;
     for (uint64_t p = 0; p < r->ih.record_pages; p++) {
         const afmt_page_row *row = &r->pages[2 + p];
-        uint64_t next = p + 1 < r->ih.record_pages ? row[1].first : n;
+        uint64_t next = afmt_rd_page_end(r, p);
         uint64_t end = pos + row->size;
         for (uint64_t i = row->first; i < next; i++) {
             if (end - pos < 4)
@@ -549,7 +561,7 @@ static int check_places(afmt_reader *r)
 {
     for (uint64_t p = 0; p < r->ih.record_pages; p++) {
         const afmt_page_row *row = &r->pages[2 + p];
-        uint64_t next = p + 1 < r->ih.record_pages ? row[1].first : r->ih.entry_count;
+        uint64_t next = afmt_rd_page_end(r, p);
         /* This page's places end where the next page's first record starts. */
         uint64_t end = next < r->ih.entry_count ? r->rec_offsets[next] : r->ih.records_size;
         const uint8_t *place = r->records + end - (next - row->first) * AFMT_PLACE_BYTES;

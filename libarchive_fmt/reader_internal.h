@@ -56,7 +56,7 @@ struct afmt_reader {
                                    in its record, then one past the last */
     afmt_set blob_set;          /* content hash -> blob number */
 
-    afmt_block_codec *codec;    /* for the index frame */
+    afmt_block_codec *codec;    /* for the index pages */
     afmt_block_bufs bufs;       /* the block last read, decoded */
     uint64_t cached_block;      /* block in bufs.data, or UINT64_MAX */
     uint8_t *bad_blocks;        /* bitmap of blocks that failed their hash, or NULL */
@@ -96,6 +96,17 @@ static inline uint64_t afmt_rd_blob_offset(const afmt_reader *r, uint64_t i)
 static inline uint64_t afmt_rd_blob_size(const afmt_reader *r, uint64_t i)
 {
     return r->blobs[i].size;
+}
+
+/* Block b's row alone (spec 7.3): inside the blocks area, not empty,
+ * within the size limit.  Opening also checks that the blocks tile. */
+AFMT_INTERNAL int afmt_rd_block_check(afmt_reader *r, uint64_t b);
+
+/* Record page p (from 0) holds entries pages[2 + p].first up to this one,
+ * not included. */
+static inline uint64_t afmt_rd_page_end(const afmt_reader *r, uint64_t p)
+{
+    return p + 1 < r->ih.record_pages ? r->pages[3 + p].first : r->ih.entry_count;
 }
 
 /* A reader with nothing open yet. */

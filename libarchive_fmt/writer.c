@@ -331,10 +331,11 @@ static int store_blob(afmt_writer *w, const uint8_t hash[AFMT_HASH_BYTES], const
     return AFMT_OK;
 }
 
-/* Compresses an index page; readers refuse a page that stands for more
- * than 1024 times its frame plus 1 MiB (no decompression bombs). */
-static int compress_page(afmt_writer *w, uint8_t **frame, size_t *frame_len, const void *data,
-                         size_t len)
+/* Compresses an index page and makes its directory row (spec 7.2); readers
+ * refuse a page that stands for more than 1024 times its frame plus 1 MiB
+ * (no decompression bombs).  *frame is the caller's to free. */
+static int make_page(afmt_writer *w, const void *data, size_t len, uint64_t first,
+                     uint8_t **frame, size_t *frame_len, uint8_t row[AFMT_PAGE_ROW_BYTES])
 {
     int rc = afmt_block_compress(w->page_codec, frame, frame_len, data, len, w->err);
     if (rc != AFMT_OK)
@@ -346,6 +347,9 @@ static int compress_page(afmt_writer *w, uint8_t **frame, size_t *frame_len, con
                          "an index page compresses more than %d:1, which readers refuse",
                          AFMT_INDEX_RATIO_MAX);
     }
+    uint8_t hash[AFMT_HASH_BYTES];
+    afmt_content_hash(hash, *frame, *frame_len);
+    afmt_page_row_encode(row, (uint32_t)*frame_len, (uint32_t)len, first, hash);
     return AFMT_OK;
 }
 
@@ -354,21 +358,18 @@ static int close_page(afmt_writer *w)
 {
     if (w->page.len == 0)
         return AFMT_OK;
-    uint8_t *frame = NULL;
+    uint8_t *frame = NULL, row[AFMT_PAGE_ROW_BYTES];
     size_t frame_len = 0;
     /* The places go after the records: kept apart, each compresses better. */
     size_t records_len = w->page.len;
     int rc = afmt_buf_append(&w->page, w->page_places.data, w->page_places.len);
     if (rc != AFMT_OK)
         return AFMT_FAIL(w->err, rc, "out of memory");
-    rc = compress_page(w, &frame, &frame_len, w->page.data, w->page.len);
+    size_t page_len = w->page.len;
+    rc = make_page(w, w->page.data, page_len, w->page_first, &frame, &frame_len, row);
     w->page.len = records_len;
     if (rc != AFMT_OK)
         return rc;
-    uint8_t row[AFMT_PAGE_ROW_BYTES], hash[AFMT_HASH_BYTES];
-    afmt_content_hash(hash, frame, frame_len);
-    size_t page_len = w->page.len + w->page_places.len;
-    afmt_page_row_encode(row, (uint32_t)frame_len, (uint32_t)page_len, w->page_first, hash);
     if (w->spill_fd >= 0)
         rc = afmt_write_all(w->spill_fd, frame, frame_len, w->err);
     else if ((rc = afmt_buf_append(&w->pages, frame, frame_len)) != AFMT_OK)
@@ -739,14 +740,11 @@ static int index_out(afmt_writer *w, const void *data, size_t len)
 static int table_page(afmt_writer *w, afmt_buf *frames, afmt_buf *rows, const void *data,
                       size_t len, uint64_t first)
 {
-    uint8_t *frame = NULL;
+    uint8_t *frame = NULL, row[AFMT_PAGE_ROW_BYTES];
     size_t frame_len = 0;
-    int rc = compress_page(w, &frame, &frame_len, data, len);
+    int rc = make_page(w, data, len, first, &frame, &frame_len, row);
     if (rc != AFMT_OK)
         return rc;
-    uint8_t row[AFMT_PAGE_ROW_BYTES], hash[AFMT_HASH_BYTES];
-    afmt_content_hash(hash, frame, frame_len);
-    afmt_page_row_encode(row, (uint32_t)frame_len, (uint32_t)len, first, hash);
     rc = afmt_buf_append(frames, frame, frame_len);
     free(frame);
     if (rc != AFMT_OK || (rc = afmt_buf_append(rows, row, sizeof row)) != AFMT_OK)

@@ -12,29 +12,10 @@
 # order) decode each block about once, and finish in seconds.  So does
 # verify of a bundle of 8000 one-part files alternating between the two
 # blocks, with another block altered: it does not read the files again.
-set -euo pipefail
-: "${AFMT:?AFMT must name the afmt binary}"
-SRC=${AFMT_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$(dirname "$0")/lib.bash"
 build=$(dirname "$AFMT")
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-# expect STATUS CMD...: runs CMD with a time limit far below what decoding a
-# block per post or part would take
-expect() {
-    local want=$1 got=0
-    shift
-    timeout 60 "$@" >out 2>err || got=$?
-    if [ "$got" = 124 ]; then
-        fail "took more than 60 s (blocks decoded again and again?): $*"
-    fi
-    if [ "$got" != "$want" ]; then
-        echo "--- stdout" >&2; head -c 2000 out >&2; echo "--- stderr" >&2; head -c 4000 err >&2
-        fail "expected exit $want, got $got: $*"
-    fi
-}
+# far below what decoding a block per post or part would take
+EXPECT_TIMEOUT=60
 
 N=20000
 BLOCK=$((8 * 1024 * 1024))

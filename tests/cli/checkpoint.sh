@@ -2,23 +2,7 @@
 # afmt checkpoint BUNDLE -o FILE writes FILE and FILE.minisig, which stock
 # `minisign -Vm FILE -p PUBKEY` accepts (and rejects once FILE is altered or
 # with another key); existing files are kept unless -f.
-set -euo pipefail
-: "${AFMT:?AFMT must name the afmt binary}"
-SRC=${AFMT_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect() {
-    local want=$1 got=0
-    shift
-    "$@" >out 2>err || got=$?
-    if [ "$got" != "$want" ]; then
-        echo "--- stdout" >&2; head -c 2000 out >&2; echo "--- stderr" >&2; cat err >&2
-        fail "expected exit $want, got $got: $*"
-    fi
-}
+. "$(dirname "$0")/lib.bash"
 
 "$AFMT" keygen -W -s k.key -p k.pub
 "$AFMT" keygen -W -s other.key -p other.pub

@@ -7,22 +7,8 @@
 # DIR where the tree has a folder is refused, never followed; a symbolic
 # link in a file's place is not followed (and replaced only with -f);
 # existing files are kept unless -f; no temporary file is left behind.
-set -euo pipefail
-: "${AFMT:?AFMT must name the afmt binary}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
+. "$(dirname "$0")/lib.bash"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect() {
-    local want=$1 got=0
-    shift
-    "$@" >out 2>err || got=$?
-    if [ "$got" != "$want" ]; then
-        echo "--- stdout" >&2; head -c 2000 out >&2; echo "--- stderr" >&2; cat err >&2
-        fail "expected exit $want, got $got: $*"
-    fi
-}
 # snapshot: every path below the test folder except the extraction dirs,
 # with type, size and content hash
 snapshot() {

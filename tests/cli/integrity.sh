@@ -7,22 +7,8 @@
 # index, signature and trailer altered, truncated, not a bundle, signed by
 # another key.  Exit 3 for a missing file.  -p/-P repeatable: any key may
 # match.
-set -euo pipefail
-: "${AFMT:?AFMT must name the afmt binary}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
+. "$(dirname "$0")/lib.bash"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect() {
-    local want=$1 got=0
-    shift
-    "$@" >out 2>err || got=$?
-    if [ "$got" != "$want" ]; then
-        echo "--- stdout" >&2; head -c 2000 out >&2; echo "--- stderr" >&2; cat err >&2
-        fail "expected exit $want, got $got: $*"
-    fi
-}
 # flip OFFSET FILE: xor one byte
 flip() {
     python3 - "$1" "$2" <<'EOF'

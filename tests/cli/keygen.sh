@@ -3,22 +3,8 @@
 # overwritten without -f, passphrases from --passphrase-file or not at all
 # without a terminal; minisign signs with afmt's keys and afmt packs with
 # minisign's keys.
-set -euo pipefail
-: "${AFMT:?AFMT must name the afmt binary}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
+. "$(dirname "$0")/lib.bash"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect() {
-    local want=$1 got=0
-    shift
-    "$@" >out 2>err || got=$?
-    if [ "$got" != "$want" ]; then
-        echo "--- stdout" >&2; cat out >&2; echo "--- stderr" >&2; cat err >&2
-        fail "expected exit $want, got $got: $*"
-    fi
-}
 mode() { stat -c %a "$1"; }
 
 # -W: no passphrase

@@ -4,23 +4,8 @@
 # non-UTF-8 names; symbolic links are skipped with a warning.  list --json
 # is parsed back (jq and python3) and every hash equals b2sum -l 256 of the
 # file; cat gives each file's bytes.  Also examples/notes.
-set -euo pipefail
-: "${AFMT:?AFMT must name the afmt binary}"
-SRC=${AFMT_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
+. "$(dirname "$0")/lib.bash"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect() {
-    local want=$1 got=0
-    shift
-    "$@" >out 2>err || got=$?
-    if [ "$got" != "$want" ]; then
-        echo "--- stdout" >&2; head -c 2000 out >&2; echo "--- stderr" >&2; cat err >&2
-        fail "expected exit $want, got $got: $*"
-    fi
-}
 # same_tree A B: the same regular files with the same bytes, nothing else
 same_tree() {
     (cd "$1" && find . -type f | LC_ALL=C sort) > tree.a

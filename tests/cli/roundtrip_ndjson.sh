@@ -5,23 +5,7 @@
 # the input field by field (python3); cat gives each line; standard input
 # is stored as stdin.ndjson; bad input fails naming the line, and a failed
 # pack leaves no bundle (or the previous one intact).
-set -euo pipefail
-: "${AFMT:?AFMT must name the afmt binary}"
-SRC=${AFMT_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect() {
-    local want=$1 got=0
-    shift
-    "$@" >out 2>err || got=$?
-    if [ "$got" != "$want" ]; then
-        echo "--- stdout" >&2; head -c 2000 out >&2; echo "--- stderr" >&2; cat err >&2
-        fail "expected exit $want, got $got: $*"
-    fi
-}
+. "$(dirname "$0")/lib.bash"
 
 "$AFMT" keygen -W -s k.key -p k.pub
 

@@ -2,23 +2,8 @@
 # afmt usage: --help/--version on stdout, exit status 2 for every kind of
 # usage error (bad flag, unknown command, missing or repeated or conflicting
 # options, bad values), 3 for a missing file, nothing on stdout on error.
-set -euo pipefail
-: "${AFMT:?AFMT must name the afmt binary}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
+. "$(dirname "$0")/lib.bash"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-# expect STATUS CMD...: CMD must exit with STATUS; its output is in out/err
-expect() {
-    local want=$1 got=0
-    shift
-    "$@" >out 2>err || got=$?
-    if [ "$got" != "$want" ]; then
-        echo "--- stdout" >&2; cat out >&2; echo "--- stderr" >&2; cat err >&2
-        fail "expected exit $want, got $got: $*"
-    fi
-}
 # a usage error: exit 2, nothing on stdout, "afmt: " on stderr
 usage_error() {
     expect 2 "$@"

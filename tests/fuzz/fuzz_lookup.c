@@ -324,51 +324,8 @@ static int forge(fbuf *file, lk_ids *ids, const uint8_t *data, size_t size)
         fk_make(&key, 1, 0x1122334455667788ull);
         ready = 1;
     }
-    if (size < 4 + 56)
+    if (!fb_forge_fuzz_index(&forged, data, size, &key))
         return 0;
-    size_t area = ld32(data);
-    if (area > size - 4 - 56)
-        area = size - 4 - 56;
-    const uint8_t *blocks = data + 4, *ih = data + 4 + area, *p = ih + 56;
-    size_t left = size - 4 - area - 56;
-
-    fb_init(&forged);
-    fb_put(&forged.blocks, blocks, area);
-    forged.compression = ld32(ih);
-    forged.index_flags = ld32(ih + 4);
-    forged.n_entries = ld64(ih + 8);
-    forged.posts_set = 1;
-    forged.posts = ld64(ih + 16);
-    forged.n_blocks = ld64(ih + 24);
-    forged.n_blobs = ld64(ih + 32);
-    forged.record_pages_set = 1;
-    forged.record_pages = ld64(ih + 40);
-    forged.records_size_set = 1;
-    forged.records_size = ld64(ih + 48);
-    forged.level = 1;
-    while (left >= 12 || forged.npages < 2) {
-        fpage *pg = fb_new_page(&forged);
-        pg->first_set = 1;
-        if (left < 12)
-            continue; /* at least the two table pages */
-        pg->first = ld64(p);
-        size_t n = ld32(p + 8);
-        if (n > left - 12)
-            n = left - 12;
-        fb_put(&pg->data, p + 12, n);
-        p += 12 + n;
-        left -= 12 + n;
-    }
-    uint64_t rp = forged.record_pages < forged.npages - 2 ? forged.record_pages : forged.npages - 2;
-    forged.n_record_pages = (size_t)rp;
-    forged.n_id_pages = forged.npages - 2 - (size_t)rp;
-    fb_counts_from_firsts(&forged, forged.n_entries);
-    fb_pack(&forged);
-    forged.entries_set = 1;
-    forged.entries = forged.n_entries > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : forged.n_entries;
-    fb_checkpoint(&forged);
-    fb_sign(&forged, &key);
-    fb_trailer(&forged);
     fb_bytes(file, &forged);
     /* The posts the record pages hold, read leniently: two from the first
      * page, one from each other, up to eight. */

@@ -1107,3 +1107,53 @@ uint8_t *read_file(const char *path, size_t *len)
         b.p = malloc(1);
     return b.p;
 }
+
+int fb_forge_fuzz_index(fbundle *b, const uint8_t *data, size_t size, const fkey *key)
+{
+    if (size < 4 + 56)
+        return 0;
+    size_t area = ld32(data);
+    if (area > size - 4 - 56)
+        area = size - 4 - 56;
+    const uint8_t *blocks = data + 4, *ih = data + 4 + area, *p = ih + 56;
+    size_t left = size - 4 - area - 56;
+
+    fb_init(b);
+    fb_put(&b->blocks, blocks, area);
+    b->compression = ld32(ih);
+    b->index_flags = ld32(ih + 4);
+    b->n_entries = ld64(ih + 8);
+    b->posts_set = 1;
+    b->posts = ld64(ih + 16);
+    b->n_blocks = ld64(ih + 24);
+    b->n_blobs = ld64(ih + 32);
+    b->record_pages_set = 1;
+    b->record_pages = ld64(ih + 40);
+    b->records_size_set = 1;
+    b->records_size = ld64(ih + 48);
+    b->level = 1;
+    while (left >= 12 || b->npages < 2) {
+        fpage *pg = fb_new_page(b);
+        pg->first_set = 1;
+        if (left < 12)
+            continue; /* at least the two table pages */
+        pg->first = ld64(p);
+        size_t n = ld32(p + 8);
+        if (n > left - 12)
+            n = left - 12;
+        fb_put(&pg->data, p + 12, n);
+        p += 12 + n;
+        left -= 12 + n;
+    }
+    uint64_t rp = b->record_pages < b->npages - 2 ? b->record_pages : b->npages - 2;
+    b->n_record_pages = (size_t)rp;
+    b->n_id_pages = b->npages - 2 - (size_t)rp;
+    fb_counts_from_firsts(b, b->n_entries);
+    fb_pack(b);
+    b->entries_set = 1;
+    b->entries = b->n_entries > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : b->n_entries;
+    fb_checkpoint(b);
+    fb_sign(b, key);
+    fb_trailer(b);
+    return 1;
+}

@@ -215,6 +215,12 @@ void fb_pack(fbundle *b);
 void fb_index(fbundle *b);
 void fb_checkpoint(fbundle *b);
 void fb_sign(fbundle *b, const fkey *k);
+/* The fuzzers' index input (tests/fuzz/fuzz_index.c), made into a signed
+ * bundle in b up to its trailer (fb_bytes gives the file):
+ *     u32 A | A bytes: the blocks | 56 bytes: index header |
+ *     pages, each: u64 first | u32 n | n bytes (the page decompressed)
+ * Returns 0, with b untouched, when the input is too short for a header. */
+int fb_forge_fuzz_index(fbundle *b, const uint8_t *data, size_t size, const fkey *key);
 void fb_trailer(fbundle *b);
 void fb_seal(fbundle *b, const fkey *k);
 /* A new, empty page at the end of b->pages. */
