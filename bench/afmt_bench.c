@@ -258,6 +258,7 @@ static int cmd_pack(char **argv)
     o.block_size = (size_t)strtoull(argv[2], NULL, 10);
     o.level = atoi(argv[3]);
     o.threads = (unsigned)atoi(argv[4]);
+    o.overwrite = 1; /* the benchmark repacks into one name */
     afmt_writer *w = NULL;
     rc = afmt_writer_open(&w, out, sk, &o);
     if (rc != AFMT_OK) {

@@ -271,7 +271,7 @@ class AfmtSide:
     def pack(self, w, out):
         if self.cmd:
             fmt = ["--format", "ndjson"] if w.kind == "ndjson" else []
-            return [self.cmd, "pack", "-s", self.sk, "-o", out] + fmt + [w.input]
+            return [self.cmd, "pack", "-f", "-s", self.sk, "-o", out] + fmt + [w.input]
         return [HELPER, "pack", self.sk, out, "262144", "3", "0", w.kind, w.input]
 
     def verify(self, b):

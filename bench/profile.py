@@ -214,18 +214,18 @@ def main():
         ids[b] = posts[len(posts) // 2]
     out = []
     tmp = os.path.join(PROF, "out.afmt")
-    out.append(callgrind("pack corpus", [AFMT, "pack", "-s", SK, "-o", tmp, corpus]))
-    out.append(callgrind("pack 20k NDJSON lines", [AFMT, "pack", "-s", SK, "-o", tmp,
+    out.append(callgrind("pack corpus", [AFMT, "pack", "-f", "-s", SK, "-o", tmp, corpus]))
+    out.append(callgrind("pack 20k NDJSON lines", [AFMT, "pack", "-f", "-s", SK, "-o", tmp,
                                                    "--format", "ndjson", small]))
     out.append(callgrind("verify corpus", [AFMT, "verify", "-p", PK, b_corpus]))
     out.append(callgrind("cat one post of the 100k-file bundle",
                          [AFMT, "cat", b_dir, ids[b_dir]]))
     out.append(callgrind("list --json the 100k-file bundle", [AFMT, "list", "--json", b_dir]))
     if perf_ok():
-        out.append(perf("pack 100k files", [AFMT, "pack", "-s", SK, "-o", tmp, sdir]))
+        out.append(perf("pack 100k files", [AFMT, "pack", "-f", "-s", SK, "-o", tmp, sdir]))
         out.append(perf("verify 100k files", [AFMT, "verify", "-p", PK, b_dir]))
         if have_1m:
-            out.append(perf("pack 1M NDJSON", [AFMT, "pack", "-s", SK, "-o", tmp, "--format",
+            out.append(perf("pack 1M NDJSON", [AFMT, "pack", "-f", "-s", SK, "-o", tmp, "--format",
                                                 "ndjson", nd]))
             out.append(perf("verify 1M NDJSON", [AFMT, "verify", "-p", PK, b_1m]))
             out.append(perf("cat one post of 1M", [AFMT, "cat", b_1m, ids[b_1m]]))

@@ -18,7 +18,7 @@ for src in reddit_json pushshift_ndjson hackernews mbox; do
         input=$((input + $(stat -c %s "$f")))
         z=$((z + $(zstd -3 -c -q "$f" | wc -c)))
         t0=$(date +%s%N)
-        "$afmt" pack -s "$tmp/k.key" -o "$tmp/b.afmt" "$f"
+        "$afmt" pack -f -s "$tmp/k.key" -o "$tmp/b.afmt" "$f"
         ns=$((ns + $(date +%s%N) - t0))
         bundle=$((bundle + $(stat -c %s "$tmp/b.afmt")))
         p=$("$afmt" verify --json -p "$tmp/k.pub" "$tmp/b.afmt" | jq .posts)

@@ -217,12 +217,14 @@ typedef struct afmt_writer_options {
                                     entries:<n> root:<root hex>" (one line) */
     unsigned threads;          /* compression threads; 0 = one per online CPU
                                   (at most 8).  The output does not depend on it. */
+    int overwrite;             /* 0: AFMT_E_EXISTS when `path` exists, at open or
+                                  when the bundle is put in place; 1: replace it */
 } afmt_writer_options;
 
-#define AFMT_WRITER_OPTIONS_VERSION 1
+#define AFMT_WRITER_OPTIONS_VERSION 2
 #define AFMT_DEFAULT_BLOCK_SIZE (1024u * 1024) /* bench/: smaller bundles, reads < 1 ms */
 #define AFMT_WRITER_OPTIONS_INIT \
-    { AFMT_WRITER_OPTIONS_VERSION, 3, AFMT_DEFAULT_BLOCK_SIZE, NULL, -1, NULL, 0 }
+    { AFMT_WRITER_OPTIONS_VERSION, 3, AFMT_DEFAULT_BLOCK_SIZE, NULL, -1, NULL, 0, 0 }
 
 /* Post flags (spec: post entry flags). */
 #define AFMT_POST_DELETED 0x1u    /* deleted or removed at the source */

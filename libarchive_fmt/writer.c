@@ -207,7 +207,7 @@ int afmt_writer_open(afmt_writer **out, const char *path, const afmt_secret_key 
         (rc = afmt_set_init(&w->path_set, 16, path_key, w)) != AFMT_OK ||
         (rc = afmt_codec_new(&w->page_codec, w->opts.level)) != AFMT_OK)
         goto fail;
-    rc = afmt_outfile_open(&w->out, path, 0644, 1, w->err);
+    rc = afmt_outfile_open(&w->out, path, 0644, w->opts.overwrite != 0, w->err);
     if (rc != AFMT_OK)
         goto fail;
     w->spill_fd = afmt_spill_open(w->out.tmp_path); /* -1: keep them in memory */
@@ -901,7 +901,7 @@ int afmt_writer_finish(afmt_writer *w)
     if ((rc = afmt_outfile_write(&w->out, text.data, text.len, w->err)) == AFMT_OK &&
         (rc = afmt_outfile_write(&w->out, sigbuf.data, sigbuf.len, w->err)) == AFMT_OK &&
         (rc = afmt_outfile_write(&w->out, trailer, sizeof trailer, w->err)) == AFMT_OK)
-        rc = afmt_outfile_commit(&w->out, 1, w->err);
+        rc = afmt_outfile_commit(&w->out, w->opts.overwrite != 0, w->err);
     afmt_buf_free(&text);
     afmt_buf_free(&sigbuf);
     return rc;

@@ -635,7 +635,9 @@ static void test_pipe_input(void **state)
         close(fds[1]);
         const char *path = afmt_test_tmp(f, "pipe.afmt");
         afmt_writer *w;
-        assert_int_equal(afmt_writer_open(&w, path, f->sk, NULL), AFMT_OK);
+        afmt_writer_options o = AFMT_WRITER_OPTIONS_INIT;
+        o.overwrite = 1; /* one name for every round */
+        assert_int_equal(afmt_writer_open(&w, path, f->sk, &o), AFMT_OK);
         char err[256] = "";
         afmt_import_stats st = {0};
         const char *name = k == 0 ? "RC.zst" : "RC.ndjson";

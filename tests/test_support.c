@@ -324,6 +324,7 @@ int afmt_test_import(const afmt_secret_key *sk, const char *bundle, afmt_source_
 {
     afmt_writer_options o = AFMT_WRITER_OPTIONS_INIT;
     o.created = 1700000000;
+    o.overwrite = 1; /* tests import into the same bundle name again */
     afmt_writer *w = NULL;
     assert_int_equal(afmt_writer_open(&w, bundle, sk, &o), AFMT_OK);
     int rc = AFMT_OK;

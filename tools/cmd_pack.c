@@ -19,17 +19,20 @@
 #include "import_dir.h"
 
 static const char pack_help[] =
-    "Usage: afmt pack -s SECKEY -o OUT.afmt [--title TITLE] [-l LEVEL] [--format FORMAT]\n"
-    "                 [--passphrase-file FILE] INPUT...\n"
+    "Usage: afmt pack -s SECKEY -o OUT.afmt [-f] [--title TITLE] [-l LEVEL]\n"
+    "                 [--format FORMAT] [--passphrase-file FILE] INPUT...\n"
     "\n"
     "Packs the inputs into one bundle signed with SECKEY.  OUT is written through a\n"
     "temporary file beside it, fsynced and renamed: a failure leaves no OUT, or the\n"
-    "previous OUT intact.  The creation time is SOURCE_DATE_EPOCH when it is set, so\n"
+    "previous OUT intact.  An existing OUT is refused unless -f; an OUT that is\n"
+    "one of the inputs, or lies inside an input directory, is refused even with -f.\n"
+    "The creation time is SOURCE_DATE_EPOCH when it is set, so\n"
     "the same inputs, key and options give the same bytes.\n"
     "\n"
     "  -s SECKEY               minisign secret key (its passphrase is asked when it\n"
     "                          is encrypted)\n"
     "  -o OUT                  the bundle to write\n"
+    "  -f                      replace OUT if it exists\n"
     "  --title TITLE           the bundle's title (UTF-8, no control characters,\n"
     "                          at most 1024 bytes)\n"
     "  -l LEVEL                zstd level, 1 to 19 (default 3)\n"
@@ -256,6 +259,92 @@ static int import_file(afmt_writer *w, afmt_source_format fmt, int forced, const
     return rc;
 }
 
+/* Refuses, before any work, an OUT that is a directory, or that exists
+ * when -f was not given.  *exists and *st describe OUT when it exists. */
+static int check_output(int *exists, struct stat *st, const char *out, int overwrite)
+{
+    *exists = 0;
+    if (stat(out, st) == 0) {
+        if (S_ISDIR(st->st_mode)) {
+            cli_err(out, "is a directory (-o names the bundle file to write)");
+            return CLI_EXIT_FAILURE;
+        }
+        if (!overwrite) {
+            cli_err(out, "file exists (use -f to overwrite)");
+            return CLI_EXIT_FAILURE;
+        }
+        *exists = 1;
+    } else if (errno != ENOENT) {
+        cli_err(out, "%s", strerror(errno));
+        return CLI_EXIT_FAILURE;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* 1 when directory `dir` (dev, ino) is the folder that will hold `out` or
+ * one of that folder's ancestors.  The ancestors are found through "..",
+ * so that no spelling of either path (symbolic links, "./", "../") hides
+ * that the bundle would be written inside an input folder. */
+static int holds_output(dev_t dev, ino_t ino, const char *out)
+{
+    char *copy = strdup(out);
+    if (copy == NULL)
+        return 0;
+    char *slash = strrchr(copy, '/');
+    const char *parent = slash == NULL ? "." : slash == copy ? "/" : (*slash = '\0', copy);
+    int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(copy);
+    int found = 0;
+    for (int depth = 0; fd >= 0 && depth < 4096; depth++) {
+        struct stat st;
+        if (fstat(fd, &st) != 0)
+            break;
+        if (st.st_dev == dev && st.st_ino == ino) {
+            found = 1;
+            break;
+        }
+        int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct stat ust;
+        int at_root = up < 0 || (fstat(up, &ust) == 0 && ust.st_dev == st.st_dev &&
+                                 ust.st_ino == st.st_ino);
+        close(fd);
+        fd = at_root ? -1 : up;
+        if (at_root && up >= 0)
+            close(up);
+    }
+    if (fd >= 0)
+        close(fd);
+    return found;
+}
+
+/* Refuses, even with -f, an output that is this input (same device and
+ * inode, whatever the names) or that lies inside this input folder. */
+static int check_not_output(const input *in, const char *out, int out_exists,
+                            const struct stat *out_st)
+{
+    struct stat st;
+    if (in->kind == IN_STDIN) {
+        if (out_exists && fstat(STDIN_FILENO, &st) == 0 && st.st_dev == out_st->st_dev &&
+            st.st_ino == out_st->st_ino) {
+            cli_err(out, "is the standard input being packed: refusing to overwrite it");
+            return CLI_EXIT_FAILURE;
+        }
+        return CLI_EXIT_OK;
+    }
+    if (stat(in->arg, &st) != 0)
+        return CLI_EXIT_OK; /* reported when the input is read */
+    if (in->kind == IN_FILE && out_exists && st.st_dev == out_st->st_dev &&
+        st.st_ino == out_st->st_ino) {
+        cli_err(out, "is the input %s: refusing to overwrite it, even with -f", in->arg);
+        return CLI_EXIT_FAILURE;
+    }
+    if (in->kind == IN_DIR && holds_output(st.st_dev, st.st_ino, out)) {
+        cli_err(out, "lies inside the input folder %s: write the bundle elsewhere", in->arg);
+        return CLI_EXIT_FAILURE;
+    }
+    return CLI_EXIT_OK;
+}
+
 int cmd_pack(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -267,7 +356,7 @@ int cmd_pack(int argc, char **argv)
     const char *cmd = "pack";
     const char *sk_path = NULL, *out = NULL, *title = NULL, *format = NULL,
                *pass_file = NULL;
-    int level = 3;
+    int level = 3, overwrite = 0;
     cli_seen seen = {{0}};
     input *inputs = calloc((size_t)argc + 1, sizeof *inputs);
     size_t ninputs = 0;
@@ -279,7 +368,7 @@ int cmd_pack(int argc, char **argv)
     int c;
     optind = 0;
     opterr = 0;
-    while (rc == CLI_EXIT_OK && (c = getopt_long(argc, argv, "-:s:o:l:", longopts, NULL)) != -1) {
+    while (rc == CLI_EXIT_OK && (c = getopt_long(argc, argv, "-:s:o:l:f", longopts, NULL)) != -1) {
         if (c == OPT_HELP) {
             free(inputs);
             fputs(pack_help, stdout);
@@ -300,6 +389,7 @@ int cmd_pack(int argc, char **argv)
         switch (c) {
         case 's': sk_path = optarg; break;
         case 'o': out = optarg; break;
+        case 'f': overwrite = 1; break;
         case 'l':
             if (parse_level(&level, optarg) != 0)
                 rc = cli_usage(cmd, "-l %s: the level must be 1 to 19", optarg);
@@ -377,14 +467,17 @@ int cmd_pack(int argc, char **argv)
         }
     }
     struct stat out_st;
-    int out_exists = rc == CLI_EXIT_OK && stat(out, &out_st) == 0;
+    int out_exists = 0;
+    if (rc == CLI_EXIT_OK)
+        rc = check_output(&out_exists, &out_st, out, overwrite);
+    for (size_t i = 0; i < ninputs && rc == CLI_EXIT_OK; i++)
+        rc = check_not_output(&inputs[i], out, out_exists, &out_st);
     uint64_t total = 0;
     for (size_t i = 0; i < ninputs && rc == CLI_EXIT_OK; i++) {
         input *in = &inputs[i];
         struct stat st;
         if (in->kind == IN_DIR) {
-            rc = cli_dir_scan(&in->dir, in->arg, out_exists, out_exists ? out_st.st_dev : 0,
-                              out_exists ? out_st.st_ino : 0);
+            rc = cli_dir_scan(&in->dir, in->arg);
             total += in->dir.total_bytes;
         } else if (in->kind == IN_FILE && stat(in->arg, &st) == 0) {
             total += (uint64_t)st.st_size;
@@ -400,6 +493,7 @@ int cmd_pack(int argc, char **argv)
         opts.level = level;
         opts.title = title;
         opts.created = -1;
+        opts.overwrite = overwrite;
         int lrc = afmt_writer_open(&w, out, sk, &opts);
         if (lrc != AFMT_OK) {
             cli_err(out, "cannot create the bundle: %s", afmt_strerror(lrc));

@@ -83,9 +83,6 @@ static int read_names(char ***out, size_t *out_n, int fd)
 struct scan {
     cli_dir_list *list;
     const char *top;
-    int skip;
-    dev_t skip_dev;
-    ino_t skip_ino;
 };
 
 static int list_push(cli_dir_list *l, const char *path, size_t len, const struct stat *st)
@@ -145,9 +142,7 @@ static int scan_dir(struct scan *s, int fd, char *prefix, size_t plen)
             cli_err_n(prefix, len, "%s", strerror(errno));
             rc = CLI_EXIT_FAILURE;
         } else if (S_ISREG(st.st_mode)) {
-            if (s->skip && st.st_dev == s->skip_dev && st.st_ino == s->skip_ino) {
-                cli_err_n(prefix, len, "skipped: it is the output bundle");
-            } else if (!cli_path_safe(prefix, len)) {
+            if (!cli_path_safe(prefix, len)) {
                 cli_err_n(prefix, len, "a bundle cannot hold this path (backslash in a name)");
                 rc = CLI_EXIT_FAILURE;
             } else if ((uint64_t)st.st_size > AFMT_MAX_CONTENT_BYTES) {
@@ -177,7 +172,7 @@ static int scan_dir(struct scan *s, int fd, char *prefix, size_t plen)
     return rc;
 }
 
-int cli_dir_scan(cli_dir_list *out, const char *dir, int skip, dev_t skip_dev, ino_t skip_ino)
+int cli_dir_scan(cli_dir_list *out, const char *dir)
 {
     memset(out, 0, sizeof *out);
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -192,7 +187,7 @@ int cli_dir_scan(cli_dir_list *out, const char *dir, int skip, dev_t skip_dev, i
         return CLI_EXIT_FAILURE;
     }
     prefix[0] = '\0';
-    struct scan s = {out, dir, skip, skip_dev, skip_ino};
+    struct scan s = {out, dir};
     int rc = scan_dir(&s, fd, prefix, 0);
     free(prefix);
     close(fd);

@@ -42,11 +42,9 @@ typedef struct cli_dir_list {
     uint64_t total_bytes;
 } cli_dir_list;
 
-/* Walks `dir` and lists its regular files in packing order.  A file with
- * device and inode `skip_dev`/`skip_ino` (the output bundle) is left out
- * when `skip` is nonzero.  Prints its own messages; returns an exit
- * status. */
-int cli_dir_scan(cli_dir_list *out, const char *dir, int skip, dev_t skip_dev, ino_t skip_ino);
+/* Walks `dir` and lists its regular files in packing order.  Prints its
+ * own messages; returns an exit status. */
+int cli_dir_scan(cli_dir_list *out, const char *dir);
 
 /* Adds the posts and file entries of a scanned directory to `w`.  Prints
  * its own messages; returns an exit status.  *posts receives the number

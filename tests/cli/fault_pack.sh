@@ -46,7 +46,7 @@ verify_short() { # LABEL RC HIT: short writes must be retried
     [ "$2" = 0 ] || rob_fail "$1: a short write made pack fail (exit $2)"
     verify_out "$@"
 }
-cmd=("$AFMT" pack -s "$S/in/test.key" -o "$OUTB" -- "$S/in/thread.ndjson" "$S/in/notes")
+cmd=("$AFMT" pack -f -s "$S/in/test.key" -o "$OUTB" -- "$S/in/thread.ndjson" "$S/in/notes")
 rob_walk pack_eio prepare verify_out FAULT_ERRNO=EIO -- "${cmd[@]}"
 rob_walk pack_enospc prepare verify_out FAULT_CALLS=open,write,fsync,rename,close \
     FAULT_ERRNO=ENOSPC FAULT_STICKY=1 -- "${cmd[@]}"

@@ -36,9 +36,9 @@ while IFS=$'\t' read -r name kind expect note; do
         ;;
     sec | pass)
         if [ "$kind" = sec ]; then
-            rob_exec run "$AFMT" pack -s "$K" -o "$S/out/out.afmt" -- "$input"
+            rob_exec run "$AFMT" pack -f -s "$K" -o "$S/out/out.afmt" -- "$input"
         else
-            rob_exec run "$AFMT" pack -s "$S/in/enc.key" --passphrase-file "$K" \
+            rob_exec run "$AFMT" pack -f -s "$S/in/enc.key" --passphrase-file "$K" \
                 -o "$S/out/out.afmt" -- "$input"
         fi
         rob_check "$label: pack" "$expect"

@@ -29,8 +29,8 @@ for f in "$C"/reddit_json/* "$C"/hackernews/*; do
     *) fmt=reddit ;;
     esac
     b=$(basename "$f")
-    "$AFMT" pack -s k.key -o auto.afmt "$f" || fail "$b: pack (detected)"
-    "$AFMT" pack --format "$fmt" -s k.key -o forced.afmt "$f" || fail "$b: pack --format $fmt"
+    "$AFMT" pack -f -s k.key -o auto.afmt "$f" || fail "$b: pack (detected)"
+    "$AFMT" pack -f --format "$fmt" -s k.key -o forced.afmt "$f" || fail "$b: pack --format $fmt"
     for x in auto forced; do
         "$AFMT" verify -p k.pub "$x.afmt" > /dev/null || fail "$b: $x bundle does not verify"
     done

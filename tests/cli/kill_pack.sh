@@ -50,7 +50,7 @@ rerun() {
 }
 
 # -------------------------------------------------- every call, small run
-args=(-s "$S/in/test.key" -o "$OUTB" -- "$S/in/thread.ndjson" "$S/in/notes")
+args=(-f -s "$S/in/test.key" -o "$OUTB" -- "$S/in/thread.ndjson" "$S/in/notes")
 REF=$S/in/reference.afmt
 rob_exec ref "$AFMT" pack -s "$S/in/test.key" -o "$REF" -- "$S/in/thread.ndjson" "$S/in/notes"
 [ "$RC" = 0 ] || { echo "reference pack failed"; exit 1; }
@@ -94,7 +94,7 @@ awk 'BEGIN { srand(7); for (i = 0; i < 20000; i++) {
     for (k = 0; k < n; k++) printf "%s ", substr("loremipsumdolorsitametconsecteturadipiscing", 1 + int(rand() * 30), 3 + int(rand() * 8));
     printf "\"}\n" } }' >"$big"
 BREF=$S/in/big-reference.afmt
-bargs=(-s "$S/in/test.key" -o "$OUTB" -- "$big")
+bargs=(-f -s "$S/in/test.key" -o "$OUTB" -- "$big")
 rob_exec ref "$AFMT" pack -s "$S/in/test.key" -o "$BREF" -- "$big"
 [ "$RC" = 0 ] || { echo "large reference pack failed"; exit 1; }
 rob_count_calls write "$AFMT" pack "${bargs[@]}"

@@ -115,12 +115,15 @@ expect 0 "$AFMT" pack -s k.key -o notes.afmt "$SRC/examples/notes"
 expect 0 "$AFMT" extract -C notes -p k.pub notes.afmt
 same_tree "$SRC/examples/notes" notes
 
-# the output bundle inside the packed folder is not packed into itself
+# an output bundle inside a packed folder is refused, even with -f, however
+# the folder is spelled (issue 12, item 1): nothing is written there
 cp -r src self
-expect 0 "$AFMT" pack -s k.key -o self/self.afmt self
-expect 0 "$AFMT" pack -s k.key -o self/self.afmt self
-grep -q 'self.afmt: skipped' err || fail "the old output bundle was not skipped: $(cat err)"
-expect 0 "$AFMT" list --json -p k.pub self/self.afmt
-grep -q '"self.afmt"' out && fail "the output bundle was packed into itself"
-grep -q 'afmt-tmp' out && fail "a temporary file was packed"
+mkdir -p self/deeper
+for o in self/self.afmt self/deeper/x.afmt ./self/../self/y.afmt; do
+    expect 3 "$AFMT" pack -f -s k.key -o "$o" self
+    grep -q 'lies inside the input folder' err || fail "$o: $(cat err)"
+done
+ln -s self alias
+expect 3 "$AFMT" pack -s k.key -o alias/z.afmt self
+[ -z "$(find self -name '*.afmt*')" ] || fail "something was written inside the input folder"
 echo "roundtrip_dir: OK"

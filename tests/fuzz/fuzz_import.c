@@ -70,6 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     afmt_writer_options o = AFMT_WRITER_OPTIONS_INIT;
     o.threads = 1;
     o.created = 0;
+    o.overwrite = 1; /* every input is imported into the same bundle name */
     afmt_writer *w;
     if (afmt_writer_open(&w, out_path, sk, &o) != AFMT_OK) {
         close(fd);
