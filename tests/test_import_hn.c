@@ -1,5 +1,5 @@
 /*
- * test_import_hn.c - the Hacker News importer (libarchive_fmt/import_hn.c).
+ * test_import_hn.c - the Hacker News importer (libarchive_fmt/import/hn.c).
  *
  * Both corpus files are packed, verified, read back byte for byte and
  * checked post by post against tests/import_expect.py (Python's json

@@ -20,9 +20,9 @@
 
 #include "afmt.h"
 #include "afmt_import.h"
-#include "import.h"
-#include "import_mbox_date.h"
-#include "import_rfc2047.h"
+#include "import/import.h"
+#include "import/mail_date.h"
+#include "import/rfc2047.h"
 #include "test_support.h"
 
 #define MBOX_DIR AFMT_CORPUS "/mbox"

@@ -23,7 +23,7 @@
 
 #include "afmt.h"
 #include "afmt_import.h"
-#include "import.h"
+#include "import/import.h"
 #include "test_support.h"
 
 #define CORPUS_NDJSON AFMT_CORPUS "/pushshift_ndjson/RC_2005-12.ndjson"

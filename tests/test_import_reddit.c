@@ -1,6 +1,6 @@
 /*
- * test_import_reddit.c - the Reddit importer (libarchive_fmt/import_reddit.c),
- * format names, detection and dispatch (libarchive_fmt/import.c).
+ * test_import_reddit.c - the Reddit importer (libarchive_fmt/import/reddit.c),
+ * format names, detection and dispatch (libarchive_fmt/import/import.c).
  *
  * Every file of the corpus's reddit_json/ is packed, verified, read back
  * byte for byte and checked post by post against tests/import_expect.py,

@@ -19,7 +19,7 @@
 #include <sodium.h>
 
 #include "afmt.h"
-#include "internal.h"
+#include "common/internal.h"
 #include "test_support.h"
 
 /* Secret key blob layout (spec/FORMAT.md section 5), rebuilt here on its own

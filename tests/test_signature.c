@@ -19,8 +19,8 @@
 #include <sodium.h>
 
 #include "afmt.h"
-#include "internal.h"
-#include "signature.h"
+#include "common/internal.h"
+#include "format/signature.h"
 #include "test_support.h"
 
 /* ------------------------------------------------------------ helpers */

@@ -33,8 +33,8 @@
 #include <jansson.h>
 
 #include "afmt.h"
-#include "hash.h"
-#include "reader_internal.h"
+#include "format/hash.h"
+#include "read/reader_internal.h"
 #include "test_support.h"
 
 #define VECTORS AFMT_SOURCE_ROOT "/spec/vectors"

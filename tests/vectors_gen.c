@@ -43,12 +43,12 @@
 #include <zstd.h>
 
 #include "afmt.h"
-#include "entry.h"
-#include "hash.h"
-#include "internal.h"
-#include "layout.h"
-#include "merkle.h"
-#include "signature.h"
+#include "format/entry.h"
+#include "format/hash.h"
+#include "common/internal.h"
+#include "format/layout.h"
+#include "format/merkle.h"
+#include "format/signature.h"
 
 /* 2026-11-25T00:00:00Z, the date of the spec's first draft. */
 #define VEC_CREATED 1795564800LL

@@ -8,9 +8,9 @@
  */
 #include <string.h>
 
-#include "checkpoint.h"
+#include "format/checkpoint.h"
 #include "fuzz_common.h"
-#include "layout.h"
+#include "format/layout.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

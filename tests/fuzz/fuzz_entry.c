@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "entry.h"
+#include "format/entry.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,0 +1,228 @@
+/*
+ * error.c - error names, library initialisation, the growable buffer and
+ * the validators shared by writer and reader.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <sodium.h>
+
+#include "common/internal.h"
+
+const char *afmt_strerror(int err)
+{
+    switch (err) {
+    case AFMT_OK: return "success";
+    case AFMT_E_NOMEM: return "out of memory";
+    case AFMT_E_IO: return "input/output error";
+    case AFMT_E_INVALID_ARGUMENT: return "invalid argument";
+    case AFMT_E_STATE: return "call out of order";
+    case AFMT_E_TRUNCATED: return "bundle is truncated";
+    case AFMT_E_FORMAT: return "malformed bundle";
+    case AFMT_E_UNSUPPORTED: return "unsupported version, flag or algorithm";
+    case AFMT_E_LIMIT: return "size or count exceeds a limit";
+    case AFMT_E_BAD_SIGNATURE: return "signature verification failed";
+    case AFMT_E_WRONG_KEY: return "signed with another key";
+    case AFMT_E_INDEX_MISMATCH: return "index does not match the checkpoint";
+    case AFMT_E_ROOT_MISMATCH: return "Merkle root does not match the checkpoint";
+    case AFMT_E_HASH_MISMATCH: return "content does not match its hash";
+    case AFMT_E_COMPRESSION: return "compressed block is invalid";
+    case AFMT_E_DUPLICATE: return "duplicate entry";
+    case AFMT_E_NOT_FOUND: return "no such entry";
+    case AFMT_E_KEY_FORMAT: return "malformed key or signature file";
+    case AFMT_E_PASSPHRASE: return "wrong passphrase";
+    case AFMT_E_CRYPTO: return "cryptography library unavailable";
+    case AFMT_E_EXISTS: return "file exists";
+    default: return "unknown error";
+    }
+}
+
+int afmt_error_is_integrity(int err)
+{
+    switch (err) {
+    case AFMT_E_TRUNCATED:
+    case AFMT_E_FORMAT:
+    case AFMT_E_UNSUPPORTED:
+    case AFMT_E_LIMIT:
+    case AFMT_E_BAD_SIGNATURE:
+    case AFMT_E_WRONG_KEY:
+    case AFMT_E_INDEX_MISMATCH:
+    case AFMT_E_ROOT_MISMATCH:
+    case AFMT_E_HASH_MISMATCH:
+    case AFMT_E_COMPRESSION:
+    case AFMT_E_DUPLICATE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int afmt_init(void)
+{
+    return sodium_init() < 0 ? AFMT_E_CRYPTO : AFMT_OK;
+}
+
+int afmt_fail(char *buf, int err, const char *fmt, ...)
+{
+    if (buf != NULL) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(buf, AFMT_ERRMSG_BYTES, fmt, ap);
+        va_end(ap);
+    }
+    return err;
+}
+
+/* ---- growable buffer ---- */
+
+int afmt_buf_reserve(afmt_buf *b, size_t extra)
+{
+    if (extra <= b->cap - b->len)
+        return AFMT_OK;
+    size_t need;
+    if (__builtin_add_overflow(b->len, extra, &need))
+        return AFMT_E_NOMEM;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2)
+            return AFMT_E_NOMEM;
+        cap *= 2;
+    }
+    uint8_t *p = realloc(b->data, cap);
+    if (p == NULL)
+        return AFMT_E_NOMEM;
+    b->data = p;
+    b->cap = cap;
+    return AFMT_OK;
+}
+
+int afmt_buf_append(afmt_buf *b, const void *data, size_t len)
+{
+    if (len == 0)
+        return AFMT_OK;
+    int rc = afmt_buf_reserve(b, len);
+    if (rc != AFMT_OK)
+        return rc;
+    memcpy(b->data + b->len, data, len);
+    b->len += len;
+    return AFMT_OK;
+}
+
+int afmt_buf_append_u8(afmt_buf *b, uint8_t v)
+{
+    return afmt_buf_append(b, &v, 1);
+}
+
+int afmt_buf_append_u16(afmt_buf *b, uint16_t v)
+{
+    uint8_t t[2];
+    afmt_store16(t, v);
+    return afmt_buf_append(b, t, 2);
+}
+
+int afmt_buf_append_u32(afmt_buf *b, uint32_t v)
+{
+    uint8_t t[4];
+    afmt_store32(t, v);
+    return afmt_buf_append(b, t, 4);
+}
+
+int afmt_buf_append_u64(afmt_buf *b, uint64_t v)
+{
+    uint8_t t[8];
+    afmt_store64(t, v);
+    return afmt_buf_append(b, t, 8);
+}
+
+void afmt_buf_free(afmt_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+/* ---- validators ---- */
+
+int afmt_utf8_valid(const uint8_t *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (len - i <= n)
+            return 0;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        i += n + 1;
+    }
+    return 1;
+}
+
+int afmt_text_clean(const uint8_t *s, size_t len)
+{
+    if (!afmt_utf8_valid(s, len))
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < 0x20 || s[i] == 0x7F)
+            return 0;
+        /* C1 controls U+0080..U+009F are encoded as C2 80..C2 9F */
+        if (s[i] == 0xC2 && i + 1 < len && s[i + 1] >= 0x80 && s[i + 1] <= 0x9F)
+            return 0;
+    }
+    return 1;
+}
+
+int afmt_path_valid(const uint8_t *s, size_t len)
+{
+    if (len == 0 || len > AFMT_MAX_PATH_BYTES || s[0] == '/')
+        return 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && (s[i] == 0 || s[i] == '\\'))
+            return 0;
+        if (i == len || s[i] == '/') {
+            size_t n = i - start;
+            if (n == 0)
+                return 0;
+            if (n == 1 && s[start] == '.')
+                return 0;
+            if (n == 2 && s[start] == '.' && s[start + 1] == '.')
+                return 0;
+            start = i + 1;
+        }
+    }
+    return 1;
+}
+
+int afmt_media_type_valid(const uint8_t *s, size_t len)
+{
+    if (len == 0 || len > AFMT_MAX_MEDIA_TYPE_BYTES)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < 0x20 || s[i] > 0x7E)
+            return 0;
+    return 1;
+}

@@ -1,0 +1,169 @@
+/*
+ * block.c - zstd frames, one per block.
+ */
+#include <stdlib.h>
+
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader, ZSTD_frameHeader */
+#include <zstd.h>
+
+#include "format/block.h"
+
+struct afmt_block_codec {
+    ZSTD_CCtx *cctx;
+    ZSTD_DCtx *dctx;
+    int level;
+};
+
+int afmt_codec_new(afmt_block_codec **out, int level)
+{
+    *out = NULL;
+    afmt_block_codec *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return AFMT_E_NOMEM;
+    c->level = level;
+    *out = c;
+    return AFMT_OK;
+}
+
+void afmt_codec_free(afmt_block_codec *c)
+{
+    if (c == NULL)
+        return;
+    ZSTD_freeCCtx(c->cctx);
+    ZSTD_freeDCtx(c->dctx);
+    free(c);
+}
+
+int afmt_block_compress(afmt_block_codec *c, uint8_t **out, size_t *out_len, const void *src,
+                        size_t len, char *errbuf)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (c->cctx == NULL) {
+        c->cctx = ZSTD_createCCtx();
+        if (c->cctx == NULL)
+            return AFMT_FAIL(errbuf, AFMT_E_NOMEM, "out of memory");
+    }
+    ZSTD_CCtx_reset(c->cctx, ZSTD_reset_session_and_parameters);
+    size_t r = ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_compressionLevel, c->level);
+    if (!ZSTD_isError(r))
+        r = ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_contentSizeFlag, 1);
+    if (!ZSTD_isError(r))
+        r = ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_checksumFlag, 0);
+    if (!ZSTD_isError(r))
+        r = ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_dictIDFlag, 0);
+    if (ZSTD_isError(r))
+        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "zstd: %s", ZSTD_getErrorName(r));
+    size_t cap = ZSTD_compressBound(len);
+    uint8_t *dst = malloc(cap);
+    if (dst == NULL)
+        return AFMT_FAIL(errbuf, AFMT_E_NOMEM, "out of memory");
+    /* compress2 knows the size up front: the frame carries it and the window
+     * is sized to the block, far under the 2^28 limit. */
+    r = ZSTD_compress2(c->cctx, dst, cap, src, len);
+    if (ZSTD_isError(r)) {
+        free(dst);
+        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "zstd: %s", ZSTD_getErrorName(r));
+    }
+    *out = dst;
+    *out_len = r;
+    return AFMT_OK;
+}
+
+int afmt_frame_check(const uint8_t *src, size_t src_len, uint64_t size, char *errbuf)
+{
+    ZSTD_frameHeader fh;
+    size_t r = ZSTD_getFrameHeader(&fh, src, src_len);
+    if (r != 0) /* an error, or more bytes needed: the header is cut short */
+        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "not a complete zstd frame header");
+    if (fh.frameType != ZSTD_frame)
+        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "skippable frame where a zstd frame belongs");
+    if (fh.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN || fh.frameContentSize != size)
+        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION,
+                         "frame content size is missing or differs from the index");
+    if (fh.dictID != 0)
+        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "frame names a dictionary (%u)", fh.dictID);
+    if (fh.windowSize > ((unsigned long long)1 << AFMT_ZSTD_WINDOW_LOG_MAX))
+        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "zstd window over the 2^%d limit",
+                         AFMT_ZSTD_WINDOW_LOG_MAX);
+    size_t fsize = ZSTD_findFrameCompressedSize(src, src_len);
+    if (ZSTD_isError(fsize) || fsize != src_len)
+        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "not exactly one zstd frame");
+    return AFMT_OK;
+}
+
+static int ready_dctx(afmt_block_codec *c, char *errbuf)
+{
+    if (c->dctx == NULL) {
+        c->dctx = ZSTD_createDCtx();
+        if (c->dctx == NULL)
+            return AFMT_FAIL(errbuf, AFMT_E_NOMEM, "out of memory");
+    }
+    ZSTD_DCtx_reset(c->dctx, ZSTD_reset_session_and_parameters);
+    size_t r = ZSTD_DCtx_setParameter(c->dctx, ZSTD_d_windowLogMax, AFMT_ZSTD_WINDOW_LOG_MAX);
+    if (ZSTD_isError(r))
+        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "zstd: %s", ZSTD_getErrorName(r));
+    return AFMT_OK;
+}
+
+int afmt_block_decompress(afmt_block_codec *c, uint8_t *dst, size_t size, const uint8_t *src,
+                          size_t src_len, char *errbuf)
+{
+    int rc = afmt_frame_check(src, src_len, size, errbuf);
+    if (rc != AFMT_OK || (rc = ready_dctx(c, errbuf)) != AFMT_OK)
+        return rc;
+    /* Output is bounded by `size`, which the signed index declares. */
+    size_t r = ZSTD_decompressDCtx(c->dctx, dst, size, src, src_len);
+    if (ZSTD_isError(r))
+        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "zstd: %s", ZSTD_getErrorName(r));
+    if (r != size)
+        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "frame decoded to %zu bytes, not %zu", r,
+                         size);
+    return AFMT_OK;
+}
+
+int afmt_frame_decode_growing(afmt_block_codec *c, afmt_buf *out, uint64_t size,
+                              const uint8_t *src, size_t src_len, char *errbuf)
+{
+    size_t base = out->len;
+    if (size > SIZE_MAX / 2 - base)
+        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "declared size too large for this machine");
+    int rc = afmt_frame_check(src, src_len, size, errbuf);
+    if (rc != AFMT_OK || (rc = ready_dctx(c, errbuf)) != AFMT_OK)
+        return rc;
+    /* A real index page compresses a few times at most: reserve for that
+     * at once, and grow past it only as a frame really produces more. */
+    uint64_t first = (uint64_t)src_len * 8 + (1u << 20);
+    if ((rc = afmt_buf_reserve(out, (size_t)(first < size ? first : size))) != AFMT_OK)
+        return AFMT_FAIL(errbuf, rc, "out of memory decoding %llu bytes",
+                         (unsigned long long)size);
+    ZSTD_inBuffer in = {src, src_len, 0};
+    size_t end = base + (size_t)size; /* the declared end */
+    for (;;) {
+        /* Grow by at most doubling, never past the declared size (+1 so
+         * that output beyond it is noticed). */
+        size_t got = out->len - base;
+        size_t want = out->cap - out->len > 0 ? out->cap - out->len
+                      : got < (1u << 20) ? (1u << 20) : got;
+        if (want > end + 1 - out->len)
+            want = end + 1 - out->len;
+        if ((rc = afmt_buf_reserve(out, want)) != AFMT_OK)
+            return AFMT_FAIL(errbuf, rc, "out of memory decoding %llu bytes",
+                             (unsigned long long)size);
+        ZSTD_outBuffer o = {out->data + out->len, want, 0};
+        size_t r = ZSTD_decompressStream(c->dctx, &o, &in);
+        if (ZSTD_isError(r))
+            return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "zstd: %s", ZSTD_getErrorName(r));
+        out->len += o.pos;
+        if (out->len > end)
+            return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "frame decodes to more than declared");
+        if (r == 0)
+            break; /* frame complete */
+        if (in.pos == in.size && o.pos < o.size)
+            return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "frame is cut short");
+    }
+    if (out->len != end || in.pos != in.size)
+        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "frame decodes to %zu bytes, not %llu",
+                         out->len - base, (unsigned long long)size);
+    return AFMT_OK;
+}

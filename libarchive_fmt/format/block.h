@@ -1,0 +1,38 @@
+/*
+ * block.h - one block = one standard zstd frame (spec 7.3).  Compression
+ * for the writer; checked decompression for the reader.
+ */
+#ifndef AFMT_BLOCK_H
+#define AFMT_BLOCK_H
+
+#include "common/internal.h"
+
+typedef struct afmt_block_codec afmt_block_codec; /* a zstd context, reused */
+
+AFMT_INTERNAL int afmt_codec_new(afmt_block_codec **out, int level);
+AFMT_INTERNAL void afmt_codec_free(afmt_block_codec *c);
+
+/* Compresses `len` bytes into one frame with its content size set and no
+ * dictionary; *out is malloc'd (caller frees). */
+AFMT_INTERNAL int afmt_block_compress(afmt_block_codec *c, uint8_t **out, size_t *out_len,
+                                      const void *src, size_t len, char *errbuf);
+
+/* Checks that `src` is exactly one zstd frame as spec 7.3 requires
+ * (magic, content size == `size`, no dictionary, window within the limit,
+ * nothing after the frame) and decodes it into `dst` (`size` bytes).
+ * AFMT_E_COMPRESSION on any failure. */
+AFMT_INTERNAL int afmt_block_decompress(afmt_block_codec *c, uint8_t *dst, size_t size,
+                                        const uint8_t *src, size_t src_len, char *errbuf);
+
+/* Checks the frame rules of spec 7.3 against a declared decompressed size
+ * (magic, one frame, content size present and equal, no dictionary,
+ * window within the limit).  AFMT_E_COMPRESSION otherwise. */
+AFMT_INTERNAL int afmt_frame_check(const uint8_t *src, size_t src_len, uint64_t size,
+                                   char *errbuf);
+
+/* Decodes a checked frame, appending to `out`, growing it only as
+ * output arrives, so a frame that lies about its size costs no more memory
+ * than it really produces.  Fails unless it yields exactly `size` bytes. */
+AFMT_INTERNAL int afmt_frame_decode_growing(afmt_block_codec *c, afmt_buf *out, uint64_t size,
+                                            const uint8_t *src, size_t src_len, char *errbuf);
+#endif

@@ -1,0 +1,223 @@
+/*
+ * import.c - source format names, detection from content, and the dispatch
+ * of afmt_import() to the importer of each format (import_<format>.c).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "import/import.h"
+#include "import/json_doc.h"
+
+static const struct {
+    afmt_source_format fmt;
+    const char *name;
+    afmt_import_fn fn;
+} formats[] = {
+    {AFMT_SOURCE_NDJSON, "ndjson", afmt_import_ndjson},
+    {AFMT_SOURCE_REDDIT, "reddit", afmt_import_reddit},
+    {AFMT_SOURCE_PUSHSHIFT, "pushshift", afmt_import_pushshift},
+    {AFMT_SOURCE_HN, "hn", afmt_import_hn},
+    {AFMT_SOURCE_MBOX, "mbox", afmt_import_mbox},
+};
+#define NFORMATS (sizeof formats / sizeof formats[0])
+
+void afmt_import_stats_add(afmt_import_stats *to, const afmt_import_stats *from)
+{
+    if (to == NULL)
+        return;
+    to->posts += from->posts;
+    to->deleted += from->deleted;
+    to->incomplete += from->incomplete;
+    to->missing_replies += from->missing_replies;
+    to->bytes_in += from->bytes_in;
+}
+
+const char *afmt_source_format_name(afmt_source_format f)
+{
+    for (size_t i = 0; i < NFORMATS; i++)
+        if (formats[i].fmt == f)
+            return formats[i].name;
+    return "unknown";
+}
+
+int afmt_source_format_from_name(afmt_source_format *out, const char *name)
+{
+    if (out == NULL)
+        return AFMT_E_INVALID_ARGUMENT;
+    *out = AFMT_SOURCE_UNKNOWN;
+    if (name == NULL)
+        return AFMT_E_INVALID_ARGUMENT;
+    for (size_t i = 0; i < NFORMATS; i++) {
+        if (strcmp(formats[i].name, name) == 0) {
+            *out = formats[i].fmt;
+            return AFMT_OK;
+        }
+    }
+    return AFMT_E_INVALID_ARGUMENT;
+}
+
+/* ---------------------------------------------------------------- detect */
+
+/* What the first keys of an object say.  The head may end anywhere, so the
+ * object is read member by member and reading stops, without failing, at
+ * the first member that does not fit. */
+enum {
+    K_REDDIT_KIND = 1 << 0,  /* "kind": "Listing" / "t1" / "t3" / "more" */
+    K_JSON = 1 << 1,         /* "json" (a morechildren answer) */
+    K_SUBREDDIT = 1 << 2,    /* "subreddit", "subreddit_id" or "link_id" */
+    K_HN_OFFICIAL = 1 << 3,  /* "by", "kids" or "descendants" */
+    K_HN_TYPE = 1 << 4,      /* "type": story/comment/job/poll/pollopt */
+    K_ID = 1 << 5,           /* "id" */
+    K_USER = 1 << 6,         /* "user" */
+    K_CONTENT = 1 << 7,      /* "content" */
+    K_COMMENTS = 1 << 8,     /* "comments" */
+    K_POST_HN = 1 << 9,      /* "post": an object that looks like an HN item */
+};
+
+static int key_is(const uint8_t *b, size_t ks, size_t ke, const char *k)
+{
+    size_t n = strlen(k);
+    return ke - ks == n + 2 && memcmp(b + ks + 1, k, n) == 0;
+}
+
+static int str_value_is(const uint8_t *b, size_t vs, size_t ve, const char *const *vals)
+{
+    for (; *vals != NULL; vals++)
+        if (key_is(b, vs, ve, *vals))
+            return 1;
+    return 0;
+}
+
+static unsigned detect_keys(const uint8_t *b, size_t len, size_t obj, int depth)
+{
+    static const char *const reddit_kinds[] = {"Listing", "t1", "t3", "more", NULL};
+    static const char *const hn_types[] = {"story", "comment", "job", "poll", "pollopt", NULL};
+    unsigned k = 0;
+    afmt_jtext t = {0};
+    t.b = b;
+    t.len = len;
+    size_t q = afmt_js_ws(b, len, obj + 1);
+    for (;;) {
+        size_t ks = q, ke, vs, ve;
+        if (q >= len || b[q] != '"' || afmt_js_value_end(&t, q, &ke) != 0)
+            break;
+        vs = afmt_js_ws(b, len, ke);
+        if (vs >= len || b[vs] != ':')
+            break;
+        vs = afmt_js_ws(b, len, vs + 1);
+        if (vs >= len)
+            break;
+        /* the key counts even when its value goes on beyond the head */
+        int whole = afmt_js_value_end(&t, vs, &ve) == 0;
+        if (key_is(b, ks, ke, "kind") && whole && str_value_is(b, vs, ve, reddit_kinds))
+            k |= K_REDDIT_KIND;
+        else if (key_is(b, ks, ke, "json") && b[vs] == '{')
+            k |= K_JSON;
+        else if (key_is(b, ks, ke, "subreddit") || key_is(b, ks, ke, "subreddit_id") ||
+                 key_is(b, ks, ke, "link_id"))
+            k |= K_SUBREDDIT;
+        else if (key_is(b, ks, ke, "by") || key_is(b, ks, ke, "kids") ||
+                 key_is(b, ks, ke, "descendants"))
+            k |= K_HN_OFFICIAL;
+        else if (key_is(b, ks, ke, "type") && whole && str_value_is(b, vs, ve, hn_types))
+            k |= K_HN_TYPE;
+        else if (key_is(b, ks, ke, "id"))
+            k |= K_ID;
+        else if (key_is(b, ks, ke, "user"))
+            k |= K_USER;
+        else if (key_is(b, ks, ke, "content"))
+            k |= K_CONTENT;
+        else if (key_is(b, ks, ke, "comments") && b[vs] == '[')
+            k |= K_COMMENTS;
+        else if (key_is(b, ks, ke, "post") && b[vs] == '{' && depth == 0) {
+            unsigned pk = detect_keys(b, len, vs, depth + 1);
+            if ((pk & K_HN_OFFICIAL) || ((pk & K_ID) && (pk & K_HN_TYPE)))
+                k |= K_POST_HN;
+        }
+        if (!whole)
+            break;
+        q = afmt_js_ws(b, len, ve);
+        if (q >= len || b[q] != ',')
+            break;
+        q = afmt_js_ws(b, len, q + 1);
+    }
+    return k;
+}
+
+/* Nonzero when the first line of head (all of it when there is no newline
+ * and the head is short, i.e. the whole file) is one JSON object. */
+static int first_line_is_object(const uint8_t *head, size_t len)
+{
+    const uint8_t *nl = memchr(head, '\n', len);
+    size_t n = nl != NULL ? (size_t)(nl - head) : len;
+    if (nl == NULL && len >= 64 * 1024)
+        return 0; /* cannot tell: the line goes on beyond the head */
+    json_error_t err;
+    json_t *v = json_loadb((const char *)head, n, AFMT_IMPORT_JSON_FLAGS, &err);
+    int ok = json_is_object(v);
+    json_decref(v);
+    return ok;
+}
+
+static int name_ends_with(const char *name, const char *suffix)
+{
+    size_t n = strlen(name), s = strlen(suffix);
+    return n >= s && strcmp(name + n - s, suffix) == 0;
+}
+
+afmt_source_format afmt_source_detect(const char *name, const uint8_t *head, size_t len)
+{
+    if (head == NULL)
+        len = 0;
+    if (len >= 5 && memcmp(head, "From ", 5) == 0)
+        return AFMT_SOURCE_MBOX;
+    /* a zstd frame, or a skippable frame (magic 0x184D2A50..5F) */
+    if (len >= 4 && ((head[0] == 0x28 && head[1] == 0xB5 && head[2] == 0x2F && head[3] == 0xFD) ||
+                     ((head[0] & 0xF0) == 0x50 && head[1] == 0x2A && head[2] == 0x4D &&
+                      head[3] == 0x18)))
+        return AFMT_SOURCE_PUSHSHIFT;
+
+    size_t p = len ? afmt_js_ws(head, len, 0) : 0;
+    if (p < len && (head[p] == '[' || head[p] == '{')) {
+        int in_array = head[p] == '[';
+        size_t obj = p;
+        if (in_array) {
+            obj = afmt_js_ws(head, len, p + 1);
+            /* an array of arrays (unusual) or of nulls: look no further */
+        }
+        if (obj < len && head[obj] == '{') {
+            unsigned k = detect_keys(head, len, obj, 0);
+            if (k & (K_REDDIT_KIND | K_JSON))
+                return AFMT_SOURCE_REDDIT;
+            if ((k & K_SUBREDDIT) && !in_array)
+                return AFMT_SOURCE_PUSHSHIFT;
+            if ((k & (K_HN_OFFICIAL | K_POST_HN)) || ((k & K_ID) && (k & K_HN_TYPE)) ||
+                ((k & K_ID) && (k & (K_USER | K_CONTENT)) && (k & K_COMMENTS)))
+                return AFMT_SOURCE_HN;
+            if (!in_array && first_line_is_object(head + p, len - p))
+                return AFMT_SOURCE_NDJSON;
+        }
+    }
+    if (name != NULL && (name_ends_with(name, ".mbox") || name_ends_with(name, ".mbx")))
+        return AFMT_SOURCE_MBOX;
+    return AFMT_SOURCE_UNKNOWN;
+}
+
+/* ---------------------------------------------------------------- import */
+
+int afmt_import(afmt_writer *w, afmt_source_format fmt, int fd, const char *path,
+                size_t path_len, afmt_import_stats *stats, char *errbuf, size_t errbuf_size)
+{
+    if (errbuf != NULL && errbuf_size > 0)
+        errbuf[0] = 0;
+    if (w == NULL || fd < 0 || path == NULL || path_len == 0)
+        return afmt_imp_fail(errbuf, errbuf_size, AFMT_E_INVALID_ARGUMENT,
+                             "afmt_import: no writer, input or path");
+    for (size_t i = 0; i < NFORMATS; i++)
+        if (formats[i].fmt == fmt)
+            return formats[i].fn(w, fd, path, path_len, stats, errbuf, errbuf_size);
+    return afmt_imp_fail(errbuf, errbuf_size, AFMT_E_INVALID_ARGUMENT,
+                         "afmt_import: unknown source format %d", (int)fmt);
+}

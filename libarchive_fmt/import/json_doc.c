@@ -1,0 +1,852 @@
+/*
+ * json_doc.c - helpers shared by the JSON importers (see json_doc.h).
+ */
+#include "import/import.h"
+#include "import/json_doc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------ errors */
+
+int afmt_imp_fail(char *errbuf, size_t errbuf_size, int err, const char *fmt, ...)
+{
+    if (errbuf != NULL && errbuf_size > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(errbuf, errbuf_size, fmt, ap);
+        va_end(ap);
+    }
+    return err;
+}
+
+uint64_t afmt_imp_line_of(const uint8_t *b, size_t len, size_t off)
+{
+    uint64_t line = 1;
+    if (off > len)
+        off = len;
+    for (size_t i = 0; i < off; i++)
+        line += b[i] == '\n';
+    return line;
+}
+
+/* ------------------------------------------------------------------- input */
+
+int afmt_imp_read_all(uint8_t **out, size_t *out_len, int fd, size_t max, char *errbuf,
+                      size_t errbuf_size)
+{
+    *out = NULL;
+    *out_len = 0;
+    size_t cap = 64 * 1024, len = 0;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0) {
+        if ((uint64_t)st.st_size > max)
+            return afmt_imp_fail(errbuf, errbuf_size, AFMT_E_LIMIT,
+                                 "input is %llu bytes, more than the importer's limit of %zu",
+                                 (unsigned long long)st.st_size, max);
+        cap = (size_t)st.st_size + 1;
+    }
+    uint8_t *buf = malloc(cap);
+    if (buf == NULL)
+        return afmt_imp_fail(errbuf, errbuf_size, AFMT_E_NOMEM, "out of memory reading input");
+    for (;;) {
+        if (cap - len < 2) {
+            if (cap > max) {
+                free(buf);
+                return afmt_imp_fail(errbuf, errbuf_size, AFMT_E_LIMIT,
+                                     "input is more than the importer's limit of %zu bytes",
+                                     max);
+            }
+            size_t ncap = cap * 2;
+            if (ncap > max + 2)
+                ncap = max + 2;
+            uint8_t *nb = realloc(buf, ncap);
+            if (nb == NULL) {
+                free(buf);
+                return afmt_imp_fail(errbuf, errbuf_size, AFMT_E_NOMEM,
+                                     "out of memory reading input");
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        ssize_t r = read(fd, buf + len, cap - len - 1);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            free(buf);
+            return afmt_imp_fail(errbuf, errbuf_size, AFMT_E_IO, "reading input: %s",
+                                 strerror(e));
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+        if (len > max) {
+            free(buf);
+            return afmt_imp_fail(errbuf, errbuf_size, AFMT_E_LIMIT,
+                                 "input is more than the importer's limit of %zu bytes", max);
+        }
+    }
+    buf[len] = 0;
+    *out = buf;
+    *out_len = len;
+    return AFMT_OK;
+}
+
+/* ------------------------------------------------------------ span scanner */
+
+static int js_is_ws(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+size_t afmt_js_ws(const uint8_t *b, size_t len, size_t p)
+{
+    while (p < len && js_is_ws(b[p]))
+        p++;
+    return p;
+}
+
+/* End of the string starting at p (b[p] == '"'): one past the closing quote. */
+static int js_string_end(const uint8_t *b, size_t len, size_t p, size_t *end)
+{
+    if (p >= len || b[p] != '"')
+        return -1;
+    for (size_t i = p + 1; i < len; i++) {
+        if (b[i] == '\\') {
+            i++; /* the escaped byte; \uXXXX's hex digits need no care */
+        } else if (b[i] == '"') {
+            *end = i + 1;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int afmt_jt_index(afmt_jtext *t, size_t start, size_t end)
+{
+    t->n = 0;
+    t->base = start;
+    t->limit = start; /* nothing indexed until done */
+    if (end - start > UINT32_MAX)
+        return AFMT_E_LIMIT;
+    uint32_t *stack = NULL;
+    size_t depth = 0, stack_cap = 0;
+    int rc = AFMT_OK;
+    const uint8_t *b = t->b;
+    for (size_t i = start; i < end; i++) {
+        uint8_t c = b[i];
+        if (c == '"') {
+            size_t e;
+            if (js_string_end(b, end, i, &e) != 0) {
+                rc = AFMT_E_FORMAT;
+                break;
+            }
+            i = e - 1;
+        } else if (c == '{' || c == '[') {
+            if (t->n == t->cap) {
+                size_t ncap = t->cap ? t->cap * 2 : 1024;
+                uint32_t *no = realloc(t->open, ncap * sizeof *no);
+                if (no == NULL) {
+                    rc = AFMT_E_NOMEM;
+                    break;
+                }
+                t->open = no;
+                uint32_t *nc = realloc(t->close, ncap * sizeof *nc);
+                if (nc == NULL) {
+                    rc = AFMT_E_NOMEM;
+                    break;
+                }
+                t->close = nc;
+                t->cap = ncap;
+            }
+            if (depth == stack_cap) {
+                size_t ncap = stack_cap ? stack_cap * 2 : 64;
+                uint32_t *ns = realloc(stack, ncap * sizeof *ns);
+                if (ns == NULL) {
+                    rc = AFMT_E_NOMEM;
+                    break;
+                }
+                stack = ns;
+                stack_cap = ncap;
+            }
+            t->open[t->n] = (uint32_t)(i - start);
+            t->close[t->n] = 0;
+            stack[depth++] = (uint32_t)t->n++;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0) {
+                rc = AFMT_E_FORMAT;
+                break;
+            }
+            t->close[stack[--depth]] = (uint32_t)(i - start);
+        }
+    }
+    if (rc == AFMT_OK && depth != 0)
+        rc = AFMT_E_FORMAT;
+    free(stack);
+    if (rc != AFMT_OK) {
+        t->n = 0;
+        return rc;
+    }
+    t->limit = end;
+    return AFMT_OK;
+}
+
+void afmt_jt_free(afmt_jtext *t)
+{
+    free(t->open);
+    free(t->close);
+    t->open = t->close = NULL;
+    t->n = t->cap = 0;
+    t->limit = t->base;
+}
+
+int afmt_js_value_end(const afmt_jtext *t, size_t p, size_t *end)
+{
+    const uint8_t *b = t->b;
+    size_t len = t->len;
+    if (p >= len)
+        return -1;
+    uint8_t c = b[p];
+    if (c == '"')
+        return js_string_end(b, len, p, end);
+    if (c == '{' || c == '[') {
+        if (p >= t->base && p < t->limit && t->n > 0) {
+            /* binary search of the bracket index */
+            uint32_t rel = (uint32_t)(p - t->base);
+            size_t lo = 0, hi = t->n;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (t->open[mid] < rel)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            if (lo < t->n && t->open[lo] == rel) {
+                *end = t->base + t->close[lo] + 1;
+                return 0;
+            }
+            return -1;
+        }
+        /* Brackets are counted, strings skipped; whether they pair up is
+         * jansson's business, not this function's. */
+        size_t depth = 0;
+        for (size_t i = p; i < len; i++) {
+            uint8_t d = b[i];
+            if (d == '"') {
+                size_t e;
+                if (js_string_end(b, len, i, &e) != 0)
+                    return -1;
+                i = e - 1;
+            } else if (d == '{' || d == '[') {
+                depth++;
+            } else if (d == '}' || d == ']') {
+                if (--depth == 0) {
+                    *end = i + 1;
+                    return 0;
+                }
+            }
+        }
+        return -1;
+    }
+    /* a number or a literal: up to the next delimiter */
+    size_t i = p;
+    while (i < len && !js_is_ws(b[i]) && b[i] != ',' && b[i] != ']' && b[i] != '}' &&
+           b[i] != ':' && b[i] != '"' && b[i] != '[' && b[i] != '{')
+        i++;
+    if (i == p)
+        return -1;
+    *end = i;
+    return 0;
+}
+
+int afmt_js_object_next(const afmt_jtext *t, size_t obj, size_t *it, afmt_jmember *m)
+{
+    const uint8_t *b = t->b;
+    size_t len = t->len;
+    size_t q;
+    size_t prev_end;
+    if (*it == 0) {
+        if (obj >= len || b[obj] != '{')
+            return -1;
+        prev_end = obj + 1;
+        q = afmt_js_ws(b, len, obj + 1);
+        if (q < len && b[q] == '}') {
+            *it = SIZE_MAX;
+            return 0;
+        }
+    } else if (*it == SIZE_MAX) {
+        return 0;
+    } else {
+        /* *it is the previous member's value end */
+        prev_end = *it;
+        q = afmt_js_ws(b, len, prev_end);
+        if (q >= len)
+            return -1;
+        if (b[q] == '}') {
+            *it = SIZE_MAX;
+            return 0;
+        }
+        if (b[q] != ',')
+            return -1;
+        q = afmt_js_ws(b, len, q + 1);
+    }
+    m->prev_end = prev_end;
+    m->key_start = q;
+    if (js_string_end(b, len, q, &m->key_end) != 0)
+        return -1;
+    q = afmt_js_ws(b, len, m->key_end);
+    if (q >= len || b[q] != ':')
+        return -1;
+    m->value_start = afmt_js_ws(b, len, q + 1);
+    if (afmt_js_value_end(t, m->value_start, &m->value_end) != 0)
+        return -1;
+    q = afmt_js_ws(b, len, m->value_end);
+    if (q >= len)
+        return -1;
+    if (b[q] == ',')
+        m->next_key = afmt_js_ws(b, len, q + 1);
+    else if (b[q] == '}')
+        m->next_key = 0;
+    else
+        return -1;
+    *it = m->value_end;
+    return 1;
+}
+
+/* Nonzero when the key at [ks, ke) (quotes included) decodes to key. */
+static int js_key_equals(const uint8_t *b, size_t ks, size_t ke, const char *key,
+                         size_t keylen)
+{
+    const uint8_t *raw = b + ks + 1;
+    size_t rawlen = ke - ks - 2;
+    if (memchr(raw, '\\', rawlen) == NULL)
+        return rawlen == keylen && memcmp(raw, key, keylen) == 0;
+    json_error_t err;
+    json_t *s = json_loadb((const char *)b + ks, ke - ks, JSON_DECODE_ANY | JSON_ALLOW_NUL,
+                           &err);
+    int eq = s != NULL && json_is_string(s) && json_string_length(s) == keylen &&
+             memcmp(json_string_value(s), key, keylen) == 0;
+    json_decref(s);
+    return eq;
+}
+
+int afmt_js_object_find(const afmt_jtext *t, size_t obj, const char *key, size_t keylen,
+                        afmt_jmember *m)
+{
+    size_t it = 0;
+    int r;
+    while ((r = afmt_js_object_next(t, obj, &it, m)) == 1) {
+        if (js_key_equals(t->b, m->key_start, m->key_end, key, keylen))
+            return 1;
+    }
+    return r;
+}
+
+int afmt_js_array_next(const afmt_jtext *t, size_t arr, size_t *it, size_t *start,
+                       size_t *end)
+{
+    const uint8_t *b = t->b;
+    size_t len = t->len;
+    size_t q;
+    if (*it == 0) {
+        if (arr >= len || b[arr] != '[')
+            return -1;
+        q = afmt_js_ws(b, len, arr + 1);
+        if (q < len && b[q] == ']') {
+            *it = SIZE_MAX;
+            return 0;
+        }
+    } else if (*it == SIZE_MAX) {
+        return 0;
+    } else {
+        q = afmt_js_ws(b, len, *it);
+        if (q >= len)
+            return -1;
+        if (b[q] == ']') {
+            *it = SIZE_MAX;
+            return 0;
+        }
+        if (b[q] != ',')
+            return -1;
+        q = afmt_js_ws(b, len, q + 1);
+    }
+    *start = q;
+    if (afmt_js_value_end(t, q, end) != 0)
+        return -1;
+    *it = *end;
+    return 1;
+}
+
+json_t *afmt_js_member_value(json_t *obj, const uint8_t *b, size_t key_start, size_t key_end)
+{
+    const uint8_t *raw = b + key_start + 1;
+    size_t rawlen = key_end - key_start - 2;
+    if (memchr(raw, '\\', rawlen) == NULL)
+        return json_object_getn(obj, (const char *)raw, rawlen);
+    json_error_t err;
+    json_t *s = json_loadb((const char *)b + key_start, key_end - key_start,
+                           JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+    json_t *v = NULL;
+    if (s != NULL && json_is_string(s))
+        v = json_object_getn(obj, json_string_value(s), json_string_length(s));
+    json_decref(s);
+    return v;
+}
+
+/* ------------------------------------------------------------ field access */
+
+int afmt_js_string(json_t *obj, const char *key, const char **s, size_t *n)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_string(v))
+        return 0;
+    *s = json_string_value(v);
+    *n = json_string_length(v);
+    return 1;
+}
+
+int afmt_js_string_is(json_t *obj, const char *key, const char *lit)
+{
+    const char *s;
+    size_t n;
+    return afmt_js_string(obj, key, &s, &n) && n == strlen(lit) && memcmp(s, lit, n) == 0;
+}
+
+/* The format's range for "created": years 1 to 9999. */
+#define AFMT_IMP_TIME_MIN INT64_C(-62135596800)
+#define AFMT_IMP_TIME_MAX INT64_C(253402300799)
+
+int afmt_js_time(json_t *obj, const char *key, int64_t *out)
+{
+    json_t *v = json_object_get(obj, key);
+    if (json_is_integer(v)) {
+        json_int_t t = json_integer_value(v);
+        if (t < AFMT_IMP_TIME_MIN || t > AFMT_IMP_TIME_MAX)
+            return 0;
+        *out = (int64_t)t;
+        return 1;
+    }
+    if (json_is_real(v)) {
+        /* rounded down, without libm: the range check also refuses NaN */
+        double d = json_real_value(v);
+        if (!(d >= (double)AFMT_IMP_TIME_MIN && d < (double)AFMT_IMP_TIME_MAX + 1.0))
+            return 0;
+        int64_t t = (int64_t)d; /* toward zero */
+        if ((double)t > d)
+            t--;
+        *out = t;
+        return 1;
+    }
+    return 0;
+}
+
+int afmt_js_true(json_t *obj, const char *key)
+{
+    return json_is_true(json_object_get(obj, key));
+}
+
+/* ------------------------------------------------------------------- arena */
+
+int afmt_imp_str_add(afmt_buf *arena, afmt_imp_str *out, const void *s, size_t n)
+{
+    out->off = arena->len;
+    out->len = n;
+    if (n == 0)
+        return AFMT_OK;
+    return afmt_buf_append(arena, s, n);
+}
+
+/* --------------------------------------------------------------------- map */
+
+struct afmt_imp_map_slot {
+    uint64_t hash;  /* 0 = empty */
+    afmt_imp_str key;
+    size_t value;
+};
+
+static uint64_t imp_hash(const void *key, size_t n)
+{
+    /* FNV-1a, 64-bit; 0 is kept for "empty". */
+    const uint8_t *p = key;
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h == 0 ? 1 : h;
+}
+
+static int imp_map_grow(afmt_imp_map *m)
+{
+    size_t ncap = m->cap == 0 ? 64 : m->cap * 2;
+    if (ncap < m->cap || ncap > SIZE_MAX / sizeof(struct afmt_imp_map_slot))
+        return AFMT_E_NOMEM;
+    struct afmt_imp_map_slot *ns = calloc(ncap, sizeof *ns);
+    if (ns == NULL)
+        return AFMT_E_NOMEM;
+    for (size_t i = 0; i < m->cap; i++) {
+        struct afmt_imp_map_slot *s = &m->slots[i];
+        if (s->hash == 0)
+            continue;
+        size_t j = (size_t)s->hash & (ncap - 1);
+        while (ns[j].hash != 0)
+            j = (j + 1) & (ncap - 1);
+        ns[j] = *s;
+    }
+    free(m->slots);
+    m->slots = ns;
+    m->cap = ncap;
+    return AFMT_OK;
+}
+
+int afmt_imp_map_put(afmt_imp_map *m, const afmt_buf *arena, afmt_imp_str key, size_t value,
+                     size_t *existing)
+{
+    if ((m->count + 1) * 2 > m->cap) {
+        int rc = imp_map_grow(m);
+        if (rc != AFMT_OK)
+            return rc;
+    }
+    const uint8_t *kb = arena->data + key.off;
+    uint64_t h = imp_hash(kb, key.len);
+    size_t j = (size_t)h & (m->cap - 1);
+    while (m->slots[j].hash != 0) {
+        struct afmt_imp_map_slot *s = &m->slots[j];
+        if (s->hash == h && s->key.len == key.len &&
+            memcmp(arena->data + s->key.off, kb, key.len) == 0) {
+            if (existing != NULL)
+                *existing = s->value;
+            return 0;
+        }
+        j = (j + 1) & (m->cap - 1);
+    }
+    m->slots[j].hash = h;
+    m->slots[j].key = key;
+    m->slots[j].value = value;
+    m->count++;
+    return 1;
+}
+
+int afmt_imp_map_get(const afmt_imp_map *m, const afmt_buf *arena, const void *key, size_t n,
+                     size_t *value)
+{
+    if (m->cap == 0)
+        return 0;
+    uint64_t h = imp_hash(key, n);
+    size_t j = (size_t)h & (m->cap - 1);
+    while (m->slots[j].hash != 0) {
+        const struct afmt_imp_map_slot *s = &m->slots[j];
+        if (s->hash == h && s->key.len == n && memcmp(arena->data + s->key.off, key, n) == 0) {
+            *value = s->value;
+            return 1;
+        }
+        j = (j + 1) & (m->cap - 1);
+    }
+    return 0;
+}
+
+void afmt_imp_map_free(afmt_imp_map *m)
+{
+    free(m->slots);
+    m->slots = NULL;
+    m->cap = m->count = 0;
+}
+
+/* ----------------------------------------------------------------- records */
+
+afmt_imp_rec *afmt_imp_recs_push(afmt_imp_recs *r)
+{
+    if (r->n == r->cap) {
+        size_t ncap = r->cap == 0 ? 256 : r->cap * 2;
+        if (ncap > SIZE_MAX / sizeof(afmt_imp_rec))
+            return NULL;
+        afmt_imp_rec *nv = realloc(r->v, ncap * sizeof *nv);
+        if (nv == NULL)
+            return NULL;
+        r->v = nv;
+        r->cap = ncap;
+    }
+    afmt_imp_rec *rec = &r->v[r->n++];
+    memset(rec, 0, sizeof *rec);
+    return rec;
+}
+
+void afmt_imp_recs_free(afmt_imp_recs *r)
+{
+    free(r->v);
+    r->v = NULL;
+    r->n = r->cap = 0;
+}
+
+/* Appends base#k to the arena as a new string. */
+static int imp_suffixed(afmt_buf *arena, afmt_imp_str base, uint64_t k, afmt_imp_str *out)
+{
+    char suffix[24];
+    int n = snprintf(suffix, sizeof suffix, "#%llu", (unsigned long long)k);
+    if (base.len + (size_t)n > AFMT_MAX_ID_BYTES)
+        return AFMT_E_LIMIT;
+    out->off = arena->len;
+    out->len = base.len + (size_t)n;
+    /* base lives in the arena too: reserve first, so it does not move under us */
+    int rc = afmt_buf_reserve(arena, out->len);
+    if (rc != AFMT_OK)
+        return rc;
+    memcpy(arena->data + arena->len, arena->data + base.off, base.len);
+    memcpy(arena->data + arena->len + base.len, suffix, (size_t)n);
+    arena->len += out->len;
+    return AFMT_OK;
+}
+
+int afmt_imp_index_ids(afmt_imp_map *map, afmt_imp_recs *r, afmt_buf *arena)
+{
+    /* For each repeated id, the next k to try, so that many copies of one
+     * id cost linear time: next[slot] where the map `repeated` gives slot. */
+    afmt_imp_map repeated = {0};
+    uint64_t *next = NULL;
+    size_t nnext = 0, next_cap = 0;
+    int rc = AFMT_OK;
+    for (size_t i = 0; i < r->n && rc == AFMT_OK; i++) {
+        afmt_imp_str base = r->v[i].id, id = base;
+        size_t slot = SIZE_MAX;
+        for (;;) {
+            rc = afmt_imp_map_put(map, arena, id, i, NULL);
+            if (rc < 0)
+                break;
+            if (rc == 1) {
+                rc = AFMT_OK;
+                break;
+            }
+            if (slot == SIZE_MAX) {
+                if (nnext == next_cap) {
+                    size_t ncap = next_cap ? next_cap * 2 : 64;
+                    uint64_t *nn = realloc(next, ncap * sizeof *nn);
+                    if (nn == NULL) {
+                        rc = AFMT_E_NOMEM;
+                        break;
+                    }
+                    next = nn;
+                    next_cap = ncap;
+                }
+                rc = afmt_imp_map_put(&repeated, arena, base, nnext, &slot);
+                if (rc < 0)
+                    break;
+                if (rc == 1) {
+                    slot = nnext++;
+                    next[slot] = 2;
+                }
+            }
+            rc = imp_suffixed(arena, base, next[slot]++, &id);
+            if (rc != AFMT_OK)
+                break;
+        }
+        if (rc == AFMT_OK)
+            r->v[i].id = id;
+    }
+    afmt_imp_map_free(&repeated);
+    free(next);
+    return rc;
+}
+
+/* ------------------------------------------------------------------- emit */
+
+/* Stores b[from, to) as file data, in pieces the writer accepts. */
+static int emit_data(afmt_writer *w, const uint8_t *b, size_t from, size_t to)
+{
+    while (from < to) {
+        size_t n = to - from;
+        if (n > AFMT_MAX_CONTENT_BYTES)
+            n = AFMT_MAX_CONTENT_BYTES;
+        int rc = afmt_writer_file_add_data(w, b + from, n);
+        if (rc != AFMT_OK)
+            return rc;
+        from += n;
+    }
+    return AFMT_OK;
+}
+
+/* How the file entry is built (spec/IMPORTERS.md, "The file entry"); the
+ * figures were chosen by packing the corpus every way (see the section). */
+#define EMIT_TINY_RUN 64           /* a run this short is stored inline */
+#define EMIT_RUN_FLUSH (16 * 1024) /* a run this long is written out at once */
+#define EMIT_RETRY_DUPLICATES 1000 /* id#2 .. id#1000 for an id taken before */
+
+int afmt_imp_emit(afmt_writer *w, const uint8_t *b, size_t len, const char *path,
+                  size_t path_len, const afmt_imp_recs *r, const afmt_buf *arena,
+                  afmt_import_stats *stats, char *errbuf, size_t errbuf_size)
+{
+    afmt_import_stats st = {0};
+    uint8_t *tmp = NULL;
+    size_t tmp_cap = 0;
+    char *idbuf = NULL;
+    size_t idbuf_cap = 0;
+    size_t cursor = 0;
+    int rc = afmt_writer_file_begin(w, path, path_len);
+    if (rc != AFMT_OK)
+        return afmt_imp_fail(errbuf, errbuf_size, rc, "starting file entry: %s",
+                             afmt_writer_errmsg(w));
+    for (size_t i = 0; i < r->n; i++) {
+        const afmt_imp_rec *rec = &r->v[i];
+        /* a long run goes out before more posts are added, so that it lands
+         * in the same zstd block as the posts whose bytes it repeats */
+        if (rec->start > cursor && rec->start - cursor >= EMIT_RUN_FLUSH) {
+            rc = emit_data(w, b, cursor, rec->start);
+            if (rc != AFMT_OK) {
+                rc = afmt_imp_fail(errbuf, errbuf_size, rc, "file entry: %s",
+                                   afmt_writer_errmsg(w));
+                goto out;
+            }
+            cursor = rec->start;
+        }
+        int cut = rec->cut_end > rec->cut_start;
+        const uint8_t *content = b + rec->start;
+        size_t content_len = rec->end - rec->start;
+        if (cut) {
+            size_t n = content_len - (rec->cut_end - rec->cut_start);
+            if (n > tmp_cap) {
+                uint8_t *nt = realloc(tmp, n);
+                if (nt == NULL) {
+                    rc = afmt_imp_fail(errbuf, errbuf_size, AFMT_E_NOMEM, "out of memory");
+                    goto out;
+                }
+                tmp = nt;
+                tmp_cap = n;
+            }
+            size_t head = rec->cut_start - rec->start;
+            memcpy(tmp, b + rec->start, head);
+            memcpy(tmp + head, b + rec->cut_end, rec->end - rec->cut_end);
+            content = tmp;
+            content_len = n;
+        }
+        const uint8_t *ab = arena->data;
+        afmt_post p = {0};
+        p.id = (const char *)ab + rec->id.off;
+        p.id_len = rec->id.len;
+        if (rec->has_parent) {
+            p.parent = (const char *)ab + rec->parent.off;
+            p.parent_len = rec->parent.len;
+        }
+        if (rec->has_author) {
+            /* an empty author is present and empty: point at something */
+            p.author = rec->author.len ? (const char *)ab + rec->author.off : "";
+            p.author_len = rec->author.len;
+        }
+        if (rec->has_title) {
+            p.title = rec->title.len ? (const char *)ab + rec->title.off : "";
+            p.title_len = rec->title.len;
+        }
+        p.media_type = "application/json";
+        p.has_created = rec->has_created;
+        p.created = rec->created;
+        p.flags = rec->flags;
+        p.missing_replies = rec->missing;
+        p.content = content;
+        p.content_len = content_len;
+        uint64_t entry;
+        rc = afmt_writer_add_post(w, &p, &entry);
+        /* an id an earlier input of the bundle took: id#2, id#3, ... */
+        for (uint64_t k = 2; rc == AFMT_E_DUPLICATE && k <= EMIT_RETRY_DUPLICATES; k++) {
+            char suffix[24];
+            int sn = snprintf(suffix, sizeof suffix, "#%llu", (unsigned long long)k);
+            if (rec->id.len + (size_t)sn > AFMT_MAX_ID_BYTES)
+                break;
+            if (idbuf_cap < rec->id.len + (size_t)sn) {
+                char *nb = realloc(idbuf, rec->id.len + (size_t)sn);
+                if (nb == NULL) {
+                    rc = afmt_imp_fail(errbuf, errbuf_size, AFMT_E_NOMEM, "out of memory");
+                    goto out;
+                }
+                idbuf = nb;
+                idbuf_cap = rec->id.len + (size_t)sn;
+            }
+            memcpy(idbuf, ab + rec->id.off, rec->id.len);
+            memcpy(idbuf + rec->id.len, suffix, (size_t)sn);
+            p.id = idbuf;
+            p.id_len = rec->id.len + (size_t)sn;
+            rc = afmt_writer_add_post(w, &p, &entry);
+        }
+        if (rc != AFMT_OK) {
+            rc = afmt_imp_fail(errbuf, errbuf_size, rc, "line %llu: post %.*s: %s",
+                               (unsigned long long)afmt_imp_line_of(b, len, rec->start),
+                               (int)(rec->id.len > 200 ? 200 : rec->id.len), p.id,
+                               afmt_writer_errmsg(w));
+            goto out;
+        }
+        st.posts++;
+        if (rec->flags & AFMT_POST_DELETED)
+            st.deleted++;
+        if (rec->flags & AFMT_POST_INCOMPLETE) {
+            st.incomplete++;
+            st.missing_replies += rec->missing;
+        }
+        if (!cut) {
+            if (rec->start < cursor) {
+                rc = afmt_imp_fail(errbuf, errbuf_size, AFMT_E_STATE,
+                                   "internal error: overlapping posts at byte %zu",
+                                   rec->start);
+                goto out;
+            }
+            size_t run = rec->start - cursor;
+            /* a run the writer would store inline (in the index, away from
+             * the posts whose bytes it repeats, so zstd cannot match them)
+             * and that is not tiny takes this post's bytes in instead of
+             * referencing it, until it is long enough to be a blob */
+            if (run > EMIT_TINY_RUN && run <= AFMT_MAX_INLINE_BYTES)
+                continue;
+            rc = emit_data(w, b, cursor, rec->start);
+            if (rc == AFMT_OK)
+                rc = afmt_writer_file_add_entry(w, entry);
+            if (rc != AFMT_OK) {
+                rc = afmt_imp_fail(errbuf, errbuf_size, rc, "file entry: %s",
+                                   afmt_writer_errmsg(w));
+                goto out;
+            }
+            cursor = rec->end;
+        }
+    }
+    rc = emit_data(w, b, cursor, len);
+    if (rc == AFMT_OK)
+        rc = afmt_writer_file_end(w, NULL);
+    if (rc != AFMT_OK) {
+        rc = afmt_imp_fail(errbuf, errbuf_size, rc, "file entry: %s", afmt_writer_errmsg(w));
+        goto out;
+    }
+    st.bytes_in = len;
+    afmt_import_stats_add(stats, &st);
+out:
+    free(tmp);
+    free(idbuf);
+    return rc;
+}
+
+int afmt_imp_index_ids_msg(afmt_imp_map *map, afmt_imp_recs *r, afmt_buf *arena, char *errbuf,
+                           size_t errbuf_size)
+{
+    int rc = afmt_imp_index_ids(map, r, arena);
+    if (rc != AFMT_OK)
+        return afmt_imp_fail(errbuf, errbuf_size, rc, "%s",
+                             rc == AFMT_E_LIMIT ? "a repeated id with its #k suffix is too long"
+                                                : "out of memory");
+    return AFMT_OK;
+}
+
+int afmt_imp_each_document(afmt_jtext *t, int (*doc)(void *ctx, size_t start, size_t end),
+                           void *ctx, char *errbuf, size_t errbuf_size)
+{
+    size_t p = afmt_js_ws(t->b, t->len, 0);
+    if (p == t->len)
+        return afmt_imp_fail(errbuf, errbuf_size, AFMT_E_FORMAT, "no JSON in the input");
+    while (p < t->len) {
+        size_t e;
+        if (afmt_js_value_end(t, p, &e) != 0)
+            e = t->len; /* let jansson say what is wrong */
+        int rc = doc(ctx, p, e);
+        if (rc != AFMT_OK)
+            return rc;
+        p = afmt_js_ws(t->b, t->len, e);
+    }
+    return AFMT_OK;
+}

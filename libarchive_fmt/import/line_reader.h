@@ -1,0 +1,135 @@
+/*
+ * line_reader.h - pieces shared by the line-oriented importers of
+ * pushshift.c and mbox.c:
+ *
+ *  - afmt_lines: reads a file descriptor line by line in bounded memory,
+ *    optionally through a zstd decoder (ZSTD_d_windowLogMax 31, so the
+ *    2 GiB windows of the Pushshift dumps decode), with a hard limit on the
+ *    length of one line and an optional "tap" that sees every raw byte read
+ *    from the descriptor (used to store a compressed input as it is);
+ *  - afmt_pending: the literal bytes of a file entry that are not post
+ *    contents (separators, envelopes, compressed bytes), gathered and handed
+ *    to afmt_writer_file_add_data in pieces of AFMT_IMPORT_PIECE_BYTES;
+ *  - afmt_idmaker: makes post ids unique within one import ("x", "x#2",
+ *    "x#3", ...);
+ *  - small helpers: bounded error messages, UTF-8-safe truncation.
+ */
+#ifndef AFMT_IMPORT_LINES_H
+#define AFMT_IMPORT_LINES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/internal.h"
+#include "common/set.h"
+
+/* Size of one stored piece of literal file bytes: a blob of at most this
+ * size (pieces up to AFMT_MAX_INLINE_BYTES are stored inline).  The
+ * writer's default block size, so a piece never makes a block much larger
+ * than the writer would have made it anyway. */
+#define AFMT_IMPORT_PIECE_BYTES (256u * 1024)
+
+/* Bytes asked of read(2) at a time. */
+#define AFMT_IMPORT_READ_BYTES (128u * 1024)
+
+/* zstd windowLogMax for compressed inputs: 31 (2 GiB), what the Pushshift
+ * dumps need (`zstd -d --long=31`). */
+#define AFMT_IMPORT_ZSTD_WINDOW_LOG_MAX 31
+
+typedef int (*afmt_lines_tap)(void *ctx, const uint8_t *data, size_t len);
+
+typedef struct afmt_lines {
+    int fd;
+    size_t max_line;       /* longest line accepted, without its "\n" */
+    /* the line buffer: bytes [pos, end) not yet handed out; [pos, scan)
+     * known to hold no "\n" */
+    uint8_t *buf;
+    size_t cap, pos, end, scan;
+    int eof;               /* the (decompressed) stream has ended */
+    uint64_t line_no;      /* number of the last line returned, from 1 */
+    uint64_t line_offset;  /* offset of that line in the (decompressed) stream */
+    uint64_t consumed;     /* bytes handed out so far */
+    uint64_t raw_bytes;    /* bytes read from fd */
+    /* zstd input, when the stream is compressed */
+    void *dctx;            /* ZSTD_DCtx *, NULL for a plain stream */
+    uint8_t *zin;
+    size_t zin_len, zin_pos;
+    size_t zlast;          /* last ZSTD_decompressStream result: 0 at a frame end */
+    int raw_eof;
+    afmt_lines_tap tap;
+    void *tap_ctx;
+    char *errbuf;          /* AFMT_ERRMSG_BYTES, owned by the caller */
+} afmt_lines;
+
+/* Opens a line reader on fd.  When detect_zstd is set and the input starts
+ * with a zstd frame (magic 28 B5 2F FD) or a skippable frame, the stream is
+ * decompressed and every raw byte read is passed to tap(tap_ctx, ...) (tap
+ * may be NULL) before it is decoded.  *out_compressed (may be NULL) tells
+ * which.  errbuf must hold AFMT_ERRMSG_BYTES and stay valid. */
+AFMT_INTERNAL int afmt_lines_open(afmt_lines *l, int fd, size_t max_line, int detect_zstd,
+                                  afmt_lines_tap tap, void *tap_ctx, int *out_compressed,
+                                  char *errbuf);
+
+/* The next line, with its "\n" (the last line of the stream may lack it).
+ * Returns 1 and sets *line / *len (valid until the next call), 0 at the end
+ * of the stream, or a negative afmt_error (message in errbuf): AFMT_E_LIMIT
+ * for a line longer than max_line, AFMT_E_FORMAT for a corrupt or truncated
+ * zstd stream, AFMT_E_IO, AFMT_E_NOMEM. */
+AFMT_INTERNAL int afmt_lines_next(afmt_lines *l, const uint8_t **line, size_t *len);
+
+AFMT_INTERNAL void afmt_lines_free(afmt_lines *l);
+
+/* ---- literal file bytes ---- */
+
+typedef struct afmt_pending {
+    afmt_writer *w;
+    afmt_buf b;
+    uint64_t stored;       /* bytes handed to the writer */
+    char *errbuf;
+} afmt_pending;
+
+AFMT_INTERNAL void afmt_pending_init(afmt_pending *p, afmt_writer *w, char *errbuf);
+/* Appends; hands out full pieces of AFMT_IMPORT_PIECE_BYTES as they fill. */
+AFMT_INTERNAL int afmt_pending_add(afmt_pending *p, const void *data, size_t len);
+/* Hands out whatever is gathered (nothing when empty). */
+AFMT_INTERNAL int afmt_pending_flush(afmt_pending *p);
+AFMT_INTERNAL void afmt_pending_free(afmt_pending *p);
+/* A tap (afmt_lines_tap) that appends to an afmt_pending. */
+AFMT_INTERNAL int afmt_pending_tap(void *ctx, const uint8_t *data, size_t len);
+
+/* ---- unique ids ---- */
+
+typedef struct afmt_idmaker {
+    afmt_set set;      /* id -> its number; keys are read back from `keys` */
+    afmt_buf keys;     /* every id taken, back to back */
+    afmt_buf spans;    /* per id: u64 offset in keys, u64 length */
+    uint32_t count;
+    afmt_buf tmp;
+} afmt_idmaker;
+
+AFMT_INTERNAL int afmt_idmaker_init(afmt_idmaker *m);
+AFMT_INTERNAL void afmt_idmaker_free(afmt_idmaker *m);
+/* Picks the first of base, base "#2", base "#3", ... that no earlier call
+ * returned and records it.  The maker must not move after init (the set
+ * reads keys back through a pointer to it).  *out points into the maker (valid until the
+ * next call).  AFMT_E_LIMIT when the id would exceed AFMT_MAX_ID_BYTES;
+ * base_len must be at least 1. */
+AFMT_INTERNAL int afmt_idmaker_take(afmt_idmaker *m, const void *base, size_t base_len,
+                                    const char **out, size_t *out_len);
+/* A candidate the writer refused as a duplicate (an id taken by another
+ * file of the same bundle) stays recorded, so calling afmt_idmaker_take
+ * again with the same base gives the next one. */
+
+/* ---- helpers ---- */
+
+/* The longest prefix of s[0..len) of at most max bytes that does not cut a
+ * UTF-8 sequence in two (when s is not UTF-8 there, simply max). */
+AFMT_INTERNAL size_t afmt_utf8_trunc(const uint8_t *s, size_t len, size_t max);
+
+/* Formats into errbuf (AFMT_ERRMSG_BYTES) when it is not NULL; returns err. */
+#define AFMT_IMPORT_FAIL(errbuf, err, ...) afmt_fail((errbuf), (err), __VA_ARGS__)
+
+/* Copies a message into the caller's errbuf (errbuf_size bytes, may be NULL). */
+AFMT_INTERNAL void afmt_import_errcopy(char *errbuf, size_t errbuf_size, const char *msg);
+
+#endif

@@ -1,0 +1,227 @@
+/*
+ * mail_date.c - RFC 5322 date-time parsing (rules in the header).
+ */
+#include <strings.h>
+
+#include "import/mail_date.h"
+
+#define CREATED_MIN INT64_C(-62135596800)
+#define CREATED_MAX INT64_C(253402300799)
+
+int64_t afmt_days_from_civil(int64_t y, int m, int d)
+{
+    /* Count from 0000-03-01 so that the leap day ends a year. */
+    if (m <= 2) {
+        y -= 1;
+        m += 12;
+    }
+    int64_t era_days = 365 * y + y / 4 - y / 100 + y / 400; /* y >= 0 here */
+    int64_t in_year = (153 * (m - 3) + 2) / 5 + d - 1;
+    return era_days + in_year - 719468; /* 719468: 0000-03-01 .. 1970-01-01 */
+}
+
+static int leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int64_t y, int m)
+{
+    static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && leap(y) ? 29 : dm[m - 1];
+}
+
+typedef struct cur {
+    const uint8_t *s;
+    size_t n, i;
+} cur;
+
+/* Skips folding whitespace and comments.  Returns 0 on an unterminated
+ * comment. */
+static int skip_cfws(cur *c)
+{
+    while (c->i < c->n) {
+        uint8_t ch = c->s[c->i];
+        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
+            c->i++;
+        } else if (ch == '(') {
+            int depth = 0;
+            do {
+                if (c->i >= c->n)
+                    return 0;
+                ch = c->s[c->i++];
+                if (ch == '\\') {
+                    if (c->i >= c->n)
+                        return 0;
+                    c->i++;
+                } else if (ch == '(') {
+                    depth++;
+                } else if (ch == ')') {
+                    depth--;
+                }
+            } while (depth > 0);
+        } else {
+            break;
+        }
+    }
+    return 1;
+}
+
+static int is_alpha(uint8_t ch)
+{
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z');
+}
+
+static int is_digit(uint8_t ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+/* Reads 1..maxd digits; returns the count (0 when none or too many). */
+static size_t digits(cur *c, size_t maxd, int64_t *val)
+{
+    size_t k = 0;
+    int64_t v = 0;
+    while (c->i < c->n && is_digit(c->s[c->i])) {
+        if (k == maxd)
+            return 0;
+        v = v * 10 + (c->s[c->i] - '0');
+        c->i++;
+        k++;
+    }
+    *val = v;
+    return k;
+}
+
+/* Reads a run of letters; returns its length. */
+static size_t word(cur *c, const uint8_t **w)
+{
+    *w = c->s + c->i;
+    size_t k = 0;
+    while (c->i < c->n && is_alpha(c->s[c->i])) {
+        c->i++;
+        k++;
+    }
+    return k;
+}
+
+static int name_index(const uint8_t *w, size_t len, const char *const *names, int count)
+{
+    for (int k = 0; k < count; k++)
+        if (strlen(names[k]) == len && strncasecmp((const char *)w, names[k], len) == 0)
+            return k;
+    return -1;
+}
+
+static const char *const day_names[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+static const char *const month_names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/* Named zones of RFC 5322 section 4.3, in minutes east of UTC. */
+static int zone_name(const uint8_t *w, size_t len, int *minutes)
+{
+    static const struct {
+        const char *name;
+        int minutes;
+    } zones[] = {{"UT", 0},          {"GMT", 0},         {"Z", 0},           {"EST", -5 * 60},
+                 {"EDT", -4 * 60},   {"CST", -6 * 60},   {"CDT", -5 * 60},   {"MST", -7 * 60},
+                 {"MDT", -6 * 60},   {"PST", -8 * 60},   {"PDT", -7 * 60}};
+    for (size_t k = 0; k < sizeof zones / sizeof zones[0]; k++)
+        if (strlen(zones[k].name) == len &&
+            strncasecmp((const char *)w, zones[k].name, len) == 0) {
+            *minutes = zones[k].minutes;
+            return 1;
+        }
+    /* Military zones: their sign was defined backwards in RFC 822, so RFC
+     * 5322 says to read them as -0000.  J is not a zone. */
+    if (len == 1 && is_alpha(w[0]) && w[0] != 'J' && w[0] != 'j') {
+        *minutes = 0;
+        return 1;
+    }
+    return 0;
+}
+
+int afmt_rfc5322_date(const uint8_t *s, size_t len, int64_t *out)
+{
+    cur c = {s, len, 0};
+    const uint8_t *w;
+    size_t wl;
+    int64_t day, year, hour, minute, second = 0;
+
+    if (!skip_cfws(&c))
+        return 0;
+    if (c.i < c.n && is_alpha(c.s[c.i])) {
+        wl = word(&c, &w);
+        if (name_index(w, wl, day_names, 7) < 0)
+            return 0;
+        if (!skip_cfws(&c) || c.i >= c.n || c.s[c.i] != ',')
+            return 0;
+        c.i++;
+        if (!skip_cfws(&c))
+            return 0;
+    }
+    if (digits(&c, 2, &day) == 0 || !skip_cfws(&c))
+        return 0;
+    wl = word(&c, &w);
+    int month = name_index(w, wl, month_names, 12) + 1;
+    if (month == 0 || !skip_cfws(&c))
+        return 0;
+    size_t yd = digits(&c, 4, &year);
+    if (yd < 2)
+        return 0;
+    if (yd == 2)
+        year += year < 50 ? 2000 : 1900;
+    else if (yd == 3)
+        year += 1900;
+    if (c.i < c.n && is_digit(c.s[c.i]))
+        return 0;
+    if (!skip_cfws(&c) || digits(&c, 2, &hour) == 0 || !skip_cfws(&c))
+        return 0;
+    if (c.i >= c.n || c.s[c.i] != ':')
+        return 0;
+    c.i++;
+    if (!skip_cfws(&c) || digits(&c, 2, &minute) != 2 || !skip_cfws(&c))
+        return 0;
+    if (c.i < c.n && c.s[c.i] == ':') {
+        c.i++;
+        if (!skip_cfws(&c) || digits(&c, 2, &second) != 2)
+            return 0;
+    }
+    if (!skip_cfws(&c))
+        return 0;
+    int zone_minutes = 0;
+    if (c.i < c.n) {
+        uint8_t ch = c.s[c.i];
+        if (ch == '+' || ch == '-') {
+            c.i++;
+            int64_t z;
+            size_t start = c.i;
+            if (digits(&c, 4, &z) != 4 || c.i - start != 4)
+                return 0;
+            if (z % 100 > 59)
+                return 0;
+            zone_minutes = (int)(z / 100 * 60 + z % 100);
+            if (ch == '-')
+                zone_minutes = -zone_minutes;
+        } else if (is_alpha(ch)) {
+            wl = word(&c, &w);
+            if (!zone_name(w, wl, &zone_minutes))
+                return 0;
+        } else {
+            return 0;
+        }
+        if (!skip_cfws(&c))
+            return 0;
+    }
+    if (c.i != c.n)
+        return 0;
+    if (year < 1 || year > 9999 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
+        minute > 59 || second > 60)
+        return 0;
+    int64_t t = afmt_days_from_civil(year, month, (int)day) * 86400 + hour * 3600 +
+                minute * 60 + second - (int64_t)zone_minutes * 60;
+    if (t < CREATED_MIN || t > CREATED_MAX)
+        return 0;
+    *out = t;
+    return 1;
+}

@@ -1,0 +1,32 @@
+/*
+ * mail_date.h - the date-time of an RFC 5322 Date header (section
+ * 3.3, with the obsolete forms of section 4.3), as Unix seconds UTC.
+ *
+ * Accepted: [day-of-week ","] day month year hour ":" minute [":" second]
+ * [zone], with comments "( ... )" (nested, with quoted-pairs) and folding
+ * whitespace anywhere between tokens.  day-of-week and month are the
+ * English three-letter names in any case; the day of week is not checked
+ * against the date.  A two-digit year is 1950-2049 (00-49 -> 20xx), a
+ * three-digit year is 1900 + y.  The zone is +hhmm / -hhmm, or UT, GMT, Z,
+ * EST, EDT, CST, CDT, MST, MDT, PST, PDT; a one-letter military zone other
+ * than Z, or no zone at all, counts as -0000 (UTC, offset unknown), as RFC
+ * 5322 section 4.3 says.  Anything else (a stray word, a day 31 in a
+ * 30-day month, hour 24, minute 60, second over 60, a year outside 1..9999
+ * after the offset) makes the whole date unparsable.  Second 60 (a leap
+ * second) is accepted and counts as the next minute's 00.
+ */
+#ifndef AFMT_IMPORT_MBOX_DATE_H
+#define AFMT_IMPORT_MBOX_DATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/internal.h"
+
+/* Returns 1 and *out when s[0..len) is a date as above, 0 otherwise. */
+AFMT_INTERNAL int afmt_rfc5322_date(const uint8_t *s, size_t len, int64_t *out);
+
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar. */
+AFMT_INTERNAL int64_t afmt_days_from_civil(int64_t y, int m, int d);
+
+#endif

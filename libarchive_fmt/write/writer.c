@@ -1,0 +1,908 @@
+/*
+ * writer.c - streams posts into blocks and writes index, checkpoint,
+ * signature and trailer at finish (spec sections 2-9, writer behaviour in
+ * section 13).  Entry records go into index pages that are compressed as
+ * soon as they fill, so memory is the open block and page, the compressed
+ * pages, and a few fixed-size numbers per entry.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "format/block.h"
+#include "format/checkpoint.h"
+#include "format/entry.h"
+#include "common/fileio.h"
+#include "format/hash.h"
+#include "format/layout.h"
+#include "format/merkle.h"
+#include "write/pipeline.h"
+#include "common/set.h"
+#include "format/signature.h"
+
+#define ZSTD_MAX_LEVEL_ALLOWED 19
+
+struct afmt_writer {
+    afmt_writer_options opts;
+    char *title;
+    char *trusted_comment;
+    int64_t created;
+    const afmt_secret_key *sk;
+    uint8_t salt_key[32];
+
+    afmt_outfile out;
+    uint64_t offset;          /* bytes written so far */
+    afmt_pipeline *pipeline;
+    unsigned threads;
+    uint64_t blocks_submitted;
+
+    afmt_buf block;           /* the open block, decompressed */
+    afmt_buf blocks;          /* block table records */
+    afmt_buf blobs;           /* blob table records */
+    afmt_buf blob_locs;       /* per blob: u32 block, u32 offset */
+    afmt_merkle_stream tree;  /* the leaves so far */
+    uint64_t entries;
+    afmt_buf sizes;           /* per entry: u64 content size, UINT64_MAX for a file */
+
+    afmt_block_codec *page_codec;
+    afmt_buf page;            /* the open record page's records, decompressed */
+    afmt_buf page_places;     /* ...and their places, which follow them */
+    afmt_buf page_offsets;    /* u32 per record in `page`: where it starts */
+    uint64_t page_first;      /* entry number of the open page's first record */
+    afmt_buf pages;           /* the closed record pages' frames, when not spilled */
+    int spill_fd;             /* or they go to this unnamed file beside the output
+                                 (the index of a million posts is 80 MB) */
+    uint64_t pages_len;       /* bytes of closed record page frames */
+    afmt_buf page_rows;       /* their directory rows */
+    uint64_t records_size;    /* bytes of all record pages, decompressed */
+    afmt_buf lookup;          /* a closed record page, decoded again (rare) */
+    size_t lookup_page;       /* which: its number + 1, 0 for none */
+    afmt_buf lookup_frame;    /* ...read back from the spill file */
+
+    afmt_set blob_set;        /* content hash -> blob number */
+    afmt_buf blob_hashes;     /* 32 bytes per blob, the keys of blob_set */
+    afmt_set id_set;          /* id key -> post number */
+    afmt_buf id_keys;         /* per post: u64 id key, u32 entry number */
+    afmt_buf id_collisions;   /* u32 post numbers whose key was taken (rare) */
+    afmt_set path_set;        /* file path -> file number */
+    afmt_buf paths;           /* every file path, back to back */
+    afmt_buf path_refs;       /* per file: u64 offset in `paths`, u32 length, u32 entry */
+
+    /* the open streamed file */
+    int file_open;
+    afmt_buf file_path;
+    afmt_buf file_parts;
+    afmt_buf file_blobs;      /* u64 offsets in `blobs` of rows to patch */
+    uint32_t file_part_count;
+    uint64_t file_total;
+
+    afmt_buf scratch;         /* an entry being encoded */
+    int state;                /* 0 open, 1 finished or failed */
+    char err[AFMT_ERRMSG_BYTES];
+};
+
+static int block_done(void *ctx, const uint8_t *frame, size_t frame_len, size_t raw_len,
+                      const uint8_t hash[AFMT_HASH_BYTES]);
+
+/* Keys of the sets, fetched back from where the writer keeps them. */
+static void blob_key(const void *ctx, uint32_t value, const uint8_t **key, size_t *len)
+{
+    const afmt_writer *w = ctx;
+    *key = w->blob_hashes.data + (size_t)value * AFMT_HASH_BYTES;
+    *len = AFMT_HASH_BYTES;
+}
+
+static void id_key(const void *ctx, uint32_t value, const uint8_t **key, size_t *len)
+{
+    const afmt_writer *w = ctx;
+    *key = w->id_keys.data + (size_t)value * 12;
+    *len = 8;
+}
+
+static void path_key(const void *ctx, uint32_t value, const uint8_t **key, size_t *len)
+{
+    const afmt_writer *w = ctx;
+    const uint8_t *ref = w->path_refs.data + (size_t)value * 16;
+    *key = w->paths.data + afmt_load64(ref);
+    *len = afmt_load32(ref + 8);
+}
+
+const char *afmt_writer_errmsg(const afmt_writer *w)
+{
+    return w != NULL ? w->err : "";
+}
+
+static int64_t creation_time(char *errbuf, int *rc)
+{
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    *rc = AFMT_OK;
+    if (sde != NULL && *sde != 0) {
+        char *end = NULL;
+        errno = 0;
+        long long v = strtoll(sde, &end, 10);
+        if (errno != 0 || *end != 0 || v < 0 || sde[0] == '-' || sde[0] == '+') {
+            *rc = AFMT_FAIL(errbuf, AFMT_E_INVALID_ARGUMENT,
+                            "SOURCE_DATE_EPOCH is not a non-negative decimal number");
+            return 0;
+        }
+        return (int64_t)v;
+    }
+    return (int64_t)time(NULL);
+}
+
+int afmt_writer_open(afmt_writer **out, const char *path, const afmt_secret_key *sk,
+                     const afmt_writer_options *opts)
+{
+    *out = NULL;
+    if (path == NULL || sk == NULL)
+        return AFMT_E_INVALID_ARGUMENT;
+    if (afmt_init() != AFMT_OK)
+        return AFMT_E_CRYPTO;
+    afmt_writer *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return AFMT_E_NOMEM;
+    w->out.fd = -1;
+    w->spill_fd = -1;
+    afmt_writer_options defaults = AFMT_WRITER_OPTIONS_INIT;
+    w->opts = opts != NULL ? *opts : defaults;
+    int rc = AFMT_OK;
+    if (w->opts.version != AFMT_WRITER_OPTIONS_VERSION)
+        rc = AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT, "unknown writer options version");
+    else if (w->opts.level < 1 || w->opts.level > ZSTD_MAX_LEVEL_ALLOWED)
+        rc = AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT, "zstd level must be 1 to %d",
+                       ZSTD_MAX_LEVEL_ALLOWED);
+    else if (w->opts.block_size < 1024 || w->opts.block_size > AFMT_MAX_BLOCK_BYTES)
+        rc = AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT,
+                       "block size must be 1 KiB to 256 MiB");
+    if (rc != AFMT_OK)
+        goto fail;
+    const char *title = w->opts.title ? w->opts.title : "";
+    if (strlen(title) > AFMT_MAX_BUNDLE_TITLE_BYTES ||
+        !afmt_text_clean((const uint8_t *)title, strlen(title))) {
+        rc = AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT,
+                       "bundle title must be at most %d bytes of UTF-8 without control "
+                       "characters", AFMT_MAX_BUNDLE_TITLE_BYTES);
+        goto fail;
+    }
+    if (w->opts.trusted_comment != NULL &&
+        !afmt_sig_comment_valid(w->opts.trusted_comment, strlen(w->opts.trusted_comment))) {
+        rc = AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT,
+                       "trusted comment must be at most %d bytes of UTF-8 without control "
+                       "characters", AFMT_MAX_TRUSTED_COMMENT_BYTES);
+        goto fail;
+    }
+    w->title = strdup(title);
+    w->trusted_comment = w->opts.trusted_comment ? strdup(w->opts.trusted_comment) : NULL;
+    if (w->title == NULL || (w->opts.trusted_comment && w->trusted_comment == NULL)) {
+        rc = AFMT_E_NOMEM;
+        goto fail;
+    }
+    w->opts.title = w->title;
+    w->opts.trusted_comment = w->trusted_comment;
+    if (w->opts.created >= 0) {
+        w->created = w->opts.created;
+    } else {
+        w->created = creation_time(w->err, &rc);
+        if (rc != AFMT_OK)
+            goto fail;
+    }
+    w->sk = sk;
+    afmt_merkle_stream_init(&w->tree);
+    afmt_hash_salt_key(w->salt_key, sk->sk);
+    unsigned threads = w->opts.threads;
+    if (threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n < 1 ? 1 : n > 8 ? 8 : (unsigned)n;
+    }
+    w->threads = threads;
+    if ((rc = afmt_pipeline_new(&w->pipeline, w->opts.level, threads, block_done, w)) !=
+            AFMT_OK ||
+        (rc = afmt_set_init(&w->blob_set, 1024, blob_key, w)) != AFMT_OK ||
+        (rc = afmt_set_init(&w->id_set, 1024, id_key, w)) != AFMT_OK ||
+        (rc = afmt_set_init(&w->path_set, 16, path_key, w)) != AFMT_OK ||
+        (rc = afmt_codec_new(&w->page_codec, w->opts.level)) != AFMT_OK)
+        goto fail;
+    rc = afmt_outfile_open(&w->out, path, 0644, w->opts.overwrite != 0, w->err);
+    if (rc != AFMT_OK)
+        goto fail;
+    w->spill_fd = afmt_spill_open(w->out.tmp_path); /* -1: keep them in memory */
+    uint8_t header[AFMT_HEADER_BYTES];
+    afmt_header_encode(header);
+    rc = afmt_outfile_write(&w->out, header, sizeof header, w->err);
+    if (rc != AFMT_OK)
+        goto fail;
+    w->offset = AFMT_HEADER_BYTES;
+    *out = w;
+    return AFMT_OK;
+fail:
+    afmt_writer_free(w);
+    return rc;
+}
+
+void afmt_writer_free(afmt_writer *w)
+{
+    if (w == NULL)
+        return;
+    afmt_outfile_abort(&w->out);
+    if (w->spill_fd >= 0)
+        close(w->spill_fd);
+    afmt_pipeline_free(w->pipeline);
+    afmt_buf *bufs[] = {&w->block, &w->blocks, &w->blobs, &w->blob_locs, &w->sizes, &w->page,
+                        &w->page_places, &w->page_offsets, &w->pages, &w->page_rows, &w->lookup, &w->lookup_frame,
+                        &w->blob_hashes, &w->id_keys, &w->id_collisions, &w->paths,
+                        &w->path_refs, &w->file_path, &w->file_parts, &w->file_blobs,
+                        &w->scratch};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        afmt_buf_free(bufs[i]);
+    afmt_codec_free(w->page_codec);
+    afmt_set_free(&w->blob_set);
+    afmt_set_free(&w->id_set);
+    afmt_set_free(&w->path_set);
+    sodium_memzero(w->salt_key, sizeof w->salt_key);
+    free(w->title);
+    free(w->trusted_comment);
+    free(w);
+}
+
+/* Any failure after open leaves the writer unusable: the caller frees it. */
+static int failed(afmt_writer *w, int rc)
+{
+    w->state = 1;
+    return rc;
+}
+
+/* Pipeline callback, in block order: write the frame, record the block. */
+static int block_done(void *ctx, const uint8_t *frame, size_t frame_len, size_t raw_len,
+                      const uint8_t hash[AFMT_HASH_BYTES])
+{
+    afmt_writer *w = ctx;
+    uint8_t rec[AFMT_BLOCK_RECORD_BYTES];
+    afmt_store64(rec, w->offset);
+    afmt_store64(rec + 8, frame_len);
+    afmt_store64(rec + 16, raw_len);
+    memcpy(rec + 24, hash, AFMT_HASH_BYTES);
+    int rc = afmt_outfile_write(&w->out, frame, frame_len, w->err);
+    if (rc != AFMT_OK)
+        return rc;
+    if ((rc = afmt_buf_append(&w->blocks, rec, sizeof rec)) != AFMT_OK)
+        return AFMT_FAIL(w->err, rc, "out of memory");
+    w->offset += frame_len;
+    return AFMT_OK;
+}
+
+static int flush_block(afmt_writer *w)
+{
+    if (w->block.len == 0)
+        return AFMT_OK;
+    int rc = afmt_pipeline_submit(w->pipeline, &w->block, w->err);
+    if (rc == AFMT_OK)
+        w->blocks_submitted++;
+    return rc;
+}
+
+/* Stores `data` as a blob unless a blob with its hash exists, and gives
+ * where the blob is (loc: block, offset).  The blob's row names the
+ * reference that introduces it: (entry, part); a file's entry number is
+ * not known yet, so its rows are patched at file_end. */
+static int store_blob(afmt_writer *w, const uint8_t hash[AFMT_HASH_BYTES], const void *data,
+                      size_t len, uint64_t entry, uint32_t part, uint32_t loc[2])
+{
+    int rc;
+    uint64_t number = w->blob_hashes.len / AFMT_HASH_BYTES;
+    if (number >= AFMT_MAX_BLOBS)
+        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "more than %u blobs", AFMT_MAX_BLOBS);
+    /* One probe finds or inserts; the key must be readable first. */
+    if ((rc = afmt_buf_append(&w->blob_hashes, hash, AFMT_HASH_BYTES)) != AFMT_OK)
+        return AFMT_FAIL(w->err, rc, "out of memory");
+    uint32_t existing = 0;
+    int ins = afmt_set_insert(&w->blob_set, hash, AFMT_HASH_BYTES, (uint32_t)number, &existing);
+    if (ins <= 0) {
+        w->blob_hashes.len -= AFMT_HASH_BYTES;
+        if (ins < 0)
+            return AFMT_FAIL(w->err, ins, "out of memory");
+        /* stored already: same hash, same bytes */
+        loc[0] = afmt_load32(w->blob_locs.data + 8 * (size_t)existing);
+        loc[1] = afmt_load32(w->blob_locs.data + 8 * (size_t)existing + 4);
+        return AFMT_OK;
+    }
+    if (w->block.len > 0 && w->block.len + len > w->opts.block_size &&
+        (rc = flush_block(w)) != AFMT_OK)
+        return rc;
+    if (w->blocks_submitted >= AFMT_MAX_BLOCKS)
+        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "more than %u blocks", AFMT_MAX_BLOCKS);
+    loc[0] = (uint32_t)w->blocks_submitted;
+    loc[1] = (uint32_t)w->block.len;
+    if (entry == UINT64_MAX && /* the open file: patched at file_end */
+        (rc = afmt_buf_append_u64(&w->file_blobs, w->blobs.len)) != AFMT_OK)
+        return AFMT_FAIL(w->err, rc, "out of memory");
+    if ((rc = afmt_buf_append_u32(&w->blobs, (uint32_t)entry)) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->blobs, part)) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->blob_locs, loc[0])) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->blob_locs, loc[1])) != AFMT_OK ||
+        (rc = afmt_buf_append(&w->block, data, len)) != AFMT_OK)
+        return AFMT_FAIL(w->err, rc, "out of memory");
+    if (w->block.len >= w->opts.block_size)
+        return flush_block(w);
+    return AFMT_OK;
+}
+
+/* Compresses an index page and makes its directory row (spec 7.2); readers
+ * refuse a page that stands for more than 1024 times its frame plus 1 MiB
+ * (no decompression bombs).  *frame is the caller's to free. */
+static int make_page(afmt_writer *w, const void *data, size_t len, uint64_t first,
+                     uint8_t **frame, size_t *frame_len, uint8_t row[AFMT_PAGE_ROW_BYTES])
+{
+    int rc = afmt_block_compress(w->page_codec, frame, frame_len, data, len, w->err);
+    if (rc != AFMT_OK)
+        return rc;
+    if ((uint64_t)len > (uint64_t)*frame_len * AFMT_INDEX_RATIO_MAX + AFMT_INDEX_RATIO_SLACK) {
+        free(*frame);
+        *frame = NULL;
+        return AFMT_FAIL(w->err, AFMT_E_LIMIT,
+                         "an index page compresses more than %d:1, which readers refuse",
+                         AFMT_INDEX_RATIO_MAX);
+    }
+    uint8_t hash[AFMT_HASH_BYTES];
+    afmt_content_hash(hash, *frame, *frame_len);
+    afmt_page_row_encode(row, (uint32_t)*frame_len, (uint32_t)len, first, hash);
+    return AFMT_OK;
+}
+
+/* Compresses the open record page and files it with its directory row. */
+static int close_page(afmt_writer *w)
+{
+    if (w->page.len == 0)
+        return AFMT_OK;
+    uint8_t *frame = NULL, row[AFMT_PAGE_ROW_BYTES];
+    size_t frame_len = 0;
+    /* The places go after the records: kept apart, each compresses better. */
+    size_t records_len = w->page.len;
+    int rc = afmt_buf_append(&w->page, w->page_places.data, w->page_places.len);
+    if (rc != AFMT_OK)
+        return AFMT_FAIL(w->err, rc, "out of memory");
+    size_t page_len = w->page.len;
+    rc = make_page(w, w->page.data, page_len, w->page_first, &frame, &frame_len, row);
+    w->page.len = records_len;
+    if (rc != AFMT_OK)
+        return rc;
+    if (w->spill_fd >= 0)
+        rc = afmt_write_all(w->spill_fd, frame, frame_len, w->err);
+    else if ((rc = afmt_buf_append(&w->pages, frame, frame_len)) != AFMT_OK)
+        rc = AFMT_FAIL(w->err, rc, "out of memory");
+    free(frame);
+    if (rc != AFMT_OK)
+        return rc;
+    if ((rc = afmt_buf_append(&w->page_rows, row, sizeof row)) != AFMT_OK)
+        return AFMT_FAIL(w->err, rc, "out of memory");
+    w->pages_len += frame_len;
+    w->records_size += page_len;
+    w->page.len = 0;
+    w->page_places.len = 0;
+    w->page_offsets.len = 0;
+    w->page_first = w->entries;
+    return AFMT_OK;
+}
+
+/* Salts the encoding in w->scratch, records it, its place and its leaf. */
+static int add_record(afmt_writer *w, const uint32_t loc[2], uint64_t size, uint64_t *out_entry)
+{
+    if (w->entries >= AFMT_MAX_ENTRIES)
+        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "more than %u entries", AFMT_MAX_ENTRIES);
+    uint8_t *enc = w->scratch.data;
+    size_t len = w->scratch.len;
+    uint64_t page_after = (uint64_t)w->page.len + w->page_places.len + 4 + len + AFMT_PLACE_BYTES;
+    if (page_after > UINT32_MAX || w->records_size + page_after > AFMT_MAX_INDEX_BYTES)
+        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "entry records over 4 GiB");
+    afmt_hash_salt(enc + AFMT_SALT_OFFSET, w->salt_key, w->entries, enc, len);
+    uint8_t leaf[AFMT_HASH_BYTES];
+    afmt_hash_leaf(leaf, enc, len);
+    int rc;
+    if ((rc = afmt_buf_append_u32(&w->page_offsets, (uint32_t)w->page.len)) != AFMT_OK ||
+        (rc = afmt_buf_append_u64(&w->sizes, size)) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->page_places, loc[0])) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->page_places, loc[1])) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->page, (uint32_t)len)) != AFMT_OK ||
+        (rc = afmt_buf_append(&w->page, enc, len)) != AFMT_OK)
+        return AFMT_FAIL(w->err, rc, "out of memory");
+    afmt_merkle_stream_push(&w->tree, leaf);
+    if (out_entry != NULL)
+        *out_entry = w->entries;
+    w->entries++;
+    if (w->page.len + w->page_places.len >= AFMT_RECORD_PAGE_TARGET)
+        return close_page(w);
+    return AFMT_OK;
+}
+
+/* The encoding of an earlier entry: in the open page, or decoded again
+ * from its closed page (only when two ids share an id key). */
+static int record_of(afmt_writer *w, uint64_t entry, const uint8_t **enc, size_t *len)
+{
+    const uint8_t *page;
+    size_t page_len, skip;
+    if (entry >= w->page_first) {
+        page = w->page.data;
+        page_len = w->page.len;
+        skip = afmt_load32(w->page_offsets.data + 4 * (size_t)(entry - w->page_first));
+    } else {
+        size_t n = w->page_rows.len / AFMT_PAGE_ROW_BYTES, lo = 0, hi = n;
+        while (hi - lo > 1) { /* the last page whose first entry <= entry */
+            size_t mid = (lo + hi) / 2;
+            if (afmt_load64(w->page_rows.data + mid * AFMT_PAGE_ROW_BYTES + 8) <= entry)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        uint64_t at = 0;
+        for (size_t i = 0; i < lo; i++)
+            at += afmt_load32(w->page_rows.data + i * AFMT_PAGE_ROW_BYTES);
+        const uint8_t *row = w->page_rows.data + lo * AFMT_PAGE_ROW_BYTES;
+        const uint8_t *frame = w->pages.data + at;
+        int rc;
+        if (w->lookup_page != lo + 1) { /* not the page decoded last time */
+            w->lookup_page = 0;
+            if (w->spill_fd >= 0) {
+                w->lookup_frame.len = 0;
+                if ((rc = afmt_buf_reserve(&w->lookup_frame, afmt_load32(row))) != AFMT_OK)
+                    return AFMT_FAIL(w->err, rc, "out of memory");
+                if ((rc = afmt_pread_exact(w->spill_fd, w->lookup_frame.data,
+                                           afmt_load32(row), at)) != AFMT_OK)
+                    return AFMT_FAIL(w->err, rc, "cannot read back an index page");
+                frame = w->lookup_frame.data;
+            }
+            w->lookup.len = 0;
+            rc = afmt_frame_decode_growing(w->page_codec, &w->lookup, afmt_load32(row + 4),
+                                           frame, afmt_load32(row), w->err);
+            if (rc != AFMT_OK)
+                return rc;
+            w->lookup_page = lo + 1;
+        }
+        page = w->lookup.data;
+        page_len = w->lookup.len;
+        skip = 0;
+        for (uint64_t e = afmt_load64(row + 8); e < entry; e++)
+            skip += 4 + afmt_load32(page + skip);
+    }
+    (void)page_len;
+    *len = afmt_load32(page + skip);
+    *enc = page + skip + 4;
+    return AFMT_OK;
+}
+
+/* 1 when post number `p` has this id, 0 when not, or a negative error. */
+static int post_has_id(afmt_writer *w, uint32_t p, const uint8_t *id, size_t id_len)
+{
+    const uint8_t *enc = NULL, *key;
+    size_t len = 0, key_len;
+    int rc = record_of(w, afmt_load32(w->id_keys.data + 12 * (size_t)p + 8), &enc, &len);
+    if (rc != AFMT_OK)
+        return rc;
+    afmt_entry_key(enc, &key, &key_len);
+    return key_len == id_len && memcmp(key, id, id_len) == 0;
+}
+
+/* Takes the id of the next post: 1 taken, 0 a duplicate (nothing
+ * changed), or a negative error.  Ids are found by their id key; two ids
+ * with the same key (a 64-bit coincidence) are told apart by their bytes. */
+static int take_id(afmt_writer *w, const uint8_t *id, size_t id_len)
+{
+    uint64_t key = afmt_id_key(id, id_len);
+    uint32_t p = (uint32_t)(w->id_keys.len / 12), existing = 0;
+    int rc;
+    if ((rc = afmt_buf_append_u64(&w->id_keys, key)) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->id_keys, (uint32_t)w->entries)) != AFMT_OK)
+        return rc;
+    int ins = afmt_set_insert(&w->id_set, w->id_keys.data + 12 * (size_t)p, 8, p, &existing);
+    if (ins == 0) {
+        int same = post_has_id(w, existing, id, id_len);
+        for (size_t i = 0; same == 0 && i < w->id_collisions.len; i += 4) {
+            uint32_t q = afmt_load32(w->id_collisions.data + i);
+            if (afmt_load64(w->id_keys.data + 12 * (size_t)q) == key)
+                same = post_has_id(w, q, id, id_len);
+        }
+        if (same == 0)
+            ins = afmt_buf_append_u32(&w->id_collisions, p) == AFMT_OK ? 1 : AFMT_E_NOMEM;
+        else
+            ins = same < 0 ? same : 0;
+    }
+    if (ins <= 0)
+        w->id_keys.len -= 12;
+    return ins;
+}
+
+int afmt_writer_add_post(afmt_writer *w, const afmt_post *post, uint64_t *out_entry)
+{
+    if (w == NULL || post == NULL)
+        return AFMT_E_INVALID_ARGUMENT;
+    if (w->state != 0)
+        return AFMT_FAIL(w->err, AFMT_E_STATE, "writer already finished or failed");
+    if (post->content_len > 0 && post->content == NULL)
+        return AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT, "content is NULL");
+    uint8_t hash[AFMT_HASH_BYTES];
+    afmt_content_hash(hash, post->content, post->content_len);
+    w->scratch.len = 0;
+    int rc = afmt_entry_encode_post(&w->scratch, post, hash, w->err);
+    if (rc != AFMT_OK)
+        return rc; /* nothing changed: the caller may go on */
+    if (w->entries >= AFMT_MAX_ENTRIES)
+        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "more than %u entries", AFMT_MAX_ENTRIES);
+    /* Take the id first: a duplicate changes nothing.  From here on a
+     * failure leaves the writer unusable. */
+    int ins = take_id(w, (const uint8_t *)post->id, post->id_len);
+    if (ins == 0)
+        return AFMT_FAIL(w->err, AFMT_E_DUPLICATE, "duplicate post id");
+    if (ins < 0)
+        return failed(w, AFMT_FAIL(w->err, ins, "out of memory"));
+    uint32_t loc[2] = {0, 0};
+    if (post->content_len > 0 &&
+        (rc = store_blob(w, hash, post->content, post->content_len, w->entries, 0, loc)) !=
+            AFMT_OK)
+        return failed(w, rc);
+    if ((rc = add_record(w, loc, post->content_len, out_entry)) != AFMT_OK)
+        return failed(w, rc);
+    return AFMT_OK;
+}
+
+/* ---- files ---- */
+
+int afmt_writer_file_begin(afmt_writer *w, const char *path, size_t path_len)
+{
+    if (w == NULL || path == NULL)
+        return AFMT_E_INVALID_ARGUMENT;
+    if (w->state != 0 || w->file_open)
+        return AFMT_FAIL(w->err, AFMT_E_STATE, "writer finished, or a file is open already");
+    if (!afmt_path_valid((const uint8_t *)path, path_len))
+        return AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT,
+                         "invalid path: must be relative, '/'-separated, without empty, '.' "
+                         "or '..' components, NUL or backslash, at most %d bytes",
+                         AFMT_MAX_PATH_BYTES);
+    if (afmt_set_find(&w->path_set, path, path_len, NULL))
+        return AFMT_FAIL(w->err, AFMT_E_DUPLICATE, "duplicate file path");
+    w->file_path.len = 0;
+    w->file_parts.len = 0;
+    w->file_blobs.len = 0;
+    w->file_part_count = 0;
+    w->file_total = 0;
+    int rc = afmt_buf_append(&w->file_path, path, path_len);
+    if (rc != AFMT_OK)
+        return AFMT_FAIL(w->err, rc, "out of memory");
+    w->file_open = 1;
+    return AFMT_OK;
+}
+
+static int file_account(afmt_writer *w, uint64_t size)
+{
+    if (w->file_part_count >= AFMT_MAX_FILE_PARTS)
+        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "file has more than %u parts",
+                         AFMT_MAX_FILE_PARTS);
+    if (!afmt_add_ok(&w->file_total, w->file_total, size) || w->file_total > AFMT_MAX_FILE_BYTES)
+        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "file too large");
+    w->file_part_count++;
+    return AFMT_OK;
+}
+
+int afmt_writer_file_add_entry(afmt_writer *w, uint64_t entry)
+{
+    if (w == NULL)
+        return AFMT_E_INVALID_ARGUMENT;
+    if (w->state != 0 || !w->file_open)
+        return AFMT_FAIL(w->err, AFMT_E_STATE, "no file is open");
+    if (entry >= w->entries)
+        return AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT, "no entry %" PRIu64, entry);
+    uint64_t size = afmt_load64(w->sizes.data + 8 * entry);
+    if (size == UINT64_MAX)
+        return AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT, "entry %" PRIu64 " is not a post",
+                         entry);
+    int rc = file_account(w, size);
+    if (rc != AFMT_OK)
+        return rc;
+    uint8_t part[9];
+    part[0] = AFMT_PART_KIND_ENTRY;
+    afmt_store64(part + 1, entry);
+    if ((rc = afmt_buf_append(&w->file_parts, part, sizeof part)) != AFMT_OK)
+        return failed(w, AFMT_FAIL(w->err, rc, "out of memory"));
+    return AFMT_OK;
+}
+
+int afmt_writer_file_add_data(afmt_writer *w, const void *data, size_t len)
+{
+    if (w == NULL || (data == NULL && len > 0))
+        return AFMT_E_INVALID_ARGUMENT;
+    if (w->state != 0 || !w->file_open)
+        return AFMT_FAIL(w->err, AFMT_E_STATE, "no file is open");
+    if (len == 0)
+        return AFMT_OK;
+    if (len > AFMT_MAX_CONTENT_BYTES)
+        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "data piece over %u bytes",
+                         AFMT_MAX_CONTENT_BYTES);
+    int rc = file_account(w, len);
+    if (rc != AFMT_OK)
+        return rc;
+    if (len <= AFMT_MAX_INLINE_BYTES) {
+        if ((rc = afmt_buf_append_u8(&w->file_parts, AFMT_PART_KIND_INLINE)) != AFMT_OK ||
+            (rc = afmt_buf_append_u16(&w->file_parts, (uint16_t)len)) != AFMT_OK ||
+            (rc = afmt_buf_append(&w->file_parts, data, len)) != AFMT_OK)
+            return failed(w, AFMT_FAIL(w->err, rc, "out of memory"));
+        return AFMT_OK;
+    }
+    uint8_t hash[AFMT_HASH_BYTES];
+    afmt_content_hash(hash, data, len);
+    /* file_account counted this part already: its index is count - 1 */
+    uint32_t loc[2];
+    if ((rc = store_blob(w, hash, data, len, UINT64_MAX, w->file_part_count - 1, loc)) !=
+        AFMT_OK)
+        return failed(w, rc);
+    if ((rc = afmt_buf_append_u8(&w->file_parts, AFMT_PART_KIND_BLOB)) != AFMT_OK ||
+        (rc = afmt_buf_append(&w->file_parts, hash, sizeof hash)) != AFMT_OK ||
+        (rc = afmt_buf_append_u64(&w->file_parts, len)) != AFMT_OK)
+        return failed(w, AFMT_FAIL(w->err, rc, "out of memory"));
+    return AFMT_OK;
+}
+
+int afmt_writer_file_end(afmt_writer *w, uint64_t *out_entry)
+{
+    if (w == NULL)
+        return AFMT_E_INVALID_ARGUMENT;
+    if (w->state != 0 || !w->file_open)
+        return AFMT_FAIL(w->err, AFMT_E_STATE, "no file is open");
+    w->scratch.len = 0;
+    int rc = afmt_entry_encode_file(&w->scratch, w->file_path.data, w->file_path.len,
+                                    w->file_total, w->file_part_count, w->file_parts.data,
+                                    w->file_parts.len, w->err);
+    if (rc != AFMT_OK)
+        return failed(w, rc);
+    uint64_t number = w->entries;
+    static const uint32_t no_loc[2] = {0, 0};
+    if ((rc = add_record(w, no_loc, UINT64_MAX, out_entry)) != AFMT_OK)
+        return failed(w, rc);
+    for (size_t i = 0; i < w->file_blobs.len; i += 8)
+        afmt_store32(w->blobs.data + afmt_load64(w->file_blobs.data + i), (uint32_t)number);
+    uint32_t f = (uint32_t)(w->path_refs.len / 16);
+    if ((rc = afmt_buf_append_u64(&w->path_refs, w->paths.len)) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->path_refs, (uint32_t)w->file_path.len)) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&w->path_refs, (uint32_t)number)) != AFMT_OK ||
+        (rc = afmt_buf_append(&w->paths, w->file_path.data, w->file_path.len)) != AFMT_OK)
+        return failed(w, AFMT_FAIL(w->err, rc, "out of memory"));
+    int ins = afmt_set_insert(&w->path_set, w->file_path.data, w->file_path.len, f, NULL);
+    if (ins < 0)
+        return failed(w, AFMT_FAIL(w->err, ins, "out of memory"));
+    w->file_open = 0;
+    return AFMT_OK;
+}
+
+int afmt_writer_add_file(afmt_writer *w, const char *path, size_t path_len,
+                         const afmt_file_part *parts, size_t nparts, uint64_t *out_entry)
+{
+    if (w == NULL || (parts == NULL && nparts > 0))
+        return AFMT_E_INVALID_ARGUMENT;
+    int rc = afmt_writer_file_begin(w, path, path_len);
+    if (rc != AFMT_OK)
+        return rc;
+    for (size_t i = 0; i < nparts && rc == AFMT_OK; i++) {
+        if (parts[i].kind == AFMT_PART_ENTRY)
+            rc = afmt_writer_file_add_entry(w, parts[i].entry);
+        else if (parts[i].kind == AFMT_PART_DATA)
+            rc = afmt_writer_file_add_data(w, parts[i].data, parts[i].len);
+        else
+            rc = AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT, "unknown part kind");
+    }
+    if (rc != AFMT_OK) {
+        w->file_open = 0;
+        return failed(w, rc);
+    }
+    return afmt_writer_file_end(w, out_entry);
+}
+
+/* A path "a/b/c" conflicts with files "a" and "a/b": a file cannot also be
+ * a folder on extraction. */
+static int check_path_prefixes(afmt_writer *w)
+{
+    size_t nf = w->path_refs.len / 16;
+    if (nf == 0)
+        return AFMT_OK;
+    afmt_path_ref *refs = malloc(nf * sizeof *refs);
+    if (refs == NULL)
+        return AFMT_FAIL(w->err, AFMT_E_NOMEM, "out of memory");
+    for (size_t k = 0; k < nf; k++) {
+        const uint8_t *ref = w->path_refs.data + 16 * k;
+        refs[k].path = w->paths.data + afmt_load64(ref);
+        refs[k].len = afmt_load32(ref + 8);
+        refs[k].entry = k; /* the file number, for the message below */
+    }
+    uint64_t bad;
+    /* Same paths were refused at file_begin: only folders are left. */
+    int conflict = afmt_paths_conflict(refs, nf, &bad);
+    int rc = AFMT_OK;
+    if (conflict) {
+        const uint8_t *ref = w->path_refs.data + 16 * bad;
+        rc = AFMT_FAIL(w->err, AFMT_E_DUPLICATE, "path '%.*s' is both a file and a folder",
+                       (int)afmt_load32(ref + 8), (const char *)w->paths.data + afmt_load64(ref));
+    }
+    free(refs);
+    return rc;
+}
+
+/* Writes a piece of the index section. */
+static int index_out(afmt_writer *w, const void *data, size_t len)
+{
+    int rc = afmt_outfile_write(&w->out, data, len, w->err);
+    if (rc == AFMT_OK)
+        w->offset += len;
+    return rc;
+}
+
+/* Compresses one table or id page and files it: its frame in `frames`,
+ * its row in `rows`. */
+static int table_page(afmt_writer *w, afmt_buf *frames, afmt_buf *rows, const void *data,
+                      size_t len, uint64_t first)
+{
+    uint8_t *frame = NULL, row[AFMT_PAGE_ROW_BYTES];
+    size_t frame_len = 0;
+    int rc = make_page(w, data, len, first, &frame, &frame_len, row);
+    if (rc != AFMT_OK)
+        return rc;
+    rc = afmt_buf_append(frames, frame, frame_len);
+    free(frame);
+    if (rc != AFMT_OK || (rc = afmt_buf_append(rows, row, sizeof row)) != AFMT_OK)
+        return AFMT_FAIL(w->err, rc, "out of memory");
+    return AFMT_OK;
+}
+
+/* The closed record pages, from memory or from the spill file. */
+static int copy_pages(afmt_writer *w)
+{
+    if (w->spill_fd < 0)
+        return index_out(w, w->pages.data, w->pages.len);
+    w->lookup_frame.len = 0;
+    int rc = afmt_buf_reserve(&w->lookup_frame, 1u << 20);
+    if (rc != AFMT_OK)
+        return AFMT_FAIL(w->err, rc, "out of memory");
+    for (uint64_t at = 0; at < w->pages_len && rc == AFMT_OK;) {
+        size_t n = w->pages_len - at < (1u << 20) ? (size_t)(w->pages_len - at) : (1u << 20);
+        if ((rc = afmt_pread_exact(w->spill_fd, w->lookup_frame.data, n, at)) != AFMT_OK)
+            return AFMT_FAIL(w->err, rc, "cannot read back the index pages");
+        rc = index_out(w, w->lookup_frame.data, n);
+        at += n;
+    }
+    return rc;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+    uint64_t ka = afmt_load64(a), kb = afmt_load64(b);
+    uint32_t ea = afmt_load32((const uint8_t *)a + 8), eb = afmt_load32((const uint8_t *)b + 8);
+    if (ka != kb)
+        return ka < kb ? -1 : 1;
+    return ea < eb ? -1 : ea > eb;
+}
+
+/* The index section (spec 7): header, directory, then the pages: block
+ * table, blob table, record pages, id pages.  Its head is what the
+ * checkpoint names. */
+static int write_index(afmt_writer *w, uint8_t head_hash[AFMT_HASH_BYTES])
+{
+    int rc;
+    if ((rc = close_page(w)) != AFMT_OK)
+        return rc;
+    size_t posts = w->id_keys.len / 12;
+    if ((uint64_t)w->blocks.len + w->blobs.len + w->records_size + 4 * (uint64_t)posts >
+        AFMT_MAX_INDEX_BYTES)
+        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "index over 4 GiB");
+    if (posts > 0)
+        qsort(w->id_keys.data, posts, 12, id_cmp);
+    afmt_buf frames = {0}, rows = {0}, ids = {0}, head = {0};
+    uint64_t ih_blocks = w->blocks.len / AFMT_BLOCK_RECORD_BYTES;
+    if ((rc = table_page(w, &frames, &rows, w->blocks.data, w->blocks.len, 0)) != AFMT_OK ||
+        (rc = table_page(w, &frames, &rows, w->blobs.data, w->blobs.len, 0)) != AFMT_OK)
+        goto done;
+    size_t tables_len = frames.len;
+    for (size_t i = 0; i < posts && rc == AFMT_OK; i += AFMT_ID_PAGE_ROWS) {
+        size_t n = posts - i < AFMT_ID_PAGE_ROWS ? posts - i : AFMT_ID_PAGE_ROWS;
+        ids.len = 0;
+        for (size_t k = 0; k < n && rc == AFMT_OK; k++)
+            rc = afmt_buf_append_u32(&ids, afmt_load32(w->id_keys.data + 12 * (i + k) + 8));
+        if (rc != AFMT_OK)
+            rc = AFMT_FAIL(w->err, rc, "out of memory");
+        else
+            rc = table_page(w, &frames, &rows, ids.data, ids.len,
+                            afmt_load64(w->id_keys.data + 12 * i));
+    }
+    if (rc != AFMT_OK)
+        goto done;
+    afmt_index_header ih = {w->entries, posts, ih_blocks, w->blobs.len / AFMT_BLOB_RECORD_BYTES,
+                            w->page_rows.len / AFMT_PAGE_ROW_BYTES, w->records_size,
+                            0, 0, 0, 0};
+    uint8_t ihb[AFMT_INDEX_HEADER_BYTES];
+    afmt_index_header_encode(ihb, &ih);
+    /* Directory order: the two tables, the record pages, the id pages. */
+    if ((rc = afmt_buf_append(&head, ihb, sizeof ihb)) != AFMT_OK ||
+        (rc = afmt_buf_append(&head, rows.data, 2 * AFMT_PAGE_ROW_BYTES)) != AFMT_OK ||
+        (rc = afmt_buf_append(&head, w->page_rows.data, w->page_rows.len)) != AFMT_OK ||
+        (rc = afmt_buf_append(&head, rows.data + 2 * AFMT_PAGE_ROW_BYTES,
+                              rows.len - 2 * AFMT_PAGE_ROW_BYTES)) != AFMT_OK) {
+        rc = AFMT_FAIL(w->err, rc, "out of memory");
+        goto done;
+    }
+    afmt_content_hash(head_hash, head.data, head.len);
+    if ((rc = index_out(w, head.data, head.len)) == AFMT_OK &&
+        (rc = index_out(w, frames.data, tables_len)) == AFMT_OK &&
+        (rc = copy_pages(w)) == AFMT_OK)
+        rc = index_out(w, frames.data + tables_len, frames.len - tables_len);
+done:
+    afmt_buf_free(&frames);
+    afmt_buf_free(&rows);
+    afmt_buf_free(&ids);
+    afmt_buf_free(&head);
+    return rc;
+}
+
+static void default_comment(char *out, size_t cap, int64_t created, uint64_t n,
+                            const uint8_t root[AFMT_HASH_BYTES])
+{
+    char hex[65];
+    afmt_hash_to_hex(hex, root);
+    snprintf(out, cap, "afmt bundle timestamp:%" PRId64 " entries:%" PRIu64 " root:%s", created,
+             n, hex);
+}
+
+int afmt_writer_finish(afmt_writer *w)
+{
+    if (w == NULL)
+        return AFMT_E_INVALID_ARGUMENT;
+    if (w->state != 0 || w->file_open)
+        return AFMT_FAIL(w->err, AFMT_E_STATE, "writer finished or failed, or a file is open");
+    w->state = 1;
+    int rc;
+    if ((rc = check_path_prefixes(w)) != AFMT_OK || (rc = flush_block(w)) != AFMT_OK ||
+        (rc = afmt_pipeline_drain(w->pipeline, w->err)) != AFMT_OK)
+        return rc;
+
+    uint64_t index_offset = w->offset;
+    afmt_checkpoint cp = {0};
+    if ((rc = write_index(w, cp.index_hash)) != AFMT_OK)
+        return rc;
+    uint64_t index_size = w->offset - index_offset;
+    afmt_merkle_stream_root(&w->tree, cp.root);
+    cp.title = w->title;
+    cp.title_len = strlen(w->title);
+    cp.created = w->created;
+    cp.entries = w->entries;
+    afmt_buf text = {0};
+    if ((rc = afmt_checkpoint_format(&text, &cp, w->err)) != AFMT_OK)
+        return rc;
+
+    char comment_buf[256];
+    const char *comment = w->trusted_comment;
+    if (comment == NULL) {
+        default_comment(comment_buf, sizeof comment_buf, w->created, w->entries, cp.root);
+        comment = comment_buf;
+    }
+    afmt_sigsec sig = {0};
+    memcpy(sig.key_id, w->sk->key_id, AFMT_KEYID_BYTES);
+    crypto_sign_ed25519_sk_to_pk(sig.public_key, w->sk->sk);
+    sig.comment = comment;
+    sig.comment_len = strlen(comment);
+    afmt_buf sigbuf = {0};
+    if ((rc = afmt_sig_sign_prehashed(sig.sig, w->sk, text.data, text.len)) != AFMT_OK ||
+        (rc = afmt_sig_sign_global(sig.global_sig, w->sk, sig.sig, comment, sig.comment_len)) !=
+            AFMT_OK ||
+        (rc = afmt_sigsec_encode(&sigbuf, &sig)) != AFMT_OK) {
+        afmt_buf_free(&text);
+        afmt_buf_free(&sigbuf);
+        return AFMT_FAIL(w->err, rc, "cannot sign the checkpoint: %s", afmt_strerror(rc));
+    }
+    afmt_trailer tr = {index_offset, index_size, (uint32_t)text.len, (uint32_t)sigbuf.len};
+    uint8_t trailer[AFMT_TRAILER_BYTES];
+    afmt_trailer_encode(trailer, &tr);
+    if ((rc = afmt_outfile_write(&w->out, text.data, text.len, w->err)) == AFMT_OK &&
+        (rc = afmt_outfile_write(&w->out, sigbuf.data, sigbuf.len, w->err)) == AFMT_OK &&
+        (rc = afmt_outfile_write(&w->out, trailer, sizeof trailer, w->err)) == AFMT_OK)
+        rc = afmt_outfile_commit(&w->out, w->opts.overwrite != 0, w->err);
+    afmt_buf_free(&text);
+    afmt_buf_free(&sigbuf);
+    return rc;
+}
