@@ -182,6 +182,16 @@ AFMT_API int afmt_secret_key_save(const char *path, const afmt_secret_key *sk,
                                   const char *passphrase, size_t passphrase_len,
                                   const char *comment, int overwrite);
 
+/* Saves a key pair as afmt_secret_key_save and afmt_public_key_save would
+ * (comment NULL gives each file its default), all or nothing: when any
+ * step fails, both files are left exactly as they were (absent, or the
+ * old pair when overwrite).  AFMT_E_EXISTS when either exists and
+ * !overwrite. */
+AFMT_API int afmt_key_pair_save(const char *sk_path, const char *pk_path,
+                                const afmt_secret_key *sk, const afmt_public_key *pk,
+                                const char *passphrase, size_t passphrase_len,
+                                const char *comment, int overwrite);
+
 /* --------------------------------------------------- detached signatures */
 
 /* Signs `msg` as `minisign -S` does (the prehashed "ED" algorithm) and writes

@@ -104,21 +104,19 @@ int cmd_keygen(int argc, char **argv)
         cli_err(NULL, "cannot generate a key: %s", afmt_strerror(rc));
         return CLI_EXIT_FAILURE;
     }
-    rc = afmt_secret_key_save(sk_path, sk, pass, pass_len, comment, force);
+    rc = afmt_key_pair_save(sk_path, pk_path, sk, &pk, pass, pass_len, comment, force);
     cli_passphrase_free(pass);
     afmt_secret_key_free(sk);
     if (rc != AFMT_OK) {
-        cli_err(sk_path, "%s", rc == AFMT_E_EXISTS ? "file exists (use -f to overwrite)"
-                                                    : afmt_strerror(rc));
-        return CLI_EXIT_FAILURE;
-    }
-    rc = afmt_public_key_save(pk_path, &pk, comment, force);
-    if (rc != AFMT_OK) {
-        cli_err(pk_path, "%s", rc == AFMT_E_EXISTS ? "file exists (use -f to overwrite)"
-                                                    : afmt_strerror(rc));
-        /* Do not leave half a key pair behind. */
-        if (unlink(sk_path) != 0 && errno != ENOENT)
-            cli_err(sk_path, "cannot remove: %s", strerror(errno));
+        /* Name the file that stands in the way; the old pair is untouched. */
+        struct stat dst;
+        const char *which = stat(pk_path, &dst) == 0 && S_ISDIR(dst.st_mode) ? pk_path : sk_path;
+        if (rc == AFMT_E_EXISTS)
+            which = lstat(sk_path, &dst) == 0 ? sk_path : pk_path;
+        cli_err(which, "%s; the key files were left as they were",
+                rc == AFMT_E_EXISTS ? "file exists (use -f to overwrite)"
+                : stat(which, &dst) == 0 && S_ISDIR(dst.st_mode) ? "is a directory"
+                                                                 : afmt_strerror(rc));
         return CLI_EXIT_FAILURE;
     }
     return CLI_EXIT_OK;

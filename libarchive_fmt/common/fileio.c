@@ -182,7 +182,7 @@ static void fsync_dir_of(const char *path)
     }
 }
 
-int afmt_outfile_commit(afmt_outfile *f, int overwrite, char *errbuf)
+int afmt_outfile_seal(afmt_outfile *f, char *errbuf)
 {
     int rc = AFMT_OK;
     if (fsync(f->fd) != 0) {
@@ -195,6 +195,15 @@ int afmt_outfile_commit(afmt_outfile *f, int overwrite, char *errbuf)
         goto fail;
     }
     f->fd = -1;
+    return AFMT_OK;
+fail:
+    afmt_outfile_abort(f);
+    return rc;
+}
+
+int afmt_outfile_place(afmt_outfile *f, int overwrite, char *errbuf)
+{
+    int rc = AFMT_OK;
     if (overwrite) {
         if (rename(f->tmp_path, f->path) != 0) {
             rc = AFMT_FAIL(errbuf, AFMT_E_IO, "rename failed: %s", strerror(errno));
@@ -221,6 +230,12 @@ int afmt_outfile_commit(afmt_outfile *f, int overwrite, char *errbuf)
 fail:
     afmt_outfile_abort(f);
     return rc;
+}
+
+int afmt_outfile_commit(afmt_outfile *f, int overwrite, char *errbuf)
+{
+    int rc = afmt_outfile_seal(f, errbuf);
+    return rc == AFMT_OK ? afmt_outfile_place(f, overwrite, errbuf) : rc;
 }
 
 void afmt_outfile_abort(afmt_outfile *f)

@@ -44,6 +44,13 @@ AFMT_INTERNAL int afmt_write_all(int fd, const void *data, size_t len, char *err
 AFMT_INTERNAL int afmt_spill_open(const char *near);
 AFMT_INTERNAL int afmt_outfile_write(afmt_outfile *f, const void *data, size_t len,
                                      char *errbuf);
+/* The two halves of afmt_outfile_commit, for a caller that must have
+ * several files complete before it puts any in place (a key pair):
+ * seal fsyncs and closes the temporary file; place renames it onto the
+ * final name (overwrite) or links it there, then fsyncs the directory.
+ * Each removes the temporary file on failure. */
+AFMT_INTERNAL int afmt_outfile_seal(afmt_outfile *f, char *errbuf);
+AFMT_INTERNAL int afmt_outfile_place(afmt_outfile *f, int overwrite, char *errbuf);
 /* fsyncs, then renames onto the final name (overwrite) or links it there
  * (no overwrite: fails with AFMT_E_EXISTS if the name appeared meanwhile),
  * then fsyncs the directory.  On failure the temporary file is removed. */

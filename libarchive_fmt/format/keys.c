@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -198,10 +200,11 @@ static int key_comment_ok(const char *comment)
     return n <= COMMENT_MAX_BYTES && afmt_sig_comment_valid(comment, n);
 }
 
-/* Writes "untrusted comment: <comment>\n<b64>\n" to `path` through a
- * temporary file.  The buffer holding the text is wiped. */
-static int write_key_file(const char *path, mode_t mode, int overwrite, const char *comment,
-                          const char *b64)
+/* Writes "untrusted comment: <comment>\n<b64>\n" to a temporary file
+ * beside `path`, fsynced and closed but not yet in place (f is then ready
+ * for afmt_outfile_place).  The buffer holding the text is wiped. */
+static int key_file_prepare(afmt_outfile *f, const char *path, mode_t mode, int overwrite,
+                            const char *comment, const char *b64)
 {
     size_t clen = strlen(comment), blen = strlen(b64);
     size_t len = COMMENT_PREFIX_LEN + clen + 1 + blen + 1;
@@ -218,14 +221,13 @@ static int write_key_file(const char *path, mode_t mode, int overwrite, const ch
     p += blen;
     *p = '\n';
 
-    afmt_outfile f;
-    int rc = afmt_outfile_open(&f, path, mode, overwrite, NULL);
+    int rc = afmt_outfile_open(f, path, mode, overwrite, NULL);
     if (rc == AFMT_OK) {
-        rc = afmt_outfile_write(&f, text, len, NULL);
+        rc = afmt_outfile_write(f, text, len, NULL);
         if (rc == AFMT_OK)
-            rc = afmt_outfile_commit(&f, overwrite, NULL);
+            rc = afmt_outfile_seal(f, NULL);
         else
-            afmt_outfile_abort(&f);
+            afmt_outfile_abort(f);
     }
     sodium_free(text);
     return rc;
@@ -278,13 +280,10 @@ void afmt_public_key_to_base64(char out[57], const afmt_public_key *pk)
     sodium_bin2base64(out, PK_B64_LEN + 1, blob, sizeof blob, sodium_base64_VARIANT_ORIGINAL);
 }
 
-int afmt_public_key_save(const char *path, const afmt_public_key *pk, const char *comment,
-                         int overwrite)
+/* The public key file's temporary copy beside `path` (see key_file_prepare). */
+static int public_key_prepare(afmt_outfile *f, const char *path, const afmt_public_key *pk,
+                              const char *comment, int overwrite)
 {
-    if (path == NULL || pk == NULL)
-        return AFMT_E_INVALID_ARGUMENT;
-    if (afmt_init() != AFMT_OK)
-        return AFMT_E_CRYPTO;
     char default_comment[64];
     if (comment == NULL) {
         char hex[17];
@@ -296,7 +295,19 @@ int afmt_public_key_save(const char *path, const afmt_public_key *pk, const char
         return AFMT_E_INVALID_ARGUMENT;
     char b64[PK_B64_LEN + 1];
     afmt_public_key_to_base64(b64, pk);
-    return write_key_file(path, 0644, overwrite, comment, b64);
+    return key_file_prepare(f, path, 0644, overwrite, comment, b64);
+}
+
+int afmt_public_key_save(const char *path, const afmt_public_key *pk, const char *comment,
+                         int overwrite)
+{
+    if (path == NULL || pk == NULL)
+        return AFMT_E_INVALID_ARGUMENT;
+    if (afmt_init() != AFMT_OK)
+        return AFMT_E_CRYPTO;
+    afmt_outfile f;
+    int rc = public_key_prepare(&f, path, pk, comment, overwrite);
+    return rc == AFMT_OK ? afmt_outfile_place(&f, overwrite, NULL) : rc;
 }
 
 /* ------------------------------------------------------------ secret keys */
@@ -461,18 +472,15 @@ done:
     return rc;
 }
 
-int afmt_secret_key_save(const char *path, const afmt_secret_key *sk, const char *passphrase,
-                         size_t passphrase_len, const char *comment, int overwrite)
+/* The secret key file's temporary copy beside `path` (see key_file_prepare). */
+static int secret_key_prepare(afmt_outfile *f, const char *path, const afmt_secret_key *sk,
+                              const char *passphrase, size_t passphrase_len,
+                              const char *comment, int overwrite)
 {
-    if (path == NULL || sk == NULL || (passphrase == NULL && passphrase_len > 0))
-        return AFMT_E_INVALID_ARGUMENT;
     if (comment == NULL)
         comment = passphrase != NULL ? DEFAULT_SK_COMMENT_ENCRYPTED : DEFAULT_SK_COMMENT_PLAIN;
     if (!key_comment_ok(comment))
         return AFMT_E_INVALID_ARGUMENT;
-    if (afmt_init() != AFMT_OK)
-        return AFMT_E_CRYPTO;
-
     uint8_t *blob = sodium_malloc(SK_BLOB_BYTES);
     char *b64 = sodium_malloc(SK_B64_BYTES);
     int rc = AFMT_OK;
@@ -498,11 +506,85 @@ int afmt_secret_key_save(const char *path, const afmt_secret_key *sk, const char
             goto done;
     }
     sodium_bin2base64(b64, SK_B64_BYTES, blob, SK_BLOB_BYTES, sodium_base64_VARIANT_ORIGINAL);
-    rc = write_key_file(path, 0600, overwrite, comment, b64);
+    rc = key_file_prepare(f, path, 0600, overwrite, comment, b64);
 done:
     if (blob != NULL)
         sodium_free(blob);
     if (b64 != NULL)
         sodium_free(b64);
+    return rc;
+}
+
+int afmt_secret_key_save(const char *path, const afmt_secret_key *sk, const char *passphrase,
+                         size_t passphrase_len, const char *comment, int overwrite)
+{
+    if (path == NULL || sk == NULL || (passphrase == NULL && passphrase_len > 0))
+        return AFMT_E_INVALID_ARGUMENT;
+    if (afmt_init() != AFMT_OK)
+        return AFMT_E_CRYPTO;
+    afmt_outfile f;
+    int rc = secret_key_prepare(&f, path, sk, passphrase, passphrase_len, comment, overwrite);
+    return rc == AFMT_OK ? afmt_outfile_place(&f, overwrite, NULL) : rc;
+}
+
+/* Both files are written and fsynced under temporary names first; then the
+ * public key is put in place (the old one kept under a second name), then
+ * the secret key; if that last step fails the old public key is put back.
+ * So a failure at any step leaves the old pair (or no pair) as it was. */
+int afmt_key_pair_save(const char *sk_path, const char *pk_path, const afmt_secret_key *sk,
+                       const afmt_public_key *pk, const char *passphrase,
+                       size_t passphrase_len, const char *comment, int overwrite)
+{
+    if (sk_path == NULL || pk_path == NULL || sk == NULL || pk == NULL ||
+        (passphrase == NULL && passphrase_len > 0) || strcmp(sk_path, pk_path) == 0)
+        return AFMT_E_INVALID_ARGUMENT;
+    if (afmt_init() != AFMT_OK)
+        return AFMT_E_CRYPTO;
+    afmt_outfile skf, pkf;
+    int rc = secret_key_prepare(&skf, sk_path, sk, passphrase, passphrase_len, comment,
+                                overwrite);
+    if (rc != AFMT_OK)
+        return rc;
+    rc = public_key_prepare(&pkf, pk_path, pk, comment, overwrite);
+    if (rc != AFMT_OK) {
+        afmt_outfile_abort(&skf);
+        return rc;
+    }
+    /* The old public key, kept until the secret key is in place. */
+    char *backup = NULL;
+    struct stat st;
+    if (overwrite && lstat(pk_path, &st) == 0 && S_ISREG(st.st_mode)) {
+        size_t n = strlen(pkf.tmp_path) + 5;
+        backup = malloc(n);
+        if (backup == NULL) {
+            rc = AFMT_E_NOMEM;
+        } else {
+            snprintf(backup, n, "%s-old", pkf.tmp_path);
+            if (link(pk_path, backup) != 0)
+                rc = AFMT_E_IO;
+        }
+        if (rc != AFMT_OK) {
+            free(backup);
+            afmt_outfile_abort(&skf);
+            afmt_outfile_abort(&pkf);
+            return rc;
+        }
+    }
+    rc = afmt_outfile_place(&pkf, overwrite, NULL);
+    if (rc == AFMT_OK) {
+        rc = afmt_outfile_place(&skf, overwrite, NULL);
+        if (rc != AFMT_OK) {
+            if (backup != NULL)
+                (void)rename(backup, pk_path);
+            else
+                (void)unlink(pk_path);
+        }
+    } else {
+        afmt_outfile_abort(&skf);
+    }
+    if (backup != NULL) {
+        (void)unlink(backup); /* already renamed back when restored */
+        free(backup);
+    }
     return rc;
 }

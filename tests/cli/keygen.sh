@@ -107,4 +107,24 @@ if command -v script > /dev/null; then
     grep -q 'do not match' tty3.out || fail "mismatched passphrases: $(cat -v tty3.out)"
     [ ! -e u.key ] || fail "a key was written after mismatched passphrases"
 fi
+
+# -f replaces a pair all or nothing (issue 12, item 2): when the public key
+# cannot be written, the old secret and public keys stay exactly as they were
+expect 0 "$AFMT" keygen -W -s pair.key -p pair.pub
+cp pair.key pair.key.orig
+cp pair.pub pair.pub.orig
+mkdir some-directory
+expect 3 "$AFMT" keygen -W -f -s pair.key -p some-directory
+grep -q 'some-directory: is a directory' err || fail "message: $(cat err)"
+cmp -s pair.key pair.key.orig || fail "keygen -f lost the old secret key"
+expect 3 "$AFMT" keygen -W -f -s some-directory -p pair.pub
+cmp -s pair.pub pair.pub.orig || fail "keygen -f lost the old public key"
+cmp -s pair.key pair.key.orig || fail "keygen -f changed the old secret key"
+[ -z "$(find . -name '*afmt-tmp*')" ] || fail "a temporary file was left: $(find . -name '*afmt-tmp*')"
+[ -z "$(ls -A some-directory)" ] || fail "something was written into some-directory"
+# and the pair still signs and verifies as a pair
+expect 0 "$AFMT" pack -s pair.key -o pair.afmt "$SRC/examples/thread.ndjson"
+expect 0 "$AFMT" verify -p pair.pub pair.afmt
+expect 0 "$AFMT" keygen -W -f -s pair.key -p pair.pub
+cmp -s pair.key pair.key.orig && fail "-f did not replace the pair"
 echo "keygen: OK"
