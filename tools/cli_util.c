@@ -68,20 +68,29 @@ int cli_codepoint_is_unsafe(uint32_t cp)
         return 1; /* C0, DEL, C1 */
     switch (cp) {
     case 0x00AD: /* soft hyphen */
+    case 0x034F: /* combining grapheme joiner */
     case 0x061C: /* Arabic letter mark */
+    case 0x115F: /* Hangul choseong filler */
+    case 0x1160: /* Hangul jungseong filler */
     case 0x180E: /* Mongolian vowel separator */
-    case 0x200B: /* zero width space */
-    case 0x200E: /* LRM */
-    case 0x200F: /* RLM */
     case 0x2028: /* line separator */
     case 0x2029: /* paragraph separator */
+    case 0x3164: /* Hangul filler */
     case 0xFEFF: /* BOM / zero width no-break space */
+    case 0xFFA0: /* halfwidth Hangul filler */
         return 1;
     default:
         break;
     }
+    if (cp >= 0x200B && cp <= 0x200F)
+        return 1; /* zero width space, ZWNJ, ZWJ, LRM, RLM */
     if (cp >= 0x202A && cp <= 0x202E)
         return 1; /* LRE RLE PDF LRO RLO */
+    if ((cp >= 0x180B && cp <= 0x180D) || (cp >= 0xFE00 && cp <= 0xFE0F) ||
+        (cp >= 0xE0100 && cp <= 0xE01EF))
+        return 1; /* variation selectors (Mongolian, standard, supplement) */
+    if (cp >= 0xE0000 && cp <= 0xE007F)
+        return 1; /* tag characters */
     if (cp >= 0x2060 && cp <= 0x206F)
         return 1; /* word joiner, invisible operators, isolates LRI RLI FSI PDI */
     if (cp >= 0xFFF9 && cp <= 0xFFFB)
@@ -162,7 +171,10 @@ void cli_json_string(FILE *out, const char *str, size_t len)
         case '\r': fputs("\\r", out); break;
         case '\t': fputs("\\t", out); break;
         default:
-            if (cli_codepoint_is_unsafe(cp))
+            if (cli_codepoint_is_unsafe(cp) && cp > 0xFFFF) /* a surrogate pair */
+                fprintf(out, "\\u%04" PRIx32 "\\u%04" PRIx32, 0xD800u + ((cp - 0x10000) >> 10),
+                        0xDC00u + ((cp - 0x10000) & 0x3FF));
+            else if (cli_codepoint_is_unsafe(cp))
                 fprintf(out, "\\u%04" PRIx32, cp);
             else
                 fwrite(s + i, 1, n, out);

@@ -19,7 +19,8 @@ no_raw() {
 import sys
 b = open(sys.argv[1], "rb").read()
 assert b"\x1b" not in b, "raw ESC"
-for bad in ["\u009b", "\u202e", "\u2066", "\u200f", "\u2028"]:
+for bad in ["\u009b", "\u202e", "\u2066", "\u200f", "\u2028", "\u200d", "\u200c",
+            "\U000e0041", "\ufe0f", "\U000e0100", "\u3164", "\u115f"]:
     assert bad.encode() not in b, "raw U+%04X" % ord(bad)
 assert not any(c < 0x20 and c not in (0x0a,) for c in b), "raw control byte"
 EOF
@@ -34,6 +35,9 @@ rows = [
      "title": "line\nbreak\r"},
     {"id": "rlm\u200f", "author": "ls\u2028ps\u2029", "title": "tab\there"},
     {"id": "plain", "author": "Zoë", "title": "日本語 and emoji 🍞"},
+    # ids that look alike: joiners, tag characters, variation selectors, fillers
+    {"id": "ab"}, {"id": "a\u200db"}, {"id": "a\u200cb"}, {"id": "a\U000e0041b"},
+    {"id": "a\ufe0fb"}, {"id": "a\U000e0100b"}, {"id": "a\u3164b"}, {"id": "a\u115fb"},
 ]
 with open("esc.ndjson", "w") as f:
     for r in rows:
@@ -48,6 +52,9 @@ no_raw err
 grep -qF '\x1B[2J\x1B[31mred' tree || fail "ESC not shown as \\x1B: $(cat tree)"
 grep -qF '\u{202E}' tree || fail "bidi override not shown as \\u{202E}"
 grep -qF 'line\nbreak\r' tree || fail "newline in a title not escaped"
+for e in 200D 200C E0041 FE0F E0100 3164 115F; do
+    grep -qF "a\\u{$e}b" tree || fail "U+$e in an id not escaped in the tree: $(cat tree)"
+done
 grep -q 'Zoë' tree && grep -q '日本語 and emoji 🍞' tree || fail "printable UTF-8 was escaped"
 
 # JSON: valid, escaped, and exact
