@@ -162,6 +162,14 @@ AFMT_API void afmt_public_key_to_base64(char out[57], const afmt_public_key *pk)
  * little-endian u64, and a NUL. */
 AFMT_API void afmt_key_id_to_hex(char out[17], const uint8_t key_id[AFMT_KEYID_BYTES]);
 
+/* What identifies a public key, computed from its 32 key bytes alone (the
+ * key id is only a number the key file, or a bundle, claims): "SHA256:" and
+ * the unpadded base64 of SHA-256(key), as OpenSSH prints fingerprints, and a
+ * NUL.  Show this, never the key id alone, to name who signed a bundle. */
+#define AFMT_FINGERPRINT_CHARS 51
+AFMT_API void afmt_public_key_fingerprint(char out[AFMT_FINGERPRINT_CHARS],
+                                          const afmt_public_key *pk);
+
 /* Nonzero when a secret key file is encrypted (kdf "Sc"), zero when it is
  * stored without a passphrase; negative afmt_error when it is unreadable or
  * malformed. */

@@ -604,25 +604,18 @@ void cli_keys_free(cli_keys *k)
 
 void cli_wrong_key_message(char *out, size_t size, const char *libmsg)
 {
-    /* The library names the signer's key id as 16 uppercase hex digits. */
-    const char *kid = NULL;
-    for (const char *p = libmsg; p != NULL && *p != '\0'; p++) {
-        size_t n = 0;
-        while ((p[n] >= '0' && p[n] <= '9') || (p[n] >= 'A' && p[n] <= 'F'))
-            n++;
-        int alnum_before = p > libmsg && isalnum((unsigned char)p[-1]);
-        if (n == 2 * AFMT_KEYID_BYTES && !alnum_before && !isalnum((unsigned char)p[n])) {
-            kid = p;
-            break;
-        }
-        if (n > 0)
-            p += n - 1;
-    }
-    if (kid != NULL)
-        snprintf(out, size, "signed with another key (%.16s), not one of the trusted keys", kid);
-    else
-        snprintf(out, size, "signed with another key, not one of the trusted keys (%s)",
-                 libmsg != NULL && *libmsg ? libmsg : afmt_strerror(AFMT_E_WRONG_KEY));
+    /* The library names the key by its fingerprint and the id as a claim. */
+    snprintf(out, size, "%s; not one of the trusted keys",
+             libmsg != NULL && *libmsg ? libmsg : afmt_strerror(AFMT_E_WRONG_KEY));
+}
+
+void cli_warn_untrusted_signer(const char *path, const afmt_public_key *signer)
+{
+    char fp[AFMT_FINGERPRINT_CHARS];
+    afmt_public_key_fingerprint(fp, signer);
+    cli_err(path, "warning: signature checked with the key inside the bundle (%s); "
+                  "the signer was not checked against a trusted key (use -p or -P)",
+            fp);
 }
 
 int cli_open_bundle(afmt_reader **out, const char *path, const cli_keys *keys)
@@ -650,11 +643,7 @@ int cli_open_bundle(afmt_reader **out, const char *path, const cli_keys *keys)
     }
     if (nkeys == 0) {
         const afmt_checkpoint_info *ci = afmt_reader_checkpoint(r);
-        char kid[17];
-        afmt_key_id_to_hex(kid, ci->signer.key_id);
-        cli_err(path, "warning: signature checked with the key inside the bundle (%s); "
-                      "the signer was not checked against a trusted key (use -p or -P)",
-                kid);
+        cli_warn_untrusted_signer(path, &ci->signer);
     }
     *out = r;
     return CLI_EXIT_OK;

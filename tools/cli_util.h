@@ -120,6 +120,11 @@ int cli_keys_add_file(cli_keys *k, const char *cmd, const char *path);
 int cli_keys_add_base64(cli_keys *k, const char *cmd, const char *b64);
 void cli_keys_free(cli_keys *k);
 
+/* The warning of a command run without trusted keys: the bundle's own key
+ * checked its signature, named by its fingerprint (never by the key id the
+ * bundle claims). */
+void cli_warn_untrusted_signer(const char *path, const afmt_public_key *signer);
+
 /* Opens a bundle for list/cat/extract: checks the layout, signature and
  * index; with keys (afmt_reader_open_trusted), checks that the signer is
  * one of them right after the signature, before the index is read, so a
@@ -127,9 +132,9 @@ void cli_keys_free(cli_keys *k);
  * on stderr.  Prints its own messages; returns an exit status. */
 int cli_open_bundle(afmt_reader **out, const char *path, const cli_keys *keys);
 
-/* The message for AFMT_E_WRONG_KEY: "signed with another key (KEYID), not
- * one of the trusted keys", the key id taken from the library's message
- * `libmsg` (the reader is gone by then). */
+/* The message for AFMT_E_WRONG_KEY: the library's message `libmsg` (which
+ * names the key by its fingerprint and its key id as a claim) and "not one
+ * of the trusted keys". */
 void cli_wrong_key_message(char *out, size_t size, const char *libmsg);
 
 /* ----------------------------------------------------------- progress */

@@ -94,11 +94,7 @@ int cmd_cat(int argc, char **argv)
         if (tty && fflush(stdout) != 0 && lrc == AFMT_OK)
             lrc = 1;
         if (keys.n == 0 && (lrc == AFMT_OK || lrc == AFMT_E_NOT_FOUND || lrc > 0)) {
-            char kid[17];
-            afmt_key_id_to_hex(kid, signer.key_id);
-            cli_err(bundle, "warning: signature checked with the key inside the bundle (%s); "
-                            "the signer was not checked against a trusted key (use -p or -P)",
-                    kid);
+            cli_warn_untrusted_signer(bundle, &signer);
         }
         if (lrc > 0) {
             cli_err(NULL, "standard output: write error");

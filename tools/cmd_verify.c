@@ -34,6 +34,7 @@ static const char verify_help[] =
     "\n"
     "With --json it prints one JSON object instead:\n"
     "  {\"bundle\", \"ok\": true, \"posts\", \"files\", \"signer\" (key id),\n"
+    "   \"signer_fingerprint\" (SHA256:base64 of SHA-256 of the key bytes),\n"
     "   \"trusted_comment\", \"title\", \"created\" (RFC 3339), \"root\"}\n"
     "or on failure\n"
     "  {\"bundle\", \"ok\": false, \"error\", \"problems\": [{\"entry\" (number or null),\n"
@@ -325,10 +326,13 @@ static int run_verify(const char *bundle, const cli_keys *keys, int json)
             add_problem(&p, UINT64_MAX, first, errbuf);
         }
     }
-    char kid[17] = "";
+    /* Verify succeeds only with a trusted key: key id and key bytes both
+     * matched one, so the id names that key; the fingerprint is computed. */
+    char kid[17] = "", fp[AFMT_FINGERPRINT_CHARS] = "";
     if (r != NULL) {
         const afmt_checkpoint_info *ci = afmt_reader_checkpoint(r);
         afmt_key_id_to_hex(kid, ci->signer.key_id);
+        afmt_public_key_fingerprint(fp, &ci->signer);
     }
     if (r != NULL && first == AFMT_OK) {
         first = afmt_reader_verify(r, on_problem, &p);
@@ -364,8 +368,8 @@ static int run_verify(const char *bundle, const cli_keys *keys, int json)
             fputs("{\"bundle\":", stdout);
             cli_json_string(stdout, bundle, strlen(bundle));
             printf(",\"ok\":true,\"posts\":%" PRIu64 ",\"files\":%" PRIu64 ",\"signer\":\"%s\""
-                   ",\"trusted_comment\":",
-                   ci->posts, ci->files, kid);
+                   ",\"signer_fingerprint\":\"%s\",\"trusted_comment\":",
+                   ci->posts, ci->files, kid, fp);
             cli_json_string(stdout, ci->trusted_comment, ci->trusted_comment_len);
             fputs(",\"title\":", stdout);
             cli_json_string(stdout, ci->title, ci->title_len);
@@ -387,8 +391,8 @@ static int run_verify(const char *bundle, const cli_keys *keys, int json)
                 printf(", thread incomplete: %" PRIu64 " repl%s not loaded under %" PRIu64
                        " post%s", ci->missing_replies, ci->missing_replies == 1 ? "y" : "ies",
                        ci->incomplete, ci->incomplete == 1 ? "" : "s");
-            printf(", %" PRIu64 " file%s, signed by %s, trusted comment: ", ci->files,
-                   ci->files == 1 ? "" : "s", kid);
+            printf(", %" PRIu64 " file%s, signed by %s (key id %s), trusted comment: ",
+                   ci->files, ci->files == 1 ? "" : "s", fp, kid);
             cli_escape_write(stdout, ci->trusted_comment, ci->trusted_comment_len);
             fputc('\n', stdout);
         }

@@ -129,6 +129,17 @@ void afmt_key_id_to_hex(char out[17], const uint8_t key_id[AFMT_KEYID_BYTES])
     snprintf(out, 17, "%016" PRIX64, afmt_load64(key_id));
 }
 
+void afmt_public_key_fingerprint(char out[AFMT_FINGERPRINT_CHARS], const afmt_public_key *pk)
+{
+    uint8_t digest[crypto_hash_sha256_BYTES];
+    char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES,
+                                       sodium_base64_VARIANT_ORIGINAL_NO_PADDING)];
+    crypto_hash_sha256(digest, pk->key, AFMT_PUBLICKEY_BYTES);
+    sodium_bin2base64(b64, sizeof b64, digest, sizeof digest,
+                      sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+    snprintf(out, AFMT_FINGERPRINT_CHARS, "SHA256:%s", b64);
+}
+
 /* ------------------------------------------------------ key file text */
 
 static int is_blank(char c)

@@ -940,13 +940,20 @@ static int signer_is(afmt_reader *r, const afmt_public_key *keys, size_t nkeys)
         if (sodium_memcmp(keys[i].key, r->sig.public_key, AFMT_PUBLICKEY_BYTES) == 0)
             return AFMT_OK;
     }
-    char hex[17];
+    /* The key id is a claim, not bound to the key: name the key by what
+     * its bytes give, and call the id what it is. */
+    afmt_public_key signer;
+    memcpy(signer.key_id, r->sig.key_id, AFMT_KEYID_BYTES);
+    memcpy(signer.key, r->sig.public_key, AFMT_PUBLICKEY_BYTES);
+    char hex[17], fp[AFMT_FINGERPRINT_CHARS];
     afmt_key_id_to_hex(hex, r->sig.key_id);
+    afmt_public_key_fingerprint(fp, &signer);
     if (id_matched)
         return AFMT_FAIL(r->err, AFMT_E_WRONG_KEY,
-                         "signed by a key with the trusted key id %s but different key bytes",
-                         hex);
-    return AFMT_FAIL(r->err, AFMT_E_WRONG_KEY, "signed with another key (key id %s)", hex);
+                         "signed with key %s, which claims the key id %s of a trusted key, "
+                         "but the key differs", fp, hex);
+    return AFMT_FAIL(r->err, AFMT_E_WRONG_KEY,
+                     "signed with another key, %s (claimed key id %s)", fp, hex);
 }
 
 int afmt_reader_check_signer(afmt_reader *r, const afmt_public_key *keys, size_t nkeys)

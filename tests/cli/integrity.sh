@@ -199,7 +199,7 @@ for cmd in verify list cat extract; do
     [ $cmd = cat ] && args+=(a)
     [ $cmd = extract ] && args=(-C x-trust "${args[@]}")
     expect 1 "$AFMT" $cmd "${args[@]}"
-    grep -q "^afmt: index.afmt: signed with another key ([0-9A-F]\{16\}), not one of the trusted keys" err ||
+    grep -q "^afmt: index.afmt: signed with another key, SHA256:[A-Za-z0-9+/]\{43\} (claimed key id [0-9A-F]\{16\}); not one of the trusted keys" err ||
         fail "$cmd: the signer is not checked before the index: $(cat err)"
     if grep -q 'index' <(sed 's/^afmt: index.afmt: //' err); then fail "$cmd read the index: $(cat err)"; fi
 done
@@ -219,14 +219,15 @@ expect 1 "$AFMT" list empty.afmt
 # --- the wrong key
 expect 1 "$AFMT" verify -p other.pub good.afmt
 kid=$(python3 -c 'import base64, sys; print(base64.b64decode(open(sys.argv[1]).read().split()[-1])[2:10][::-1].hex().upper())' k.pub)
-grep -q "signed with another key ($kid), not one of the trusted keys" err ||
+kfp=$(python3 -c 'import base64,hashlib,sys; k=base64.b64decode(open(sys.argv[1]).read().split()[-1])[10:42]; print("SHA256:"+base64.b64encode(hashlib.sha256(k).digest()).decode().rstrip("="))' k.pub)
+grep -qF "signed with another key, $kfp (claimed key id $kid); not one of the trusted keys" err ||
     fail "wrong key message (want key id $kid): $(cat err)"
 for cmd in list cat extract; do
     args=(-p other.pub good.afmt)
     [ $cmd = cat ] && args+=(a)
     [ $cmd = extract ] && args=(-C z "${args[@]}")
     expect 1 "$AFMT" $cmd "${args[@]}"
-    grep -q "^afmt: good.afmt: signed with another key ($kid), not one of the trusted keys" err ||
+    grep -qF "afmt: good.afmt: signed with another key, $kfp (claimed key id $kid); not one of the trusted keys" err ||
         fail "$cmd: wrong key message (want key id $kid): $(cat err)"
 done
 expect 1 "$AFMT" verify --json -p other.pub good.afmt
