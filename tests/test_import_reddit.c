@@ -13,6 +13,7 @@
 
 #define IC_FORMAT AFMT_SOURCE_REDDIT
 #include "import_check.h"
+#include "import/json_doc.h"
 
 #define REDDIT AFMT_CORPUS "/reddit_json/"
 
@@ -744,6 +745,50 @@ static void test_synthetic_cuts(void **state)
     afmt_reader_free(r);
 }
 
+/* The id map the JSON importers share hashes with a random key per map
+ * (issue 12, item 5): the slots that input ids land in cannot be predicted,
+ * so crafted ids cannot pile up in one probe run.  Two maps fed the same
+ * keys place them differently, and both find every key. */
+static void test_id_map_keyed(void **state)
+{
+    (void)state;
+    afmt_buf arena = {0};
+    afmt_imp_map a = {0}, b = {0};
+    enum { N = 2000 };
+    afmt_imp_str keys[N];
+    for (size_t i = 0; i < N; i++) {
+        char id[32];
+        int n = snprintf(id, sizeof id, "t1_%zx", i * 7919);
+        assert_int_equal(afmt_imp_str_add(&arena, &keys[i], id, (size_t)n), AFMT_OK);
+    }
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(afmt_imp_map_put(&a, &arena, keys[i], i, NULL), 1);
+        assert_int_equal(afmt_imp_map_put(&b, &arena, keys[i], i, NULL), 1);
+    }
+    size_t dup = 99;
+    assert_int_equal(afmt_imp_map_put(&a, &arena, keys[5], 7, &dup), 0);
+    assert_int_equal(dup, 5);
+    assert_int_equal(a.cap, b.cap);
+    assert_memory_not_equal(a.sipkey, b.sipkey, sizeof a.sipkey);
+    size_t same_slot = 0;
+    for (size_t i = 0; i < N; i++) {
+        size_t va, vb;
+        const uint8_t *k = arena.data + keys[i].off;
+        assert_true(afmt_imp_map_get(&a, &arena, k, keys[i].len, &va));
+        assert_true(afmt_imp_map_get(&b, &arena, k, keys[i].len, &vb));
+        assert_int_equal(va, i);
+        assert_int_equal(vb, i);
+    }
+    /* where each key sits: with independent keys, few agree by chance */
+    for (size_t j = 0; j < a.cap; j++)
+        same_slot += afmt_imp_map_slot_value(&a, j) != SIZE_MAX &&
+                     afmt_imp_map_slot_value(&a, j) == afmt_imp_map_slot_value(&b, j);
+    assert_true(same_slot < N / 10);
+    afmt_imp_map_free(&a);
+    afmt_imp_map_free(&b);
+    afmt_buf_free(&arena);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -770,6 +815,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_names),
+        cmocka_unit_test(test_id_map_keyed),
         cmocka_unit_test(test_detect_corpus),
         cmocka_unit_test(test_detect_synthetic),
         cmocka_unit_test(test_import_bad_arguments),

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 /* ------------------------------------------------------------------ errors */
 
 int afmt_imp_fail(char *errbuf, size_t errbuf_size, int err, const char *fmt, ...)
@@ -468,15 +470,13 @@ struct afmt_imp_map_slot {
     size_t value;
 };
 
-static uint64_t imp_hash(const void *key, size_t n)
+static uint64_t imp_hash(const afmt_imp_map *m, const void *key, size_t n)
 {
-    /* FNV-1a, 64-bit; 0 is kept for "empty". */
-    const uint8_t *p = key;
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= UINT64_C(0x100000001b3);
-    }
+    /* SipHash under the map's random key, as common/set.c does; 0 is kept
+     * for "empty". */
+    uint8_t h8[crypto_shorthash_BYTES];
+    crypto_shorthash(h8, key, n, m->sipkey);
+    uint64_t h = afmt_load64(h8);
     return h == 0 ? 1 : h;
 }
 
@@ -488,6 +488,8 @@ static int imp_map_grow(afmt_imp_map *m)
     struct afmt_imp_map_slot *ns = calloc(ncap, sizeof *ns);
     if (ns == NULL)
         return AFMT_E_NOMEM;
+    if (m->cap == 0)
+        randombytes_buf(m->sipkey, sizeof m->sipkey);
     for (size_t i = 0; i < m->cap; i++) {
         struct afmt_imp_map_slot *s = &m->slots[i];
         if (s->hash == 0)
@@ -512,7 +514,7 @@ int afmt_imp_map_put(afmt_imp_map *m, const afmt_buf *arena, afmt_imp_str key, s
             return rc;
     }
     const uint8_t *kb = arena->data + key.off;
-    uint64_t h = imp_hash(kb, key.len);
+    uint64_t h = imp_hash(m, kb, key.len);
     size_t j = (size_t)h & (m->cap - 1);
     while (m->slots[j].hash != 0) {
         struct afmt_imp_map_slot *s = &m->slots[j];
@@ -536,7 +538,7 @@ int afmt_imp_map_get(const afmt_imp_map *m, const afmt_buf *arena, const void *k
 {
     if (m->cap == 0)
         return 0;
-    uint64_t h = imp_hash(key, n);
+    uint64_t h = imp_hash(m, key, n);
     size_t j = (size_t)h & (m->cap - 1);
     while (m->slots[j].hash != 0) {
         const struct afmt_imp_map_slot *s = &m->slots[j];
@@ -547,6 +549,11 @@ int afmt_imp_map_get(const afmt_imp_map *m, const afmt_buf *arena, const void *k
         j = (j + 1) & (m->cap - 1);
     }
     return 0;
+}
+
+size_t afmt_imp_map_slot_value(const afmt_imp_map *m, size_t j)
+{
+    return j < m->cap && m->slots[j].hash != 0 ? m->slots[j].value : SIZE_MAX;
 }
 
 void afmt_imp_map_free(afmt_imp_map *m)

@@ -137,6 +137,9 @@ typedef struct afmt_imp_map {
     struct afmt_imp_map_slot *slots;
     size_t cap;   /* power of two */
     size_t count;
+    uint8_t sipkey[16]; /* random, set when the first slot is made: ids come
+                           from the input, so their hashes must not be
+                           predictable (hash flooding) */
 } afmt_imp_map;
 
 /* Adds key -> value unless the key is there.  Returns 1 added, 0 present
@@ -146,6 +149,9 @@ AFMT_INTERNAL int afmt_imp_map_put(afmt_imp_map *m, const afmt_buf *arena, afmt_
 /* 1 with *value set when key (raw bytes) is present, else 0. */
 AFMT_INTERNAL int afmt_imp_map_get(const afmt_imp_map *m, const afmt_buf *arena,
                                    const void *key, size_t n, size_t *value);
+/* The value in slot j, or SIZE_MAX when it is empty (for tests of where
+ * keys land). */
+AFMT_INTERNAL size_t afmt_imp_map_slot_value(const afmt_imp_map *m, size_t j);
 AFMT_INTERNAL void afmt_imp_map_free(afmt_imp_map *m);
 
 /* ---- posts found in an input, and writing them ---- */
