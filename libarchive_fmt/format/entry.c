@@ -5,6 +5,18 @@
 
 #include "format/entry.h"
 
+/* The fixed offsets of spec 8.1 and 8.2, pinned. */
+_Static_assert(AFMT_POST_OFF_HASH == 18, "a post's content hash follows type, flags and salt");
+_Static_assert(AFMT_POST_OFF_SIZE == 50, "then the content size");
+_Static_assert(AFMT_POST_OFF_CREATED == 58, "then created");
+_Static_assert(AFMT_POST_OFF_ID == 66, "then the id");
+_Static_assert(AFMT_FILE_OFF_SIZE == 18, "a file's total size follows type, flags and salt");
+_Static_assert(AFMT_FILE_OFF_PATH == 26, "then the path");
+_Static_assert(AFMT_ENTRY_MIN_BYTES == 33, "the smallest encoding is 33 bytes (spec 7.1)");
+_Static_assert(AFMT_PART_ENTRY_BYTES == 9, "an entry part is kind, u64");
+_Static_assert(AFMT_PART_INLINE_OFF_DATA == 3, "an inline part is kind, u16, bytes");
+_Static_assert(AFMT_PART_BLOB_BYTES == 41, "a blob part is kind, hash, u64");
+
 int afmt_entry_encode_post(afmt_buf *out, const afmt_post *p, const uint8_t hash[AFMT_HASH_BYTES],
                            char *errbuf)
 {
@@ -45,10 +57,12 @@ int afmt_entry_encode_post(afmt_buf *out, const afmt_post *p, const uint8_t hash
 
     size_t media_len = strlen(p->media_type);
     uint8_t zero_salt[AFMT_SALT_BYTES] = {0};
-    int rc = afmt_buf_reserve(out, 1 + 1 + 16 + 32 + 8 + 8 + 2 + p->id_len + 2 + media_len +
-                                       (p->parent ? 2 + p->parent_len : 0) +
-                                       (p->author ? 2 + p->author_len : 0) +
-                                       (p->title ? 2 + p->title_len : 0) + 8);
+    int rc = afmt_buf_reserve(out, AFMT_POST_OFF_ID + AFMT_STR_LEN_BYTES + p->id_len +
+                                       AFMT_STR_LEN_BYTES + media_len +
+                                       (p->parent ? AFMT_STR_LEN_BYTES + p->parent_len : 0) +
+                                       (p->author ? AFMT_STR_LEN_BYTES + p->author_len : 0) +
+                                       (p->title ? AFMT_STR_LEN_BYTES + p->title_len : 0) +
+                                       AFMT_MISSING_REPLIES_BYTES);
     if (rc != AFMT_OK)
         return AFMT_FAIL(errbuf, rc, "out of memory");
     afmt_buf_append_u8(out, AFMT_ENTRY_TYPE_POST);
@@ -89,7 +103,8 @@ int afmt_entry_encode_file(afmt_buf *out, const uint8_t *path, size_t path_len, 
     if (total > AFMT_MAX_FILE_BYTES || count > AFMT_MAX_FILE_PARTS)
         return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "file too large");
     uint8_t zero_salt[AFMT_SALT_BYTES] = {0};
-    int rc = afmt_buf_reserve(out, 1 + 1 + 16 + 8 + 2 + path_len + 4 + parts_len);
+    int rc = afmt_buf_reserve(out, AFMT_FILE_OFF_PATH + AFMT_STR_LEN_BYTES + path_len +
+                                       AFMT_FILE_PART_COUNT_BYTES + parts_len);
     if (rc != AFMT_OK)
         return AFMT_FAIL(errbuf, rc, "out of memory");
     afmt_buf_append_u8(out, AFMT_ENTRY_TYPE_FILE);
@@ -123,7 +138,7 @@ static const uint8_t *take(cursor *c, size_t n)
  * cut short or under `min`, AFMT_E_LIMIT when over `max` (spec section 11). */
 static int take_str(cursor *c, const uint8_t **s, size_t *len, size_t min, size_t max)
 {
-    const uint8_t *l = take(c, 2);
+    const uint8_t *l = take(c, AFMT_STR_LEN_BYTES);
     if (l == NULL)
         return AFMT_E_FORMAT;
     size_t n = afmt_load16(l);
@@ -136,17 +151,17 @@ static int take_str(cursor *c, const uint8_t **s, size_t *len, size_t min, size_
     return *s != NULL ? AFMT_OK : AFMT_E_FORMAT;
 }
 
-static int decode_post(afmt_entry_view *e, cursor *c, char *errbuf)
+/* The cursor starts at the salt of `enc`. */
+static int decode_post(afmt_entry_view *e, const uint8_t *enc, cursor *c, char *errbuf)
 {
     if (e->flags & ~AFMT_PF_ALL)
         return AFMT_FAIL(errbuf, AFMT_E_UNSUPPORTED, "unknown post flag bits 0x%02x", e->flags);
-    const uint8_t *p = take(c, 16 + 32 + 8 + 8);
-    if (p == NULL)
+    if (take(c, AFMT_POST_OFF_ID - AFMT_ENTRY_OFF_SALT) == NULL)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "post record too short");
-    e->salt = p;
-    e->hash = p + 16;
-    e->size = afmt_load64(p + 48);
-    e->created = (int64_t)afmt_load64(p + 56);
+    e->salt = enc + AFMT_ENTRY_OFF_SALT;
+    e->hash = enc + AFMT_POST_OFF_HASH;
+    e->size = afmt_load64(enc + AFMT_POST_OFF_SIZE);
+    e->created = (int64_t)afmt_load64(enc + AFMT_POST_OFF_CREATED);
     if (e->size > AFMT_MAX_CONTENT_BYTES)
         return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "post content over the size limit");
     if (e->flags & AFMT_PF_CREATED) {
@@ -172,7 +187,7 @@ static int decode_post(afmt_entry_view *e, cursor *c, char *errbuf)
         (rc = take_str(c, &e->title, &e->title_len, 0, AFMT_MAX_TITLE_BYTES)) != AFMT_OK)
         return AFMT_FAIL(errbuf, rc, "bad title field");
     if (e->flags & AFMT_PF_INCOMPLETE) {
-        const uint8_t *m = take(c, 8);
+        const uint8_t *m = take(c, AFMT_MISSING_REPLIES_BYTES);
         if (m == NULL)
             return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "missing replies field cut short");
         e->missing_replies = afmt_load64(m);
@@ -180,42 +195,69 @@ static int decode_post(afmt_entry_view *e, cursor *c, char *errbuf)
     return AFMT_OK;
 }
 
+size_t afmt_part_at(afmt_part_view *part, const uint8_t *p)
+{
+    part->kind = p[AFMT_PART_OFF_KIND];
+    switch (part->kind) {
+    case AFMT_PART_KIND_ENTRY:
+        part->entry = afmt_load64(p + AFMT_PART_ENTRY_OFF_NUMBER);
+        part->data = NULL;
+        part->size = 0;
+        return AFMT_PART_ENTRY_BYTES;
+    case AFMT_PART_KIND_INLINE:
+        part->size = afmt_load16(p + AFMT_PART_INLINE_OFF_LEN);
+        part->data = p + AFMT_PART_INLINE_OFF_DATA;
+        return AFMT_PART_INLINE_OFF_DATA + (size_t)part->size;
+    default: /* AFMT_PART_KIND_BLOB */
+        part->data = p + AFMT_PART_BLOB_OFF_HASH;
+        part->size = afmt_load64(p + AFMT_PART_BLOB_OFF_SIZE);
+        return AFMT_PART_BLOB_BYTES;
+    }
+}
+
 int afmt_part_next(afmt_part_view *part, const afmt_entry_view *e, size_t *pos)
 {
     if (*pos >= e->parts_len)
         return 0;
-    const uint8_t *p = e->parts + *pos;
-    part->kind = p[0];
-    switch (p[0]) {
-    case AFMT_PART_KIND_ENTRY:
-        part->entry = afmt_load64(p + 1);
-        part->data = NULL;
-        part->size = 0;
-        *pos += 9;
-        break;
-    case AFMT_PART_KIND_INLINE:
-        part->size = afmt_load16(p + 1);
-        part->data = p + 3;
-        *pos += 3 + part->size;
-        break;
-    default: /* AFMT_PART_KIND_BLOB */
-        part->data = p + 1;
-        part->size = afmt_load64(p + 33);
-        *pos += 41;
-        break;
-    }
+    *pos += afmt_part_at(part, e->parts + *pos);
     return 1;
 }
 
-static int decode_file(afmt_entry_view *e, cursor *c, char *errbuf)
+int afmt_part_encode_entry(afmt_buf *out, uint64_t entry)
+{
+    uint8_t part[AFMT_PART_ENTRY_BYTES];
+    part[AFMT_PART_OFF_KIND] = AFMT_PART_KIND_ENTRY;
+    afmt_store64(part + AFMT_PART_ENTRY_OFF_NUMBER, entry);
+    return afmt_buf_append(out, part, sizeof part);
+}
+
+int afmt_part_encode_inline(afmt_buf *out, const void *data, size_t len)
+{
+    int rc;
+    if ((rc = afmt_buf_append_u8(out, AFMT_PART_KIND_INLINE)) != AFMT_OK ||
+        (rc = afmt_buf_append_u16(out, (uint16_t)len)) != AFMT_OK)
+        return rc;
+    return afmt_buf_append(out, data, len);
+}
+
+int afmt_part_encode_blob(afmt_buf *out, const uint8_t hash[AFMT_HASH_BYTES], uint64_t size)
+{
+    int rc;
+    if ((rc = afmt_buf_append_u8(out, AFMT_PART_KIND_BLOB)) != AFMT_OK ||
+        (rc = afmt_buf_append(out, hash, AFMT_HASH_BYTES)) != AFMT_OK)
+        return rc;
+    return afmt_buf_append_u64(out, size);
+}
+
+/* The cursor starts at the salt of `enc`. */
+static int decode_file(afmt_entry_view *e, const uint8_t *enc, cursor *c, char *errbuf)
 {
     if (e->flags != 0)
         return AFMT_FAIL(errbuf, AFMT_E_UNSUPPORTED, "unknown file flag bits 0x%02x", e->flags);
-    const uint8_t *p = take(c, 16 + 8);
-    if (p == NULL)
+    if (take(c, AFMT_FILE_OFF_PATH - AFMT_ENTRY_OFF_SALT) == NULL)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "file record too short");
-    e->salt = p;
-    e->size = afmt_load64(p + 16);
+    e->salt = enc + AFMT_ENTRY_OFF_SALT;
+    e->size = afmt_load64(enc + AFMT_FILE_OFF_SIZE);
     if (e->size > AFMT_MAX_FILE_BYTES)
         return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "file size over the limit");
     int rc = take_str(c, &e->id, &e->id_len, 1, AFMT_MAX_PATH_BYTES);
@@ -223,7 +265,7 @@ static int decode_file(afmt_entry_view *e, cursor *c, char *errbuf)
         return AFMT_FAIL(errbuf, rc, "bad file path field");
     if (!afmt_path_valid(e->id, e->id_len))
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "invalid file path");
-    const uint8_t *n = take(c, 4);
+    const uint8_t *n = take(c, AFMT_FILE_PART_COUNT_BYTES);
     if (n == NULL)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "file record too short");
     e->part_count = afmt_load32(n);
@@ -235,7 +277,7 @@ static int decode_file(afmt_entry_view *e, cursor *c, char *errbuf)
         if (k == NULL)
             return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "file parts cut short");
         if (*k == AFMT_PART_KIND_ENTRY) {
-            if (take(c, 8) == NULL)
+            if (take(c, AFMT_PART_ENTRY_BYTES - 1) == NULL)
                 return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "file parts cut short");
         } else if (*k == AFMT_PART_KIND_INLINE) {
             const uint8_t *s;
@@ -243,10 +285,9 @@ static int decode_file(afmt_entry_view *e, cursor *c, char *errbuf)
             if ((rc = take_str(c, &s, &len, 1, AFMT_MAX_INLINE_BYTES)) != AFMT_OK)
                 return AFMT_FAIL(errbuf, rc, "bad inline part");
         } else if (*k == AFMT_PART_KIND_BLOB) {
-            const uint8_t *b = take(c, 40);
-            if (b == NULL)
+            if (take(c, AFMT_PART_BLOB_BYTES - 1) == NULL)
                 return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "file parts cut short");
-            uint64_t size = afmt_load64(b + 32);
+            uint64_t size = afmt_load64(k + AFMT_PART_BLOB_OFF_SIZE);
             if (size == 0)
                 return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "blob part of size 0");
             if (size > AFMT_MAX_CONTENT_BYTES)
@@ -262,16 +303,16 @@ static int decode_file(afmt_entry_view *e, cursor *c, char *errbuf)
 int afmt_entry_decode(afmt_entry_view *e, const uint8_t *enc, size_t len, char *errbuf)
 {
     memset(e, 0, sizeof *e);
-    if (len < 2)
+    if (len < AFMT_ENTRY_OFF_SALT)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "entry record too short");
-    cursor c = {enc + 2, len - 2};
-    e->type = enc[0];
-    e->flags = enc[1];
+    cursor c = {enc + AFMT_ENTRY_OFF_SALT, len - AFMT_ENTRY_OFF_SALT};
+    e->type = enc[AFMT_ENTRY_OFF_TYPE];
+    e->flags = enc[AFMT_ENTRY_OFF_FLAGS];
     int rc;
     if (e->type == AFMT_ENTRY_TYPE_POST)
-        rc = decode_post(e, &c, errbuf);
+        rc = decode_post(e, enc, &c, errbuf);
     else if (e->type == AFMT_ENTRY_TYPE_FILE)
-        rc = decode_file(e, &c, errbuf);
+        rc = decode_file(e, enc, &c, errbuf);
     else
         return AFMT_FAIL(errbuf, AFMT_E_UNSUPPORTED, "unknown entry type 0x%02x", e->type);
     if (rc != AFMT_OK)

@@ -9,7 +9,38 @@
 
 #define AFMT_ENTRY_TYPE_POST 0x01
 #define AFMT_ENTRY_TYPE_FILE 0x02
-#define AFMT_SALT_OFFSET 2 /* the salt follows the type and flags bytes */
+
+/* The byte layout of an encoding (spec 8.1, 8.2), here and nowhere else.
+ * Every entry: type, flags, salt.  A string is a u16 length, then bytes. */
+#define AFMT_ENTRY_OFF_TYPE 0
+#define AFMT_ENTRY_OFF_FLAGS 1
+#define AFMT_ENTRY_OFF_SALT 2
+#define AFMT_SALT_OFFSET AFMT_ENTRY_OFF_SALT
+#define AFMT_STR_LEN_BYTES 2
+/* A post: then content hash, content size, created, and from the id on
+ * fields of varying length (id, media type, parent, author, title, missing
+ * replies). */
+#define AFMT_POST_OFF_HASH (AFMT_ENTRY_OFF_SALT + AFMT_SALT_BYTES)
+#define AFMT_POST_OFF_SIZE (AFMT_POST_OFF_HASH + AFMT_HASH_BYTES)
+#define AFMT_POST_OFF_CREATED (AFMT_POST_OFF_SIZE + 8)
+#define AFMT_POST_OFF_ID (AFMT_POST_OFF_CREATED + 8)
+#define AFMT_MISSING_REPLIES_BYTES 8
+/* A file: then total size, the path, the part count, the parts. */
+#define AFMT_FILE_OFF_SIZE (AFMT_ENTRY_OFF_SALT + AFMT_SALT_BYTES)
+#define AFMT_FILE_OFF_PATH (AFMT_FILE_OFF_SIZE + 8)
+#define AFMT_FILE_PART_COUNT_BYTES 4
+/* The smallest encoding: a file with a 1-byte path and no parts. */
+#define AFMT_ENTRY_MIN_BYTES (AFMT_FILE_OFF_PATH + AFMT_STR_LEN_BYTES + 1 + AFMT_FILE_PART_COUNT_BYTES)
+/* Parts start with their kind.  Entry: u64 entry number.  Inline: a
+ * string.  Blob: hash, u64 size. */
+#define AFMT_PART_OFF_KIND 0
+#define AFMT_PART_ENTRY_OFF_NUMBER 1
+#define AFMT_PART_ENTRY_BYTES (AFMT_PART_ENTRY_OFF_NUMBER + 8)
+#define AFMT_PART_INLINE_OFF_LEN 1
+#define AFMT_PART_INLINE_OFF_DATA (AFMT_PART_INLINE_OFF_LEN + AFMT_STR_LEN_BYTES)
+#define AFMT_PART_BLOB_OFF_HASH 1
+#define AFMT_PART_BLOB_OFF_SIZE (AFMT_PART_BLOB_OFF_HASH + AFMT_HASH_BYTES)
+#define AFMT_PART_BLOB_BYTES (AFMT_PART_BLOB_OFF_SIZE + 8)
 
 /* Post flag bits as stored (spec 8.1). */
 #define AFMT_PF_PARENT 0x01
@@ -77,9 +108,23 @@ AFMT_INTERNAL int afmt_entry_decode(afmt_entry_view *e, const uint8_t *enc, size
  * afmt_entry_decode accepted (or that the writer made). */
 static inline void afmt_entry_key(const uint8_t *enc, const uint8_t **key, size_t *len)
 {
-    size_t at = enc[0] == AFMT_ENTRY_TYPE_POST ? 2 + 16 + 32 + 8 + 8 : 2 + 16 + 8;
+    size_t at = enc[AFMT_ENTRY_OFF_TYPE] == AFMT_ENTRY_TYPE_POST ? AFMT_POST_OFF_ID
+                                                                 : AFMT_FILE_OFF_PATH;
     *len = afmt_load16(enc + at);
-    *key = enc + at + 2;
+    *key = enc + at + AFMT_STR_LEN_BYTES;
+}
+
+/* The type of an encoding that afmt_entry_decode accepted. */
+static inline uint8_t afmt_encoding_type(const uint8_t *enc)
+{
+    return enc[AFMT_ENTRY_OFF_TYPE];
+}
+
+/* The part count of a file's encoding that afmt_entry_decode accepted. */
+static inline uint32_t afmt_file_part_count(const uint8_t *enc)
+{
+    return afmt_load32(enc + AFMT_FILE_OFF_PATH + AFMT_STR_LEN_BYTES +
+                       afmt_load16(enc + AFMT_FILE_OFF_PATH));
 }
 
 /* A file path, for the folder check below. */
@@ -102,5 +147,13 @@ AFMT_INTERNAL int afmt_paths_conflict(afmt_path_ref *paths, size_t n, uint64_t *
  * fills `part` while parts remain, 0 at the end.  Only valid on an entry
  * that afmt_entry_decode accepted. */
 AFMT_INTERNAL int afmt_part_next(afmt_part_view *part, const afmt_entry_view *e, size_t *pos);
+/* Decodes the part at `p` (checked already, as above); returns its length. */
+AFMT_INTERNAL size_t afmt_part_at(afmt_part_view *part, const uint8_t *p);
+
+/* Append one encoded part to a file's parts (the writer's side). */
+AFMT_INTERNAL int afmt_part_encode_entry(afmt_buf *out, uint64_t entry);
+AFMT_INTERNAL int afmt_part_encode_inline(afmt_buf *out, const void *data, size_t len);
+AFMT_INTERNAL int afmt_part_encode_blob(afmt_buf *out, const uint8_t hash[AFMT_HASH_BYTES],
+                                        uint64_t size);
 
 #endif
