@@ -179,9 +179,9 @@ typedef struct vcase {
 static void entry_place(const afmt_reader *r, uint64_t n, uint32_t *block, uint32_t *offset)
 {
     uint64_t at = 0; /* where the record page starts in r->records */
-    for (uint64_t p = 0; p < r->ih.record_pages; p++) {
-        const afmt_page_row *row = &r->pages[2 + p];
-        uint64_t next = p + 1 < r->ih.record_pages ? row[1].first : r->ih.entry_count;
+    for (uint64_t p = 0; p < r->head.ih.record_pages; p++) {
+        const afmt_page_row *row = &r->head.pages[2 + p];
+        uint64_t next = p + 1 < r->head.ih.record_pages ? row[1].first : r->head.ih.entry_count;
         if (n < next) {
             const uint8_t *place = r->records + at + row->size -
                                    (next - row->first) * 8 + (n - row->first) * 8;
@@ -220,9 +220,9 @@ static void extract_all(vcase *c)
     assert_non_null(c->lookup);
     for (uint64_t i = 0; i < n; i++)
         c->lookup[i] = n <= 256 || i % 16 == 0;
-    for (uint64_t k = 0; k < c->r->ih.post_count; k++)
+    for (uint64_t k = 0; k < c->r->head.ih.post_count; k++)
         if (k % AFMT_ID_PAGE_ROWS == 0 || k % AFMT_ID_PAGE_ROWS == AFMT_ID_PAGE_ROWS - 1 ||
-            k + 1 == c->r->ih.post_count)
+            k + 1 == c->r->head.ih.post_count)
             c->lookup[afmt_load32(c->r->id_table + 4 * k)] = 1;
 }
 static void check_part(vcase *c, const json_t *jp, const afmt_part_view *part)
@@ -380,30 +380,30 @@ static void check_layout(vcase *c, const json_t *jl)
     json_t *v;
     json_object_foreach((json_t *)jl, key, v) {
         if (strcmp(key, "index_offset") == 0) {
-            expect_u64(v, r->trailer.index_offset);
+            expect_u64(v, r->head.trailer.index_offset);
         } else if (strcmp(key, "index_size") == 0) {
-            expect_u64(v, r->trailer.index_size);
+            expect_u64(v, r->head.trailer.index_size);
         } else if (strcmp(key, "checkpoint_size") == 0) {
-            expect_u64(v, r->trailer.checkpoint_size);
+            expect_u64(v, r->head.trailer.checkpoint_size);
         } else if (strcmp(key, "signature_size") == 0) {
-            expect_u64(v, r->trailer.signature_size);
+            expect_u64(v, r->head.trailer.signature_size);
         } else if (strcmp(key, "head_size") == 0) {
-            expect_u64(v, r->ih.head_size);
+            expect_u64(v, r->head.ih.head_size);
         } else if (strcmp(key, "body_size") == 0) {
-            expect_u64(v, r->ih.body_size);
+            expect_u64(v, r->head.ih.body_size);
         } else if (strcmp(key, "records_size") == 0) {
-            expect_u64(v, r->ih.records_size);
+            expect_u64(v, r->head.ih.records_size);
         } else if (strcmp(key, "record_pages") == 0) {
-            expect_u64(v, r->ih.record_pages);
+            expect_u64(v, r->head.ih.record_pages);
         } else if (strcmp(key, "id_pages") == 0) {
-            expect_u64(v, r->ih.id_pages);
+            expect_u64(v, r->head.ih.id_pages);
         } else if (strcmp(key, "pages") == 0) {
-            assert_int_equal(json_array_size(v), r->ih.page_count);
-            for (uint64_t p = 0; p < r->ih.page_count; p++) {
-                const afmt_page_row *row = &r->pages[p];
+            assert_int_equal(json_array_size(v), r->head.ih.page_count);
+            for (uint64_t p = 0; p < r->head.ih.page_count; p++) {
+                const afmt_page_row *row = &r->head.pages[p];
                 const char *kind = p == 0                        ? "blocks"
                                    : p == 1                      ? "blobs"
-                                   : p < 2 + r->ih.record_pages ? "records"
+                                   : p < 2 + r->head.ih.record_pages ? "records"
                                                                  : "ids";
                 json_t *jp = json_array_get(v, p), *x;
                 const char *k2;
@@ -437,12 +437,12 @@ static void check_layout(vcase *c, const json_t *jl)
                 }
             }
         } else if (strcmp(key, "id_table") == 0) {
-            assert_int_equal(json_array_size(v), r->ih.post_count);
-            for (uint64_t k = 0; k < r->ih.post_count; k++)
+            assert_int_equal(json_array_size(v), r->head.ih.post_count);
+            for (uint64_t k = 0; k < r->head.ih.post_count; k++)
                 expect_u64(json_array_get(v, k), afmt_load32(r->id_table + 4 * k));
         } else if (strcmp(key, "blocks") == 0) {
-            assert_int_equal(json_array_size(v), r->ih.block_count);
-            for (uint64_t b = 0; b < r->ih.block_count; b++) {
+            assert_int_equal(json_array_size(v), r->head.ih.block_count);
+            for (uint64_t b = 0; b < r->head.ih.block_count; b++) {
                 json_t *jb = json_array_get(v, b), *x;
                 const char *k2;
                 json_object_foreach(jb, k2, x) {
@@ -459,8 +459,8 @@ static void check_layout(vcase *c, const json_t *jl)
                 }
             }
         } else if (strcmp(key, "blobs") == 0) {
-            assert_int_equal(json_array_size(v), r->ih.blob_count);
-            for (uint64_t i = 0; i < r->ih.blob_count; i++) {
+            assert_int_equal(json_array_size(v), r->head.ih.blob_count);
+            for (uint64_t i = 0; i < r->head.ih.blob_count; i++) {
                 json_t *jb = json_array_get(v, i), *x;
                 const uint8_t *row = r->blob_table + i * AFMT_BLOB_RECORD_BYTES;
                 const char *k2;
@@ -532,7 +532,7 @@ static void test_valid(void **state)
             assert_string_equal(json_string_value(v), name);
         } else if (strcmp(key, "file_size") == 0) {
             expect_u64(v, c.file_len);
-            expect_u64(v, c.r->file_size);
+            expect_u64(v, c.r->head.file_size);
         } else if (strcmp(key, "title") == 0) {
             expect_str(v, info->title, info->title_len);
         } else if (strcmp(key, "created") == 0) {
@@ -554,8 +554,8 @@ static void test_valid(void **state)
             assert_true(json_string_length(v) == 64);
             assert_memory_equal(line + 7, json_string_value(v), 64);
             uint8_t h[AFMT_HASH_BYTES];
-            assert_true(c.r->ih.head_size <= c.r->trailer.index_size);
-            afmt_content_hash(h, c.file + c.r->trailer.index_offset, (size_t)c.r->ih.head_size);
+            assert_true(c.r->head.ih.head_size <= c.r->head.trailer.index_size);
+            afmt_content_hash(h, c.file + c.r->head.trailer.index_offset, (size_t)c.r->head.ih.head_size);
             expect_hex(v, h, AFMT_HASH_BYTES);
         } else if (strcmp(key, "trusted_comment") == 0) {
             expect_str(v, info->trusted_comment, info->trusted_comment_len);

@@ -1,5 +1,6 @@
 /*
- * layout.c - header, trailer, signature section and index header.
+ * layout.c - header, trailer, signature section, index header, page
+ * directory and record pages.
  */
 #include <inttypes.h>
 
@@ -246,4 +247,88 @@ int afmt_page_dir_decode(afmt_page_row *rows, const afmt_index_header *h, const 
     if (decoded != h->body_size)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "record pages do not add up to records_size");
     return AFMT_OK;
+}
+
+/* ---- record pages ---- */
+
+_Static_assert(AFMT_MIN_RECORD_BYTES == 45, "a record is at least 45 bytes (spec 7.1)");
+_Static_assert(AFMT_PLACE_OFF_OFFSET + 4 == AFMT_PLACE_BYTES, "a place is u32 block, u32 offset");
+
+int afmt_record_iter_init(afmt_record_iter *it, const uint8_t *page, uint64_t size,
+                          uint64_t count)
+{
+    uint64_t places;
+    memset(it, 0, sizeof *it);
+    if (!afmt_mul_ok(&places, count, AFMT_PLACE_BYTES) || size < places)
+        return 0;
+    it->page = page;
+    it->records_end = size - places;
+    it->count = count;
+    return 1;
+}
+
+int afmt_record_iter_next(afmt_record_iter *it, const uint8_t **enc, uint32_t *len)
+{
+    if (it->done == it->count)
+        return AFMT_RECORD_END;
+    uint64_t left = it->records_end - it->pos;
+    if (left < AFMT_RECORD_OFF_ENCODING)
+        return AFMT_RECORD_CUT;
+    const uint8_t *record = it->page + it->pos;
+    if (left - AFMT_RECORD_OFF_ENCODING < afmt_load32(record + AFMT_RECORD_OFF_LEN))
+        return AFMT_RECORD_PAST;
+    *enc = afmt_record_at(record, len);
+    it->at = it->pos;
+    it->pos += AFMT_RECORD_OFF_ENCODING + (uint64_t)*len;
+    it->done++;
+    return AFMT_RECORD_NEXT;
+}
+
+void afmt_record_iter_place(const afmt_record_iter *it, uint64_t i, uint32_t *block,
+                            uint32_t *offset)
+{
+    const uint8_t *place = it->page + it->records_end + i * AFMT_PLACE_BYTES;
+    *block = afmt_load32(place + AFMT_PLACE_OFF_BLOCK);
+    *offset = afmt_load32(place + AFMT_PLACE_OFF_OFFSET);
+}
+
+int afmt_record_page_add(afmt_record_page *pg, const uint8_t *enc, size_t len, uint32_t block,
+                         uint32_t offset)
+{
+    uint8_t place[AFMT_PLACE_BYTES];
+    afmt_store32(place + AFMT_PLACE_OFF_BLOCK, block);
+    afmt_store32(place + AFMT_PLACE_OFF_OFFSET, offset);
+    int rc;
+    if ((rc = afmt_buf_append_u32(&pg->starts, (uint32_t)pg->records.len)) != AFMT_OK ||
+        (rc = afmt_buf_append(&pg->places, place, sizeof place)) != AFMT_OK ||
+        (rc = afmt_buf_append_u32(&pg->records, (uint32_t)len)) != AFMT_OK)
+        return rc;
+    return afmt_buf_append(&pg->records, enc, len);
+}
+
+const uint8_t *afmt_record_page_get(const afmt_record_page *pg, uint64_t i, size_t *len)
+{
+    uint32_t n;
+    const uint8_t *enc = afmt_record_at(pg->records.data + afmt_load32(pg->starts.data + 4 * i), &n);
+    *len = n;
+    return enc;
+}
+
+int afmt_record_page_seal(afmt_record_page *pg)
+{
+    return afmt_buf_append(&pg->records, pg->places.data, pg->places.len);
+}
+
+void afmt_record_page_clear(afmt_record_page *pg)
+{
+    pg->records.len = 0;
+    pg->places.len = 0;
+    pg->starts.len = 0;
+}
+
+void afmt_record_page_free(afmt_record_page *pg)
+{
+    afmt_buf_free(&pg->records);
+    afmt_buf_free(&pg->places);
+    afmt_buf_free(&pg->starts);
 }

@@ -1,12 +1,13 @@
 /*
- * layout.h - the fixed-size framing of a bundle (spec sections 3, 4, 5 and
- * 7.1): header, trailer, signature section and index header, encoded and
- * checked here and nowhere else.
+ * layout.h - the framing of a bundle (spec sections 3, 4, 5, 7.1, 7.2 and
+ * 7.5): header, trailer, signature section, index header, page directory
+ * and record pages, encoded and checked here and nowhere else.
  */
 #ifndef AFMT_LAYOUT_H
 #define AFMT_LAYOUT_H
 
 #include "common/internal.h"
+#include "format/entry.h"
 
 #define AFMT_HEADER_BYTES 16
 #define AFMT_TRAILER_BYTES 32
@@ -16,8 +17,6 @@
 #define AFMT_SIGNATURE_FIXED_BYTES 182 /* signature section without the comment */
 #define AFMT_MAX_CHECKPOINT_BYTES 4096
 #define AFMT_COMPRESSION_ZSTD 1u
-#define AFMT_PLACE_BYTES 8     /* a record's place: u32 block, u32 offset */
-#define AFMT_MIN_RECORD_BYTES 45 /* length, smallest (file) encoding, place */
 #define AFMT_PAGE_ROW_BYTES 48
 #define AFMT_ID_PAGE_ROWS 4096      /* u32 entry numbers in a full id page */
 #define AFMT_RECORD_PAGE_TARGET (64u * 1024) /* writers close a record page here */
@@ -103,5 +102,99 @@ AFMT_INTERNAL void afmt_page_row_encode(uint8_t out[AFMT_PAGE_ROW_BYTES], uint32
 AFMT_INTERNAL int afmt_page_dir_decode(afmt_page_row *rows, const afmt_index_header *h,
                                        const uint8_t *dir, uint64_t pages_offset,
                                        uint64_t pages_size, char *errbuf);
+
+/* ---- record pages (spec 7.5) ----
+ * A page of c records is the c records back to back, each a u32 length L
+ * then the L bytes of an entry's encoding, then the c places, each a u32
+ * block and a u32 offset, in entry order.  This is the only code that
+ * knows it: the writer builds pages with afmt_record_page, every reader
+ * walks them with afmt_record_iter. */
+#define AFMT_RECORD_OFF_LEN 0
+#define AFMT_RECORD_OFF_ENCODING 4
+#define AFMT_PLACE_OFF_BLOCK 0
+#define AFMT_PLACE_OFF_OFFSET 4
+#define AFMT_PLACE_BYTES 8
+/* A record and its place, at the least: length, smallest encoding, place. */
+#define AFMT_MIN_RECORD_BYTES (AFMT_RECORD_OFF_ENCODING + AFMT_ENTRY_MIN_BYTES + AFMT_PLACE_BYTES)
+
+/* The encoding of the record that starts at `record` (in a page that an
+ * afmt_record_iter walked without error), and its length. */
+static inline const uint8_t *afmt_record_at(const uint8_t *record, uint32_t *len)
+{
+    *len = afmt_load32(record + AFMT_RECORD_OFF_LEN);
+    return record + AFMT_RECORD_OFF_ENCODING;
+}
+
+/* A walk over the records of one page, checking that each lies within the
+ * records' part of the page. */
+typedef struct afmt_record_iter {
+    const uint8_t *page;
+    uint64_t records_end;   /* where the places start */
+    uint64_t count;         /* records in the page */
+    uint64_t done;          /* records given so far */
+    uint64_t pos;           /* where the next record starts */
+    uint64_t at;            /* where the record given last starts */
+} afmt_record_iter;
+
+/* What afmt_record_iter_next found. */
+#define AFMT_RECORD_NEXT 1  /* a record: *enc, *len */
+#define AFMT_RECORD_END 0   /* all `count` records were given */
+#define AFMT_RECORD_CUT (-1)  /* fewer bytes left than a record's length field */
+#define AFMT_RECORD_PAST (-2) /* the record runs past the records' part */
+
+/* Starts a walk over a page of `size` bytes at `page` that holds `count`
+ * records.  Returns 0 when the page is too small for their places. */
+AFMT_INTERNAL int afmt_record_iter_init(afmt_record_iter *it, const uint8_t *page, uint64_t size,
+                                        uint64_t count);
+/* The next record, or one of the outcomes above.  After a record, it->at is
+ * where it starts in the page (for afmt_record_at). */
+AFMT_INTERNAL int afmt_record_iter_next(afmt_record_iter *it, const uint8_t **enc,
+                                        uint32_t *len);
+/* After the last record: nonzero when the records fill their part of the
+ * page exactly (no byte left before the places). */
+static inline int afmt_record_iter_exact(const afmt_record_iter *it)
+{
+    return it->pos == it->records_end;
+}
+/* The place of the page's record `i` (from 0, below count). */
+AFMT_INTERNAL void afmt_record_iter_place(const afmt_record_iter *it, uint64_t i, uint32_t *block,
+                                          uint32_t *offset);
+
+/* A record page being built.  Records and places are kept apart until the
+ * page is sealed. */
+typedef struct afmt_record_page {
+    afmt_buf records;       /* the records; once sealed, the places follow */
+    afmt_buf places;
+    afmt_buf starts;        /* u32 per record: where it starts in `records` */
+} afmt_record_page;
+
+/* Records in the page. */
+static inline uint64_t afmt_record_page_count(const afmt_record_page *pg)
+{
+    return pg->starts.len / 4;
+}
+/* The page's size as stored (before it is sealed). */
+static inline uint64_t afmt_record_page_size(const afmt_record_page *pg)
+{
+    return (uint64_t)pg->records.len + pg->places.len;
+}
+/* ...and once a record of `len` bytes more is added. */
+static inline uint64_t afmt_record_page_size_with(const afmt_record_page *pg, size_t len)
+{
+    return afmt_record_page_size(pg) + AFMT_RECORD_OFF_ENCODING + (uint64_t)len +
+           AFMT_PLACE_BYTES;
+}
+/* Adds a record (an encoding of `len` bytes) and its place. */
+AFMT_INTERNAL int afmt_record_page_add(afmt_record_page *pg, const uint8_t *enc, size_t len,
+                                       uint32_t block, uint32_t offset);
+/* The encoding of the page's record `i`, and its length. */
+AFMT_INTERNAL const uint8_t *afmt_record_page_get(const afmt_record_page *pg, uint64_t i,
+                                                  size_t *len);
+/* Puts the places after the records: the page as stored is then
+ * pg->records.  Nothing may be added after; afmt_record_page_clear starts
+ * the next page. */
+AFMT_INTERNAL int afmt_record_page_seal(afmt_record_page *pg);
+AFMT_INTERNAL void afmt_record_page_clear(afmt_record_page *pg);
+AFMT_INTERNAL void afmt_record_page_free(afmt_record_page *pg);
 
 #endif

@@ -9,21 +9,25 @@
 
 #include <sodium.h>
 
+#include "format/entry.h"
 #include "format/hash.h"
-#include "read/reader_internal.h"
+#include "read/index_head.h"
 
 typedef struct lookup {
-    afmt_reader *r;
+    afmt_index_head h;
     afmt_buf *pages;   /* per index page: its decoded bytes once loaded */
     uint8_t *loaded;   /* per index page: 1 once loaded */
     uint32_t **offs;   /* per record page, once walked: where each record starts */
     afmt_buf frame;
+    afmt_block_bufs bufs; /* the post's block */
+    char err[AFMT_ERRMSG_BYTES];
 } lookup;
 
 static int page(lookup *L, uint64_t p, const uint8_t **data)
 {
     if (!L->loaded[p]) {
-        int rc = afmt_rd_load_page(L->r, p, &L->frame, &L->pages[p]);
+        int rc = afmt_head_load_page(&L->h, p, &L->frame, L->h.codec, NULL, &L->pages[p],
+                                     L->err);
         if (rc != AFMT_OK)
             return rc;
         L->loaded[p] = 1;
@@ -35,57 +39,54 @@ static int page(lookup *L, uint64_t p, const uint8_t **data)
 /* Entry `e`'s decoded record and its place, from its record page. */
 static int record(lookup *L, uint64_t e, afmt_entry_view *view, uint32_t place[2])
 {
-    afmt_reader *r = L->r;
-    const afmt_index_header *ih = &r->ih;
-    if (e >= ih->entry_count)
-        return AFMT_FAIL(r->err, AFMT_E_FORMAT, "the id table names entry %" PRIu64
+    const afmt_index_head *h = &L->h;
+    if (e >= h->ih.entry_count)
+        return AFMT_FAIL(L->err, AFMT_E_FORMAT, "the id table names entry %" PRIu64
                          ", which does not exist", e);
     /* The last record page whose first entry is not above e (the
      * directory's first entries start at 0 and go up). */
-    uint64_t lo = 0, hi = ih->record_pages;
+    uint64_t lo = 0, hi = h->ih.record_pages;
     while (hi - lo > 1) {
         uint64_t mid = lo + (hi - lo) / 2;
-        if (r->pages[2 + mid].first <= e)
+        if (afmt_head_record_row(h, mid)->first <= e)
             lo = mid;
         else
             hi = mid;
     }
-    const afmt_page_row *row = &r->pages[2 + lo];
-    uint64_t next = afmt_rd_page_end(r, lo);
-    uint64_t places = (next - row->first) * AFMT_PLACE_BYTES;
+    const afmt_page_row *row = afmt_head_record_row(h, lo);
+    uint64_t count = afmt_head_record_end(h, lo) - row->first;
     const uint8_t *data;
-    int rc = page(L, 2 + lo, &data);
+    int rc = page(L, AFMT_PAGE_FIRST_RECORDS + lo, &data);
     if (rc != AFMT_OK)
         return rc;
-    if (row->size < places)
-        return AFMT_FAIL(r->err, AFMT_E_FORMAT, "record page %" PRIu64
+    afmt_record_iter it;
+    if (!afmt_record_iter_init(&it, data, row->size, count))
+        return AFMT_FAIL(L->err, AFMT_E_FORMAT, "record page %" PRIu64
                          " does not hold its entries", lo);
-    uint64_t end = row->size - places, count = next - row->first;
     uint32_t *offs = L->offs[lo];
     if (offs == NULL) {
         /* Walked once, checked once: a later record of this page costs
          * nothing to find. */
         if ((offs = malloc((size_t)count * sizeof *offs)) == NULL)
-            return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
-        uint64_t pos = 0;
+            return AFMT_FAIL(L->err, AFMT_E_NOMEM, "out of memory");
+        const uint8_t *enc;
+        uint32_t len;
         for (uint64_t i = 0; i < count; i++) {
-            if (end - pos < 4 || end - pos - 4 < afmt_load32(data + pos)) {
+            if (afmt_record_iter_next(&it, &enc, &len) != AFMT_RECORD_NEXT) {
                 free(offs);
-                return AFMT_FAIL(r->err, AFMT_E_FORMAT, "entry %" PRIu64
+                return AFMT_FAIL(L->err, AFMT_E_FORMAT, "entry %" PRIu64
                                  " runs past its page", row->first + i);
             }
-            offs[i] = (uint32_t)pos;
-            pos += 4 + (uint64_t)afmt_load32(data + pos);
+            offs[i] = (uint32_t)it.at;
         }
         L->offs[lo] = offs;
     }
-    uint64_t at = offs[e - row->first];
+    uint32_t len;
+    const uint8_t *enc = afmt_record_at(data + offs[e - row->first], &len);
     char msg[AFMT_ERRMSG_BYTES];
-    if ((rc = afmt_entry_decode(view, data + at + 4, afmt_load32(data + at), msg)) != AFMT_OK)
-        return AFMT_FAIL(r->err, rc, "entry %" PRIu64 ": %s", e, msg);
-    const uint8_t *pl = data + end + (e - row->first) * AFMT_PLACE_BYTES;
-    place[0] = afmt_load32(pl);
-    place[1] = afmt_load32(pl + 4);
+    if ((rc = afmt_entry_decode(view, enc, len, msg)) != AFMT_OK)
+        return AFMT_FAIL(L->err, rc, "entry %" PRIu64 ": %s", e, msg);
+    afmt_record_iter_place(&it, e - row->first, &place[0], &place[1]);
     return AFMT_OK;
 }
 
@@ -93,8 +94,7 @@ static int record(lookup *L, uint64_t e, afmt_entry_view *view, uint32_t place[2
 static int row_post(lookup *L, uint64_t k, uint32_t *e, uint64_t *key, afmt_entry_view *view,
                     uint32_t place[2])
 {
-    afmt_reader *r = L->r;
-    uint64_t p = 2 + r->ih.record_pages + k / AFMT_ID_PAGE_ROWS;
+    uint64_t p = afmt_head_id_page(&L->h, k / AFMT_ID_PAGE_ROWS);
     const uint8_t *rows;
     int rc = page(L, p, &rows);
     if (rc != AFMT_OK)
@@ -103,10 +103,10 @@ static int row_post(lookup *L, uint64_t k, uint32_t *e, uint64_t *key, afmt_entr
     if ((rc = record(L, *e, view, place)) != AFMT_OK)
         return rc;
     if (view->type != AFMT_ENTRY_TYPE_POST)
-        return AFMT_FAIL(r->err, AFMT_E_FORMAT, "id table row %" PRIu64 " names a file", k);
+        return AFMT_FAIL(L->err, AFMT_E_FORMAT, "id table row %" PRIu64 " names a file", k);
     *key = afmt_id_key(view->id, view->id_len);
-    if (k % AFMT_ID_PAGE_ROWS == 0 && r->pages[p].first != *key)
-        return AFMT_FAIL(r->err, AFMT_E_FORMAT, "id page %" PRIu64
+    if (k % AFMT_ID_PAGE_ROWS == 0 && L->h.pages[p].first != *key)
+        return AFMT_FAIL(L->err, AFMT_E_FORMAT, "id page %" PRIu64
                          " does not start with its directory key", k / AFMT_ID_PAGE_ROWS);
     return AFMT_OK;
 }
@@ -115,12 +115,12 @@ static int row_post(lookup *L, uint64_t k, uint32_t *e, uint64_t *key, afmt_entr
 static int find(lookup *L, const uint8_t *id, size_t id_len, afmt_entry_view *view,
                 uint32_t place[2])
 {
-    afmt_reader *r = L->r;
-    uint64_t want = afmt_id_key(id, id_len), n = r->ih.post_count;
-    const afmt_page_row *ids = &r->pages[2 + r->ih.record_pages];
+    const afmt_index_head *h = &L->h;
+    uint64_t want = afmt_id_key(id, id_len), n = h->ih.post_count;
+    const afmt_page_row *ids = &h->pages[afmt_head_id_page(h, 0)];
     /* The rows with key `want` start in the last id page whose first key
      * is below it (or in the first page). */
-    uint64_t lo = 0, hi = r->ih.id_pages;
+    uint64_t lo = 0, hi = h->ih.id_pages;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
         if (ids[mid].first < want)
@@ -129,7 +129,7 @@ static int find(lookup *L, const uint8_t *id, size_t id_len, afmt_entry_view *vi
             hi = mid;
     }
     uint64_t first = lo > 0 ? (lo - 1) * AFMT_ID_PAGE_ROWS : 0;
-    uint64_t last = lo < r->ih.id_pages ? lo * AFMT_ID_PAGE_ROWS + 1 : n;
+    uint64_t last = lo < h->ih.id_pages ? lo * AFMT_ID_PAGE_ROWS + 1 : n;
     if (last > n)
         last = n;
     /* The first row in [first, last) whose key is not below `want`. */
@@ -154,7 +154,7 @@ static int find(lookup *L, const uint8_t *id, size_t id_len, afmt_entry_view *vi
         if (key != want)
             break;
         if (k > first && e <= prev)
-            return AFMT_FAIL(r->err, AFMT_E_FORMAT, "id table out of order at row %" PRIu64,
+            return AFMT_FAIL(L->err, AFMT_E_FORMAT, "id table out of order at row %" PRIu64,
                              k);
         prev = e;
         if (view->id_len == id_len && memcmp(view->id, id, id_len) == 0)
@@ -167,29 +167,28 @@ static int find(lookup *L, const uint8_t *id, size_t id_len, afmt_entry_view *vi
 static int read_content(lookup *L, const afmt_entry_view *view, const uint32_t place[2],
                         afmt_sink sink, void *ctx)
 {
-    afmt_reader *r = L->r;
     static const uint8_t nothing = 0;
-    const uint8_t *data = &nothing;
+    const uint8_t *data = &nothing, *table;
     int rc;
     if (view->size > 0) {
         uint64_t b = place[0];
-        if (b >= r->ih.block_count)
-            return AFMT_FAIL(r->err, AFMT_E_FORMAT, "the post's place names no block");
-        if ((rc = page(L, 0, &r->block_table)) != AFMT_OK)
+        if (b >= L->h.ih.block_count)
+            return AFMT_FAIL(L->err, AFMT_E_FORMAT, "the post's place names no block");
+        if ((rc = page(L, AFMT_PAGE_BLOCK_TABLE, &table)) != AFMT_OK)
             return rc;
-        if ((rc = afmt_rd_block_check(r, b)) != AFMT_OK)
+        if ((rc = afmt_head_block_check(&L->h, table, b, L->err)) != AFMT_OK)
             return rc;
-        uint64_t size = afmt_rd_block_size(r, b);
+        uint64_t size = afmt_block_row_size(table, b);
         if (place[1] > size || size - place[1] < view->size)
-            return AFMT_FAIL(r->err, AFMT_E_FORMAT, "the post's place is outside its block");
-        if ((rc = afmt_rd_decode_block(r, b, &r->bufs, r->err)) != AFMT_OK)
+            return AFMT_FAIL(L->err, AFMT_E_FORMAT, "the post's place is outside its block");
+        if ((rc = afmt_head_block_decode(&L->h, table, b, &L->bufs, L->err)) != AFMT_OK)
             return rc;
-        data = r->bufs.data + place[1];
+        data = L->bufs.data + place[1];
     }
     uint8_t h[AFMT_HASH_BYTES];
     afmt_content_hash(h, data, (size_t)view->size);
     if (sodium_memcmp(h, view->hash, AFMT_HASH_BYTES) != 0)
-        return AFMT_FAIL(r->err, AFMT_E_HASH_MISMATCH,
+        return AFMT_FAIL(L->err, AFMT_E_HASH_MISMATCH,
                          "the post's content does not match its signed hash");
     return sink(ctx, data, (size_t)view->size);
 }
@@ -202,43 +201,44 @@ int afmt_lookup_post(const char *path, const afmt_public_key *keys, size_t nkeys
         return AFMT_E_INVALID_ARGUMENT;
     if (afmt_init() != AFMT_OK)
         return AFMT_E_CRYPTO;
-    lookup L = {afmt_rd_new(), NULL, NULL, NULL, {0}};
-    int rc = AFMT_E_NOMEM;
-    if (L.r == NULL)
-        goto done;
-    rc = afmt_rd_open_head(L.r, path, keys, nkeys);
+    lookup *L = calloc(1, sizeof *L);
+    if (L == NULL) {
+        if (errbuf != NULL && errbuf_size > 0)
+            snprintf(errbuf, errbuf_size, "out of memory");
+        return AFMT_E_NOMEM;
+    }
+    int rc = afmt_head_open(&L->h, path, keys, nkeys, L->err);
     if (signer != NULL && rc == AFMT_OK)
-        *signer = L.r->info.signer;
+        *signer = L->h.info.signer;
     if (rc != AFMT_OK)
         goto done;
-    L.pages = calloc((size_t)L.r->ih.page_count, sizeof *L.pages);
-    L.loaded = calloc((size_t)L.r->ih.page_count, 1);
-    L.offs = calloc((size_t)L.r->ih.record_pages + 1, sizeof *L.offs);
-    if (L.pages == NULL || L.loaded == NULL || L.offs == NULL) {
-        rc = AFMT_FAIL(L.r->err, AFMT_E_NOMEM, "out of memory");
+    L->pages = calloc((size_t)L->h.ih.page_count, sizeof *L->pages);
+    L->loaded = calloc((size_t)L->h.ih.page_count, 1);
+    L->offs = calloc((size_t)L->h.ih.record_pages + 1, sizeof *L->offs);
+    if (L->pages == NULL || L->loaded == NULL || L->offs == NULL) {
+        rc = AFMT_FAIL(L->err, AFMT_E_NOMEM, "out of memory");
         goto done;
     }
     afmt_entry_view view;
     uint32_t place[2];
-    rc = find(&L, (const uint8_t *)id, id_len, &view, place);
+    rc = find(L, (const uint8_t *)id, id_len, &view, place);
     if (rc == AFMT_E_NOT_FOUND)
-        snprintf(L.r->err, sizeof L.r->err, "no post with this id");
+        snprintf(L->err, sizeof L->err, "no post with this id");
     if (rc == AFMT_OK)
-        rc = read_content(&L, &view, place, sink, ctx);
+        rc = read_content(L, &view, place, sink, ctx);
 done:
     if (rc != AFMT_OK && errbuf != NULL && errbuf_size > 0)
-        snprintf(errbuf, errbuf_size, "%s", L.r != NULL ? L.r->err : "out of memory");
-    if (L.r != NULL) {
-        L.r->block_table = NULL; /* borrowed from page 0 */
-        for (uint64_t p = 0; L.pages != NULL && p < L.r->ih.page_count; p++)
-            afmt_buf_free(&L.pages[p]);
-    }
-    for (uint64_t p = 0; L.offs != NULL && p < L.r->ih.record_pages; p++)
-        free(L.offs[p]);
-    free(L.offs);
-    free(L.pages);
-    free(L.loaded);
-    afmt_buf_free(&L.frame);
-    afmt_reader_free(L.r);
+        snprintf(errbuf, errbuf_size, "%s", L->err);
+    for (uint64_t p = 0; L->pages != NULL && p < L->h.ih.page_count; p++)
+        afmt_buf_free(&L->pages[p]);
+    for (uint64_t p = 0; L->offs != NULL && p < L->h.ih.record_pages; p++)
+        free(L->offs[p]);
+    free(L->offs);
+    free(L->pages);
+    free(L->loaded);
+    afmt_buf_free(&L->frame);
+    afmt_block_bufs_free(&L->bufs);
+    afmt_head_close(&L->h);
+    free(L);
     return rc;
 }

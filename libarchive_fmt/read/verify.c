@@ -82,7 +82,7 @@ static void *check_blocks(void *arg)
         pthread_mutex_lock(&sh->mu);
         uint64_t b = sh->next++;
         pthread_mutex_unlock(&sh->mu);
-        if (b >= r->ih.block_count)
+        if (b >= r->head.ih.block_count)
             break;
         int rc = afmt_rd_decode_block(r, b, &bufs, msg);
         sh->block_rc[b] = rc;
@@ -123,7 +123,7 @@ static uint64_t blob_of(const afmt_reader *r, const uint8_t *hash)
 static void check_entries(vstate *v)
 {
     afmt_reader *r = v->r;
-    for (uint64_t i = 0; i < r->ih.entry_count && !v->stop; i++) {
+    for (uint64_t i = 0; i < r->head.ih.entry_count && !v->stop; i++) {
         afmt_entry_view e;
         afmt_rd_entry_view(&e, r, i);
         if (e.type == AFMT_ENTRY_TYPE_POST) {
@@ -158,11 +158,11 @@ int afmt_reader_verify(afmt_reader *r, afmt_problem_fn problem, void *ctx)
 {
     if (r == NULL)
         return AFMT_E_INVALID_ARGUMENT;
-    uint64_t nb = r->ih.block_count;
+    uint64_t nb = r->head.ih.block_count;
     vstate v = {r, problem, ctx, AFMT_OK, 0, NULL};
     vshared sh = {r, NULL, NULL, NULL, {NULL, 0, 0}, 0, PTHREAD_MUTEX_INITIALIZER};
     uint64_t *first = malloc((size_t)(nb + 1) * sizeof *first);
-    v.bad = calloc((size_t)(r->ih.blob_count + 1), 1);
+    v.bad = calloc((size_t)(r->head.ih.blob_count + 1), 1);
     sh.block_rc = calloc((size_t)(nb + 1), sizeof *sh.block_rc);
     int rc = AFMT_OK;
     if (first == NULL || v.bad == NULL || sh.block_rc == NULL) {
@@ -171,9 +171,9 @@ int afmt_reader_verify(afmt_reader *r, afmt_problem_fn problem, void *ctx)
     }
     /* Blobs are in storage order: block b holds [first[b], first[b+1]). */
     for (uint64_t b = 0, i = 0; b <= nb; b++) {
-        while (b < nb && i < r->ih.blob_count && afmt_rd_blob_block(r, i) < b)
+        while (b < nb && i < r->head.ih.blob_count && afmt_rd_blob_block(r, i) < b)
             i++;
-        first[b] = b < nb ? i : r->ih.blob_count;
+        first[b] = b < nb ? i : r->head.ih.blob_count;
     }
     sh.first_blob = first;
     sh.bad = v.bad;

@@ -50,9 +50,7 @@ struct afmt_writer {
     afmt_buf sizes;           /* per entry: u64 content size, UINT64_MAX for a file */
 
     afmt_block_codec *page_codec;
-    afmt_buf page;            /* the open record page's records, decompressed */
-    afmt_buf page_places;     /* ...and their places, which follow them */
-    afmt_buf page_offsets;    /* u32 per record in `page`: where it starts */
+    afmt_record_page page;    /* the open record page, decompressed */
     uint64_t page_first;      /* entry number of the open page's first record */
     afmt_buf pages;           /* the closed record pages' frames, when not spilled */
     int spill_fd;             /* or they go to this unnamed file beside the output
@@ -232,8 +230,9 @@ void afmt_writer_free(afmt_writer *w)
     if (w->spill_fd >= 0)
         close(w->spill_fd);
     afmt_pipeline_free(w->pipeline);
-    afmt_buf *bufs[] = {&w->block, &w->blocks, &w->blobs, &w->blob_locs, &w->sizes, &w->page,
-                        &w->page_places, &w->page_offsets, &w->pages, &w->page_rows, &w->lookup, &w->lookup_frame,
+    afmt_record_page_free(&w->page);
+    afmt_buf *bufs[] = {&w->block, &w->blocks, &w->blobs, &w->blob_locs, &w->sizes,
+                        &w->pages, &w->page_rows, &w->lookup, &w->lookup_frame,
                         &w->blob_hashes, &w->id_keys, &w->id_collisions, &w->paths,
                         &w->path_refs, &w->file_path, &w->file_parts, &w->file_blobs,
                         &w->scratch};
@@ -356,18 +355,15 @@ static int make_page(afmt_writer *w, const void *data, size_t len, uint64_t firs
 /* Compresses the open record page and files it with its directory row. */
 static int close_page(afmt_writer *w)
 {
-    if (w->page.len == 0)
+    if (afmt_record_page_count(&w->page) == 0)
         return AFMT_OK;
     uint8_t *frame = NULL, row[AFMT_PAGE_ROW_BYTES];
     size_t frame_len = 0;
-    /* The places go after the records: kept apart, each compresses better. */
-    size_t records_len = w->page.len;
-    int rc = afmt_buf_append(&w->page, w->page_places.data, w->page_places.len);
+    int rc = afmt_record_page_seal(&w->page);
     if (rc != AFMT_OK)
         return AFMT_FAIL(w->err, rc, "out of memory");
-    size_t page_len = w->page.len;
-    rc = make_page(w, w->page.data, page_len, w->page_first, &frame, &frame_len, row);
-    w->page.len = records_len;
+    size_t page_len = w->page.records.len;
+    rc = make_page(w, w->page.records.data, page_len, w->page_first, &frame, &frame_len, row);
     if (rc != AFMT_OK)
         return rc;
     if (w->spill_fd >= 0)
@@ -381,9 +377,7 @@ static int close_page(afmt_writer *w)
         return AFMT_FAIL(w->err, rc, "out of memory");
     w->pages_len += frame_len;
     w->records_size += page_len;
-    w->page.len = 0;
-    w->page_places.len = 0;
-    w->page_offsets.len = 0;
+    afmt_record_page_clear(&w->page);
     w->page_first = w->entries;
     return AFMT_OK;
 }
@@ -395,25 +389,21 @@ static int add_record(afmt_writer *w, const uint32_t loc[2], uint64_t size, uint
         return AFMT_FAIL(w->err, AFMT_E_LIMIT, "more than %u entries", AFMT_MAX_ENTRIES);
     uint8_t *enc = w->scratch.data;
     size_t len = w->scratch.len;
-    uint64_t page_after = (uint64_t)w->page.len + w->page_places.len + 4 + len + AFMT_PLACE_BYTES;
+    uint64_t page_after = afmt_record_page_size_with(&w->page, len);
     if (page_after > UINT32_MAX || w->records_size + page_after > AFMT_MAX_INDEX_BYTES)
         return AFMT_FAIL(w->err, AFMT_E_LIMIT, "entry records over 4 GiB");
     afmt_hash_salt(enc + AFMT_SALT_OFFSET, w->salt_key, w->entries, enc, len);
     uint8_t leaf[AFMT_HASH_BYTES];
     afmt_hash_leaf(leaf, enc, len);
     int rc;
-    if ((rc = afmt_buf_append_u32(&w->page_offsets, (uint32_t)w->page.len)) != AFMT_OK ||
-        (rc = afmt_buf_append_u64(&w->sizes, size)) != AFMT_OK ||
-        (rc = afmt_buf_append_u32(&w->page_places, loc[0])) != AFMT_OK ||
-        (rc = afmt_buf_append_u32(&w->page_places, loc[1])) != AFMT_OK ||
-        (rc = afmt_buf_append_u32(&w->page, (uint32_t)len)) != AFMT_OK ||
-        (rc = afmt_buf_append(&w->page, enc, len)) != AFMT_OK)
+    if ((rc = afmt_buf_append_u64(&w->sizes, size)) != AFMT_OK ||
+        (rc = afmt_record_page_add(&w->page, enc, len, loc[0], loc[1])) != AFMT_OK)
         return AFMT_FAIL(w->err, rc, "out of memory");
     afmt_merkle_stream_push(&w->tree, leaf);
     if (out_entry != NULL)
         *out_entry = w->entries;
     w->entries++;
-    if (w->page.len + w->page_places.len >= AFMT_RECORD_PAGE_TARGET)
+    if (afmt_record_page_size(&w->page) >= AFMT_RECORD_PAGE_TARGET)
         return close_page(w);
     return AFMT_OK;
 }
@@ -422,12 +412,8 @@ static int add_record(afmt_writer *w, const uint32_t loc[2], uint64_t size, uint
  * from its closed page (only when two ids share an id key). */
 static int record_of(afmt_writer *w, uint64_t entry, const uint8_t **enc, size_t *len)
 {
-    const uint8_t *page;
-    size_t page_len, skip;
     if (entry >= w->page_first) {
-        page = w->page.data;
-        page_len = w->page.len;
-        skip = afmt_load32(w->page_offsets.data + 4 * (size_t)(entry - w->page_first));
+        *enc = afmt_record_page_get(&w->page, entry - w->page_first, len);
     } else {
         size_t n = w->page_rows.len / AFMT_PAGE_ROW_BYTES, lo = 0, hi = n;
         while (hi - lo > 1) { /* the last page whose first entry <= entry */
@@ -461,15 +447,20 @@ static int record_of(afmt_writer *w, uint64_t entry, const uint8_t **enc, size_t
                 return rc;
             w->lookup_page = lo + 1;
         }
-        page = w->lookup.data;
-        page_len = w->lookup.len;
-        skip = 0;
-        for (uint64_t e = afmt_load64(row + 8); e < entry; e++)
-            skip += 4 + afmt_load32(page + skip);
+        /* The page holds the entries up to the next page's first. */
+        uint64_t first = afmt_load64(row + 8);
+        uint64_t next = lo + 1 < n ? afmt_load64(row + AFMT_PAGE_ROW_BYTES + 8) : w->page_first;
+        afmt_record_iter it;
+        uint32_t enc_len = 0;
+        int step = afmt_record_iter_init(&it, w->lookup.data, w->lookup.len, next - first)
+                       ? AFMT_RECORD_NEXT
+                       : AFMT_RECORD_CUT;
+        for (uint64_t e = first; e <= entry && step == AFMT_RECORD_NEXT; e++)
+            step = afmt_record_iter_next(&it, enc, &enc_len);
+        if (step != AFMT_RECORD_NEXT)
+            return AFMT_FAIL(w->err, AFMT_E_FORMAT, "an index page read back is damaged");
+        *len = enc_len;
     }
-    (void)page_len;
-    *len = afmt_load32(page + skip);
-    *enc = page + skip + 4;
     return AFMT_OK;
 }
 
@@ -600,10 +591,7 @@ int afmt_writer_file_add_entry(afmt_writer *w, uint64_t entry)
     int rc = file_account(w, size);
     if (rc != AFMT_OK)
         return rc;
-    uint8_t part[9];
-    part[0] = AFMT_PART_KIND_ENTRY;
-    afmt_store64(part + 1, entry);
-    if ((rc = afmt_buf_append(&w->file_parts, part, sizeof part)) != AFMT_OK)
+    if ((rc = afmt_part_encode_entry(&w->file_parts, entry)) != AFMT_OK)
         return failed(w, AFMT_FAIL(w->err, rc, "out of memory"));
     return AFMT_OK;
 }
@@ -623,9 +611,7 @@ int afmt_writer_file_add_data(afmt_writer *w, const void *data, size_t len)
     if (rc != AFMT_OK)
         return rc;
     if (len <= AFMT_MAX_INLINE_BYTES) {
-        if ((rc = afmt_buf_append_u8(&w->file_parts, AFMT_PART_KIND_INLINE)) != AFMT_OK ||
-            (rc = afmt_buf_append_u16(&w->file_parts, (uint16_t)len)) != AFMT_OK ||
-            (rc = afmt_buf_append(&w->file_parts, data, len)) != AFMT_OK)
+        if ((rc = afmt_part_encode_inline(&w->file_parts, data, len)) != AFMT_OK)
             return failed(w, AFMT_FAIL(w->err, rc, "out of memory"));
         return AFMT_OK;
     }
@@ -636,9 +622,7 @@ int afmt_writer_file_add_data(afmt_writer *w, const void *data, size_t len)
     if ((rc = store_blob(w, hash, data, len, UINT64_MAX, w->file_part_count - 1, loc)) !=
         AFMT_OK)
         return failed(w, rc);
-    if ((rc = afmt_buf_append_u8(&w->file_parts, AFMT_PART_KIND_BLOB)) != AFMT_OK ||
-        (rc = afmt_buf_append(&w->file_parts, hash, sizeof hash)) != AFMT_OK ||
-        (rc = afmt_buf_append_u64(&w->file_parts, len)) != AFMT_OK)
+    if ((rc = afmt_part_encode_blob(&w->file_parts, hash, len)) != AFMT_OK)
         return failed(w, AFMT_FAIL(w->err, rc, "out of memory"));
     return AFMT_OK;
 }

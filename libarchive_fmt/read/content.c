@@ -1,0 +1,241 @@
+/*
+ * content.c - verified reads of an opened bundle: a block (kept decoded
+ * until the next one is needed), a blob, a post's content or a file's
+ * bytes, each released only once its hash matched.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include <sodium.h>
+
+#include "format/hash.h"
+#include "read/reader_internal.h"
+
+int afmt_rd_load_block(afmt_reader *r, uint64_t b, const uint8_t **out)
+{
+    if (r->cached_block == b) {
+        *out = r->bufs.data;
+        return AFMT_OK;
+    }
+    if (r->bad_blocks != NULL && (r->bad_blocks[b / 8] >> (b % 8) & 1))
+        return AFMT_FAIL(r->err, AFMT_E_HASH_MISMATCH,
+                         "block %" PRIu64 " does not match its signed hash", b);
+    r->cached_block = UINT64_MAX;
+    int rc = afmt_rd_decode_block(r, b, &r->bufs, r->err);
+    if (rc == AFMT_E_HASH_MISMATCH) {
+        /* Remember it: asking again costs nothing (no re-read, re-hash). */
+        if (r->bad_blocks == NULL)
+            r->bad_blocks = calloc((size_t)(r->head.ih.block_count / 8 + 1), 1);
+        if (r->bad_blocks != NULL)
+            r->bad_blocks[b / 8] |= (uint8_t)(1u << (b % 8));
+    }
+    if (rc != AFMT_OK)
+        return rc;
+    r->cached_block = b;
+    *out = r->bufs.data;
+    return AFMT_OK;
+}
+
+int afmt_rd_load_blob(afmt_reader *r, uint64_t i, const uint8_t **out)
+{
+    const uint8_t *block;
+    int rc = afmt_rd_load_block(r, afmt_rd_blob_block(r, i), &block);
+    if (rc != AFMT_OK)
+        return rc;
+    const uint8_t *p = block + afmt_rd_blob_offset(r, i);
+    uint8_t h[AFMT_HASH_BYTES];
+    afmt_content_hash(h, p, (size_t)afmt_rd_blob_size(r, i));
+    if (sodium_memcmp(h, afmt_rd_blob_hash(r, i), AFMT_HASH_BYTES) != 0)
+        return AFMT_FAIL(r->err, AFMT_E_HASH_MISMATCH,
+                         "content %" PRIu64 " does not match its hash", i);
+    *out = p;
+    return AFMT_OK;
+}
+
+/* With one cached block, a file whose parts go back and forth between
+ * blocks would make a reader decode the same blocks again and again (a
+ * tiny bundle could cost hours).  Count the block loads an in-order read
+ * would do and refuse when they are far more than the blocks involved. */
+static int check_thrash(afmt_reader *r, const afmt_entry_view *e)
+{
+    uint8_t *seen = calloc((size_t)(r->head.ih.block_count / 8 + 1), 1);
+    if (seen == NULL)
+        return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
+    uint64_t loads = 0, distinct = 0, prev = UINT64_MAX;
+    afmt_part_view part;
+    size_t pos = 0;
+    while (afmt_part_next(&part, e, &pos)) {
+        if (part.kind == AFMT_PART_KIND_INLINE)
+            continue;
+        uint64_t size;
+        uint32_t blob = afmt_rd_part_blob(r, &part, &size);
+        if (blob == UINT32_MAX)
+            continue;
+        uint64_t b = r->blobs[blob].block;
+        if (b != prev)
+            loads++;
+        prev = b;
+        if (!(seen[b / 8] & (1u << (b % 8)))) {
+            seen[b / 8] |= (uint8_t)(1u << (b % 8));
+            distinct++;
+        }
+    }
+    free(seen);
+    if (loads > 2 * distinct + 16)
+        return AFMT_FAIL(r->err, AFMT_E_LIMIT,
+                         "file parts jump between blocks %" PRIu64 " times over %" PRIu64
+                         " blocks: read it with afmt_reader_read_at", loads, distinct);
+    return AFMT_OK;
+}
+
+int afmt_reader_read(afmt_reader *r, uint64_t number, afmt_sink sink, void *ctx)
+{
+    if (r == NULL || sink == NULL)
+        return AFMT_E_INVALID_ARGUMENT;
+    if (number >= r->head.ih.entry_count)
+        return AFMT_FAIL(r->err, AFMT_E_NOT_FOUND, "no entry %" PRIu64, number);
+    afmt_entry_view e;
+    afmt_rd_entry_view(&e, r, number);
+    static const uint8_t nothing = 0;
+    const uint8_t *data = &nothing;
+    int rc;
+    if (e.type == AFMT_ENTRY_TYPE_POST) {
+        if (e.size > 0 && (rc = afmt_rd_load_blob(r, r->post_blob[number], &data)) != AFMT_OK)
+            return rc;
+        return sink(ctx, data, (size_t)e.size);
+    }
+    if ((rc = check_thrash(r, &e)) != AFMT_OK)
+        return rc;
+    afmt_part_view part;
+    size_t pos = 0;
+    while (afmt_part_next(&part, &e, &pos)) {
+        uint64_t size = part.size;
+        data = &nothing;
+        if (part.kind == AFMT_PART_KIND_INLINE) {
+            data = part.data;
+        } else {
+            uint32_t blob = afmt_rd_part_blob(r, &part, &size);
+            if (blob != UINT32_MAX && (rc = afmt_rd_load_blob(r, blob, &data)) != AFMT_OK)
+                return rc;
+        }
+        if (size > 0 && (rc = sink(ctx, data, (size_t)size)) != 0)
+            return rc;
+    }
+    return AFMT_OK;
+}
+
+/* A piece of a file to read from a blob, and where it goes. */
+typedef struct planned {
+    uint64_t offset;
+    uint32_t blob;
+    uint32_t block;
+} planned;
+
+static int planned_cmp(const void *a, const void *b)
+{
+    const planned *x = a, *y = b;
+    if (x->block != y->block)
+        return x->block < y->block ? -1 : 1;
+    if (x->blob != y->blob)
+        return x->blob < y->blob ? -1 : 1;
+    return (x->offset > y->offset) - (x->offset < y->offset);
+}
+
+int afmt_reader_read_at(afmt_reader *r, uint64_t number, afmt_sink_at sink, void *ctx)
+{
+    if (r == NULL || sink == NULL)
+        return AFMT_E_INVALID_ARGUMENT;
+    if (number >= r->head.ih.entry_count)
+        return AFMT_FAIL(r->err, AFMT_E_NOT_FOUND, "no entry %" PRIu64, number);
+    afmt_entry_view e;
+    afmt_rd_entry_view(&e, r, number);
+    const uint8_t *data;
+    int rc;
+    if (e.type == AFMT_ENTRY_TYPE_POST) {
+        static const uint8_t nothing = 0;
+        data = &nothing;
+        if (e.size > 0 && (rc = afmt_rd_load_blob(r, r->post_blob[number], &data)) != AFMT_OK)
+            return rc;
+        return sink(ctx, 0, data, (size_t)e.size);
+    }
+    /* Inline parts first, as they come; blob parts then in block order. */
+    planned *plan = malloc((size_t)(e.part_count ? e.part_count : 1) * sizeof *plan);
+    if (plan == NULL)
+        return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
+    size_t n = 0;
+    uint64_t offset = 0;
+    afmt_part_view part;
+    size_t pos = 0;
+    rc = AFMT_OK;
+    while (rc == AFMT_OK && afmt_part_next(&part, &e, &pos)) {
+        uint64_t size = part.size;
+        if (part.kind == AFMT_PART_KIND_INLINE) {
+            rc = sink(ctx, offset, part.data, (size_t)size);
+        } else {
+            uint32_t blob = afmt_rd_part_blob(r, &part, &size);
+            if (blob != UINT32_MAX)
+                plan[n++] = (planned){offset, blob, r->blobs[blob].block};
+        }
+        offset += size;
+    }
+    if (rc == AFMT_OK)
+        qsort(plan, n, sizeof *plan, planned_cmp);
+    /* Begin with the block already decoded, if the file uses it: files read
+     * one after another then share a block without decoding it again. */
+    size_t start = 0;
+    while (start < n && plan[start].block != r->cached_block)
+        start++;
+    if (start == n)
+        start = 0;
+    uint32_t checked = UINT32_MAX;
+    for (size_t k = 0; k < n && rc == AFMT_OK; k++) {
+        size_t i = (start + k) % n;
+        /* Repeats of one blob sit together: load and hash it once. */
+        if (plan[i].blob != checked) {
+            if ((rc = afmt_rd_load_blob(r, plan[i].blob, &data)) != AFMT_OK)
+                break;
+            checked = plan[i].blob;
+        }
+        rc = sink(ctx, plan[i].offset, data, r->blobs[plan[i].blob].size);
+    }
+    free(plan);
+    return rc;
+}
+
+typedef struct collect {
+    uint8_t *data;
+    size_t len;
+} collect;
+
+static int collect_sink(void *ctx, const void *data, size_t len)
+{
+    collect *c = ctx;
+    c->data = malloc(len ? len : 1);
+    if (c->data == NULL)
+        return AFMT_E_NOMEM;
+    memcpy(c->data, data, len);
+    c->len = len;
+    return 0;
+}
+
+int afmt_reader_read_post(void **out, size_t *out_len, afmt_reader *r, uint64_t number)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (number >= r->head.ih.entry_count)
+        return AFMT_FAIL(r->err, AFMT_E_NOT_FOUND, "no entry %" PRIu64, number);
+    afmt_entry_view e;
+    afmt_rd_entry_view(&e, r, number);
+    if (e.type != AFMT_ENTRY_TYPE_POST)
+        return AFMT_FAIL(r->err, AFMT_E_INVALID_ARGUMENT, "entry %" PRIu64 " is not a post",
+                         number);
+    collect c = {NULL, 0};
+    int rc = afmt_reader_read(r, number, collect_sink, &c);
+    if (rc != AFMT_OK) {
+        free(c.data);
+        return rc;
+    }
+    *out = c.data;
+    *out_len = c.len;
+    return AFMT_OK;
+}
