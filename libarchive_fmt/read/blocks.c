@@ -25,26 +25,29 @@ int afmt_head_block_check(const afmt_index_head *h, const uint8_t *table, uint64
     return AFMT_OK;
 }
 
+/* Grows *buf to at least `need` bytes (within memory: need is bounded). */
+static int grow(uint8_t **buf, size_t *cap, uint64_t need, char *errbuf)
+{
+    if (need <= *cap)
+        return AFMT_OK;
+    uint8_t *p = realloc(*buf, (size_t)need);
+    if (p == NULL)
+        return AFMT_FAIL(errbuf, AFMT_E_NOMEM, "out of memory");
+    *buf = p;
+    *cap = (size_t)need;
+    return AFMT_OK;
+}
+
 int afmt_head_block_decode(const afmt_index_head *h, const uint8_t *table, uint64_t b,
                            afmt_block_bufs *bufs, char *errbuf)
 {
     uint64_t cs = afmt_block_row_csize(table, b), size = afmt_block_row_size(table, b);
     /* cs is within the file (tiling was checked), size within 256 MiB. */
-    if (cs > bufs->frame_cap) {
-        uint8_t *p = realloc(bufs->frame, (size_t)cs);
-        if (p == NULL)
-            return AFMT_FAIL(errbuf, AFMT_E_NOMEM, "out of memory");
-        bufs->frame = p;
-        bufs->frame_cap = (size_t)cs;
-    }
-    if (size > bufs->data_cap) {
-        uint8_t *p = realloc(bufs->data, (size_t)size);
-        if (p == NULL)
-            return AFMT_FAIL(errbuf, AFMT_E_NOMEM, "out of memory");
-        bufs->data = p;
-        bufs->data_cap = (size_t)size;
-    }
-    int rc = afmt_pread_exact(h->fd, bufs->frame, (size_t)cs, afmt_block_row_offset(table, b));
+    int rc;
+    if ((rc = grow(&bufs->frame, &bufs->frame_cap, cs, errbuf)) != AFMT_OK ||
+        (rc = grow(&bufs->data, &bufs->data_cap, size, errbuf)) != AFMT_OK)
+        return rc;
+    rc = afmt_pread_exact(h->fd, bufs->frame, (size_t)cs, afmt_block_row_offset(table, b));
     if (rc != AFMT_OK)
         return AFMT_FAIL(errbuf, rc, "cannot read block %" PRIu64 ": %s", b,
                          rc == AFMT_E_TRUNCATED ? "file is truncated" : strerror(errno));

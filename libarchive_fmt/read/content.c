@@ -88,22 +88,33 @@ static int check_thrash(afmt_reader *r, const afmt_entry_view *e)
     return AFMT_OK;
 }
 
+static const uint8_t nothing = 0;
+
+/* Entry `number`, decoded; for a post also its content, verified (*data
+ * borrows from the cache). */
+static int entry_and_post(afmt_reader *r, uint64_t number, afmt_entry_view *e,
+                          const uint8_t **data)
+{
+    if (number >= r->head.ih.entry_count)
+        return AFMT_FAIL(r->err, AFMT_E_NOT_FOUND, "no entry %" PRIu64, number);
+    afmt_rd_entry_view(e, r, number);
+    *data = &nothing;
+    if (e->type == AFMT_ENTRY_TYPE_POST && e->size > 0)
+        return afmt_rd_load_blob(r, r->post_blob[number], data);
+    return AFMT_OK;
+}
+
 int afmt_reader_read(afmt_reader *r, uint64_t number, afmt_sink sink, void *ctx)
 {
     if (r == NULL || sink == NULL)
         return AFMT_E_INVALID_ARGUMENT;
-    if (number >= r->head.ih.entry_count)
-        return AFMT_FAIL(r->err, AFMT_E_NOT_FOUND, "no entry %" PRIu64, number);
     afmt_entry_view e;
-    afmt_rd_entry_view(&e, r, number);
-    static const uint8_t nothing = 0;
-    const uint8_t *data = &nothing;
-    int rc;
-    if (e.type == AFMT_ENTRY_TYPE_POST) {
-        if (e.size > 0 && (rc = afmt_rd_load_blob(r, r->post_blob[number], &data)) != AFMT_OK)
-            return rc;
+    const uint8_t *data;
+    int rc = entry_and_post(r, number, &e, &data);
+    if (rc != AFMT_OK)
+        return rc;
+    if (e.type == AFMT_ENTRY_TYPE_POST)
         return sink(ctx, data, (size_t)e.size);
-    }
     if ((rc = check_thrash(r, &e)) != AFMT_OK)
         return rc;
     afmt_part_view part;
@@ -145,19 +156,13 @@ int afmt_reader_read_at(afmt_reader *r, uint64_t number, afmt_sink_at sink, void
 {
     if (r == NULL || sink == NULL)
         return AFMT_E_INVALID_ARGUMENT;
-    if (number >= r->head.ih.entry_count)
-        return AFMT_FAIL(r->err, AFMT_E_NOT_FOUND, "no entry %" PRIu64, number);
     afmt_entry_view e;
-    afmt_rd_entry_view(&e, r, number);
     const uint8_t *data;
-    int rc;
-    if (e.type == AFMT_ENTRY_TYPE_POST) {
-        static const uint8_t nothing = 0;
-        data = &nothing;
-        if (e.size > 0 && (rc = afmt_rd_load_blob(r, r->post_blob[number], &data)) != AFMT_OK)
-            return rc;
+    int rc = entry_and_post(r, number, &e, &data);
+    if (rc != AFMT_OK)
+        return rc;
+    if (e.type == AFMT_ENTRY_TYPE_POST)
         return sink(ctx, 0, data, (size_t)e.size);
-    }
     /* Inline parts first, as they come; blob parts then in block order. */
     planned *plan = malloc((size_t)(e.part_count ? e.part_count : 1) * sizeof *plan);
     if (plan == NULL)

@@ -201,12 +201,7 @@ int afmt_lookup_post(const char *path, const afmt_public_key *keys, size_t nkeys
         return AFMT_E_INVALID_ARGUMENT;
     if (afmt_init() != AFMT_OK)
         return AFMT_E_CRYPTO;
-    lookup *L = calloc(1, sizeof *L);
-    if (L == NULL) {
-        if (errbuf != NULL && errbuf_size > 0)
-            snprintf(errbuf, errbuf_size, "out of memory");
-        return AFMT_E_NOMEM;
-    }
+    lookup state = {0}, *L = &state;
     int rc = afmt_head_open(&L->h, path, keys, nkeys, L->err);
     if (signer != NULL && rc == AFMT_OK)
         *signer = L->h.info.signer;
@@ -239,6 +234,5 @@ done:
     afmt_buf_free(&L->frame);
     afmt_block_bufs_free(&L->bufs);
     afmt_head_close(&L->h);
-    free(L);
     return rc;
 }
