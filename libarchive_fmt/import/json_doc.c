@@ -2,6 +2,7 @@
  * json_doc.c - helpers shared by the JSON importers (see json_doc.h).
  */
 #include "import/import.h"
+#include "import/idmaker.h"
 #include "import/json_doc.h"
 
 #include <errno.h>
@@ -589,72 +590,25 @@ void afmt_imp_recs_free(afmt_imp_recs *r)
     r->n = r->cap = 0;
 }
 
-/* Appends base#k to the arena as a new string. */
-static int imp_suffixed(afmt_buf *arena, afmt_imp_str base, uint64_t k, afmt_imp_str *out)
-{
-    char suffix[24];
-    int n = snprintf(suffix, sizeof suffix, "#%llu", (unsigned long long)k);
-    if (base.len + (size_t)n > AFMT_MAX_ID_BYTES)
-        return AFMT_E_LIMIT;
-    out->off = arena->len;
-    out->len = base.len + (size_t)n;
-    /* base lives in the arena too: reserve first, so it does not move under us */
-    int rc = afmt_buf_reserve(arena, out->len);
-    if (rc != AFMT_OK)
-        return rc;
-    memcpy(arena->data + arena->len, arena->data + base.off, base.len);
-    memcpy(arena->data + arena->len + base.len, suffix, (size_t)n);
-    arena->len += out->len;
-    return AFMT_OK;
-}
-
 int afmt_imp_index_ids(afmt_imp_map *map, afmt_imp_recs *r, afmt_buf *arena)
 {
-    /* For each repeated id, the next k to try, so that many copies of one
-     * id cost linear time: next[slot] where the map `repeated` gives slot. */
-    afmt_imp_map repeated = {0};
-    uint64_t *next = NULL;
-    size_t nnext = 0, next_cap = 0;
-    int rc = AFMT_OK;
+    afmt_idmaker ids;
+    int rc = afmt_idmaker_init(&ids);
     for (size_t i = 0; i < r->n && rc == AFMT_OK; i++) {
-        afmt_imp_str base = r->v[i].id, id = base;
-        size_t slot = SIZE_MAX;
-        for (;;) {
-            rc = afmt_imp_map_put(map, arena, id, i, NULL);
-            if (rc < 0)
-                break;
-            if (rc == 1) {
-                rc = AFMT_OK;
-                break;
-            }
-            if (slot == SIZE_MAX) {
-                if (nnext == next_cap) {
-                    size_t ncap = next_cap ? next_cap * 2 : 64;
-                    uint64_t *nn = realloc(next, ncap * sizeof *nn);
-                    if (nn == NULL) {
-                        rc = AFMT_E_NOMEM;
-                        break;
-                    }
-                    next = nn;
-                    next_cap = ncap;
-                }
-                rc = afmt_imp_map_put(&repeated, arena, base, nnext, &slot);
-                if (rc < 0)
-                    break;
-                if (rc == 1) {
-                    slot = nnext++;
-                    next[slot] = 2;
-                }
-            }
-            rc = imp_suffixed(arena, base, next[slot]++, &id);
+        afmt_imp_str *id = &r->v[i].id;
+        if (id->len > 0 && id->len <= AFMT_MAX_ID_BYTES) {
+            const char *u;
+            size_t ulen;
+            rc = afmt_idmaker_take(&ids, arena->data + id->off, id->len, &u, &ulen);
+            if (rc == AFMT_OK && ulen != id->len)
+                rc = afmt_imp_str_add(arena, id, u, ulen);
             if (rc != AFMT_OK)
                 break;
-        }
-        if (rc == AFMT_OK)
-            r->v[i].id = id;
+        } /* else the writer refuses it, with its message */
+        rc = afmt_imp_map_put(map, arena, *id, i, NULL);
+        rc = rc < 0 ? rc : AFMT_OK;
     }
-    afmt_imp_map_free(&repeated);
-    free(next);
+    afmt_idmaker_free(&ids);
     return rc;
 }
 
@@ -688,8 +642,7 @@ int afmt_imp_emit(afmt_writer *w, const uint8_t *b, size_t len, const char *path
     afmt_import_stats st = {0};
     uint8_t *tmp = NULL;
     size_t tmp_cap = 0;
-    char *idbuf = NULL;
-    size_t idbuf_cap = 0;
+    afmt_buf idbuf = {0}; /* an id with its #k suffix */
     size_t cursor = 0;
     int rc = afmt_writer_file_begin(w, path, path_len);
     if (rc != AFMT_OK)
@@ -756,23 +709,15 @@ int afmt_imp_emit(afmt_writer *w, const uint8_t *b, size_t len, const char *path
         rc = afmt_writer_add_post(w, &p, &entry);
         /* an id an earlier input of the bundle took: id#2, id#3, ... */
         for (uint64_t k = 2; rc == AFMT_E_DUPLICATE && k <= EMIT_RETRY_DUPLICATES; k++) {
-            char suffix[24];
-            int sn = snprintf(suffix, sizeof suffix, "#%llu", (unsigned long long)k);
-            if (rec->id.len + (size_t)sn > AFMT_MAX_ID_BYTES)
+            int src = afmt_id_suffixed(&idbuf, ab + rec->id.off, rec->id.len, k);
+            if (src == AFMT_E_LIMIT)
                 break;
-            if (idbuf_cap < rec->id.len + (size_t)sn) {
-                char *nb = realloc(idbuf, rec->id.len + (size_t)sn);
-                if (nb == NULL) {
-                    rc = afmt_imp_fail(errbuf, errbuf_size, AFMT_E_NOMEM, "out of memory");
-                    goto out;
-                }
-                idbuf = nb;
-                idbuf_cap = rec->id.len + (size_t)sn;
+            if (src != AFMT_OK) {
+                rc = afmt_imp_fail(errbuf, errbuf_size, AFMT_E_NOMEM, "out of memory");
+                goto out;
             }
-            memcpy(idbuf, ab + rec->id.off, rec->id.len);
-            memcpy(idbuf + rec->id.len, suffix, (size_t)sn);
-            p.id = idbuf;
-            p.id_len = rec->id.len + (size_t)sn;
+            p.id = (const char *)idbuf.data;
+            p.id_len = idbuf.len;
             rc = afmt_writer_add_post(w, &p, &entry);
         }
         if (rc != AFMT_OK) {
@@ -825,7 +770,7 @@ int afmt_imp_emit(afmt_writer *w, const uint8_t *b, size_t len, const char *path
     afmt_import_stats_add(stats, &st);
 out:
     free(tmp);
-    free(idbuf);
+    afmt_buf_free(&idbuf);
     return rc;
 }
 

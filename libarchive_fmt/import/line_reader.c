@@ -1,6 +1,6 @@
 /*
- * line_reader.c - line reader (plain or zstd), literal file bytes and
- * unique ids for the pushshift and mbox importers (see line_reader.h).
+ * line_reader.c - line reader (plain or zstd) and literal file bytes for
+ * the line-oriented importers (see line_reader.h).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -313,69 +313,6 @@ void afmt_pending_free(afmt_pending *p)
 int afmt_pending_tap(void *ctx, const uint8_t *data, size_t len)
 {
     return afmt_pending_add(ctx, data, len);
-}
-
-/* ------------------------------------------------------------ unique ids */
-
-static void idmaker_key(const void *ctx, uint32_t value, const uint8_t **key, size_t *len)
-{
-    const afmt_idmaker *m = ctx;
-    const uint8_t *span = m->spans.data + 16 * (size_t)value;
-    *key = m->keys.data + afmt_load64(span);
-    *len = (size_t)afmt_load64(span + 8);
-}
-
-int afmt_idmaker_init(afmt_idmaker *m)
-{
-    memset(m, 0, sizeof *m);
-    return afmt_set_init(&m->set, 1024, idmaker_key, m);
-}
-
-void afmt_idmaker_free(afmt_idmaker *m)
-{
-    afmt_set_free(&m->set);
-    afmt_buf_free(&m->keys);
-    afmt_buf_free(&m->spans);
-    afmt_buf_free(&m->tmp);
-}
-
-int afmt_idmaker_take(afmt_idmaker *m, const void *base, size_t base_len, const char **out,
-                      size_t *out_len)
-{
-    if (base_len == 0 || base_len > AFMT_MAX_ID_BYTES)
-        return AFMT_E_LIMIT;
-    if (m->count >= AFMT_SET_MAX_VALUE)
-        return AFMT_E_LIMIT;
-    m->tmp.len = 0;
-    if (afmt_buf_append(&m->tmp, base, base_len) != AFMT_OK)
-        return AFMT_E_NOMEM;
-    for (uint64_t k = 1;; k++) {
-        if (k > 1) {
-            char suffix[24];
-            int n = snprintf(suffix, sizeof suffix, "#%" PRIu64, k);
-            if (base_len + (size_t)n > AFMT_MAX_ID_BYTES)
-                return AFMT_E_LIMIT;
-            m->tmp.len = base_len;
-            if (afmt_buf_append(&m->tmp, suffix, (size_t)n) != AFMT_OK)
-                return AFMT_E_NOMEM;
-        }
-        /* Room first, so that a recorded id can always be read back. */
-        if (afmt_buf_reserve(&m->keys, m->tmp.len) != AFMT_OK ||
-            afmt_buf_reserve(&m->spans, 16) != AFMT_OK)
-            return AFMT_E_NOMEM;
-        int rc = afmt_set_insert(&m->set, m->tmp.data, m->tmp.len, m->count, NULL);
-        if (rc < 0)
-            return rc;
-        if (rc == 1) {
-            afmt_buf_append_u64(&m->spans, m->keys.len);
-            afmt_buf_append_u64(&m->spans, m->tmp.len);
-            afmt_buf_append(&m->keys, m->tmp.data, m->tmp.len);
-            m->count++;
-            *out = (const char *)m->tmp.data;
-            *out_len = m->tmp.len;
-            return AFMT_OK;
-        }
-    }
 }
 
 /* --------------------------------------------------------------- helpers */

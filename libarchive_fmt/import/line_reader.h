@@ -1,6 +1,6 @@
 /*
  * line_reader.h - pieces shared by the line-oriented importers of
- * pushshift.c and mbox.c:
+ * ndjson.c, pushshift.c and mbox.c:
  *
  *  - afmt_lines: reads a file descriptor line by line in bounded memory,
  *    optionally through a zstd decoder (ZSTD_d_windowLogMax 31, so the
@@ -10,8 +10,6 @@
  *  - afmt_pending: the literal bytes of a file entry that are not post
  *    contents (separators, envelopes, compressed bytes), gathered and handed
  *    to afmt_writer_file_add_data in pieces of AFMT_IMPORT_PIECE_BYTES;
- *  - afmt_idmaker: makes post ids unique within one import ("x", "x#2",
- *    "x#3", ...);
  *  - small helpers: bounded error messages, UTF-8-safe truncation.
  */
 #ifndef AFMT_IMPORT_LINES_H
@@ -21,7 +19,7 @@
 #include <stdint.h>
 
 #include "common/internal.h"
-#include "common/set.h"
+#include "import/idmaker.h"
 
 /* Size of one stored piece of literal file bytes: a blob of at most this
  * size (pieces up to AFMT_MAX_INLINE_BYTES are stored inline).  The
@@ -96,29 +94,6 @@ AFMT_INTERNAL int afmt_pending_flush(afmt_pending *p);
 AFMT_INTERNAL void afmt_pending_free(afmt_pending *p);
 /* A tap (afmt_lines_tap) that appends to an afmt_pending. */
 AFMT_INTERNAL int afmt_pending_tap(void *ctx, const uint8_t *data, size_t len);
-
-/* ---- unique ids ---- */
-
-typedef struct afmt_idmaker {
-    afmt_set set;      /* id -> its number; keys are read back from `keys` */
-    afmt_buf keys;     /* every id taken, back to back */
-    afmt_buf spans;    /* per id: u64 offset in keys, u64 length */
-    uint32_t count;
-    afmt_buf tmp;
-} afmt_idmaker;
-
-AFMT_INTERNAL int afmt_idmaker_init(afmt_idmaker *m);
-AFMT_INTERNAL void afmt_idmaker_free(afmt_idmaker *m);
-/* Picks the first of base, base "#2", base "#3", ... that no earlier call
- * returned and records it.  The maker must not move after init (the set
- * reads keys back through a pointer to it).  *out points into the maker (valid until the
- * next call).  AFMT_E_LIMIT when the id would exceed AFMT_MAX_ID_BYTES;
- * base_len must be at least 1. */
-AFMT_INTERNAL int afmt_idmaker_take(afmt_idmaker *m, const void *base, size_t base_len,
-                                    const char **out, size_t *out_len);
-/* A candidate the writer refused as a duplicate (an id taken by another
- * file of the same bundle) stays recorded, so calling afmt_idmaker_take
- * again with the same base gives the next one. */
 
 /* ---- helpers ---- */
 

@@ -10,14 +10,14 @@
 
 int64_t afmt_days_from_civil(int64_t y, int m, int d)
 {
-    /* Count from 0000-03-01 so that the leap day ends a year. */
-    if (m <= 2) {
-        y -= 1;
-        m += 12;
-    }
-    int64_t era_days = 365 * y + y / 4 - y / 100 + y / 400; /* y >= 0 here */
-    int64_t in_year = (153 * (m - 3) + 2) / 5 + d - 1;
-    return era_days + in_year - 719468; /* 719468: 0000-03-01 .. 1970-01-01 */
+    /* Count in 400-year eras from 0000-03-01, so that the leap day ends a
+     * year; any year, year 0 and before included (H. Hinnant's algorithm). */
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468; /* 719468: 0000-03-01 .. 1970-01-01 */
 }
 
 static int leap(int64_t y)

@@ -26,7 +26,8 @@
 /* Returns 1 and *out when s[0..len) is a date as above, 0 otherwise. */
 AFMT_INTERNAL int afmt_rfc5322_date(const uint8_t *s, size_t len, int64_t *out);
 
-/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar. */
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar, any
+ * year (also the RFC 3339 dates of ndjson.c). */
 AFMT_INTERNAL int64_t afmt_days_from_civil(int64_t y, int m, int d);
 
 #endif

@@ -27,7 +27,7 @@
  *  - Memory is bounded by three batches of lines (up to 1024 lines or
  *    4 MiB each, more only for one line longer than that, and a line is at
  *    most 256 MiB, the limit of one post) and their parsed trees: the input
- *    is read in 64 KiB pieces, never slurped.
+ *    is read in pieces of 128 KiB (line_reader.c), never slurped.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -41,8 +41,9 @@
 #include <jansson.h>
 
 #include "import/import.h"
+#include "import/line_reader.h"
+#include "import/mail_date.h"
 
-#define READ_CHUNK (64u * 1024)
 #define MAX_LINE ((size_t)AFMT_MAX_CONTENT_BYTES)
 #define MEDIA_TYPE "application/json"
 #define MIN_TIME INT64_C(-62135596800) /* 0001-01-01T00:00:00Z */
@@ -50,14 +51,10 @@
 
 typedef struct ndjson_state {
     afmt_writer *w;
-    int fd;
-    /* input buffer: bytes [start, len) not yet consumed */
-    uint8_t *buf;
-    size_t cap, start, len, scan;
-    int eof;
+    afmt_lines lines;         /* the input, "\n" by "\n" */
+    char lines_err[AFMT_ERRMSG_BYTES];
     uint64_t read_no;         /* lines read so far (reading runs ahead) */
     uint64_t line_no;         /* the line being written, for messages */
-    uint64_t bytes_in;
     /* data waiting to become an inline part of the file entry */
     uint8_t pending[AFMT_MAX_INLINE_BYTES];
     size_t pending_len;
@@ -121,71 +118,16 @@ static int emit_data(ndjson_state *s, const uint8_t *data, size_t len)
  * whether there was one), 0 at the end, or a negative afmt_error. */
 static int next_line(ndjson_state *s, const uint8_t **line, size_t *len, int *nl)
 {
-    for (;;) {
-        uint8_t *p = s->scan < s->len ? memchr(s->buf + s->scan, '\n', s->len - s->scan) : NULL;
-        if (p != NULL) {
-            *line = s->buf + s->start;
-            *len = (size_t)(p - (s->buf + s->start));
-            *nl = 1;
-            s->start = s->scan = (size_t)(p - s->buf) + 1;
-            return 1;
-        }
-        s->scan = s->len;
-        if (s->len - s->start > MAX_LINE)
-            return fail(s, AFMT_E_LIMIT, "line %" PRIu64 ": longer than %zu bytes, the limit "
-                        "of one post", s->read_no + 1, MAX_LINE);
-        if (s->eof) {
-            if (s->start == s->len)
-                return 0;
-            *line = s->buf + s->start;
-            *len = s->len - s->start;
-            *nl = 0;
-            s->start = s->scan = s->len;
-            return 1;
-        }
-        /* make room: drop consumed bytes, then grow if still short */
-        if (s->start > 0) {
-            memmove(s->buf, s->buf + s->start, s->len - s->start);
-            s->len -= s->start;
-            s->scan -= s->start;
-            s->start = 0;
-        }
-        if (s->cap - s->len < READ_CHUNK) {
-            size_t ncap = s->cap ? s->cap * 2 : 4 * READ_CHUNK;
-            if (ncap > MAX_LINE + 2 * READ_CHUNK)
-                ncap = MAX_LINE + 2 * READ_CHUNK; /* a line never needs more */
-            if (ncap < s->len + READ_CHUNK)
-                ncap = s->len + READ_CHUNK;
-            uint8_t *nb = realloc(s->buf, ncap);
-            if (nb == NULL)
-                return fail(s, AFMT_E_NOMEM, "out of memory");
-            s->buf = nb;
-            s->cap = ncap;
-        }
-        ssize_t n = read(s->fd, s->buf + s->len, s->cap - s->len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return fail(s, AFMT_E_IO, "read error after line %" PRIu64 ": %s", s->read_no,
-                        strerror(errno));
-        if (n == 0)
-            s->eof = 1;
-        s->len += (size_t)n;
-        s->bytes_in += (uint64_t)n;
-    }
+    int got = afmt_lines_next(&s->lines, line, len);
+    if (got < 0)
+        return fail(s, got, "%s", s->lines_err);
+    *nl = got > 0 && *len > 0 && (*line)[*len - 1] == '\n';
+    if (*nl)
+        (*len)--;
+    return got;
 }
 
 /* ---- fields ---- */
-
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
 
 static int digits(const char *s, size_t n, int *out)
 {
@@ -241,7 +183,7 @@ static int parse_rfc3339(int64_t *out, const char *s, size_t n)
     if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
         (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || sec > 60)
         return -1;
-    int64_t t = days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + mi * 60 + sec - offset;
+    int64_t t = afmt_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + mi * 60 + sec - offset;
     if (t < MIN_TIME || t > MAX_TIME)
         return -1;
     *out = t;
@@ -580,7 +522,6 @@ int afmt_import_ndjson(afmt_writer *w, int fd, const char *path, size_t path_len
     ndjson_state s;
     memset(&s, 0, sizeof s);
     s.w = w;
-    s.fd = fd;
     s.errbuf = errbuf;
     s.errbuf_size = errbuf_size;
     if (w == NULL || path == NULL || fd < 0)
@@ -591,6 +532,11 @@ int afmt_import_ndjson(afmt_writer *w, int fd, const char *path, size_t path_len
     if (rc != AFMT_OK) {
         const char *m = afmt_writer_errmsg(w);
         return fail(&s, rc, "%s", m && *m ? m : afmt_strerror(rc));
+    }
+    rc = afmt_lines_open(&s.lines, fd, MAX_LINE, 0, NULL, NULL, NULL, s.lines_err);
+    if (rc != AFMT_OK) {
+        afmt_lines_free(&s.lines);
+        return fail(&s, rc, "%s", s.lines_err);
     }
     ahead a;
     memset(&a, 0, sizeof a);
@@ -655,8 +601,8 @@ done:
         free(a.b[j].lines);
         afmt_buf_free(&a.b[j].bytes);
     }
-    free(s.buf);
-    st.bytes_in = s.bytes_in;
+    st.bytes_in = s.lines.raw_bytes;
+    afmt_lines_free(&s.lines);
     if (rc == AFMT_OK)
         afmt_import_stats_add(stats, &st);
     return rc;

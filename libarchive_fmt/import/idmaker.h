@@ -1,0 +1,43 @@
+/*
+ * idmaker.h - the importers' one maker of unique post ids: an id already
+ * taken becomes the first of id#2, id#3, ... not taken yet.  Used for the
+ * ids within one input (pushshift.c, mbox.c, json_doc.c for Reddit and
+ * Hacker News) and for an id the writer refuses as taken by an earlier
+ * input of the bundle.
+ */
+#ifndef AFMT_IMPORT_IDMAKER_H
+#define AFMT_IMPORT_IDMAKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/internal.h"
+#include "common/set.h"
+
+typedef struct afmt_idmaker {
+    afmt_set set;      /* id -> its number; keys are read back from `keys` */
+    afmt_buf keys;     /* every id taken, back to back */
+    afmt_buf spans;    /* per id: u64 offset in keys, u64 length, u64 next k */
+    uint32_t count;
+    afmt_buf tmp;
+} afmt_idmaker;
+
+AFMT_INTERNAL int afmt_idmaker_init(afmt_idmaker *m);
+AFMT_INTERNAL void afmt_idmaker_free(afmt_idmaker *m);
+/* Picks the first of base, base "#2", base "#3", ... that no earlier call
+ * returned and records it; many copies of one base cost linear time (each
+ * base remembers the next k to try).  The maker must not move after init
+ * (the set reads keys back through a pointer to it).  *out points into the
+ * maker (valid until the next call).  AFMT_E_LIMIT when the id would exceed
+ * AFMT_MAX_ID_BYTES; base_len must be at least 1.
+ * A candidate the writer refused as a duplicate (an id taken by another
+ * file of the same bundle) stays recorded, so calling afmt_idmaker_take
+ * again with the same base gives the next one. */
+AFMT_INTERNAL int afmt_idmaker_take(afmt_idmaker *m, const void *base, size_t base_len,
+                                    const char **out, size_t *out_len);
+
+/* Sets *out to base "#k" (k >= 2).  AFMT_E_LIMIT when that exceeds
+ * AFMT_MAX_ID_BYTES, AFMT_E_NOMEM. */
+AFMT_INTERNAL int afmt_id_suffixed(afmt_buf *out, const void *base, size_t base_len, uint64_t k);
+
+#endif
