@@ -25,43 +25,6 @@
 
 /* ---------------------------------------------------------------- UTF-8 */
 
-size_t cli_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
-{
-    if (len == 0)
-        return 0;
-    unsigned char c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    size_t n;
-    uint32_t v;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        v = c & 0x1Fu;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        v = c & 0x0Fu;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        v = c & 0x07u;
-    } else {
-        return 0;
-    }
-    if (len < n)
-        return 0;
-    for (size_t k = 1; k < n; k++) {
-        if ((s[k] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[k] & 0x3Fu);
-    }
-    if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10FFFF)) ||
-        (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return n;
-}
-
 int cli_codepoint_is_unsafe(uint32_t cp)
 {
     if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
@@ -104,7 +67,7 @@ static void escape_impl(FILE *out, const char *str, size_t len, int text)
     size_t i = 0;
     while (i < len) {
         uint32_t cp;
-        size_t n = cli_utf8_decode(s + i, len - i, &cp);
+        size_t n = afmt_utf8_decode(s + i, len - i, &cp);
         if (n == 0) {
             fprintf(out, "\\x%02X", s[i]);
             i++;
@@ -155,7 +118,7 @@ void cli_json_string(FILE *out, const char *str, size_t len)
             continue;
         }
         uint32_t cp;
-        size_t n = cli_utf8_decode(s + i, len - i, &cp);
+        size_t n = afmt_utf8_decode(s + i, len - i, &cp);
         if (n == 0) {
             /* PEP 383 surrogateescape: byte b (>= 0x80) -> U+DC00 + b */
             fprintf(out, "\\u%04x", 0xDC00u + s[i]);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "afmt.h"
+#include "common/text.h" /* the library's UTF-8 and path rules (libarchive_fmt/common) */
 
 /* Exit statuses: pinned, printed by `afmt --help`; never change meaning. */
 enum {
@@ -67,10 +68,6 @@ void cli_escape_write_text(FILE *out, const char *s, size_t len);
  * surrogate, so the mapping is reversible (Python:
  * s.encode("utf-8", "surrogateescape") gives back the bytes). */
 void cli_json_string(FILE *out, const char *s, size_t len);
-
-/* Decodes one UTF-8 character at s[0..len).  Returns its length (1..4) and
- * the code point in *cp, or 0 when the bytes there are not valid UTF-8. */
-size_t cli_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
 
 /* Nonzero for code points a terminal must not receive raw: C0, DEL, C1,
  * bidi controls and marks, zero-width and invisible formatting characters,

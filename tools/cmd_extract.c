@@ -205,7 +205,7 @@ static void extract_at(extractor *x, const char *rel, size_t rel_len, uint64_t n
 static void extract_one(extractor *x, const char *rel, size_t rel_len, uint64_t number,
                         uint64_t size)
 {
-    if (!cli_path_safe(rel, rel_len)) {
+    if (!afmt_path_safe((const uint8_t *)rel, rel_len)) {
         cli_err_n(rel, rel_len, "unsafe path in the bundle; not written");
         note(x, CLI_EXIT_INTEGRITY);
         return;

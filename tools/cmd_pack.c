@@ -94,7 +94,7 @@ static int title_ok(const char *t)
     size_t i = 0;
     while (i < len) {
         uint32_t cp;
-        size_t n = cli_utf8_decode((const unsigned char *)t + i, len - i, &cp);
+        size_t n = afmt_utf8_decode((const unsigned char *)t + i, len - i, &cp);
         if (n == 0 || cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
             return 0;
         i += n;

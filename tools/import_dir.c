@@ -142,7 +142,7 @@ static int scan_dir(struct scan *s, int fd, char *prefix, size_t plen)
             cli_err_n(prefix, len, "%s", strerror(errno));
             rc = CLI_EXIT_FAILURE;
         } else if (S_ISREG(st.st_mode)) {
-            if (!cli_path_safe(prefix, len)) {
+            if (!afmt_path_safe((const uint8_t *)prefix, len)) {
                 cli_err_n(prefix, len, "a bundle cannot hold this path (backslash in a name)");
                 rc = CLI_EXIT_FAILURE;
             } else if ((uint64_t)st.st_size > AFMT_MAX_CONTENT_BYTES) {
@@ -236,7 +236,7 @@ const char *cli_guess_media_type(const char *name, size_t name_len, const void *
             }
         }
         uint32_t cp;
-        size_t n = cli_utf8_decode(p + i, len - i, &cp);
+        size_t n = afmt_utf8_decode(p + i, len - i, &cp);
         if (n == 0 || cp == 0)
             return "application/octet-stream";
         i += n;

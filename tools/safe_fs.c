@@ -138,25 +138,6 @@ int cli_dirchain_enter(cli_dirchain *c, const char *dir, size_t dir_len, int cre
     return chain_fd(c);
 }
 
-int cli_path_safe(const char *p, size_t len)
-{
-    if (len == 0 || p[0] == '/')
-        return 0;
-    size_t start = 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i < len && (p[i] == '\0' || p[i] == '\\'))
-            return 0;
-        if (i == len || p[i] == '/') {
-            size_t n = i - start;
-            if (n == 0 || (n == 1 && p[start] == '.') ||
-                (n == 2 && p[start] == '.' && p[start + 1] == '.'))
-                return 0;
-            start = i + 1;
-        }
-    }
-    return 1;
-}
-
 static int name_byte_plain(unsigned char b)
 {
     return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') ||

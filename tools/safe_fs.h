@@ -31,11 +31,6 @@ void cli_dirchain_free(cli_dirchain *c);
 int cli_dirchain_enter(cli_dirchain *c, const char *dir, size_t dir_len, int create,
                        char *err, size_t err_size);
 
-/* Nonzero when p[0..len) is a safe relative path: not empty, no leading
- * '/', no empty, "." or ".." component, no NUL, no backslash.  (Length is
- * not limited here: paths are walked one component at a time.) */
-int cli_path_safe(const char *p, size_t len);
-
 /* The file name of a post id for `extract --posts` (malloc'd, NUL-ended,
  * NULL when out of memory):
  *  - every byte outside [A-Za-z0-9._-] becomes %HH (uppercase hex), '%'

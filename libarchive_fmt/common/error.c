@@ -1,6 +1,6 @@
 /*
- * error.c - error names, library initialisation, the growable buffer and
- * the validators shared by writer and reader.
+ * error.c - error names, library initialisation and the growable buffer
+ * (the validators are in text.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,90 +139,4 @@ void afmt_buf_free(afmt_buf *b)
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
-}
-
-/* ---- validators ---- */
-
-int afmt_utf8_valid(const uint8_t *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n;
-        uint32_t cp;
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (len - i <= n)
-            return 0;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += n + 1;
-    }
-    return 1;
-}
-
-int afmt_text_clean(const uint8_t *s, size_t len)
-{
-    if (!afmt_utf8_valid(s, len))
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < 0x20 || s[i] == 0x7F)
-            return 0;
-        /* C1 controls U+0080..U+009F are encoded as C2 80..C2 9F */
-        if (s[i] == 0xC2 && i + 1 < len && s[i + 1] >= 0x80 && s[i + 1] <= 0x9F)
-            return 0;
-    }
-    return 1;
-}
-
-int afmt_path_valid(const uint8_t *s, size_t len)
-{
-    if (len == 0 || len > AFMT_MAX_PATH_BYTES || s[0] == '/')
-        return 0;
-    size_t start = 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i < len && (s[i] == 0 || s[i] == '\\'))
-            return 0;
-        if (i == len || s[i] == '/') {
-            size_t n = i - start;
-            if (n == 0)
-                return 0;
-            if (n == 1 && s[start] == '.')
-                return 0;
-            if (n == 2 && s[start] == '.' && s[start + 1] == '.')
-                return 0;
-            start = i + 1;
-        }
-    }
-    return 1;
-}
-
-int afmt_media_type_valid(const uint8_t *s, size_t len)
-{
-    if (len == 0 || len > AFMT_MAX_MEDIA_TYPE_BYTES)
-        return 0;
-    for (size_t i = 0; i < len; i++)
-        if (s[i] < 0x20 || s[i] > 0x7E)
-            return 0;
-    return 1;
 }

@@ -100,13 +100,6 @@ AFMT_INTERNAL int afmt_fail(char *buf, int err, const char *fmt, ...)
 
 /* ---- validation of strings that reach names or displays ---- */
 
-/* Nonzero when s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
-AFMT_INTERNAL int afmt_utf8_valid(const uint8_t *s, size_t len);
-/* Nonzero when s is valid UTF-8 free of C0, DEL and C1 control characters. */
-AFMT_INTERNAL int afmt_text_clean(const uint8_t *s, size_t len);
-/* Nonzero when s is a safe relative path (spec: "File paths"). */
-AFMT_INTERNAL int afmt_path_valid(const uint8_t *s, size_t len);
-/* Nonzero when s is a valid media type (printable ASCII, 1..255 bytes). */
-AFMT_INTERNAL int afmt_media_type_valid(const uint8_t *s, size_t len);
+#include "common/text.h"
 
 #endif /* AFMT_INTERNAL_H */
