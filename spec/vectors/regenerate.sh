@@ -38,9 +38,9 @@ fi
 gen=$tmpgen/vectors_gen
 # shellcheck disable=SC2046,SC2086
 gcc -std=c11 -O1 -g -Wall -Wextra -Wshadow -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
-    ${AFMT_GEN_CFLAGS:-} -I "$root/include" -I "$root/libarchive_fmt" \
-    -o "$gen" "$root/tests/vectors_gen.c" "$lib" \
-    $(pkg-config --libs libsodium libzstd jansson) -lpthread
+    ${AFMT_GEN_CFLAGS:-} -I "$root/include" -I "$root/libarchive_fmt" -I "$root/tests/hostile" \
+    -o "$gen" "$root/tests/vectors_gen.c" "$root/tests/hostile/forge.c" "$lib" \
+    $(pkg-config --libs libsodium libzstd) -lpthread
 
 unset SOURCE_DATE_EPOCH
 

@@ -715,6 +715,30 @@ static int idrow_cmp(const void *x, const void *y)
     return (a->entry > c->entry) - (a->entry < c->entry);
 }
 
+void fi_id_rows(fbuf *rows, const uint8_t *const *enc, const size_t *len, size_t n,
+                int keep_cut)
+{
+    idrow *v = malloc((n + 1) * sizeof *v);
+    if (v == NULL)
+        forge_die("out of memory");
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *id;
+        size_t id_len;
+        if (fi_post_id(enc[i], len[i], &id, &id_len)) {
+            v[k].key = fi_key(id, id_len);
+            v[k++].entry = (uint32_t)i;
+        } else if (keep_cut && len[i] > 0 && enc[i][0] == 0x01) {
+            v[k].key = 0;
+            v[k++].entry = (uint32_t)i;
+        }
+    }
+    qsort(v, k, sizeof *v, idrow_cmp);
+    for (size_t i = 0; i < k; i++)
+        fb_u32(rows, v[i].entry);
+    free(v);
+}
+
 /* Writes records [from, to) of the record list into a record page: the
  * records, then their places. */
 static void put_records(fpage *pg, const fbuf *recs, const rec_list *l, size_t from, size_t to)
@@ -771,22 +795,17 @@ void fb_body(fbundle *b)
     if (b->ids_set) {
         fb_put(&rows, b->ids.p, b->ids.n);
     } else {
-        idrow *v = malloc((l.n + 1) * sizeof *v);
-        if (v == NULL)
+        const uint8_t **enc = malloc((l.n + 1) * sizeof *enc);
+        size_t *len = malloc((l.n + 1) * sizeof *len);
+        if (enc == NULL || len == NULL)
             forge_die("out of memory");
-        size_t n = 0;
         for (size_t i = 0; i < l.n; i++) {
-            const uint8_t *r = b->records.p + l.at[i], *id;
-            size_t id_len;
-            if (fi_post_id(r + 12, ld32(r + 8), &id, &id_len)) {
-                v[n].key = fi_key(id, id_len);
-                v[n++].entry = (uint32_t)i;
-            }
+            enc[i] = b->records.p + l.at[i] + 12;
+            len[i] = ld32(b->records.p + l.at[i] + 8);
         }
-        qsort(v, n, sizeof *v, idrow_cmp);
-        for (size_t k = 0; k < n; k++)
-            fb_u32(&rows, v[k].entry);
-        free(v);
+        fi_id_rows(&rows, enc, len, l.n, 0);
+        free(enc);
+        free(len);
     }
     for (size_t at = 0; at < rows.n; at += 4 * 4096) {
         size_t n = rows.n - at < 4 * 4096 ? rows.n - at : 4 * 4096;
@@ -1017,10 +1036,21 @@ void fb_checkpoint(fbundle *b)
 void fs_sigsec(fbuf *out, const fkey *k, const void *cp, size_t cp_len, const char *comment,
                size_t comment_len, const char sig_alg[2], const char pk_alg[2])
 {
+    fs_sigsec_ex(out, k, cp, cp_len, comment, comment_len, sig_alg, pk_alg, 0, k->id);
+}
+
+void fs_sigsec_ex(fbuf *out, const fkey *k, const void *cp, size_t cp_len, const char *comment,
+                  size_t comment_len, const char sig_alg[2], const char pk_alg[2], int legacy,
+                  const uint8_t pk_id[8])
+{
     uint8_t ph[64], sig[64], gsig[64];
     static const uint8_t none[1] = {0};
-    crypto_generichash(ph, 64, cp_len ? cp : none, cp_len, NULL, 0);
-    crypto_sign_detached(sig, NULL, ph, 64, k->sk);
+    if (legacy) {
+        crypto_sign_detached(sig, NULL, cp_len ? cp : none, cp_len, k->sk);
+    } else {
+        crypto_generichash(ph, 64, cp_len ? cp : none, cp_len, NULL, 0);
+        crypto_sign_detached(sig, NULL, ph, 64, k->sk);
+    }
     uint8_t *m = malloc(64 + comment_len);
     if (m == NULL)
         forge_die("out of memory");
@@ -1035,7 +1065,7 @@ void fs_sigsec(fbuf *out, const fkey *k, const void *cp, size_t cp_len, const ch
     fb_put(out, comment, comment_len);
     fb_put(out, gsig, 64);
     fb_put(out, pk_alg, 2);
-    fb_put(out, k->id, 8);
+    fb_put(out, pk_id, 8);
     fb_put(out, k->pk, 32);
 }
 

@@ -256,6 +256,18 @@ size_t fi_head_len(const uint8_t *index, size_t len);
 void fs_sigsec(fbuf *out, const fkey *k, const void *cp, size_t cp_len, const char *comment,
                size_t comment_len, const char sig_alg[2], const char pk_alg[2]);
 
+/* The same with minisign's legacy signature (over the bytes, no prehash)
+ * when `legacy`, and `pk_id` as the public key's id. */
+void fs_sigsec_ex(fbuf *out, const fkey *k, const void *cp, size_t cp_len, const char *comment,
+                  size_t comment_len, const char sig_alg[2], const char pk_alg[2], int legacy,
+                  const uint8_t pk_id[8]);
+
+/* The id table (spec 7.6) of entries enc[0..n) (their encodings): every
+ * post by (id key, entry number), as u32 rows appended to `rows`.  A post
+ * too short to hold its id counts with key 0 when keep_cut, else not. */
+void fi_id_rows(fbuf *rows, const uint8_t *const *enc, const size_t *len, size_t n,
+                int keep_cut);
+
 /* Decodes every page of an index section into `out`, each as u64 first
  * (its directory row's), u32 size, the bytes (at most `max` bytes in all);
  * returns 0 on success. */
