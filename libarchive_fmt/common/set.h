@@ -46,17 +46,4 @@ AFMT_INTERNAL int afmt_set_insert_hashed(afmt_set *s, uint32_t hash, const void 
 /* Returns 1 and the value when found, 0 otherwise. */
 AFMT_INTERNAL int afmt_set_find(const afmt_set *s, const void *key, size_t len, uint32_t *value);
 
-/* A set of byte strings that keeps its own copies of the keys, for callers
- * that have nowhere else to keep them (importers making unique ids). */
-typedef struct afmt_strset {
-    afmt_set set;
-    afmt_buf keys; /* u32 length || bytes, per key; a value is an offset */
-} afmt_strset;
-
-AFMT_INTERNAL int afmt_strset_init(afmt_strset *s, size_t expected);
-AFMT_INTERNAL void afmt_strset_free(afmt_strset *s);
-/* 1 inserted, 0 present already, or a negative afmt_error. */
-AFMT_INTERNAL int afmt_strset_insert(afmt_strset *s, const void *key, size_t len);
-AFMT_INTERNAL int afmt_strset_contains(const afmt_strset *s, const void *key, size_t len);
-
 #endif

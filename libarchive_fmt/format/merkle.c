@@ -1,5 +1,5 @@
 /*
- * merkle.c - RFC 9162 section 2.1 tree heads and audit paths.
+ * merkle.c - RFC 9162 section 2.1 tree heads.
  *
  * The root is computed bottom-up: leaves are hashed pairwise level by level
  * and an unpaired last node is carried up unchanged, which gives the same
@@ -44,75 +44,6 @@ int afmt_merkle_root(uint8_t out[HB], const uint8_t *leaves, uint64_t n)
     memcpy(out, level, HB);
     free(level);
     return AFMT_OK;
-}
-
-static uint64_t split_point(uint64_t n)
-{
-    uint64_t k = 1;
-    while (k * 2 < n)
-        k *= 2;
-    return k;
-}
-
-static int audit_path(uint8_t *path, size_t *len, const uint8_t *leaves, uint64_t n,
-                      uint64_t m)
-{
-    if (n <= 1)
-        return AFMT_OK;
-    uint64_t k = split_point(n);
-    uint8_t sibling[HB];
-    int rc;
-    if (m < k) {
-        rc = audit_path(path, len, leaves, k, m);
-        if (rc == AFMT_OK)
-            rc = afmt_merkle_root(sibling, leaves + k * HB, n - k);
-    } else {
-        rc = audit_path(path, len, leaves + k * HB, n - k, m - k);
-        if (rc == AFMT_OK)
-            rc = afmt_merkle_root(sibling, leaves, k);
-    }
-    if (rc != AFMT_OK)
-        return rc;
-    memcpy(path + *len * HB, sibling, HB);
-    (*len)++;
-    return AFMT_OK;
-}
-
-int afmt_merkle_audit_path(uint8_t *path, size_t *len, const uint8_t *leaves, uint64_t n,
-                           uint64_t m)
-{
-    *len = 0;
-    if (m >= n)
-        return AFMT_E_INVALID_ARGUMENT;
-    return audit_path(path, len, leaves, n, m);
-}
-
-int afmt_merkle_verify_path(const uint8_t leaf[HB], uint64_t m, uint64_t n,
-                            const uint8_t *path, size_t len, const uint8_t root[HB])
-{
-    if (m >= n)
-        return 0;
-    uint64_t fn = m, sn = n - 1;
-    uint8_t r[HB];
-    memcpy(r, leaf, HB);
-    for (size_t i = 0; i < len; i++) {
-        const uint8_t *p = path + i * HB;
-        if (sn == 0)
-            return 0;
-        if ((fn & 1) || fn == sn) {
-            afmt_hash_node(r, p, r);
-            if (!(fn & 1))
-                while (!(fn & 1) && fn != 0) {
-                    fn >>= 1;
-                    sn >>= 1;
-                }
-        } else {
-            afmt_hash_node(r, r, p);
-        }
-        fn >>= 1;
-        sn >>= 1;
-    }
-    return sn == 0 && memcmp(r, root, HB) == 0;
 }
 
 void afmt_merkle_stream_init(afmt_merkle_stream *m)

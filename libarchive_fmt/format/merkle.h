@@ -12,17 +12,6 @@
 AFMT_INTERNAL int afmt_merkle_root(uint8_t out[AFMT_HASH_BYTES], const uint8_t *leaves,
                                    uint64_t n);
 
-/* The RFC 9162 audit path of leaf m among n: writes up to 64 hashes into
- * `path` and their count to *len. */
-AFMT_INTERNAL int afmt_merkle_audit_path(uint8_t *path, size_t *len, const uint8_t *leaves,
-                                         uint64_t n, uint64_t m);
-
-/* Recomputes the root from a leaf and its audit path (RFC 9162 2.1.3.2);
- * returns 1 when it equals `root`. */
-AFMT_INTERNAL int afmt_merkle_verify_path(const uint8_t leaf[AFMT_HASH_BYTES], uint64_t m,
-                                          uint64_t n, const uint8_t *path, size_t len,
-                                          const uint8_t root[AFMT_HASH_BYTES]);
-
 /* The same tree head computed incrementally, leaf by leaf, in O(log n)
  * memory: a binary counter of perfect subtrees, folded right to left. */
 typedef struct afmt_merkle_stream {
