@@ -425,7 +425,11 @@ int afmt_js_string_is(json_t *obj, const char *key, const char *lit)
 
 int afmt_js_time(json_t *obj, const char *key, int64_t *out)
 {
-    json_t *v = json_object_get(obj, key);
+    return afmt_js_time_value(json_object_get(obj, key), out);
+}
+
+int afmt_js_time_value(json_t *v, int64_t *out)
+{
     if (json_is_integer(v)) {
         json_int_t t = json_integer_value(v);
         if (t < AFMT_IMP_TIME_MIN || t > AFMT_IMP_TIME_MAX)

@@ -118,6 +118,8 @@ AFMT_INTERNAL int afmt_js_string_is(json_t *obj, const char *key, const char *li
 /* A time in Unix seconds from an integer or a finite real member (a real is
  * rounded down), within the format's range: 1 with *out set, else 0. */
 AFMT_INTERNAL int afmt_js_time(json_t *obj, const char *key, int64_t *out);
+/* The same for a value (NULL: absent). */
+AFMT_INTERNAL int afmt_js_time_value(json_t *v, int64_t *out);
 /* Nonzero when member key is JSON true. */
 AFMT_INTERNAL int afmt_js_true(json_t *obj, const char *key);
 

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "import/import.h"
+#include "import/json_doc.h"
 #include "import/line_reader.h"
 
 /* The longest line accepted, without its "\n".  Reddit caps a comment at
@@ -90,26 +91,8 @@ static int is_deleted_marker(json_t *v)
  * set, 0 when absent, of another type or outside years 1..9999. */
 static int created_of(json_t *v, int64_t *out)
 {
-    if (json_is_integer(v)) {
-        json_int_t i = json_integer_value(v);
-        if (i < CREATED_MIN || i > CREATED_MAX)
-            return 0;
-        *out = (int64_t)i;
-        return 1;
-    }
-    if (json_is_real(v)) {
-        /* floor without libm (the library does not link it) */
-        double d = json_real_value(v);
-        if (!(d >= (double)CREATED_MIN && d < (double)CREATED_MAX + 1.0))
-            return 0; /* also NaN */
-        int64_t t = (int64_t)d;
-        if ((double)t > d)
-            t--;
-        if (t < CREATED_MIN || t > CREATED_MAX)
-            return 0;
-        *out = t;
-        return 1;
-    }
+    if (json_is_integer(v) || json_is_real(v))
+        return afmt_js_time_value(v, out); /* json_doc.c's rule */
     size_t n;
     const char *p = str_of(v, &n);
     if (p == NULL || n == 0 || n > 64)
