@@ -247,6 +247,7 @@ static char *ic_content(afmt_reader *r, const char *id, size_t *len)
 /* Parses a JSON file (asserting it is one, with no duplicate key). */
 static json_t *ic_load_json(const char *path)
 {
+    afmt_test_need(path);
     json_error_t err;
     json_t *v = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
     if (v == NULL)

@@ -38,6 +38,7 @@ static void test_hn_corpus(void **state)
 static void test_hn_item_forms(void **state)
 {
     (void)state;
+    afmt_test_need(FIREBASE);
     free(ic_python("hn-forms '%s' '%s'", FIREBASE, ic_fx->dir));
     const char *array = ic_tmp("array.json");
     const char *ndjson = ic_tmp("items.ndjson");

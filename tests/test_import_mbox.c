@@ -171,6 +171,7 @@ static void assert_hex_field(const char *label, uint64_t num, const char *got, s
 
 static json_t *python_figures(afmt_test_fixture *f, const char *mbox)
 {
+    afmt_test_need(mbox);
     return afmt_test_python_json(f, PY_FIGURES, "TZ=UTC", mbox);
 }
 

@@ -138,6 +138,7 @@ typedef struct figures {
 /* Runs PY_FIGURES over the NDJSON of a dump (.zst: decompressed by zstd). */
 static figures python_figures(afmt_test_fixture *f, const char *dump)
 {
+    afmt_test_need(dump);
     size_t dl = strlen(dump);
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "%s '%s' |",

@@ -50,6 +50,7 @@ static rows *python_rows(const char *cmd, const char *path)
 {
     rows *r = calloc(1, sizeof *r);
     assert_non_null(r);
+    afmt_test_need(path);
     r->buf = ic_python("%s '%s'", cmd, path);
     char *save = NULL;
     for (char *line = strtok_r(r->buf, "\n", &save); line != NULL && r->n < 4096;
@@ -92,6 +93,7 @@ static void test_format_names(void **state)
 
 static void detect_dir(const char *dir, afmt_source_format want)
 {
+    afmt_test_need(dir);
     DIR *d = opendir(dir);
     assert_non_null(d);
     struct dirent *de;
@@ -172,6 +174,7 @@ static void test_import_bad_arguments(void **state)
     afmt_writer *w = NULL;
     assert_int_equal(afmt_writer_open(&w, ic_tmp("args.afmt"), ic_fx->sk, NULL), AFMT_OK);
     char err[256] = "";
+    afmt_test_need(REDDIT "rtv_Python_2xmo63.json");
     int fd = open(REDDIT "rtv_Python_2xmo63.json", O_RDONLY);
     assert_true(fd >= 0);
     assert_int_equal(afmt_import(w, AFMT_SOURCE_UNKNOWN, fd, "a", 1, NULL, err, sizeof err),
@@ -192,6 +195,7 @@ static void test_import_bad_arguments(void **state)
 static void test_reddit_corpus(void **state)
 {
     (void)state;
+    afmt_test_need(AFMT_CORPUS "/reddit_json");
     DIR *d = opendir(AFMT_CORPUS "/reddit_json");
     assert_non_null(d);
     struct dirent *de;

@@ -13,6 +13,11 @@
 
 /* ------------------------------------------------------ files and folders */
 
+/* Skips the running test (cmocka's skip(), with a message) when `path` lies
+ * in the corpus (AFMT_CORPUS, ../shared/corpus) and is not there: the
+ * helpers below that read a file call it, so a test that needs the corpus
+ * is skipped where the corpus is absent instead of failing. */
+void afmt_test_need(const char *path);
 /* Makes a fresh temporary directory (under $TMPDIR or /tmp); malloc'd path. */
 char *afmt_test_tmpdir(void);
 /* Joins dir and name into a malloc'd path. */

@@ -8,8 +8,8 @@ set -euo pipefail
 : "${AFMT:?AFMT must name the afmt binary}"
 C=${AFMT_CORPUS:-}
 if [ -z "$C" ] || [ ! -d "$C" ]; then
-    echo "corpus: skipped (no AFMT_CORPUS)"
-    exit 0
+    echo "corpus: skipped: no corpus at ${C:-(AFMT_CORPUS unset)}"
+    exit 77
 fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

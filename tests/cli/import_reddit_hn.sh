@@ -10,8 +10,8 @@ set -euo pipefail
 : "${AFMT:?AFMT must name the afmt binary}"
 C=${AFMT_CORPUS:-}
 if [ -z "$C" ] || [ ! -d "$C/reddit_json" ] || [ ! -d "$C/hackernews" ]; then
-    echo "import_reddit_hn: skipped (no AFMT_CORPUS)"
-    exit 0
+    echo "import_reddit_hn: skipped: no corpus at ${C:-(AFMT_CORPUS unset)}"
+    exit 77
 fi
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d)
