@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "cli_util.h"
+#include "common/fileio.h"
 #include "commands.h"
 
 /* ---------------------------------------------------------------- UTF-8 */
@@ -703,17 +704,7 @@ void cli_progress_stop(void)
 
 int cli_write_all(int fd, const void *data, size_t len)
 {
-    const char *p = data;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    return afmt_write_all(fd, data, len, NULL) == AFMT_OK ? 0 : -1; /* common/fileio.c */
 }
 
 int cli_pwrite_all(int fd, const void *data, size_t len, uint64_t offset)
@@ -743,54 +734,22 @@ int cli_pwrite_all(int fd, const void *data, size_t len, uint64_t offset)
 
 int cli_write_file_atomic(const char *path, const void *data, size_t len, int overwrite)
 {
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 32);
-    if (tmp == NULL) {
-        errno = ENOMEM;
-        return -1;
+    /* common/fileio.c's output file: temporary name, fsync, rename or link */
+    char err[AFMT_ERRMSG_BYTES];
+    afmt_outfile f;
+    int rc = afmt_outfile_open(&f, path, 0644, overwrite, err);
+    if (rc == AFMT_OK) {
+        rc = afmt_outfile_write(&f, data, len, err);
+        if (rc == AFMT_OK)
+            rc = afmt_outfile_commit(&f, overwrite, err);
+        else
+            afmt_outfile_abort(&f);
     }
-    const char *slash = strrchr(path, '/');
-    size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
-    int fd = -1;
-    for (int attempt = 0; attempt < 16 && fd < 0; attempt++) {
-        uint8_t rnd[6];
-        randombytes_buf(rnd, sizeof rnd);
-        memcpy(tmp, path, dlen);
-        snprintf(tmp + dlen, 32, ".afmt-tmp-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
-                 rnd[3], rnd[4], rnd[5]);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-        if (fd < 0 && errno != EEXIST)
-            break;
+    if (rc != AFMT_OK) {
+        cli_err(path, "%s", err);
+        return CLI_EXIT_FAILURE;
     }
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        errno = e;
-        return -1;
-    }
-    int rc = cli_write_all(fd, data, len);
-    if (rc == 0)
-        rc = fsync(fd);
-    int e = errno;
-    if (close(fd) != 0 && rc == 0) {
-        rc = -1;
-        e = errno;
-    }
-    if (rc == 0) {
-        if (overwrite) {
-            rc = rename(tmp, path);
-            e = errno;
-        } else {
-            rc = link(tmp, path);
-            e = errno;
-            unlink(tmp);
-        }
-    }
-    if (rc != 0)
-        unlink(tmp);
-    free(tmp);
-    errno = e;
-    return rc;
+    return CLI_EXIT_OK;
 }
 
 /* ---------------------------------------------------------- options */

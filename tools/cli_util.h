@@ -151,9 +151,10 @@ int cli_write_all(int fd, const void *data, size_t len);
  * EINTR).  0 or -1 with errno set. */
 int cli_pwrite_all(int fd, const void *data, size_t len, uint64_t offset);
 
-/* Writes a small file atomically: a temporary file beside `path`, fsynced,
- * then renamed onto `path` (overwrite) or linked there (fails with EEXIST
- * when `path` exists).  Returns 0, or -1 with errno set. */
+/* Writes a small file atomically (common/fileio.c): a temporary file beside
+ * `path`, fsynced, then renamed onto `path` (overwrite) or linked there
+ * (refused when `path` exists).  Returns CLI_EXIT_OK, or CLI_EXIT_FAILURE
+ * after saying why as "afmt: PATH: ...". */
 int cli_write_file_atomic(const char *path, const void *data, size_t len, int overwrite);
 
 /* ---------------------------------------------------------- options */

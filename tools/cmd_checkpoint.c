@@ -100,13 +100,9 @@ int cmd_checkpoint(int argc, char **argv)
         if (lrc != AFMT_OK) {
             cli_err(bundle, "%s", afmt_strerror(lrc));
             rc = cli_exit_for(lrc);
-        } else if (cli_write_file_atomic(sig_path, minisig, strlen(minisig), force) != 0) {
-            cli_err(sig_path, "%s", errno == EEXIST ? "file exists (use -f to overwrite)"
-                                                    : strerror(errno));
-            rc = CLI_EXIT_FAILURE;
-        } else if (cli_write_file_atomic(out, bytes, len, force) != 0) {
-            cli_err(out, "%s", errno == EEXIST ? "file exists (use -f to overwrite)"
-                                               : strerror(errno));
+        } else if (cli_write_file_atomic(sig_path, minisig, strlen(minisig), force) !=
+                       CLI_EXIT_OK ||
+                   cli_write_file_atomic(out, bytes, len, force) != CLI_EXIT_OK) {
             rc = CLI_EXIT_FAILURE;
         }
         free(minisig);
