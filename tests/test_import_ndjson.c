@@ -26,29 +26,13 @@ static const char INPUT[] =
     "{\"id\":\"c\",\"parent\":5,\"body\":\"[removed]\","
     "\"created\":\"0001-01-01T01:59:59.5+01:00\",\"author\":null}";
 
-typedef struct collected {
-    char *p;
-    size_t n;
-} collected;
-
-static int collect(void *ctx, const void *data, size_t len)
-{
-    collected *c = ctx;
-    char *np = realloc(c->p, c->n + len + 1);
-    assert_non_null(np);
-    memcpy(np + c->n, data, len);
-    c->p = np;
-    c->n += len;
-    return 0;
-}
-
 /* The bytes of entry n, a post or a file (malloc'd). */
 static char *read_entry(afmt_reader *r, uint64_t n, size_t *len)
 {
-    collected c = {NULL, 0};
-    assert_int_equal(afmt_reader_read(r, n, collect, &c), AFMT_OK);
-    *len = c.n;
-    return c.p != NULL ? c.p : calloc(1, 1);
+    afmt_test_buf c = {0};
+    assert_int_equal(afmt_reader_read(r, n, afmt_test_sink, &c), AFMT_OK);
+    *len = c.len;
+    return c.data != NULL ? (char *)c.data : calloc(1, 1);
 }
 
 /* Packs `text` (as <stem>.ndjson) into <stem>.afmt; the import's result. */
