@@ -14,8 +14,16 @@
  *    to the caller and is released with the matching _free function, which
  *    accepts NULL.  Pointers returned by getters are borrowed: they stay
  *    valid until the owning handle is freed.
- *  - Handles keep a human-readable message about their last failure
+ *  - One error channel: every failure records a human-readable message for
+ *    the calling thread, read with afmt_error_last() (libgit2's
+ *    git_error_last).  Handles also keep a copy of their own last failure
  *    (afmt_writer_errmsg, afmt_reader_errmsg).  afmt_strerror() names a code.
+ *  - Callbacks return 0 to go on; any other value stops the call, which then
+ *    returns AFMT_E_USER (the callback keeps its own reason in its context).
+ *  - A caller's mistake (NULL handle, entry number out of range, bad option)
+ *    is AFMT_E_INVALID_ARGUMENT or AFMT_E_STATE, never an integrity error.
+ *  - Functions whose success means "this is authentic, trust it" are marked
+ *    AFMT_WARN_UNUSED: ignoring their result is a bug.
  *  - Strings taken from a bundle are byte strings with an explicit length;
  *    they are NOT NUL-terminated and may contain any byte.
  *  - Nothing read from a bundle is handed to the caller before the checkpoint
@@ -92,11 +100,36 @@ typedef enum afmt_error {
     AFMT_E_KEY_FORMAT = -17,    /* a key or signature file is malformed */
     AFMT_E_PASSPHRASE = -18,    /* wrong passphrase (secret key checksum) */
     AFMT_E_CRYPTO = -19,        /* libsodium could not be initialised */
-    AFMT_E_EXISTS = -20         /* output file exists and overwrite not asked */
+    AFMT_E_EXISTS = -20,        /* output file exists and overwrite not asked */
+    AFMT_E_USER = -21           /* a callback returned nonzero: stopped on request */
 } afmt_error;
 
 /* Returns a static, human-readable name for an error code. Never NULL. */
 AFMT_API const char *afmt_strerror(int err);
+
+/* The message of the calling thread's last failure inside the library, for
+ * instance "/no/such/dir/x.afmt: cannot create temporary file: No such file
+ * or directory" (borrowed, NUL-terminated, never NULL; "" when none was
+ * recorded).  Valid right after a function of this library returned a
+ * negative afmt_error on this thread, and until the next call into the
+ * library on this thread (a later failure replaces it; a success does not
+ * clear it, so read it only after a failure).  Each thread has its own.
+ * Some failures (most allocation failures) record no message: compare
+ * afmt_error_last_code() with the code you got, and fall back to
+ * afmt_strerror() when they differ or the message is empty. */
+AFMT_API const char *afmt_error_last(void);
+
+/* The code recorded with afmt_error_last()'s message; AFMT_OK when none. */
+AFMT_API int afmt_error_last_code(void);
+
+/* Forgets the calling thread's last failure. */
+AFMT_API void afmt_error_clear(void);
+
+/* Records `err` and `msg` (NULL: afmt_strerror(err)) as the calling
+ * thread's last failure, as the library does for its own: for callbacks
+ * that want their reason read with afmt_error_last(), and for libraries
+ * built on this one (the importers record theirs so). */
+AFMT_API void afmt_error_set_str(int err, const char *msg);
 
 /* Nonzero when `err` means "the bundle is not authentic or not intact"
  * (truncated, malformed, unsupported, over a limit, bad signature, wrong key,
@@ -143,10 +176,11 @@ AFMT_API void afmt_secret_key_free(afmt_secret_key *sk);
  * line alone (minisign -P).  Surrounding whitespace and a final newline are
  * accepted; anything else (short, long, bad base64, wrong "Ed" tag, trailing
  * bytes) gives AFMT_E_KEY_FORMAT. */
-AFMT_API int afmt_public_key_parse(afmt_public_key *out, const char *text, size_t len);
+AFMT_API int afmt_public_key_parse(afmt_public_key *out, const char *text, size_t len)
+    AFMT_WARN_UNUSED;
 
 /* Reads and parses a minisign public key file (at most 4 KiB). */
-AFMT_API int afmt_public_key_load(afmt_public_key *out, const char *path);
+AFMT_API int afmt_public_key_load(afmt_public_key *out, const char *path) AFMT_WARN_UNUSED;
 
 /* Writes a minisign public key file: "untrusted comment: <comment>\n" and the
  * base64 line.  comment NULL gives "minisign public key <KEYID hex>".  Fails
@@ -230,7 +264,10 @@ typedef struct afmt_writer_options {
     int level;                 /* zstd level, 1..19; default 3 */
     size_t block_size;         /* target decompressed block size */
     const char *title;         /* bundle title (UTF-8, no control chars); NULL = "" */
-    int64_t created;           /* Unix seconds; -1 = SOURCE_DATE_EPOCH or now */
+    int64_t created;           /* Unix seconds; -1 = now.  The library reads no
+                                  environment variable: a program that honours
+                                  SOURCE_DATE_EPOCH (as `afmt pack` does) reads
+                                  it and passes it here. */
     const char *trusted_comment; /* NULL = "afmt bundle timestamp:<created>
                                     entries:<n> root:<root hex>" (one line) */
     unsigned threads;          /* compression threads; 0 = one per online CPU
@@ -285,18 +322,26 @@ AFMT_API int afmt_writer_open(afmt_writer **out, const char *path,
                               const afmt_secret_key *sk,
                               const afmt_writer_options *opts);
 
+/* Checks `opts` by the rules afmt_writer_open applies (level, block size,
+ * title, trusted comment, version), without opening anything: AFMT_OK, or
+ * AFMT_E_INVALID_ARGUMENT with the reason in afmt_error_last().  For a
+ * program that refuses bad options before any work; afmt_writer_open
+ * checks them again.  NULL = the defaults (valid). */
+AFMT_API int afmt_writer_options_check(const afmt_writer_options *opts);
+
 /* Adds a post.  Its content is copied; identical contents are stored once.
  * Fails with AFMT_E_DUPLICATE when the id was used before.  When
- * out_entry is not NULL it receives the entry number (0-based). */
-AFMT_API int afmt_writer_add_post(afmt_writer *w, const afmt_post *post,
-                                  uint64_t *out_entry);
+ * out_entry is not NULL it receives the entry number (0-based).
+ * (Changed in 0.2: out_entry was the last parameter.) */
+AFMT_API int afmt_writer_add_post(uint64_t *out_entry, afmt_writer *w,
+                                  const afmt_post *post);
 
 /* Adds a source file entry: `path` (relative, '/'-separated, no empty, "."
  * or ".." component, no NUL or backslash) whose bytes are the concatenation
  * of `parts`.  Extraction writes it back byte for byte. */
-AFMT_API int afmt_writer_add_file(afmt_writer *w, const char *path, size_t path_len,
-                                  const afmt_file_part *parts, size_t nparts,
-                                  uint64_t *out_entry);
+AFMT_API int afmt_writer_add_file(uint64_t *out_entry, afmt_writer *w, const char *path,
+                                  size_t path_len, const afmt_file_part *parts,
+                                  size_t nparts);
 
 /* The same, streamed, for source files too large to hold in memory: begin,
  * then any number of add_entry/add_data calls in file order (posts may be
@@ -310,12 +355,12 @@ AFMT_API int afmt_writer_add_file(afmt_writer *w, const char *path, size_t path_
 AFMT_API int afmt_writer_file_begin(afmt_writer *w, const char *path, size_t path_len);
 AFMT_API int afmt_writer_file_add_entry(afmt_writer *w, uint64_t entry);
 AFMT_API int afmt_writer_file_add_data(afmt_writer *w, const void *data, size_t len);
-AFMT_API int afmt_writer_file_end(afmt_writer *w, uint64_t *out_entry);
+AFMT_API int afmt_writer_file_end(uint64_t *out_entry, afmt_writer *w);
 
 /* Flushes the last block, writes index, checkpoint and signature, fsyncs
  * and renames the temporary file onto `path`.  After it (success or not)
  * only afmt_writer_free and afmt_writer_errmsg may be called. */
-AFMT_API int afmt_writer_finish(afmt_writer *w);
+AFMT_API int afmt_writer_finish(afmt_writer *w) AFMT_WARN_UNUSED;
 
 /* Frees the writer; an unfinished bundle's temporary file is removed.
  * Accepts NULL. */
@@ -370,22 +415,49 @@ typedef struct afmt_checkpoint_info {
     afmt_public_key signer;
 } afmt_checkpoint_info;
 
-/* Opens a bundle and checks everything that does not need content: layout,
- * limits, the checkpoint signature against the key embedded in the bundle,
- * the index hash, every entry record and the Merkle root.  Reads the
- * trailer, checkpoint, signature and index, but no block.
- * Returns AFMT_OK with *out set, or an error with *out NULL (the detail is
- * then in `errbuf` when errbuf is not NULL, NUL-terminated). */
-AFMT_API int afmt_reader_open(afmt_reader **out, const char *path,
-                              char *errbuf, size_t errbuf_size);
+/* Options of afmt_reader_open_ext and afmt_lookup_post.  Start from
+ * AFMT_READER_OPTIONS_INIT and set what you need: a later version may add
+ * fields at the end. */
+typedef struct afmt_reader_options {
+    unsigned version;          /* AFMT_READER_OPTIONS_VERSION */
+    unsigned threads;          /* threads for decoding the index, computing the
+                                  Merkle root and checking blocks (verify):
+                                  1 = none besides the caller's; 0 = one per
+                                  online CPU (at most 8).  Results do not
+                                  depend on it. */
+    const afmt_public_key *trusted_keys; /* when ntrusted_keys > 0, the signer
+                                  must be one of these (key id and key both
+                                  equal), checked right after the signatures and
+                                  before the index is read, so that a bundle
+                                  from anyone else costs almost nothing to
+                                  refuse: AFMT_E_WRONG_KEY */
+    size_t ntrusted_keys;      /* 0: any signer (check it afterwards with
+                                  afmt_reader_check_signer) */
+} afmt_reader_options;
 
-/* The same, but the signer must be one of `keys` (key id and key both
- * equal), checked right after the signatures and before the index is read,
- * so that a bundle from anyone else costs almost nothing to refuse:
- * AFMT_E_WRONG_KEY.  nkeys 0 behaves as afmt_reader_open. */
+#define AFMT_READER_OPTIONS_VERSION 1
+#define AFMT_READER_OPTIONS_INIT { AFMT_READER_OPTIONS_VERSION, 0, NULL, 0 }
+
+/* Opens a bundle and checks everything that does not need content: layout,
+ * limits, the checkpoint signature against the key embedded in the bundle
+ * (and the trusted keys of `opts`, if any), the index hash, every entry
+ * record and the Merkle root.  Reads the trailer, checkpoint, signature and
+ * index, but no block.  opts NULL = defaults.
+ * Returns AFMT_OK with *out set, or an error with *out NULL (the detail is
+ * then in afmt_error_last()). */
+AFMT_API int afmt_reader_open_ext(afmt_reader **out, const char *path,
+                                  const afmt_reader_options *opts) AFMT_WARN_UNUSED;
+
+/* afmt_reader_open_ext with default options; the detail of a failure is
+ * also copied into `errbuf` when errbuf is not NULL (NUL-terminated). */
+AFMT_API int afmt_reader_open(afmt_reader **out, const char *path,
+                              char *errbuf, size_t errbuf_size) AFMT_WARN_UNUSED;
+
+/* afmt_reader_open_ext with `keys` as the trusted keys (nkeys 0: any
+ * signer), and the detail copied into `errbuf` as afmt_reader_open does. */
 AFMT_API int afmt_reader_open_trusted(afmt_reader **out, const char *path,
                                       const afmt_public_key *keys, size_t nkeys,
-                                      char *errbuf, size_t errbuf_size);
+                                      char *errbuf, size_t errbuf_size) AFMT_WARN_UNUSED;
 
 /* Checks that the bundle's signer is one of `keys` (key id and key must both
  * match).  AFMT_E_WRONG_KEY otherwise. */
@@ -397,20 +469,23 @@ AFMT_API const afmt_checkpoint_info *afmt_reader_checkpoint(const afmt_reader *r
 /* Number of entries (posts and files). */
 AFMT_API uint64_t afmt_reader_entry_count(const afmt_reader *r);
 
-/* Fills `out` with entry `number` (< entry count). */
-AFMT_API int afmt_reader_entry(afmt_entry *out, const afmt_reader *r, uint64_t number);
+/* Fills `out` with entry `number`; AFMT_E_INVALID_ARGUMENT when it is not
+ * below the entry count. */
+AFMT_API int afmt_reader_entry(afmt_entry *out, const afmt_reader *r, uint64_t number)
+    AFMT_WARN_UNUSED;
 
 /* The Merkle leaf hash of entry `number` (spec section 9), for inclusion
  * proofs; computed on request, since listing does not need it. */
 AFMT_API int afmt_reader_entry_leaf(uint8_t out[AFMT_HASH_BYTES], const afmt_reader *r,
-                                    uint64_t number);
+                                    uint64_t number) AFMT_WARN_UNUSED;
 
 /* Finds the post with this id; AFMT_E_NOT_FOUND when there is none. */
 AFMT_API int afmt_reader_find_post(uint64_t *out_number, const afmt_reader *r,
-                                   const char *id, size_t id_len);
+                                   const char *id, size_t id_len) AFMT_WARN_UNUSED;
 
 /* Called with consecutive pieces of an entry's content.  Return 0 to go on,
- * nonzero to stop (the read then returns that value). */
+ * nonzero to stop: the read then returns AFMT_E_USER (changed in 0.2: it
+ * returned the sink's value, which could not be told from a library error). */
 typedef int (*afmt_sink)(void *ctx, const void *data, size_t len);
 
 /* Reads the content of entry `number` (a post's bytes, or a file's bytes
@@ -421,7 +496,7 @@ typedef int (*afmt_sink)(void *ctx, const void *data, size_t len);
  * blocks would decode them again and again, so such a file is refused
  * with AFMT_E_LIMIT (use afmt_reader_read_at, which has no such case). */
 AFMT_API int afmt_reader_read(afmt_reader *r, uint64_t number, afmt_sink sink,
-                              void *ctx);
+                              void *ctx) AFMT_WARN_UNUSED;
 
 /* Called with a piece of an entry's content and its offset in that content. */
 typedef int (*afmt_sink_at)(void *ctx, uint64_t offset, const void *data, size_t len);
@@ -431,37 +506,42 @@ typedef int (*afmt_sink_at)(void *ctx, uint64_t offset, const void *data, size_t
  * the order of the file's parts: for a seekable output (pwrite).  Every
  * piece is checked before it is handed over.  Needs memory for a list of
  * the file's parts (24 bytes each). */
-AFMT_API int afmt_reader_read_at(afmt_reader *r, uint64_t number, afmt_sink_at sink, void *ctx);
+AFMT_API int afmt_reader_read_at(afmt_reader *r, uint64_t number, afmt_sink_at sink, void *ctx)
+    AFMT_WARN_UNUSED;
 
 /* Reads a post's content into a malloc'd buffer (*out, caller frees). */
 AFMT_API int afmt_reader_read_post(void **out, size_t *out_len, afmt_reader *r,
-                                   uint64_t number);
+                                   uint64_t number) AFMT_WARN_UNUSED;
 
 /* Finds the post `id` in the bundle at `path` and passes its content to
  * `sink`, checking only what it reads (spec section 10.1): both signatures
- * (and the signer, when nkeys > 0, as afmt_reader_open_trusted), the index
+ * (and the signer, when opts has trusted keys, as afmt_reader_open_ext), the index
  * head, the index pages it needs, the post's block, and last the content's
  * hash, before any byte reaches the sink.  It touches a few pages of the
  * index instead of all of it, so it is much faster than opening the bundle
  * on a large bundle; it does not check the rest of the bundle nor the
  * Merkle root (afmt_reader_verify does).  AFMT_E_NOT_FOUND when no post has
- * this id; a nonzero value from the sink is returned as it is.  `signer`,
+ * this id; AFMT_E_USER when the sink returned nonzero.  `signer`,
  * when not NULL, gets the key the signature verified under once the
  * signature, the trusted keys (if any) and the index head have passed; it
- * is left as it was when one of them fails. */
-AFMT_API int afmt_lookup_post(const char *path, const afmt_public_key *keys, size_t nkeys,
-                              const char *id, size_t id_len, afmt_sink sink, void *ctx,
-                              afmt_public_key *signer, char *errbuf, size_t errbuf_size);
+ * is left as it was when one of them fails.  opts NULL = defaults.  The
+ * detail of a failure is in afmt_error_last().  (Changed in 0.2: `signer`
+ * first, keys in `opts`, no errbuf.) */
+AFMT_API int afmt_lookup_post(afmt_public_key *signer, const char *path, const char *id,
+                              size_t id_len, afmt_sink sink, void *ctx,
+                              const afmt_reader_options *opts) AFMT_WARN_UNUSED;
 
 /* Called by afmt_reader_verify for each problem found: the entry number (or
  * UINT64_MAX for a problem not tied to one entry), an error code and a
- * message.  Return nonzero to stop early. */
+ * message.  Return nonzero to stop early (the verification then still
+ * returns the first problem's error, never AFMT_OK nor AFMT_E_USER). */
 typedef int (*afmt_problem_fn)(void *ctx, uint64_t entry, int err, const char *msg);
 
 /* Full verification: every block's hash, every frame, every content hash,
  * every file's parts.  Reports every problem through `problem` (may be NULL)
  * and returns AFMT_OK when there is none, else the first error. */
-AFMT_API int afmt_reader_verify(afmt_reader *r, afmt_problem_fn problem, void *ctx);
+AFMT_API int afmt_reader_verify(afmt_reader *r, afmt_problem_fn problem, void *ctx)
+    AFMT_WARN_UNUSED;
 
 AFMT_API const char *afmt_reader_errmsg(const afmt_reader *r);
 

@@ -50,11 +50,11 @@ typedef struct afmt_import_stats {
  * format `fmt`, adding its posts and then a file entry named `path`
  * (path_len bytes, a valid bundle path) that rebuilds the input byte for
  * byte.  Adds to *stats (may be NULL).  On error returns a negative
- * afmt_error and writes a message naming the line or record to `errbuf`;
- * the writer is then in an unspecified state and should be freed. */
-AFMT_API int afmt_import(afmt_writer *w, afmt_source_format fmt, int fd, const char *path,
-                         size_t path_len, afmt_import_stats *stats, char *errbuf,
-                         size_t errbuf_size);
+ * afmt_error, and afmt_error_last() gives a message naming the line or
+ * record; the writer is then in an unspecified state and should be freed.
+ * (Changed in 0.2: stats first, no errbuf.) */
+AFMT_API int afmt_import(afmt_import_stats *stats, afmt_writer *w, afmt_source_format fmt,
+                         int fd, const char *path, size_t path_len);
 
 #ifdef __cplusplus
 }

@@ -173,18 +173,17 @@ static void test_import_bad_arguments(void **state)
     (void)state;
     afmt_writer *w = NULL;
     assert_int_equal(afmt_writer_open(&w, ic_tmp("args.afmt"), ic_fx->sk, NULL), AFMT_OK);
-    char err[256] = "";
     afmt_test_need(REDDIT "rtv_Python_2xmo63.json");
     int fd = open(REDDIT "rtv_Python_2xmo63.json", O_RDONLY);
     assert_true(fd >= 0);
-    assert_int_equal(afmt_import(w, AFMT_SOURCE_UNKNOWN, fd, "a", 1, NULL, err, sizeof err),
+    assert_int_equal(afmt_import(NULL, w, AFMT_SOURCE_UNKNOWN, fd, "a", 1),
                      AFMT_E_INVALID_ARGUMENT);
-    assert_true(strlen(err) > 0);
-    assert_int_equal(afmt_import(w, (afmt_source_format)42, fd, "a", 1, NULL, err, sizeof err),
+    assert_true(strlen(afmt_error_last()) > 0);
+    assert_int_equal(afmt_import(NULL, w, (afmt_source_format)42, fd, "a", 1),
                      AFMT_E_INVALID_ARGUMENT);
-    assert_int_equal(afmt_import(NULL, AFMT_SOURCE_REDDIT, fd, "a", 1, NULL, err, sizeof err),
+    assert_int_equal(afmt_import(NULL, NULL, AFMT_SOURCE_REDDIT, fd, "a", 1),
                      AFMT_E_INVALID_ARGUMENT);
-    assert_int_equal(afmt_import(w, AFMT_SOURCE_REDDIT, fd, NULL, 0, NULL, NULL, 0),
+    assert_int_equal(afmt_import(NULL, w, AFMT_SOURCE_REDDIT, fd, NULL, 0),
                      AFMT_E_INVALID_ARGUMENT);
     close(fd);
     afmt_writer_free(w);

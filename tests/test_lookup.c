@@ -53,7 +53,7 @@ static const char *write_posts(afmt_test_fixture *f)
                 : i == 17    ? 0
                              : snprintf(body, sizeof body, "post %u says %u things", i, i * 7);
         afmt_post p = afmt_test_text_post(id, i ? parent : NULL, body, (size_t)n);
-        assert_int_equal(afmt_writer_add_post(w, &p, NULL), AFMT_OK);
+        assert_int_equal(afmt_writer_add_post(NULL, w, &p), AFMT_OK);
     }
     assert_int_equal(afmt_writer_finish(w), AFMT_OK);
     afmt_writer_free(w);
@@ -73,11 +73,9 @@ static void finds_every_post(void **state)
         char *want = afmt_test_content(r, e.number, &want_len);
         collected c = {NULL, 0};
         afmt_public_key signer;
-        char err[256] = "";
-        int rc = afmt_lookup_post(path, &f->pk, 1, id, strlen(id), collect, &c, &signer, err,
-                                  sizeof err);
+        int rc = afmt_lookup_post(&signer, path, id, strlen(id), collect, &c, &(afmt_reader_options){AFMT_READER_OPTIONS_VERSION, 0, &f->pk, 1});
         if (rc != AFMT_OK)
-            fail_msg("post %s: %s", id, err);
+            fail_msg("post %s: %s", id, afmt_error_last());
         assert_int_equal(c.len, want_len);
         if (want_len > 0)
             assert_memory_equal(c.data, want, want_len);
@@ -93,19 +91,16 @@ static void missing_and_untrusted(void **state)
     afmt_test_fixture *f = *state;
     const char *path = write_posts(f);
     collected c = {NULL, 0};
-    char err[256] = "";
     /* Ids that are not there, including one that differs in its last byte. */
     const char *absent[] = {"t1_999999", "t1_000001-with-a-longer-id", "t1_00000", "x"};
     for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
-        assert_int_equal(afmt_lookup_post(path, NULL, 0, absent[i], strlen(absent[i]), collect,
-                                          &c, NULL, err, sizeof err),
+        assert_int_equal(afmt_lookup_post(NULL, path, absent[i], strlen(absent[i]), collect, &c, NULL),
                          AFMT_E_NOT_FOUND);
     assert_int_equal(c.len, 0);
     afmt_secret_key *other = NULL;
     afmt_public_key other_pk;
     assert_int_equal(afmt_key_generate(&other, &other_pk), AFMT_OK);
-    assert_int_equal(afmt_lookup_post(path, &other_pk, 1, "t1_000002", 9, collect, &c, NULL,
-                                      err, sizeof err),
+    assert_int_equal(afmt_lookup_post(NULL, path, "t1_000002", 9, collect, &c, &(afmt_reader_options){AFMT_READER_OPTIONS_VERSION, 0, &other_pk, 1}),
                      AFMT_E_WRONG_KEY);
     assert_int_equal(c.len, 0);
     afmt_secret_key_free(other);
@@ -122,8 +117,7 @@ static int lookup_flipped(afmt_test_fixture *f, const char *path, uint64_t at, c
     b[at] ^= 0x40;
     const char *bad = afmt_test_tmp_file(f, "flipped.afmt", b, len);
     free(b);
-    char err[256] = "";
-    return afmt_lookup_post(bad, &f->pk, 1, id, strlen(id), collect, c, NULL, err, sizeof err);
+    return afmt_lookup_post(NULL, bad, id, strlen(id), collect, c, &(afmt_reader_options){AFMT_READER_OPTIONS_VERSION, 0, &f->pk, 1});
 }
 
 static void damage_is_caught(void **state)

@@ -354,7 +354,9 @@ int afmt_test_import(const afmt_secret_key *sk, const char *bundle, afmt_source_
         assert_true(fd >= 0);
         const char *name = names != NULL ? names[i] : afmt_test_base(inputs[i]);
         err[0] = 0;
-        rc = afmt_import(w, fmt, fd, name, strlen(name), st, err, errsize);
+        rc = afmt_import(st, w, fmt, fd, name, strlen(name));
+        if (rc != AFMT_OK)
+            snprintf(err, errsize, "%s", afmt_error_last());
         close(fd);
     }
     if (rc == AFMT_OK) {

@@ -39,7 +39,7 @@ static int setup(void **state)
         p.author_len = 3;
         p.has_created = 1;
         p.created = 1600000000 + i;
-        if (afmt_writer_add_post(w, &p, NULL) != AFMT_OK)
+        if (afmt_writer_add_post(NULL, w, &p) != AFMT_OK)
             return -1;
     }
     uint8_t blob[5000];
@@ -48,7 +48,7 @@ static int setup(void **state)
     afmt_file_part parts[] = {{AFMT_PART_ENTRY, 0, NULL, 0},
                               {AFMT_PART_DATA, 0, "\n", 1},
                               {AFMT_PART_DATA, 0, blob, sizeof blob}};
-    if (afmt_writer_add_file(w, "t.txt", 5, parts, 3, NULL) != AFMT_OK ||
+    if (afmt_writer_add_file(NULL, w, "t.txt", 5, parts, 3) != AFMT_OK ||
         afmt_writer_finish(w) != AFMT_OK)
         return -1;
     afmt_writer_free(w);

@@ -285,11 +285,10 @@ static void check_entry(vcase *c, const json_t *je, uint64_t n)
     if (post && c->lookup[n]) {
         afmt_test_buf looked = {malloc(1), 0, 1};
         assert_non_null(looked.data);
-        char err[512] = "";
-        int rc = afmt_lookup_post(c->path, NULL, 0, e.id, e.id_len, afmt_test_sink, &looked,
-                                  NULL, err, sizeof err);
+        int rc = afmt_lookup_post(NULL, c->path, e.id, e.id_len, afmt_test_sink, &looked, NULL);
         if (rc != AFMT_OK)
-            fail_msg("entry %llu: afmt_lookup_post: %s", (unsigned long long)n, err);
+            fail_msg("entry %llu: afmt_lookup_post: %s", (unsigned long long)n,
+                     afmt_error_last());
         assert_true(looked.len == content.len);
         if (content.len > 0)
             assert_memory_equal(looked.data, content.data, content.len);

@@ -42,16 +42,16 @@ static afmt_writer *sample_posts(afmt_test_fixture *f, const char *path, unsigne
     p.created = root_created;
     p.flags = AFMT_POST_INCOMPLETE;
     p.missing_replies = 42;
-    assert_int_equal(afmt_writer_add_post(w, &p, &e[0]), AFMT_OK);
+    assert_int_equal(afmt_writer_add_post(&e[0], w, &p), AFMT_OK);
     p = post("t1_a", "t3_root", "same bytes", 10);
     p.flags = AFMT_POST_DELETED;
-    assert_int_equal(afmt_writer_add_post(w, &p, &e[1]), AFMT_OK);
+    assert_int_equal(afmt_writer_add_post(&e[1], w, &p), AFMT_OK);
     p = post("t1_b", "t1_a", "same bytes", 10); /* stored once */
-    assert_int_equal(afmt_writer_add_post(w, &p, &e[2]), AFMT_OK);
+    assert_int_equal(afmt_writer_add_post(&e[2], w, &p), AFMT_OK);
     p = post("t1_empty", "t1_a", "", 0);
-    assert_int_equal(afmt_writer_add_post(w, &p, &e[3]), AFMT_OK);
+    assert_int_equal(afmt_writer_add_post(&e[3], w, &p), AFMT_OK);
     p = post("t1_big", "t3_root", big, big_len);
-    assert_int_equal(afmt_writer_add_post(w, &p, &e[4]), AFMT_OK);
+    assert_int_equal(afmt_writer_add_post(&e[4], w, &p), AFMT_OK);
     return w;
 }
 
@@ -64,16 +64,16 @@ static char *write_sample(afmt_test_fixture *f, const char *name, uint8_t *big, 
     afmt_writer *w = sample_posts(f, path, 0, 1600000000, big, big_len, e);
     /* a duplicate id is refused and changes nothing */
     afmt_post p = post("t1_a", NULL, "other", 5);
-    assert_int_equal(afmt_writer_add_post(w, &p, NULL), AFMT_E_DUPLICATE);
+    assert_int_equal(afmt_writer_add_post(NULL, w, &p), AFMT_E_DUPLICATE);
     afmt_file_part parts[] = {
         {AFMT_PART_ENTRY, e[0], NULL, 0}, {AFMT_PART_DATA, 0, "\n", 1},
         {AFMT_PART_ENTRY, e[1], NULL, 0}, {AFMT_PART_DATA, 0, "\n", 1},
         {AFMT_PART_DATA, 0, big, big_len / 2 + 5000},
     };
     uint64_t fe;
-    assert_int_equal(afmt_writer_add_file(w, "dir/page.json", 13, parts, 5, &fe), AFMT_OK);
+    assert_int_equal(afmt_writer_add_file(&fe, w, "dir/page.json", 13, parts, 5), AFMT_OK);
     assert_int_equal(fe, 5);
-    assert_int_equal(afmt_writer_add_file(w, "dir/page.json", 13, parts, 1, NULL),
+    assert_int_equal(afmt_writer_add_file(NULL, w, "dir/page.json", 13, parts, 1),
                      AFMT_E_DUPLICATE);
     afmt_writer_free(w); /* failed writer: nothing at path */
     uint8_t *none = afmt_test_read_file(path, &big_len);
@@ -106,7 +106,7 @@ static const char *write_good(afmt_test_fixture *f, const char *name, const uint
         {AFMT_PART_ENTRY, e[1], NULL, 0},
         {AFMT_PART_DATA, 0, big + 1, n - 1}, /* a blob part */
     };
-    assert_int_equal(afmt_writer_add_file(w, "dir/page.json", 13, parts, 4, NULL), AFMT_OK);
+    assert_int_equal(afmt_writer_add_file(NULL, w, "dir/page.json", 13, parts, 4), AFMT_OK);
     assert_int_equal(afmt_writer_finish(w), AFMT_OK);
     afmt_writer_free(w);
     return path;
@@ -256,21 +256,20 @@ static void rejects_bad_input(void **state)
     assert_int_equal(afmt_writer_open(&w, path, f->sk, &o), AFMT_E_INVALID_ARGUMENT);
     assert_int_equal(afmt_writer_open(&w, path, f->sk, NULL), AFMT_OK);
     afmt_post p = post("", NULL, "x", 1);
-    assert_int_equal(afmt_writer_add_post(w, &p, NULL), AFMT_E_INVALID_ARGUMENT);
+    assert_int_equal(afmt_writer_add_post(NULL, w, &p), AFMT_E_INVALID_ARGUMENT);
     p = post("ok", NULL, "x", 1);
     p.media_type = "text/\x01";
-    assert_int_equal(afmt_writer_add_post(w, &p, NULL), AFMT_E_INVALID_ARGUMENT);
+    assert_int_equal(afmt_writer_add_post(NULL, w, &p), AFMT_E_INVALID_ARGUMENT);
     p.media_type = "text/plain";
-    assert_int_equal(afmt_writer_add_post(w, &p, NULL), AFMT_OK);
+    assert_int_equal(afmt_writer_add_post(NULL, w, &p), AFMT_OK);
     const char *bad_paths[] = {"../x", "/x", "a//b", "a/./b", "a\\b", "a/..", "."};
     afmt_file_part part = {AFMT_PART_ENTRY, 0, NULL, 0};
     for (size_t i = 0; i < sizeof bad_paths / sizeof *bad_paths; i++)
-        assert_int_equal(afmt_writer_add_file(w, bad_paths[i], strlen(bad_paths[i]), &part, 1,
-                                              NULL),
+        assert_int_equal(afmt_writer_add_file(NULL, w, bad_paths[i], strlen(bad_paths[i]), &part, 1),
                          AFMT_E_INVALID_ARGUMENT);
-    assert_int_equal(afmt_writer_add_file(w, "a/b/c", 5, &part, 1, NULL), AFMT_OK);
-    assert_int_equal(afmt_writer_add_file(w, "a-b", 3, &part, 1, NULL), AFMT_OK);
-    assert_int_equal(afmt_writer_add_file(w, "a/b", 3, &part, 1, NULL), AFMT_OK);
+    assert_int_equal(afmt_writer_add_file(NULL, w, "a/b/c", 5, &part, 1), AFMT_OK);
+    assert_int_equal(afmt_writer_add_file(NULL, w, "a-b", 3, &part, 1), AFMT_OK);
+    assert_int_equal(afmt_writer_add_file(NULL, w, "a/b", 3, &part, 1), AFMT_OK);
     /* "a" is a file and the folder of "a/b": refused at finish */
     assert_int_equal(afmt_writer_finish(w), AFMT_E_DUPLICATE);
     afmt_writer_free(w);
@@ -308,14 +307,14 @@ static void parts_jumping_between_blocks(void **state)
     b[0] = 'B';
     afmt_post p = post("a", NULL, a, sizeof a);
     uint64_t ea, eb;
-    assert_int_equal(afmt_writer_add_post(w, &p, &ea), AFMT_OK);
+    assert_int_equal(afmt_writer_add_post(&ea, w, &p), AFMT_OK);
     p = post("b", NULL, b, sizeof b);
-    assert_int_equal(afmt_writer_add_post(w, &p, &eb), AFMT_OK);
+    assert_int_equal(afmt_writer_add_post(&eb, w, &p), AFMT_OK);
     enum { N = 200 };
     afmt_file_part parts[N];
     for (int i = 0; i < N; i++)
         parts[i] = (afmt_file_part){AFMT_PART_ENTRY, i % 2 ? eb : ea, NULL, 0};
-    assert_int_equal(afmt_writer_add_file(w, "jump", 4, parts, N, NULL), AFMT_OK);
+    assert_int_equal(afmt_writer_add_file(NULL, w, "jump", 4, parts, N), AFMT_OK);
     assert_int_equal(afmt_writer_finish(w), AFMT_OK);
     afmt_writer_free(w);
 

@@ -226,7 +226,7 @@ static void vw_post(vwriter *v, const afmt_post *p)
     if (v->n == MAX_EXPECT)
         die("too many entries");
     uint64_t number;
-    int rc = afmt_writer_add_post(v->w, p, &number);
+    int rc = afmt_writer_add_post(&number, v->w, p);
     if (rc != AFMT_OK)
         die("%s: add post: %s", v->path, afmt_writer_errmsg(v->w));
     if (number != v->n)
@@ -241,7 +241,7 @@ static void vw_file(vwriter *v, const char *path, const afmt_file_part *parts, s
     if (v->n == MAX_EXPECT)
         die("too many entries");
     uint64_t number;
-    int rc = afmt_writer_add_file(v->w, path, strlen(path), parts, n, &number);
+    int rc = afmt_writer_add_file(&number, v->w, path, strlen(path), parts, n);
     if (rc != AFMT_OK)
         die("%s: add file: %s", v->path, afmt_writer_errmsg(v->w));
     if (number != v->n)
@@ -556,7 +556,7 @@ static void valid_files(void)
     check(afmt_writer_file_add_entry(v.w, 7), "file_add_entry");
     check(afmt_writer_file_add_data(v.w, "end\n", 4), "file_add_data");
     uint64_t number;
-    check(afmt_writer_file_end(v.w, &number), "file_end");
+    check(afmt_writer_file_end(&number, v.w), "file_end");
     if (number != v.n)
         die("streamed file: entry %" PRIu64, number);
     expect *x = &v.ex[v.n++];

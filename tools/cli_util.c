@@ -208,6 +208,18 @@ int cli_exit_for(int err)
     return afmt_error_is_integrity(err) ? CLI_EXIT_INTEGRITY : CLI_EXIT_FAILURE;
 }
 
+unsigned cli_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 8 ? 8 : (unsigned)n;
+}
+
+const char *cli_lib_msg(int err)
+{
+    const char *m = afmt_error_last();
+    return afmt_error_last_code() == err && m[0] != '\0' ? m : afmt_strerror(err);
+}
+
 const char *cli_error_slug(int err)
 {
     switch (err) {
@@ -232,6 +244,7 @@ const char *cli_error_slug(int err)
     case AFMT_E_PASSPHRASE: return "passphrase";
     case AFMT_E_CRYPTO: return "crypto";
     case AFMT_E_EXISTS: return "exists";
+    case AFMT_E_USER: return "user";
     default: return "unknown";
     }
 }
@@ -585,24 +598,24 @@ void cli_warn_untrusted_signer(const char *path, const afmt_public_key *signer)
 int cli_open_bundle(afmt_reader **out, const char *path, const cli_keys *keys)
 {
     *out = NULL;
-    char errbuf[512] = "";
     afmt_reader *r = NULL;
     size_t nkeys = keys != NULL ? keys->n : 0;
     /* With keys, the signer is checked right after the signature, before
      * the index is read or decoded: a bundle from anyone else costs
      * nothing to refuse. */
-    int rc = afmt_reader_open_trusted(&r, path, nkeys ? keys->keys : NULL, nkeys, errbuf,
-                                      sizeof errbuf);
+    afmt_reader_options opts = AFMT_READER_OPTIONS_INIT;
+    opts.threads = cli_threads();
+    opts.trusted_keys = nkeys ? keys->keys : NULL;
+    opts.ntrusted_keys = nkeys;
+    int rc = afmt_reader_open_ext(&r, path, &opts);
     if (rc == AFMT_E_WRONG_KEY) {
         char m[640];
-        cli_wrong_key_message(m, sizeof m, errbuf);
+        cli_wrong_key_message(m, sizeof m, cli_lib_msg(rc));
         cli_err(path, "%s", m);
         return CLI_EXIT_INTEGRITY;
     }
     if (rc != AFMT_OK) {
-        if (errbuf[0] == '\0')
-            snprintf(errbuf, sizeof errbuf, "%s", afmt_strerror(rc));
-        cli_err(path, "%s", errbuf);
+        cli_err(path, "%s", cli_lib_msg(rc));
         return cli_exit_for(rc);
     }
     if (nkeys == 0) {

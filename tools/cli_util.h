@@ -43,6 +43,14 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
  * anything else -> 3.  AFMT_OK -> 0. */
 int cli_exit_for(int err);
 
+/* The threads the command gives the library (writer and reader options):
+ * one per online CPU, at most 8.  The library sizes no pool by itself. */
+unsigned cli_threads(void);
+
+/* The library's message for the failure `err` that a call just returned
+ * (afmt_error_last), or afmt_strerror(err) when it recorded none for it. */
+const char *cli_lib_msg(int err);
+
 /* Short, stable, machine-friendly name of an error ("hash-mismatch"). */
 const char *cli_error_slug(int err);
 

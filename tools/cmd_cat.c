@@ -84,19 +84,19 @@ int cmd_cat(int argc, char **argv)
     if (rc == CLI_EXIT_OK) {
         /* Only the pages on the way to the post are read and checked
          * (spec 10.1): a few milliseconds on a bundle of a million posts. */
-        char errbuf[512] = "";
         afmt_public_key signer;
         memset(&signer, 0, sizeof signer);
         int tty = isatty(STDOUT_FILENO);
-        int lrc = afmt_lookup_post(bundle, keys.n ? keys.keys : NULL, keys.n, id, strlen(id),
-                                   tty ? sink_tty : sink_raw, NULL, &signer, errbuf,
-                                   sizeof errbuf);
+        afmt_reader_options opts = AFMT_READER_OPTIONS_INIT;
+        opts.trusted_keys = keys.n ? keys.keys : NULL;
+        opts.ntrusted_keys = keys.n;
+        int lrc = afmt_lookup_post(&signer, bundle, id, strlen(id), tty ? sink_tty : sink_raw,
+                                   NULL, &opts);
         if (tty && fflush(stdout) != 0 && lrc == AFMT_OK)
-            lrc = 1;
-        if (keys.n == 0 && (lrc == AFMT_OK || lrc == AFMT_E_NOT_FOUND || lrc > 0)) {
+            lrc = AFMT_E_USER; /* as when a sink fails: the write */
+        if (keys.n == 0 && (lrc == AFMT_OK || lrc == AFMT_E_NOT_FOUND || lrc == AFMT_E_USER))
             cli_warn_untrusted_signer(bundle, &signer);
-        }
-        if (lrc > 0) {
+        if (lrc == AFMT_E_USER) {
             cli_err(NULL, "standard output: write error");
             rc = CLI_EXIT_FAILURE;
         } else if (lrc == AFMT_E_NOT_FOUND) {
@@ -104,11 +104,11 @@ int cmd_cat(int argc, char **argv)
             rc = CLI_EXIT_FAILURE;
         } else if (lrc == AFMT_E_WRONG_KEY) {
             char m[640];
-            cli_wrong_key_message(m, sizeof m, errbuf);
+            cli_wrong_key_message(m, sizeof m, cli_lib_msg(lrc));
             cli_err(bundle, "%s", m);
             rc = CLI_EXIT_INTEGRITY;
         } else if (lrc != AFMT_OK) {
-            cli_err(bundle, "post '%s': %s", id, errbuf[0] ? errbuf : afmt_strerror(lrc));
+            cli_err(bundle, "post '%s': %s", id, cli_lib_msg(lrc));
             rc = cli_exit_for(lrc);
         }
     }

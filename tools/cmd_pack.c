@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,27 +80,11 @@ static int parse_level(int *out, const char *s)
         return -1;
     char *end;
     errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < 1 || v > 19)
+    long v = strtol(s, &end, 10); /* its range is the library's to check */
+    if (errno != 0 || *end != '\0' || v > INT_MAX)
         return -1;
     *out = (int)v;
     return 0;
-}
-
-static int title_ok(const char *t)
-{
-    size_t len = strlen(t);
-    if (len > AFMT_MAX_BUNDLE_TITLE_BYTES)
-        return 0;
-    size_t i = 0;
-    while (i < len) {
-        uint32_t cp;
-        size_t n = afmt_utf8_decode((const unsigned char *)t + i, len - i, &cp);
-        if (n == 0 || cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
-            return 0;
-        i += n;
-    }
-    return 1;
 }
 
 #define DETECT_HEAD (64 * 1024)
@@ -124,16 +109,11 @@ static ssize_t read_head(int fd, uint8_t *buf)
 static int import_one(afmt_writer *w, afmt_source_format fmt, int fd, const char *where,
                       const char *path)
 {
-    char errbuf[1024] = "";
     afmt_import_stats stats;
     memset(&stats, 0, sizeof stats);
-    int rc = afmt_import(w, fmt, fd, path, strlen(path), &stats, errbuf, sizeof errbuf);
+    int rc = afmt_import(&stats, w, fmt, fd, path, strlen(path));
     if (rc != AFMT_OK) {
-        if (errbuf[0] == '\0') {
-            const char *m = afmt_writer_errmsg(w);
-            snprintf(errbuf, sizeof errbuf, "%s", m && *m ? m : afmt_strerror(rc));
-        }
-        cli_err(where, "%s", errbuf);
+        cli_err(where, "%s", cli_lib_msg(rc));
         return CLI_EXIT_FAILURE;
     }
     return CLI_EXIT_OK;
@@ -392,7 +372,7 @@ int cmd_pack(int argc, char **argv)
         case 'f': overwrite = 1; break;
         case 'l':
             if (parse_level(&level, optarg) != 0)
-                rc = cli_usage(cmd, "-l %s: the level must be 1 to 19", optarg);
+                rc = cli_usage(cmd, "-l %s: not a number", optarg);
             break;
         case OPT_TITLE: title = optarg; break;
         case OPT_FORMAT: format = optarg; break;
@@ -412,16 +392,27 @@ int cmd_pack(int argc, char **argv)
         rc = cli_usage(cmd, "no input given");
     else if (out[0] == '\0')
         rc = cli_usage(cmd, "-o: empty file name");
-    else if (title != NULL && !title_ok(title))
-        rc = cli_usage(cmd, "--title: at most %d bytes of UTF-8 without control characters",
-                       AFMT_MAX_BUNDLE_TITLE_BYTES);
+    /* Policy is the command's: the library reads no environment.  A
+     * reproducible build's time comes from SOURCE_DATE_EPOCH, passed in. */
+    afmt_writer_options opts = AFMT_WRITER_OPTIONS_INIT;
+    opts.level = level;
+    opts.title = title;
+    opts.created = -1; /* now */
+    opts.overwrite = overwrite;
+    opts.threads = cli_threads();
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     if (rc == CLI_EXIT_OK && sde != NULL) {
         size_t n = strspn(sde, "0123456789");
         if (n == 0 || n > 19 || sde[n] != '\0' ||
             (n == 19 && strcmp(sde, "9223372036854775807") > 0))
             rc = cli_usage(cmd, "SOURCE_DATE_EPOCH=%s: not a number of seconds since 1970", sde);
+        else
+            opts.created = (int64_t)strtoll(sde, NULL, 10);
     }
+    /* The library's rules for level and title, and its words, before any
+     * work is done. */
+    if (rc == CLI_EXIT_OK && afmt_writer_options_check(&opts) != AFMT_OK)
+        rc = cli_usage(cmd, "%s", afmt_error_last());
     afmt_source_format fmt = AFMT_SOURCE_UNKNOWN;
     int forced = 0, force_dir = 0;
     if (rc == CLI_EXIT_OK && format != NULL) {
@@ -489,14 +480,9 @@ int cmd_pack(int argc, char **argv)
         rc = cli_load_secret_key(&sk, sk_path, pass_file);
     afmt_writer *w = NULL;
     if (rc == CLI_EXIT_OK) {
-        afmt_writer_options opts = AFMT_WRITER_OPTIONS_INIT;
-        opts.level = level;
-        opts.title = title;
-        opts.created = -1;
-        opts.overwrite = overwrite;
         int lrc = afmt_writer_open(&w, out, sk, &opts);
         if (lrc != AFMT_OK) {
-            cli_err(out, "cannot create the bundle: %s", afmt_strerror(lrc));
+            cli_err(out, "cannot create the bundle: %s", cli_lib_msg(lrc));
             rc = CLI_EXIT_FAILURE;
             w = NULL;
         }
@@ -518,8 +504,7 @@ int cmd_pack(int argc, char **argv)
     if (rc == CLI_EXIT_OK) {
         int lrc = afmt_writer_finish(w);
         if (lrc != AFMT_OK) {
-            const char *m = afmt_writer_errmsg(w);
-            cli_err(out, "%s", m && *m ? m : afmt_strerror(lrc));
+            cli_err(out, "%s", cli_lib_msg(lrc));
             rc = CLI_EXIT_FAILURE;
         }
     }

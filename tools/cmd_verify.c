@@ -309,21 +309,24 @@ static int run_verify(const char *bundle, const cli_keys *keys, int json)
 {
     problems p;
     memset(&p, 0, sizeof p);
-    char errbuf[512] = "";
     afmt_reader *r = NULL;
     if (keys->n == 0) /* cannot happen: usage needs -p or -P; never trust any signer */
         return CLI_EXIT_USAGE;
     /* The signer is checked right after the signature, before the index is
      * read: a bundle from anyone else costs nothing to refuse. */
-    int first = afmt_reader_open_trusted(&r, bundle, keys->keys, keys->n, errbuf, sizeof errbuf);
+    afmt_reader_options opts = AFMT_READER_OPTIONS_INIT;
+    opts.threads = cli_threads();
+    opts.trusted_keys = keys->keys;
+    opts.ntrusted_keys = keys->n;
+    int first = afmt_reader_open_ext(&r, bundle, &opts);
     if (first != AFMT_OK) {
         r = NULL;
         if (first == AFMT_E_WRONG_KEY) {
             char m[640];
-            cli_wrong_key_message(m, sizeof m, errbuf);
+            cli_wrong_key_message(m, sizeof m, cli_lib_msg(first));
             add_problem(&p, UINT64_MAX, first, m);
         } else {
-            add_problem(&p, UINT64_MAX, first, errbuf);
+            add_problem(&p, UINT64_MAX, first, cli_lib_msg(first));
         }
     }
     /* Verify succeeds only with a trusted key: key id and key bytes both

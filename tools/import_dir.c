@@ -353,18 +353,17 @@ int cli_dir_import(afmt_writer *w, const char *dir, const cli_dir_list *list, ui
         post.content = len ? data : "";
         post.content_len = len;
         uint64_t entry = 0;
-        int lrc = afmt_writer_add_post(w, &post, &entry);
+        int lrc = afmt_writer_add_post(&entry, w, &post);
         free(data);
         if (lrc == AFMT_OK) {
             afmt_file_part part;
             memset(&part, 0, sizeof part);
             part.kind = AFMT_PART_ENTRY;
             part.entry = entry;
-            lrc = afmt_writer_add_file(w, f->path, f->len, &part, 1, NULL);
+            lrc = afmt_writer_add_file(NULL, w, f->path, f->len, &part, 1);
         }
         if (lrc != AFMT_OK) {
-            const char *m = afmt_writer_errmsg(w);
-            cli_err_n(f->path, f->len, "%s", m && *m ? m : afmt_strerror(lrc));
+            cli_err_n(f->path, f->len, "%s", cli_lib_msg(lrc));
             rc = CLI_EXIT_FAILURE;
             break;
         }

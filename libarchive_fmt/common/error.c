@@ -33,6 +33,7 @@ const char *afmt_strerror(int err)
     case AFMT_E_PASSPHRASE: return "wrong passphrase";
     case AFMT_E_CRYPTO: return "cryptography library unavailable";
     case AFMT_E_EXISTS: return "file exists";
+    case AFMT_E_USER: return "stopped by a callback";
     default: return "unknown error";
     }
 }
@@ -62,14 +63,36 @@ int afmt_init(void)
     return sodium_init() < 0 ? AFMT_E_CRYPTO : AFMT_OK;
 }
 
+/* ---- the one error channel ----
+ * Its storage is in the core library (format/channel.c), never here:
+ * common/ is copied into the importers' library, and a second copy of the
+ * channel there would keep the importers' messages from the caller. */
+
+int afmt_error_vset(int err, const char *fmt, va_list ap)
+{
+    char msg[AFMT_ERRMSG_BYTES]; /* an argument may be the last message itself */
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    afmt_error_set_str(err, msg);
+    return err;
+}
+
+int afmt_error_set(int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    afmt_error_vset(err, fmt, ap);
+    va_end(ap);
+    return err;
+}
+
 int afmt_fail(char *buf, int err, const char *fmt, ...)
 {
-    if (buf != NULL) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(buf, AFMT_ERRMSG_BYTES, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    afmt_error_vset(err, fmt, ap);
+    va_end(ap);
+    if (buf != NULL)
+        snprintf(buf, AFMT_ERRMSG_BYTES, "%s", afmt_error_last());
     return err;
 }
 

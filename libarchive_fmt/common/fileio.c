@@ -97,6 +97,7 @@ static char *dir_of(const char *path)
 int afmt_outfile_open(afmt_outfile *f, const char *path, mode_t mode, int overwrite,
                       char *errbuf)
 {
+    int rc;
     f->fd = -1;
     f->path = NULL;
     f->tmp_path = NULL;
@@ -130,14 +131,16 @@ int afmt_outfile_open(afmt_outfile *f, const char *path, mode_t mode, int overwr
             break;
     }
     free(copy);
-    free(dir);
     if (f->fd < 0) {
         int e = errno;
         free(f->tmp_path);
         f->tmp_path = NULL;
         afmt_outfile_abort(f);
-        return AFMT_FAIL(errbuf, AFMT_E_IO, "cannot create temporary file: %s", strerror(e));
+        rc = AFMT_FAIL(errbuf, AFMT_E_IO, "cannot create a file in %s: %s", dir, strerror(e));
+        free(dir);
+        return rc;
     }
+    free(dir);
     /* open() applies the umask; a secret key must be 0600 whatever it is. */
     if (fchmod(f->fd, mode) != 0) {
         int e = errno;

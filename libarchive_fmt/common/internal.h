@@ -88,15 +88,25 @@ AFMT_INTERNAL int afmt_buf_append_u32(afmt_buf *b, uint32_t v);
 AFMT_INTERNAL int afmt_buf_append_u64(afmt_buf *b, uint64_t v);
 AFMT_INTERNAL void afmt_buf_free(afmt_buf *b);
 
-/* ---- error messages kept on a handle ---- */
+/* ---- the error channel ---- */
 
 #define AFMT_ERRMSG_BYTES 512
 
-/* Formats a message into `buf` (AFMT_ERRMSG_BYTES) and returns `err`, so a
- * failure is one line: return AFMT_FAIL(w->err, AFMT_E_FORMAT, "...", ...). */
+/* Records `err` and a message as this thread's last failure (what
+ * afmt_error_last returns), also copies the message into `buf`
+ * (AFMT_ERRMSG_BYTES, the handle's own copy; may be NULL), and returns
+ * `err`, so a failure is one line:
+ * return AFMT_FAIL(w->err, AFMT_E_FORMAT, "...", ...).  Every failure that
+ * has something to say goes through it: nothing else writes messages. */
 AFMT_INTERNAL int afmt_fail(char *buf, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #define AFMT_FAIL(buf, err, ...) afmt_fail((buf), (err), __VA_ARGS__)
+/* The same without a handle's copy (importers, threads handing a message
+ * back to the calling thread). */
+AFMT_INTERNAL int afmt_error_set(int err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+AFMT_INTERNAL int afmt_error_vset(int err, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* ---- validation of strings that reach names or displays ---- */
 

@@ -207,17 +207,23 @@ afmt_source_format afmt_source_detect(const char *name, const uint8_t *head, siz
 
 /* ---------------------------------------------------------------- import */
 
-int afmt_import(afmt_writer *w, afmt_source_format fmt, int fd, const char *path,
-                size_t path_len, afmt_import_stats *stats, char *errbuf, size_t errbuf_size)
+int afmt_import(afmt_import_stats *stats, afmt_writer *w, afmt_source_format fmt, int fd,
+                const char *path, size_t path_len)
 {
-    if (errbuf != NULL && errbuf_size > 0)
-        errbuf[0] = 0;
+    afmt_error_clear();
     if (w == NULL || fd < 0 || path == NULL || path_len == 0)
-        return afmt_imp_fail(errbuf, errbuf_size, AFMT_E_INVALID_ARGUMENT,
-                             "afmt_import: no writer, input or path");
-    for (size_t i = 0; i < NFORMATS; i++)
-        if (formats[i].fmt == fmt)
-            return formats[i].fn(w, fd, path, path_len, stats, errbuf, errbuf_size);
-    return afmt_imp_fail(errbuf, errbuf_size, AFMT_E_INVALID_ARGUMENT,
-                         "afmt_import: unknown source format %d", (int)fmt);
+        return afmt_error_set(AFMT_E_INVALID_ARGUMENT, "afmt_import: no writer, input or path");
+    for (size_t i = 0; i < NFORMATS; i++) {
+        if (formats[i].fmt != fmt)
+            continue;
+        /* The importers name the line or record in `msg`; a failure of the
+         * writer under them is in the channel already, with its own words. */
+        char msg[1024] = "";
+        int rc = formats[i].fn(w, fd, path, path_len, stats, msg, sizeof msg);
+        if (rc < 0 && msg[0] != '\0')
+            afmt_error_set(rc, "%s", msg);
+        return rc;
+    }
+    return afmt_error_set(AFMT_E_INVALID_ARGUMENT, "afmt_import: unknown source format %d",
+                          (int)fmt);
 }

@@ -17,12 +17,12 @@
 
 int afmt_imp_fail(char *errbuf, size_t errbuf_size, int err, const char *fmt, ...)
 {
-    if (errbuf != NULL && errbuf_size > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(errbuf, errbuf_size, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    afmt_error_vset(err, fmt, ap); /* the channel; afmt_import also sets it from errbuf */
+    va_end(ap);
+    if (errbuf != NULL && errbuf_size > 0)
+        snprintf(errbuf, errbuf_size, "%s", afmt_error_last());
     return err;
 }
 
@@ -710,7 +710,7 @@ int afmt_imp_emit(afmt_writer *w, const uint8_t *b, size_t len, const char *path
         p.content = content;
         p.content_len = content_len;
         uint64_t entry;
-        rc = afmt_writer_add_post(w, &p, &entry);
+        rc = afmt_writer_add_post(&entry, w, &p);
         /* an id an earlier input of the bundle took: id#2, id#3, ... */
         for (uint64_t k = 2; rc == AFMT_E_DUPLICATE && k <= EMIT_RETRY_DUPLICATES; k++) {
             int src = afmt_id_suffixed(&idbuf, ab + rec->id.off, rec->id.len, k);
@@ -722,7 +722,7 @@ int afmt_imp_emit(afmt_writer *w, const uint8_t *b, size_t len, const char *path
             }
             p.id = (const char *)idbuf.data;
             p.id_len = idbuf.len;
-            rc = afmt_writer_add_post(w, &p, &entry);
+            rc = afmt_writer_add_post(&entry, w, &p);
         }
         if (rc != AFMT_OK) {
             rc = afmt_imp_fail(errbuf, errbuf_size, rc, "line %llu: post %.*s: %s",
@@ -765,7 +765,7 @@ int afmt_imp_emit(afmt_writer *w, const uint8_t *b, size_t len, const char *path
     }
     rc = emit_data(w, b, cursor, len);
     if (rc == AFMT_OK)
-        rc = afmt_writer_file_end(w, NULL);
+        rc = afmt_writer_file_end(NULL, w);
     if (rc != AFMT_OK) {
         rc = afmt_imp_fail(errbuf, errbuf_size, rc, "file entry: %s", afmt_writer_errmsg(w));
         goto out;

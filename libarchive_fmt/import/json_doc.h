@@ -35,7 +35,8 @@
 
 /* ---- errors ---- */
 
-/* Formats a message into errbuf (may be NULL) and returns err. */
+/* Records a message in the error channel, copies it into errbuf (may be
+ * NULL) and returns err. */
 AFMT_INTERNAL int afmt_imp_fail(char *errbuf, size_t errbuf_size, int err, const char *fmt,
                                 ...) __attribute__((format(printf, 4, 5)));
 

@@ -300,7 +300,7 @@ static int finish_message(mbox_state *s)
         rc = afmt_idmaker_take(&s->ids, s->base.data, s->base.len, &p.id, &p.id_len);
         if (rc != AFMT_OK)
             return mb_fail(s, rc, "cannot make a unique id");
-        rc = afmt_writer_add_post(s->w, &p, &entry);
+        rc = afmt_writer_add_post(&entry, s->w, &p);
         if (rc != AFMT_E_DUPLICATE || attempt >= RETRY_DUPLICATES)
             break;
     }
@@ -368,7 +368,7 @@ static int run(mbox_state *s, int fd, const char *path, size_t path_len)
     if ((rc = afmt_pending_flush(&s->pending)) != AFMT_OK)
         return rc;
     s->st.bytes_in = s->lines.raw_bytes;
-    rc = afmt_writer_file_end(s->w, NULL);
+    rc = afmt_writer_file_end(NULL, s->w);
     if (rc != AFMT_OK)
         return afmt_fail(s->err, rc, "%s", afmt_writer_errmsg(s->w));
     return AFMT_OK;

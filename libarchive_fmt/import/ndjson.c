@@ -480,7 +480,7 @@ static int write_line(ndjson_state *s, parsed *p, afmt_import_stats *st)
     if ((rc = flush_pending(s)) != AFMT_OK)
         return writer_fail(s, rc);
     uint64_t entry = 0;
-    rc = afmt_writer_add_post(s->w, &p->post, &entry);
+    rc = afmt_writer_add_post(&entry, s->w, &p->post);
     if (rc == AFMT_E_DUPLICATE) {
         int shown = p->post.id_len > 200 ? 200 : (int)p->post.id_len;
         return fail(s, rc, "line %" PRIu64 ": duplicate id \"%.*s\"%s", p->line_no, shown,
@@ -590,7 +590,7 @@ int afmt_import_ndjson(afmt_writer *w, int fd, const char *path, size_t path_len
     if (rc == AFMT_OK) {
         rc = flush_pending(&s);
         if (rc == AFMT_OK)
-            rc = afmt_writer_file_end(w, NULL);
+            rc = afmt_writer_file_end(NULL, w);
         if (rc != AFMT_OK) {
             const char *m = afmt_writer_errmsg(w);
             rc = fail(&s, rc, "%s", m && *m ? m : afmt_strerror(rc));

@@ -222,7 +222,7 @@ static int add_record(ps_state *s, const uint8_t *line, size_t len, uint64_t *en
                          (const char *)s->base.data);
             goto done;
         }
-        rc = afmt_writer_add_post(s->w, &p, entry);
+        rc = afmt_writer_add_post(entry, s->w, &p);
         if (rc != AFMT_E_DUPLICATE || attempt >= RETRY_DUPLICATES)
             break;
         /* Taken by another file of the bundle: the maker has recorded it,
@@ -292,7 +292,7 @@ static int run(ps_state *s, int fd, const char *path, size_t path_len)
     if ((rc = afmt_pending_flush(&s->pending)) != AFMT_OK)
         return rc;
     s->st.bytes_in = s->lines.raw_bytes;
-    rc = afmt_writer_file_end(s->w, NULL);
+    rc = afmt_writer_file_end(NULL, s->w);
     if (rc != AFMT_OK)
         return afmt_fail(s->err, rc, "%s", afmt_writer_errmsg(s->w));
     return AFMT_OK;

@@ -96,7 +96,7 @@ static int entry_and_post(afmt_reader *r, uint64_t number, afmt_entry_view *e,
                           const uint8_t **data)
 {
     if (number >= r->head.ih.entry_count)
-        return AFMT_FAIL(r->err, AFMT_E_NOT_FOUND, "no entry %" PRIu64, number);
+        return AFMT_FAIL(r->err, AFMT_E_INVALID_ARGUMENT, "no entry %" PRIu64, number);
     afmt_rd_entry_view(e, r, number);
     *data = &nothing;
     if (e->type == AFMT_ENTRY_TYPE_POST && e->size > 0)
@@ -104,17 +104,23 @@ static int entry_and_post(afmt_reader *r, uint64_t number, afmt_entry_view *e,
     return AFMT_OK;
 }
 
+/* A sink asked to stop: AFMT_E_USER, whatever value it returned. */
+static int stopped(afmt_reader *r)
+{
+    return AFMT_FAIL(r->err, AFMT_E_USER, "stopped by the sink");
+}
+
 int afmt_reader_read(afmt_reader *r, uint64_t number, afmt_sink sink, void *ctx)
 {
     if (r == NULL || sink == NULL)
-        return AFMT_E_INVALID_ARGUMENT;
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_reader_read: no reader or sink");
     afmt_entry_view e;
     const uint8_t *data;
     int rc = entry_and_post(r, number, &e, &data);
     if (rc != AFMT_OK)
         return rc;
     if (e.type == AFMT_ENTRY_TYPE_POST)
-        return sink(ctx, data, (size_t)e.size);
+        return sink(ctx, data, (size_t)e.size) != 0 ? stopped(r) : AFMT_OK;
     if ((rc = check_thrash(r, &e)) != AFMT_OK)
         return rc;
     afmt_part_view part;
@@ -129,8 +135,8 @@ int afmt_reader_read(afmt_reader *r, uint64_t number, afmt_sink sink, void *ctx)
             if (blob != UINT32_MAX && (rc = afmt_rd_load_blob(r, blob, &data)) != AFMT_OK)
                 return rc;
         }
-        if (size > 0 && (rc = sink(ctx, data, (size_t)size)) != 0)
-            return rc;
+        if (size > 0 && sink(ctx, data, (size_t)size) != 0)
+            return stopped(r);
     }
     return AFMT_OK;
 }
@@ -155,14 +161,14 @@ static int planned_cmp(const void *a, const void *b)
 int afmt_reader_read_at(afmt_reader *r, uint64_t number, afmt_sink_at sink, void *ctx)
 {
     if (r == NULL || sink == NULL)
-        return AFMT_E_INVALID_ARGUMENT;
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_reader_read_at: no reader or sink");
     afmt_entry_view e;
     const uint8_t *data;
     int rc = entry_and_post(r, number, &e, &data);
     if (rc != AFMT_OK)
         return rc;
     if (e.type == AFMT_ENTRY_TYPE_POST)
-        return sink(ctx, 0, data, (size_t)e.size);
+        return sink(ctx, 0, data, (size_t)e.size) != 0 ? stopped(r) : AFMT_OK;
     /* Inline parts first, as they come; blob parts then in block order. */
     planned *plan = malloc((size_t)(e.part_count ? e.part_count : 1) * sizeof *plan);
     if (plan == NULL)
@@ -175,7 +181,7 @@ int afmt_reader_read_at(afmt_reader *r, uint64_t number, afmt_sink_at sink, void
     while (rc == AFMT_OK && afmt_part_next(&part, &e, &pos)) {
         uint64_t size = part.size;
         if (part.kind == AFMT_PART_KIND_INLINE) {
-            rc = sink(ctx, offset, part.data, (size_t)size);
+            rc = sink(ctx, offset, part.data, (size_t)size) != 0 ? stopped(r) : AFMT_OK;
         } else {
             uint32_t blob = afmt_rd_part_blob(r, &part, &size);
             if (blob != UINT32_MAX)
@@ -201,7 +207,8 @@ int afmt_reader_read_at(afmt_reader *r, uint64_t number, afmt_sink_at sink, void
                 break;
             checked = plan[i].blob;
         }
-        rc = sink(ctx, plan[i].offset, data, r->blobs[plan[i].blob].size);
+        rc = sink(ctx, plan[i].offset, data, r->blobs[plan[i].blob].size) != 0 ? stopped(r)
+                                                                                 : AFMT_OK;
     }
     free(plan);
     return rc;
@@ -217,7 +224,7 @@ static int collect_sink(void *ctx, const void *data, size_t len)
     collect *c = ctx;
     c->data = malloc(len ? len : 1);
     if (c->data == NULL)
-        return AFMT_E_NOMEM;
+        return -1; /* afmt_reader_read_post reports it */
     memcpy(c->data, data, len);
     c->len = len;
     return 0;
@@ -228,7 +235,7 @@ int afmt_reader_read_post(void **out, size_t *out_len, afmt_reader *r, uint64_t 
     *out = NULL;
     *out_len = 0;
     if (number >= r->head.ih.entry_count)
-        return AFMT_FAIL(r->err, AFMT_E_NOT_FOUND, "no entry %" PRIu64, number);
+        return AFMT_FAIL(r->err, AFMT_E_INVALID_ARGUMENT, "no entry %" PRIu64, number);
     afmt_entry_view e;
     afmt_rd_entry_view(&e, r, number);
     if (e.type != AFMT_ENTRY_TYPE_POST)
@@ -236,6 +243,8 @@ int afmt_reader_read_post(void **out, size_t *out_len, afmt_reader *r, uint64_t 
                          number);
     collect c = {NULL, 0};
     int rc = afmt_reader_read(r, number, collect_sink, &c);
+    if (rc == AFMT_E_USER)
+        rc = AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
     if (rc != AFMT_OK) {
         free(c.data);
         return rc;

@@ -2,6 +2,7 @@
  * entries.c - the entries of an opened bundle (checked at open): their
  * fields, leaves, numbers by id, and the blobs their contents are in.
  */
+#include <inttypes.h>
 #include <string.h>
 
 #include "format/hash.h"
@@ -62,8 +63,8 @@ uint64_t afmt_reader_entry_count(const afmt_reader *r)
 int afmt_reader_entry(afmt_entry *out, const afmt_reader *r, uint64_t number)
 {
     memset(out, 0, sizeof *out);
-    if (number >= r->head.ih.entry_count)
-        return AFMT_E_NOT_FOUND;
+    if (r == NULL || number >= r->head.ih.entry_count)
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "no entry %" PRIu64, number);
     afmt_entry_view e;
     afmt_rd_entry_view(&e, r, number);
     out->number = number;
@@ -98,7 +99,7 @@ int afmt_reader_entry(afmt_entry *out, const afmt_reader *r, uint64_t number)
 int afmt_reader_entry_leaf(uint8_t out[AFMT_HASH_BYTES], const afmt_reader *r, uint64_t number)
 {
     if (r == NULL || number >= r->head.ih.entry_count)
-        return AFMT_E_NOT_FOUND;
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "no entry %" PRIu64, number);
     uint32_t len;
     const uint8_t *enc = afmt_rd_record(r, number, &len);
     afmt_hash_leaf(out, enc, len);
@@ -108,8 +109,8 @@ int afmt_reader_entry_leaf(uint8_t out[AFMT_HASH_BYTES], const afmt_reader *r, u
 int afmt_reader_find_post(uint64_t *out_number, const afmt_reader *r, const char *id,
                           size_t id_len)
 {
-    if (r == NULL || id == NULL)
-        return AFMT_E_NOT_FOUND;
+    if (r == NULL || id == NULL || out_number == NULL)
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_reader_find_post: no reader or id");
     uint64_t key = afmt_id_key((const uint8_t *)id, id_len);
     /* The first row whose key is not below `key`, then the run of rows
      * with that key. */

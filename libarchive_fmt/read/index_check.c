@@ -518,7 +518,7 @@ int afmt_rd_check_index(afmt_reader *r)
         return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
     root_job job = {r, {0}, 0};
     pthread_t thread;
-    int threaded = n >= 4096 && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
+    int threaded = n >= 4096 && afmt_rd_threads(r) > 1 &&
                    pthread_create(&thread, NULL, compute_root, &job) == 0;
     if ((rc = check_blocks(r)) == AFMT_OK && (rc = check_records(r, keys)) == AFMT_OK &&
         (rc = check_blobs(r)) == AFMT_OK && (rc = check_refs(r)) == AFMT_OK)

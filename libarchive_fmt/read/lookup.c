@@ -190,17 +190,27 @@ static int read_content(lookup *L, const afmt_entry_view *view, const uint32_t p
     if (sodium_memcmp(h, view->hash, AFMT_HASH_BYTES) != 0)
         return AFMT_FAIL(L->err, AFMT_E_HASH_MISMATCH,
                          "the post's content does not match its signed hash");
-    return sink(ctx, data, (size_t)view->size);
+    if (sink(ctx, data, (size_t)view->size) != 0)
+        return AFMT_FAIL(L->err, AFMT_E_USER, "stopped by the sink");
+    return AFMT_OK;
 }
 
-int afmt_lookup_post(const char *path, const afmt_public_key *keys, size_t nkeys,
-                     const char *id, size_t id_len, afmt_sink sink, void *ctx,
-                     afmt_public_key *signer, char *errbuf, size_t errbuf_size)
+int afmt_lookup_post(afmt_public_key *signer, const char *path, const char *id, size_t id_len,
+                     afmt_sink sink, void *ctx, const afmt_reader_options *opts)
 {
+    afmt_error_clear();
+    afmt_reader_options defaults = AFMT_READER_OPTIONS_INIT;
+    if (opts == NULL)
+        opts = &defaults;
+    if (opts->version != AFMT_READER_OPTIONS_VERSION)
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "unknown reader options version");
+    const afmt_public_key *keys = opts->trusted_keys;
+    size_t nkeys = opts->ntrusted_keys; /* (one thread: opts->threads is not needed) */
     if (path == NULL || id == NULL || sink == NULL || (keys == NULL && nkeys > 0))
-        return AFMT_E_INVALID_ARGUMENT;
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT,
+                         "afmt_lookup_post: no path, id, sink, or keys");
     if (afmt_init() != AFMT_OK)
-        return AFMT_E_CRYPTO;
+        return AFMT_FAIL(NULL, AFMT_E_CRYPTO, "libsodium could not be initialised");
     lookup state = {0}, *L = &state;
     int rc = afmt_head_open(&L->h, path, keys, nkeys, L->err);
     if (signer != NULL && rc == AFMT_OK)
@@ -218,12 +228,12 @@ int afmt_lookup_post(const char *path, const afmt_public_key *keys, size_t nkeys
     uint32_t place[2];
     rc = find(L, (const uint8_t *)id, id_len, &view, place);
     if (rc == AFMT_E_NOT_FOUND)
-        snprintf(L->err, sizeof L->err, "no post with this id");
+        AFMT_FAIL(L->err, rc, "no post with this id");
     if (rc == AFMT_OK)
         rc = read_content(L, &view, place, sink, ctx);
 done:
-    if (rc != AFMT_OK && errbuf != NULL && errbuf_size > 0)
-        snprintf(errbuf, errbuf_size, "%s", L->err);
+    if (rc < 0 && L->err[0] != '\0')
+        afmt_error_set(rc, "%s", L->err); /* the lookup's reason, not a later one */
     for (uint64_t p = 0; L->pages != NULL && p < L->h.ih.page_count; p++)
         afmt_buf_free(&L->pages[p]);
     for (uint64_t p = 0; L->offs != NULL && p < L->h.ih.record_pages; p++)

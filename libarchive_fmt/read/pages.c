@@ -59,7 +59,7 @@ int afmt_rd_load_pages(afmt_reader *r)
         page_job jobs[2] = {{r, 0, half, at, h->codec, 0, ""}, {r, half, n, at, NULL, 0, ""}};
         pthread_t thread;
         int threaded = afmt_codec_new(&jobs[1].codec, 3) == AFMT_OK &&
-                       sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
+                       afmt_rd_threads(r) > 1 &&
                        pthread_create(&thread, NULL, decode_pages, &jobs[1]) == 0;
         decode_pages(&jobs[0]);
         if (threaded)

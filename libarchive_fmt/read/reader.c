@@ -31,22 +31,29 @@ void afmt_reader_free(afmt_reader *r)
     free(r);
 }
 
-int afmt_reader_open_trusted(afmt_reader **out, const char *path, const afmt_public_key *keys,
-                             size_t nkeys, char *errbuf, size_t errbuf_size)
+int afmt_reader_open_ext(afmt_reader **out, const char *path, const afmt_reader_options *opts)
 {
+    if (out == NULL)
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_reader_open: out is NULL");
     *out = NULL;
+    afmt_error_clear();
+    afmt_reader_options defaults = AFMT_READER_OPTIONS_INIT;
+    if (opts == NULL)
+        opts = &defaults;
+    if (opts->version != AFMT_READER_OPTIONS_VERSION)
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "unknown reader options version");
+    const afmt_public_key *keys = opts->trusted_keys;
+    size_t nkeys = opts->ntrusted_keys;
     if (path == NULL || (keys == NULL && nkeys > 0))
-        return AFMT_E_INVALID_ARGUMENT;
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_reader_open: no path, or no keys");
     if (afmt_init() != AFMT_OK)
-        return AFMT_E_CRYPTO;
+        return AFMT_FAIL(NULL, AFMT_E_CRYPTO, "libsodium could not be initialised");
     afmt_reader *r = calloc(1, sizeof *r);
-    if (r == NULL) {
-        if (errbuf != NULL && errbuf_size > 0)
-            snprintf(errbuf, errbuf_size, "out of memory");
-        return AFMT_E_NOMEM;
-    }
+    if (r == NULL)
+        return AFMT_FAIL(NULL, AFMT_E_NOMEM, "out of memory");
     r->head.fd = -1;
     r->cached_block = UINT64_MAX;
+    r->threads = opts->threads;
     /* Steps 1 to 5, then step 6: every page, the index's structure and the
      * root. */
     int rc = afmt_head_open(&r->head, path, keys, nkeys, r->err);
@@ -55,13 +62,27 @@ int afmt_reader_open_trusted(afmt_reader **out, const char *path, const afmt_pub
     if (rc == AFMT_OK)
         rc = afmt_rd_check_index(r);
     if (rc != AFMT_OK) {
-        if (errbuf != NULL && errbuf_size > 0)
-            snprintf(errbuf, errbuf_size, "%s", r->err);
+        if (r->err[0] != '\0')
+            afmt_error_set(rc, "%s", r->err);
         afmt_reader_free(r);
-        return rc;
+        return rc; /* the message stays in the error channel (afmt_error_last) */
     }
     *out = r;
     return AFMT_OK;
+}
+
+/* The older entry points: errbuf gets afmt_error_last()'s message. */
+int afmt_reader_open_trusted(afmt_reader **out, const char *path, const afmt_public_key *keys,
+                             size_t nkeys, char *errbuf, size_t errbuf_size)
+{
+    afmt_reader_options opts = AFMT_READER_OPTIONS_INIT;
+    opts.trusted_keys = keys;
+    opts.ntrusted_keys = nkeys;
+    int rc = afmt_reader_open_ext(out, path, &opts);
+    if (rc != AFMT_OK && errbuf != NULL && errbuf_size > 0)
+        snprintf(errbuf, errbuf_size, "%s",
+                 afmt_error_last_code() == rc ? afmt_error_last() : afmt_strerror(rc));
+    return rc;
 }
 
 int afmt_reader_open(afmt_reader **out, const char *path, char *errbuf, size_t errbuf_size)
@@ -72,7 +93,8 @@ int afmt_reader_open(afmt_reader **out, const char *path, char *errbuf, size_t e
 int afmt_reader_check_signer(afmt_reader *r, const afmt_public_key *keys, size_t nkeys)
 {
     if (r == NULL || (keys == NULL && nkeys > 0))
-        return AFMT_E_INVALID_ARGUMENT;
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT,
+                         "afmt_reader_check_signer: no reader or keys");
     return afmt_head_signer_is(&r->head, keys, nkeys, r->err);
 }
 

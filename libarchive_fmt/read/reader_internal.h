@@ -14,6 +14,8 @@
 #include "read/index_head.h"
 #include "common/set.h"
 
+#include <unistd.h>
+
 /* Where a blob is, worked out from the tiling rule, and its hash, taken
  * from the reference that introduces it. */
 typedef struct afmt_blob_loc {
@@ -43,9 +45,20 @@ struct afmt_reader {
     afmt_block_bufs bufs;       /* the block last read, decoded */
     uint64_t cached_block;      /* block in bufs.data, or UINT64_MAX */
     uint8_t *bad_blocks;        /* bitmap of blocks that failed their hash, or NULL */
+    unsigned threads;           /* afmt_reader_options.threads (0: the default) */
 
     char err[AFMT_ERRMSG_BYTES];
 };
+
+/* Threads the reader may use: the caller's count, or by default one per
+ * online CPU, at most 8. */
+static inline unsigned afmt_rd_threads(const afmt_reader *r)
+{
+    if (r->threads != 0)
+        return r->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 8 ? 8 : (unsigned)n;
+}
 
 /* Block table accessors (records were checked at open). */
 static inline uint64_t afmt_rd_block_offset(const afmt_reader *r, uint64_t b)

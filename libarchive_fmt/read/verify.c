@@ -36,7 +36,7 @@ static void report(vstate *v, uint64_t entry, int err, const char *fmt, ...)
     va_end(ap);
     if (v->first == AFMT_OK) {
         v->first = err;
-        snprintf(v->r->err, sizeof v->r->err, "%s", msg);
+        AFMT_FAIL(v->r->err, err, "%s", msg);
     }
     if (v->problem != NULL && v->problem(v->ctx, entry, err, msg) != 0)
         v->stop = 1;
@@ -157,7 +157,7 @@ static void check_entries(vstate *v)
 int afmt_reader_verify(afmt_reader *r, afmt_problem_fn problem, void *ctx)
 {
     if (r == NULL)
-        return AFMT_E_INVALID_ARGUMENT;
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_reader_verify: no reader");
     uint64_t nb = r->head.ih.block_count;
     vstate v = {r, problem, ctx, AFMT_OK, 0, NULL};
     vshared sh = {r, NULL, NULL, NULL, {NULL, 0, 0}, 0, PTHREAD_MUTEX_INITIALIZER};
@@ -177,8 +177,9 @@ int afmt_reader_verify(afmt_reader *r, afmt_problem_fn problem, void *ctx)
     }
     sh.first_blob = first;
     sh.bad = v.bad;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned nthreads = cpus < 1 ? 1 : cpus > 8 ? 8 : (unsigned)cpus;
+    unsigned nthreads = afmt_rd_threads(r);
+    if (nthreads > 8)
+        nthreads = 8;
     if (nthreads > nb)
         nthreads = nb > 0 ? (unsigned)nb : 1;
     pthread_t threads[8];
@@ -211,6 +212,8 @@ int afmt_reader_verify(afmt_reader *r, afmt_problem_fn problem, void *ctx)
         check_entries(&v);
     rc = v.first;
 done:
+    if (rc != AFMT_OK && r->err[0] != '\0')
+        afmt_error_set(rc, "%s", r->err); /* the first problem, not a later one */
     free(first);
     free(v.bad);
     free(sh.block_rc);

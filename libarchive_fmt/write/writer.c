@@ -115,80 +115,70 @@ const char *afmt_writer_errmsg(const afmt_writer *w)
     return w != NULL ? w->err : "";
 }
 
-static int64_t creation_time(char *errbuf, int *rc)
+/* The rules of afmt_writer_options, in one place. */
+static int check_options(const afmt_writer_options *o, char *err)
 {
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-    *rc = AFMT_OK;
-    if (sde != NULL && *sde != 0) {
-        char *end = NULL;
-        errno = 0;
-        long long v = strtoll(sde, &end, 10);
-        if (errno != 0 || *end != 0 || v < 0 || sde[0] == '-' || sde[0] == '+') {
-            *rc = AFMT_FAIL(errbuf, AFMT_E_INVALID_ARGUMENT,
-                            "SOURCE_DATE_EPOCH is not a non-negative decimal number");
-            return 0;
-        }
-        return (int64_t)v;
-    }
-    return (int64_t)time(NULL);
+    if (o->version != AFMT_WRITER_OPTIONS_VERSION)
+        return AFMT_FAIL(err, AFMT_E_INVALID_ARGUMENT, "unknown writer options version");
+    if (o->level < 1 || o->level > ZSTD_MAX_LEVEL_ALLOWED)
+        return AFMT_FAIL(err, AFMT_E_INVALID_ARGUMENT, "zstd level must be 1 to %d",
+                         ZSTD_MAX_LEVEL_ALLOWED);
+    if (o->block_size < 1024 || o->block_size > AFMT_MAX_BLOCK_BYTES)
+        return AFMT_FAIL(err, AFMT_E_INVALID_ARGUMENT, "block size must be 1 KiB to 256 MiB");
+    const char *title = o->title ? o->title : "";
+    if (strlen(title) > AFMT_MAX_BUNDLE_TITLE_BYTES ||
+        !afmt_text_clean((const uint8_t *)title, strlen(title)))
+        return AFMT_FAIL(err, AFMT_E_INVALID_ARGUMENT,
+                         "bundle title must be at most %d bytes of UTF-8 without control "
+                         "characters", AFMT_MAX_BUNDLE_TITLE_BYTES);
+    if (o->trusted_comment != NULL &&
+        !afmt_sig_comment_valid(o->trusted_comment, strlen(o->trusted_comment)))
+        return AFMT_FAIL(err, AFMT_E_INVALID_ARGUMENT,
+                         "trusted comment must be at most %d bytes of UTF-8 without control "
+                         "characters", AFMT_MAX_TRUSTED_COMMENT_BYTES);
+    return AFMT_OK;
+}
+
+int afmt_writer_options_check(const afmt_writer_options *opts)
+{
+    if (opts == NULL)
+        return AFMT_OK; /* the defaults */
+    return check_options(opts, NULL);
 }
 
 int afmt_writer_open(afmt_writer **out, const char *path, const afmt_secret_key *sk,
                      const afmt_writer_options *opts)
 {
+    if (out == NULL)
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_writer_open: out is NULL");
     *out = NULL;
+    afmt_error_clear();
     if (path == NULL || sk == NULL)
-        return AFMT_E_INVALID_ARGUMENT;
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_writer_open: no path or key");
     if (afmt_init() != AFMT_OK)
-        return AFMT_E_CRYPTO;
+        return AFMT_FAIL(NULL, AFMT_E_CRYPTO, "libsodium could not be initialised");
     afmt_writer *w = calloc(1, sizeof *w);
     if (w == NULL)
-        return AFMT_E_NOMEM;
+        return AFMT_FAIL(NULL, AFMT_E_NOMEM, "out of memory");
     w->out.fd = -1;
     w->spill_fd = -1;
     afmt_writer_options defaults = AFMT_WRITER_OPTIONS_INIT;
     w->opts = opts != NULL ? *opts : defaults;
-    int rc = AFMT_OK;
-    if (w->opts.version != AFMT_WRITER_OPTIONS_VERSION)
-        rc = AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT, "unknown writer options version");
-    else if (w->opts.level < 1 || w->opts.level > ZSTD_MAX_LEVEL_ALLOWED)
-        rc = AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT, "zstd level must be 1 to %d",
-                       ZSTD_MAX_LEVEL_ALLOWED);
-    else if (w->opts.block_size < 1024 || w->opts.block_size > AFMT_MAX_BLOCK_BYTES)
-        rc = AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT,
-                       "block size must be 1 KiB to 256 MiB");
+    int rc = check_options(&w->opts, w->err);
     if (rc != AFMT_OK)
         goto fail;
     const char *title = w->opts.title ? w->opts.title : "";
-    if (strlen(title) > AFMT_MAX_BUNDLE_TITLE_BYTES ||
-        !afmt_text_clean((const uint8_t *)title, strlen(title))) {
-        rc = AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT,
-                       "bundle title must be at most %d bytes of UTF-8 without control "
-                       "characters", AFMT_MAX_BUNDLE_TITLE_BYTES);
-        goto fail;
-    }
-    if (w->opts.trusted_comment != NULL &&
-        !afmt_sig_comment_valid(w->opts.trusted_comment, strlen(w->opts.trusted_comment))) {
-        rc = AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT,
-                       "trusted comment must be at most %d bytes of UTF-8 without control "
-                       "characters", AFMT_MAX_TRUSTED_COMMENT_BYTES);
-        goto fail;
-    }
     w->title = strdup(title);
     w->trusted_comment = w->opts.trusted_comment ? strdup(w->opts.trusted_comment) : NULL;
     if (w->title == NULL || (w->opts.trusted_comment && w->trusted_comment == NULL)) {
-        rc = AFMT_E_NOMEM;
+        rc = AFMT_FAIL(w->err, AFMT_E_NOMEM, "out of memory");
         goto fail;
     }
     w->opts.title = w->title;
     w->opts.trusted_comment = w->trusted_comment;
-    if (w->opts.created >= 0) {
-        w->created = w->opts.created;
-    } else {
-        w->created = creation_time(w->err, &rc);
-        if (rc != AFMT_OK)
-            goto fail;
-    }
+    /* The library reads no environment: a reproducible time
+     * (SOURCE_DATE_EPOCH) is the caller's to pass in `created`. */
+    w->created = w->opts.created >= 0 ? w->opts.created : (int64_t)time(NULL);
     w->sk = sk;
     afmt_merkle_stream_init(&w->tree);
     afmt_hash_salt_key(w->salt_key, sk->sk);
@@ -207,7 +197,7 @@ int afmt_writer_open(afmt_writer **out, const char *path, const afmt_secret_key 
         goto fail;
     rc = afmt_outfile_open(&w->out, path, 0644, w->opts.overwrite != 0, w->err);
     if (rc != AFMT_OK)
-        goto fail;
+        goto fail; /* the message stays in the error channel (afmt_error_last) */
     w->spill_fd = afmt_spill_open(w->out.tmp_path); /* -1: keep them in memory */
     uint8_t header[AFMT_HEADER_BYTES];
     afmt_header_encode(header);
@@ -505,10 +495,10 @@ static int take_id(afmt_writer *w, const uint8_t *id, size_t id_len)
     return ins;
 }
 
-int afmt_writer_add_post(afmt_writer *w, const afmt_post *post, uint64_t *out_entry)
+int afmt_writer_add_post(uint64_t *out_entry, afmt_writer *w, const afmt_post *post)
 {
     if (w == NULL || post == NULL)
-        return AFMT_E_INVALID_ARGUMENT;
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_writer_add_post: no writer or post");
     if (w->state != 0)
         return AFMT_FAIL(w->err, AFMT_E_STATE, "writer already finished or failed");
     if (post->content_len > 0 && post->content == NULL)
@@ -543,7 +533,7 @@ int afmt_writer_add_post(afmt_writer *w, const afmt_post *post, uint64_t *out_en
 int afmt_writer_file_begin(afmt_writer *w, const char *path, size_t path_len)
 {
     if (w == NULL || path == NULL)
-        return AFMT_E_INVALID_ARGUMENT;
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_writer_file_begin: no writer or path");
     if (w->state != 0 || w->file_open)
         return AFMT_FAIL(w->err, AFMT_E_STATE, "writer finished, or a file is open already");
     if (!afmt_path_valid((const uint8_t *)path, path_len))
@@ -579,7 +569,7 @@ static int file_account(afmt_writer *w, uint64_t size)
 int afmt_writer_file_add_entry(afmt_writer *w, uint64_t entry)
 {
     if (w == NULL)
-        return AFMT_E_INVALID_ARGUMENT;
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "no writer");
     if (w->state != 0 || !w->file_open)
         return AFMT_FAIL(w->err, AFMT_E_STATE, "no file is open");
     if (entry >= w->entries)
@@ -599,7 +589,7 @@ int afmt_writer_file_add_entry(afmt_writer *w, uint64_t entry)
 int afmt_writer_file_add_data(afmt_writer *w, const void *data, size_t len)
 {
     if (w == NULL || (data == NULL && len > 0))
-        return AFMT_E_INVALID_ARGUMENT;
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_writer_file_add_data: no writer or data");
     if (w->state != 0 || !w->file_open)
         return AFMT_FAIL(w->err, AFMT_E_STATE, "no file is open");
     if (len == 0)
@@ -627,10 +617,10 @@ int afmt_writer_file_add_data(afmt_writer *w, const void *data, size_t len)
     return AFMT_OK;
 }
 
-int afmt_writer_file_end(afmt_writer *w, uint64_t *out_entry)
+int afmt_writer_file_end(uint64_t *out_entry, afmt_writer *w)
 {
     if (w == NULL)
-        return AFMT_E_INVALID_ARGUMENT;
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "no writer");
     if (w->state != 0 || !w->file_open)
         return AFMT_FAIL(w->err, AFMT_E_STATE, "no file is open");
     w->scratch.len = 0;
@@ -658,11 +648,11 @@ int afmt_writer_file_end(afmt_writer *w, uint64_t *out_entry)
     return AFMT_OK;
 }
 
-int afmt_writer_add_file(afmt_writer *w, const char *path, size_t path_len,
-                         const afmt_file_part *parts, size_t nparts, uint64_t *out_entry)
+int afmt_writer_add_file(uint64_t *out_entry, afmt_writer *w, const char *path,
+                         size_t path_len, const afmt_file_part *parts, size_t nparts)
 {
     if (w == NULL || (parts == NULL && nparts > 0))
-        return AFMT_E_INVALID_ARGUMENT;
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_writer_add_file: no writer or parts");
     int rc = afmt_writer_file_begin(w, path, path_len);
     if (rc != AFMT_OK)
         return rc;
@@ -678,7 +668,7 @@ int afmt_writer_add_file(afmt_writer *w, const char *path, size_t path_len,
         w->file_open = 0;
         return failed(w, rc);
     }
-    return afmt_writer_file_end(w, out_entry);
+    return afmt_writer_file_end(out_entry, w);
 }
 
 /* A path "a/b/c" conflicts with files "a" and "a/b": a file cannot also be
@@ -836,7 +826,7 @@ static void default_comment(char *out, size_t cap, int64_t created, uint64_t n,
 int afmt_writer_finish(afmt_writer *w)
 {
     if (w == NULL)
-        return AFMT_E_INVALID_ARGUMENT;
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "no writer");
     if (w->state != 0 || w->file_open)
         return AFMT_FAIL(w->err, AFMT_E_STATE, "writer finished or failed, or a file is open");
     w->state = 1;

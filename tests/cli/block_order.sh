@@ -52,7 +52,7 @@ static uint64_t post(afmt_writer *w, const char *id, const void *data, size_t le
     p.content = data;
     p.content_len = len;
     uint64_t n;
-    int rc = afmt_writer_add_post(w, &p, &n);
+    int rc = afmt_writer_add_post(&n, w, &p);
     if (rc != AFMT_OK)
         die(id, rc, w);
     return n;
@@ -97,14 +97,14 @@ int main(int argc, char **argv)
         parts[i].kind = AFMT_PART_ENTRY;
         parts[i].entry = i % 2 ? y : x;
     }
-    if (n > 0 && (rc = afmt_writer_add_file(w, "alt.bin", 7, parts, n, NULL)) != AFMT_OK)
+    if (n > 0 && (rc = afmt_writer_add_file(NULL, w, "alt.bin", 7, parts, n)) != AFMT_OK)
         die("file", rc, w);
     /* files of one part each, alternating between the two blocks */
     for (size_t i = 0; i < nfiles; i++) {
         char path[32];
         afmt_file_part part = {AFMT_PART_ENTRY, i % 2 ? y : x, NULL, 0};
         snprintf(path, sizeof path, "f%05zu", i);
-        if ((rc = afmt_writer_add_file(w, path, strlen(path), &part, 1, NULL)) != AFMT_OK)
+        if ((rc = afmt_writer_add_file(NULL, w, path, strlen(path), &part, 1)) != AFMT_OK)
             die(path, rc, w);
     }
     /* block 2: one small post, the block the test alters */

@@ -36,13 +36,13 @@ static void colliding_ids(void **state)
         snprintf(id, sizeof id, "c%04u", i);
         int n = snprintf(body, sizeof body, "%u: %0150u", i, i);
         afmt_post p = afmt_test_text_post(id, NULL, body, (size_t)n);
-        assert_int_equal(afmt_writer_add_post(w, &p, NULL), AFMT_OK);
+        assert_int_equal(afmt_writer_add_post(NULL, w, &p), AFMT_OK);
     }
     /* The first post's record is in a closed page by now. */
     const char *again[] = {"c0000", "c0700", "c1499"};
     for (size_t i = 0; i < sizeof again / sizeof again[0]; i++) {
         afmt_post p = afmt_test_text_post(again[i], NULL, "x", 1);
-        assert_int_equal(afmt_writer_add_post(w, &p, NULL), AFMT_E_DUPLICATE);
+        assert_int_equal(afmt_writer_add_post(NULL, w, &p), AFMT_E_DUPLICATE);
     }
     assert_int_equal(afmt_writer_finish(w), AFMT_OK);
     afmt_writer_free(w);
@@ -53,11 +53,9 @@ static void colliding_ids(void **state)
         afmt_entry e = afmt_test_find(r, id);
         assert_int_equal(e.number, i);
         size_t got = 0;
-        char err[256] = "";
-        int rc = afmt_lookup_post(path, &f->pk, 1, id, strlen(id), count, &got, NULL, err,
-                                  sizeof err);
+        int rc = afmt_lookup_post(NULL, path, id, strlen(id), count, &got, &(afmt_reader_options){AFMT_READER_OPTIONS_VERSION, 0, &f->pk, 1});
         if (rc != AFMT_OK)
-            fail_msg("lookup %s: %s", id, err);
+            fail_msg("lookup %s: %s", id, afmt_error_last());
         assert_int_equal(got, e.size);
     }
     uint64_t n;

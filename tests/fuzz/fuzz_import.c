@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     char err[512];
     afmt_import_stats st = {0};
-    int rc = afmt_import(w, FUZZ_FORMAT, fd, "input", 5, &st, err, sizeof err);
+    int rc = afmt_import(&st, w, FUZZ_FORMAT, fd, "input", 5);
     close(fd);
     if (rc == AFMT_OK && afmt_writer_finish(w) == AFMT_OK) {
         afmt_reader *r;

@@ -3,7 +3,7 @@
  * lookup reads the signature, the index head, the pages on its way to one
  * post and that post's block; whatever the input, it must not crash, must
  * release nothing unless it returns AFMT_OK (the sink checks), must return
- * a sink's nonzero value as it is, and must agree with the full reader
+ * AFMT_E_USER when the sink says stop, and must agree with the full reader
  * whenever that one accepts the bundle: the same post found or not, the
  * same bytes, the same signer.
  *
@@ -65,25 +65,21 @@ typedef struct lk_result {
 } lk_result;
 
 /* One lookup; checks what holds whatever the bundle: nothing is released
- * unless the result is AFMT_OK (or the sink's own value), exactly once
+ * unless the result is AFMT_OK (or AFMT_E_USER when the sink stopped it), exactly once
  * when it is; errors are library errors with a message that ends. */
 static void lookup(lk_result *out, const char *path, const afmt_public_key *keys, size_t nkeys,
                    const void *id, size_t id_len, int sink_ret, size_t errbuf_size)
 {
-    char err[512];
+    (void)errbuf_size; /* the message is in the error channel now */
     memset(out, 0, sizeof *out);
     memset(&out->signer, 0xA5, sizeof out->signer);
-    memset(err, 'x', sizeof err);
     out->sink.ret = sink_ret;
     afmt_public_key before = out->signer;
-    if (errbuf_size > sizeof err)
-        errbuf_size = sizeof err;
-    int rc = afmt_lookup_post(path, keys, nkeys, id, id_len, lk_sink_fn, &out->sink,
-                              &out->signer, errbuf_size > 0 ? err : NULL, errbuf_size);
+    int rc = afmt_lookup_post(&out->signer, path, id, id_len, lk_sink_fn, &out->sink, &(afmt_reader_options){AFMT_READER_OPTIONS_VERSION, 0, keys, nkeys});
     out->rc = rc;
     out->signer_set = memcmp(&before, &out->signer, sizeof before) != 0;
-    if (sink_ret != 0 && rc == sink_ret) {
-        /* the sink's value, returned as it is: the sink ran, once */
+    if (sink_ret != 0 && rc == AFMT_E_USER) {
+        /* the sink stopped it: AFMT_E_USER, and the sink ran, once */
         FUZZ_CHECK(out->sink.calls == 1);
     } else if (rc == AFMT_OK) {
         FUZZ_CHECK(sink_ret == 0);
@@ -94,8 +90,7 @@ static void lookup(lk_result *out, const char *path, const afmt_public_key *keys
         FUZZ_CHECK(rc < 0);
         FUZZ_CHECK(out->sink.calls == 0 && out->sink.bytes == 0);
         FUZZ_CHECK(afmt_strerror(rc) != NULL);
-        if (errbuf_size > 0)
-            FUZZ_CHECK(memchr(err, 0, errbuf_size) != NULL);
+        FUZZ_CHECK(memchr(afmt_error_last(), 0, 512) != NULL);
     }
 }
 
@@ -104,16 +99,14 @@ static void lookup(lk_result *out, const char *path, const afmt_public_key *keys
 static void explain(const char *path, const char *what, const uint8_t *id, size_t id_len,
                     int other)
 {
-    char err[512] = "";
     lk_sink s;
     memset(&s, 0, sizeof s);
-    int rc = afmt_lookup_post(path, NULL, 0, (const char *)id, id_len, lk_sink_fn, &s, NULL, err,
-                              sizeof err);
+    int rc = afmt_lookup_post(NULL, path, (const char *)id, id_len, lk_sink_fn, &s, NULL);
     fprintf(stderr,
             "fuzz_lookup: %s: id \"%.*s\" (%zu bytes): lookup %d (%s: %s), %u release(s); "
             "full reader %d\n",
             what, (int)(id_len < 80 ? id_len : 80), (const char *)id, id_len, rc,
-            afmt_strerror(rc), err, s.calls, other);
+            afmt_strerror(rc), afmt_error_last(), s.calls, other);
 }
 #define LK_CHECK(cond, what, other)                                             \
     do {                                                                        \
@@ -218,7 +211,7 @@ static void exercise(const char *path, lk_ids *ids)
             /* the same lookup with a sink that refuses: its value comes back */
             lk_result refused;
             lookup(&refused, path, NULL, 0, ids->id[k], ids->len[k], 7, 512);
-            FUZZ_CHECK(refused.rc == (got.rc == AFMT_OK ? 7 : got.rc) ||
+            FUZZ_CHECK(refused.rc == (got.rc == AFMT_OK ? AFMT_E_USER : got.rc) ||
                        got.rc == AFMT_E_NOMEM || refused.rc == AFMT_E_NOMEM);
             /* a key that did not sign it: nothing released (checked by
              * lookup()), and never a success */
