@@ -366,8 +366,14 @@ AFMT_API int afmt_writer_finish(afmt_writer *w) AFMT_WARN_UNUSED;
  * Accepts NULL. */
 AFMT_API void afmt_writer_free(afmt_writer *w);
 
-/* The message of the last failure, or "" (borrowed). */
+/* The message of the writer's last failure, or "" (borrowed).  The same
+ * message is afmt_error_last() right after the failing call. */
 AFMT_API const char *afmt_writer_errmsg(const afmt_writer *w);
+
+/* The threads the writer works with: afmt_writer_options.threads, or the
+ * default it chose for 0.  Helpers that feed the writer (the importers)
+ * use no more than this, so a caller's choice holds for the whole pack. */
+AFMT_API unsigned afmt_writer_threads(const afmt_writer *w);
 
 /* ------------------------------------------------------------------ reader */
 
@@ -543,6 +549,8 @@ typedef int (*afmt_problem_fn)(void *ctx, uint64_t entry, int err, const char *m
 AFMT_API int afmt_reader_verify(afmt_reader *r, afmt_problem_fn problem, void *ctx)
     AFMT_WARN_UNUSED;
 
+/* The message of the reader's last failure, or "" (borrowed).  The same
+ * message is afmt_error_last() right after the failing call. */
 AFMT_API const char *afmt_reader_errmsg(const afmt_reader *r);
 
 /* Returns the raw checkpoint bytes (borrowed) and writes its signature in

@@ -360,6 +360,70 @@ static void trusted_open_refuses_other_signers(void **state)
     free(big);
 }
 
+static int refuse(void *ctx, const void *data, size_t len)
+{
+    (void)data;
+    (void)len;
+    ++*(int *)ctx;
+    return -1; /* the value AFMT_E_NOMEM has: still AFMT_E_USER */
+}
+
+/* One error channel: the reason of a failure survives the handle, a
+ * callback's refusal is AFMT_E_USER, misuse is an argument error. */
+static void error_channel(void **state)
+{
+    afmt_test_fixture *f = *state;
+    afmt_writer *w = NULL;
+    afmt_error_clear();
+    assert_int_equal(afmt_error_last_code(), AFMT_OK);
+    assert_string_equal(afmt_error_last(), "");
+    /* the writer is freed before open returns: its reason is not */
+    assert_int_equal(afmt_writer_open(&w, "/no/such/dir/x.afmt", f->sk, NULL), AFMT_E_IO);
+    assert_null(w);
+    assert_int_equal(afmt_error_last_code(), AFMT_E_IO);
+    assert_non_null(strstr(afmt_error_last(), "/no/such/dir"));
+    assert_non_null(strstr(afmt_error_last(), "No such file or directory"));
+    /* options: checked alone, in the library's words */
+    afmt_writer_options o = AFMT_WRITER_OPTIONS_INIT;
+    assert_int_equal(afmt_writer_options_check(&o), AFMT_OK);
+    o.level = 0;
+    assert_int_equal(afmt_writer_options_check(&o), AFMT_E_INVALID_ARGUMENT);
+    assert_non_null(strstr(afmt_error_last(), "zstd level"));
+    /* each thread has its own last failure: this one's is kept */
+    size_t n = 100;
+    uint8_t *big = make_big(n);
+    const char *path = write_good(f, "chan.afmt", big, n);
+    afmt_reader_options ro = AFMT_READER_OPTIONS_INIT;
+    ro.version = 99;
+    afmt_reader *r = NULL;
+    assert_int_equal(afmt_reader_open_ext(&r, path, &ro), AFMT_E_INVALID_ARGUMENT);
+    assert_non_null(strstr(afmt_error_last(), "options version"));
+    ro = (afmt_reader_options)AFMT_READER_OPTIONS_INIT;
+    ro.threads = 1;
+    assert_int_equal(afmt_reader_open_ext(&r, path, &ro), AFMT_OK);
+    /* a sink that says stop, with -1: AFMT_E_USER, not AFMT_E_NOMEM */
+    int calls = 0;
+    assert_int_equal(afmt_reader_read(r, 0, refuse, &calls), AFMT_E_USER);
+    assert_int_equal(calls, 1);
+    /* misuse: an argument error, never an integrity error */
+    afmt_entry e;
+    int rc = afmt_reader_entry(&e, r, afmt_reader_entry_count(r));
+    assert_int_equal(rc, AFMT_E_INVALID_ARGUMENT);
+    assert_false(afmt_error_is_integrity(rc));
+    afmt_test_buf s = {0};
+    assert_int_equal(afmt_reader_read(r, UINT64_MAX, afmt_test_sink, &s),
+                     AFMT_E_INVALID_ARGUMENT);
+    afmt_reader_free(r);
+    calls = 0;
+    assert_int_equal(afmt_lookup_post(NULL, path, "t1_a", 4, refuse, &calls, NULL), AFMT_E_USER);
+    assert_int_equal(calls, 1);
+    assert_int_equal(afmt_lookup_post(NULL, path, "nope", 4, refuse, &calls, NULL),
+                     AFMT_E_NOT_FOUND);
+    assert_int_equal(afmt_error_last_code(), AFMT_E_NOT_FOUND);
+    assert_string_equal(afmt_error_last(), "no post with this id");
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +434,7 @@ int main(void)
         AFMT_TEST_WITH_FIXTURE(write_abandoned_leaves_nothing),
         AFMT_TEST_WITH_FIXTURE(parts_jumping_between_blocks),
         AFMT_TEST_WITH_FIXTURE(trusted_open_refuses_other_signers),
+        AFMT_TEST_WITH_FIXTURE(error_channel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

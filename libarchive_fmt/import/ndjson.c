@@ -547,9 +547,9 @@ int afmt_import_ndjson(afmt_writer *w, int fd, const char *path, size_t path_len
         }
     pthread_mutex_init(&a.mu, NULL);
     pthread_cond_init(&a.cv, NULL);
-    /* Without threads (one CPU, or none could start) the batches are
-     * parsed here, in turn. */
-    unsigned workers = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? WORKERS : 0;
+    /* Without threads (the writer was given one, or none could start) the
+     * batches are parsed here, in turn. */
+    unsigned workers = afmt_writer_threads(s.w) > 1 ? WORKERS : 0;
     while (a.threads < workers && pthread_create(&a.thread[a.threads], NULL, worker, &a) == 0)
         a.threads++;
     /* Batches in turn: read and handed over ahead, written in order. */

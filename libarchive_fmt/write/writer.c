@@ -110,6 +110,11 @@ static void path_key(const void *ctx, uint32_t value, const uint8_t **key, size_
     *len = afmt_load32(ref + 8);
 }
 
+unsigned afmt_writer_threads(const afmt_writer *w)
+{
+    return w != NULL ? w->threads : 1;
+}
+
 const char *afmt_writer_errmsg(const afmt_writer *w)
 {
     return w != NULL ? w->err : "";
