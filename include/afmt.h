@@ -330,7 +330,10 @@ AFMT_API int afmt_writer_open(afmt_writer **out, const char *path,
 AFMT_API int afmt_writer_options_check(const afmt_writer_options *opts);
 
 /* Adds a post.  Its content is copied; identical contents are stored once.
- * Fails with AFMT_E_DUPLICATE when the id was used before.  When
+ * Fails with AFMT_E_DUPLICATE when the id was used before, with
+ * AFMT_E_INVALID_ARGUMENT when a field breaks the limits above (the
+ * caller's mistake; nothing is changed, the writer goes on), and with
+ * AFMT_E_LIMIT only when the bundle is full (entries, blobs, blocks).  When
  * out_entry is not NULL it receives the entry number (0-based).
  * (Changed in 0.2: out_entry was the last parameter.) */
 AFMT_API int afmt_writer_add_post(uint64_t *out_entry, afmt_writer *w,

@@ -31,11 +31,11 @@ int afmt_entry_encode_post(afmt_buf *out, const afmt_post *p, const uint8_t hash
         return AFMT_FAIL(errbuf, AFMT_E_INVALID_ARGUMENT, "parent id must be 1 to %d bytes",
                          AFMT_MAX_ID_BYTES);
     if (p->author != NULL && p->author_len > AFMT_MAX_AUTHOR_BYTES)
-        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "author over %d bytes", AFMT_MAX_AUTHOR_BYTES);
+        return AFMT_FAIL(errbuf, AFMT_E_INVALID_ARGUMENT, "author over %d bytes", AFMT_MAX_AUTHOR_BYTES);
     if (p->title != NULL && p->title_len > AFMT_MAX_TITLE_BYTES)
-        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "title over %d bytes", AFMT_MAX_TITLE_BYTES);
+        return AFMT_FAIL(errbuf, AFMT_E_INVALID_ARGUMENT, "title over %d bytes", AFMT_MAX_TITLE_BYTES);
     if (p->content_len > AFMT_MAX_CONTENT_BYTES)
-        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "post over %u bytes", AFMT_MAX_CONTENT_BYTES);
+        return AFMT_FAIL(errbuf, AFMT_E_INVALID_ARGUMENT, "post over %u bytes", AFMT_MAX_CONTENT_BYTES);
     if (p->has_created && (p->created < AFMT_MIN_CREATED || p->created > AFMT_MAX_CREATED))
         return AFMT_FAIL(errbuf, AFMT_E_INVALID_ARGUMENT, "created time out of range");
     if (p->flags & ~(unsigned)(AFMT_POST_DELETED | AFMT_POST_INCOMPLETE))

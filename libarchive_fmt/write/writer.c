@@ -600,7 +600,7 @@ int afmt_writer_file_add_data(afmt_writer *w, const void *data, size_t len)
     if (len == 0)
         return AFMT_OK;
     if (len > AFMT_MAX_CONTENT_BYTES)
-        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "data piece over %u bytes",
+        return AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT, "data piece over %u bytes",
                          AFMT_MAX_CONTENT_BYTES);
     int rc = file_account(w, len);
     if (rc != AFMT_OK)
