@@ -257,6 +257,8 @@ static void extract_at(extractor *x, const char *rel, size_t rel_len, uint64_t n
     }
     fd_sink sink = {fd, 0};
     int lrc = afmt_reader_read_at(x->r, number, sink_fd_at, &sink);
+    if (lrc == AFMT_E_USER)
+        lrc = 1; /* the sink stopped: a write error, its errno in sink.err */
     x->read_rc = lrc < 0 ? lrc : AFMT_OK;
     int werr = sink.err;
     struct stat fst;
@@ -283,8 +285,7 @@ static void extract_at(extractor *x, const char *rel, size_t rel_len, uint64_t n
             cli_err_n(rel, rel_len, "write error: %s", strerror(werr));
             note(x, CLI_EXIT_FAILURE);
         } else {
-            const char *m = afmt_reader_errmsg(x->r);
-            cli_err_n(rel, rel_len, "%s; not written", m && *m ? m : afmt_strerror(lrc));
+            cli_err_n(rel, rel_len, "%s; not written", cli_lib_msg(lrc));
             note(x, cli_exit_for(lrc));
         }
         return;
