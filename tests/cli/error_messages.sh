@@ -37,4 +37,17 @@ expect 3 "$AFMT" cat -p k.pub t.afmt nosuch
 grep -q "no post with id 'nosuch'" err || fail "message: $(cat err)"
 expect 3 "$AFMT" list no-such.afmt
 grep -q '^afmt: no-such.afmt: .*No such file or directory' err || fail "message: $(cat err)"
+# a sink that stops (extract's write fails) is the command's write error,
+# with the system's reason, not "stopped by a callback"
+cc -shared -fPIC -O1 -w -o shim.so "$SRC/tests/fault/fault_inject.c" -ldl ||
+    fail "cannot build the fault shim"
+mkdir outx
+case $(ldd "$AFMT" 2>/dev/null) in # under ASan the shim is not first: tell it that is fine
+*asan*) export ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" ;;
+esac
+LD_PRELOAD=$T/shim.so FAULT_CALLS=write FAULT_STICKY=1 FAULT_N=1 FAULT_ERRNO=ENOSPC \
+    expect 3 "$AFMT" extract -p k.pub -C outx t.afmt
+grep -q '^afmt: thread.ndjson: write error: No space left on device$' err ||
+    fail "message: $(cat err)"
+[ -z "$(ls -A outx)" ] || fail "extract left: $(ls -A outx)"
 echo "error_messages: OK"
