@@ -270,7 +270,9 @@ typedef struct afmt_writer_options {
                                   it and passes it here. */
     const char *trusted_comment; /* NULL = "afmt bundle timestamp:<created>
                                     entries:<n> root:<root hex>" (one line) */
-    unsigned threads;          /* compression threads; 0 = one per online CPU
+    unsigned threads;          /* compression threads, and the most an importer
+                                  feeding this writer uses (afmt_writer_threads);
+                                  0 = the library's default, one per online CPU
                                   (at most 8).  The output does not depend on it. */
     int overwrite;             /* 0: AFMT_E_EXISTS when `path` exists, at open or
                                   when the bundle is put in place; 1: replace it */
@@ -335,7 +337,7 @@ AFMT_API int afmt_writer_options_check(const afmt_writer_options *opts);
  * caller's mistake; nothing is changed, the writer goes on), and with
  * AFMT_E_LIMIT only when the bundle is full (entries, blobs, blocks).  When
  * out_entry is not NULL it receives the entry number (0-based).
- * (Changed in 0.2: out_entry was the last parameter.) */
+ * (Changed after 0.1.0: out_entry was the last parameter.) */
 AFMT_API int afmt_writer_add_post(uint64_t *out_entry, afmt_writer *w,
                                   const afmt_post *post);
 
@@ -493,7 +495,7 @@ AFMT_API int afmt_reader_find_post(uint64_t *out_number, const afmt_reader *r,
                                    const char *id, size_t id_len) AFMT_WARN_UNUSED;
 
 /* Called with consecutive pieces of an entry's content.  Return 0 to go on,
- * nonzero to stop: the read then returns AFMT_E_USER (changed in 0.2: it
+ * nonzero to stop: the read then returns AFMT_E_USER (changed after 0.1.0: it
  * returned the sink's value, which could not be told from a library error). */
 typedef int (*afmt_sink)(void *ctx, const void *data, size_t len);
 
@@ -534,7 +536,7 @@ AFMT_API int afmt_reader_read_post(void **out, size_t *out_len, afmt_reader *r,
  * when not NULL, gets the key the signature verified under once the
  * signature, the trusted keys (if any) and the index head have passed; it
  * is left as it was when one of them fails.  opts NULL = defaults.  The
- * detail of a failure is in afmt_error_last().  (Changed in 0.2: `signer`
+ * detail of a failure is in afmt_error_last().  (Changed after 0.1.0: `signer`
  * first, keys in `opts`, no errbuf.) */
 AFMT_API int afmt_lookup_post(afmt_public_key *signer, const char *path, const char *id,
                               size_t id_len, afmt_sink sink, void *ctx,
