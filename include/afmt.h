@@ -108,8 +108,8 @@ typedef enum afmt_error {
 AFMT_API const char *afmt_strerror(int err);
 
 /* The message of the calling thread's last failure inside the library, for
- * instance "/no/such/dir/x.afmt: cannot create temporary file: No such file
- * or directory" (borrowed, NUL-terminated, never NULL; "" when none was
+ * instance "cannot create a file in /no/such/dir: No such file or
+ * directory" after afmt_writer_open (borrowed, NUL-terminated, never NULL; "" when none was
  * recorded).  Valid right after a function of this library returned a
  * negative afmt_error on this thread, and until the next call into the
  * library on this thread (a later failure replaces it; a success does not
