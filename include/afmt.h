@@ -52,7 +52,7 @@ extern "C" {
 #define AFMT_WARN_UNUSED
 #endif
 
-#define AFMT_LIBRARY_VERSION "0.1.0"
+#define AFMT_LIBRARY_VERSION "0.2.0"
 #define AFMT_FORMAT_VERSION 1
 
 #define AFMT_HASH_BYTES 32      /* BLAKE2b-256 */
@@ -337,7 +337,7 @@ AFMT_API int afmt_writer_options_check(const afmt_writer_options *opts);
  * caller's mistake; nothing is changed, the writer goes on), and with
  * AFMT_E_LIMIT only when the bundle is full (entries, blobs, blocks).  When
  * out_entry is not NULL it receives the entry number (0-based).
- * (Changed after 0.1.0: out_entry was the last parameter.) */
+ * (Changed in 0.2.0: out_entry was the last parameter.) */
 AFMT_API int afmt_writer_add_post(uint64_t *out_entry, afmt_writer *w,
                                   const afmt_post *post);
 
@@ -495,7 +495,7 @@ AFMT_API int afmt_reader_find_post(uint64_t *out_number, const afmt_reader *r,
                                    const char *id, size_t id_len) AFMT_WARN_UNUSED;
 
 /* Called with consecutive pieces of an entry's content.  Return 0 to go on,
- * nonzero to stop: the read then returns AFMT_E_USER (changed after 0.1.0: it
+ * nonzero to stop: the read then returns AFMT_E_USER (changed in 0.2.0: it
  * returned the sink's value, which could not be told from a library error). */
 typedef int (*afmt_sink)(void *ctx, const void *data, size_t len);
 
@@ -536,7 +536,7 @@ AFMT_API int afmt_reader_read_post(void **out, size_t *out_len, afmt_reader *r,
  * when not NULL, gets the key the signature verified under once the
  * signature, the trusted keys (if any) and the index head have passed; it
  * is left as it was when one of them fails.  opts NULL = defaults.  The
- * detail of a failure is in afmt_error_last().  (Changed after 0.1.0: `signer`
+ * detail of a failure is in afmt_error_last().  (Changed in 0.2.0: `signer`
  * first, keys in `opts`, no errbuf.) */
 AFMT_API int afmt_lookup_post(afmt_public_key *signer, const char *path, const char *id,
                               size_t id_len, afmt_sink sink, void *ctx,

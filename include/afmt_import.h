@@ -52,7 +52,7 @@ typedef struct afmt_import_stats {
  * byte.  Adds to *stats (may be NULL).  On error returns a negative
  * afmt_error, and afmt_error_last() gives a message naming the line or
  * record; the writer is then in an unspecified state and should be freed.
- * (Changed after 0.1.0: stats first, no errbuf.) */
+ * (Changed in 0.2.0: stats first, no errbuf.) */
 AFMT_API int afmt_import(afmt_import_stats *stats, afmt_writer *w, afmt_source_format fmt,
                          int fd, const char *path, size_t path_len);
 

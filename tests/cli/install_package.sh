@@ -77,7 +77,7 @@ for pkg in archive_fmt afmt; do
     cat >"$d/CMakeLists.txt" <<CM
 cmake_minimum_required(VERSION 3.16)
 project(app C)
-find_package($pkg 0.1 REQUIRED)
+find_package($pkg 0.2 REQUIRED)
 add_executable(app app.c)
 target_link_libraries(app PRIVATE $pkg::archive_fmt_static)
 add_executable(app_shared app.c)
