@@ -340,6 +340,8 @@ static int path_cmp(const void *a, const void *b)
 
 int afmt_paths_conflict(afmt_path_ref *paths, size_t n, uint64_t *bad)
 {
+    if (n < 2)
+        return 0; /* nothing to compare (and qsort must not get NULL) */
     qsort(paths, n, sizeof *paths, path_cmp);
     for (size_t i = 0; i + 1 < n; i++) {
         const afmt_path_ref *p = &paths[i], *q = &paths[i + 1];
