@@ -23,10 +23,16 @@ typedef enum afmt_source_format {
     AFMT_SOURCE_REDDIT = 2,    /* Reddit .json comments page, or morechildren answers */
     AFMT_SOURCE_PUSHSHIFT = 3, /* Pushshift NDJSON dump, plain or zstd-compressed */
     AFMT_SOURCE_HN = 4,        /* Hacker News API items */
-    AFMT_SOURCE_MBOX = 5       /* mbox of RFC 5322 messages */
+    AFMT_SOURCE_MBOX = 5,      /* mbox of RFC 5322 messages */
+    AFMT_SOURCE_MASTODON = 6,  /* ActivityPub outbox, or Mastodon API statuses / context */
+    AFMT_SOURCE_DISCOURSE = 7, /* Discourse topic, posts page or post (JSON API) */
+    AFMT_SOURCE_STACKEXCHANGE = 8, /* Stack Exchange data dump Posts.xml / Comments.xml */
+    AFMT_SOURCE_NNTP = 9       /* one Usenet (NNTP) article */
 } afmt_source_format;
 
-/* "ndjson", "reddit", "pushshift", "hn", "mbox"; "unknown" otherwise. */
+/* "ndjson", "reddit", "pushshift", "hn", "mbox", "mastodon", "discourse",
+ * "stackexchange", "nntp"; "unknown" otherwise.  (The last four: changed
+ * after 0.1.0.) */
 AFMT_API const char *afmt_source_format_name(afmt_source_format f);
 
 /* Parses a name as above; AFMT_E_INVALID_ARGUMENT for any other. */

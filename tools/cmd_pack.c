@@ -37,9 +37,10 @@ static const char pack_help[] =
     "  --title TITLE           the bundle's title (UTF-8, no control characters,\n"
     "                          at most 1024 bytes)\n"
     "  -l LEVEL                zstd level, 1 to 19 (default 3)\n"
-    "  --format FORMAT         dir, ndjson, reddit, pushshift, hn or mbox, for every\n"
-    "                          input; otherwise a directory is 'dir' and a file's\n"
-    "                          format is detected from its first bytes and name\n"
+    "  --format FORMAT         dir, ndjson, reddit, pushshift, hn, mbox, mastodon,\n"
+    "                          discourse, stackexchange or nntp, for every input;\n"
+    "                          otherwise a directory is 'dir' and a file's format\n"
+    "                          is detected from its first bytes and name\n"
     "  --passphrase-file FILE  read the key's passphrase from the first line of FILE\n"
     "\n"
     "Inputs:\n"
@@ -421,7 +422,8 @@ int cmd_pack(int argc, char **argv)
         else if (afmt_source_format_from_name(&fmt, format) != AFMT_OK ||
                  fmt == AFMT_SOURCE_UNKNOWN)
             rc = cli_usage(cmd, "--format %s: unknown format (dir, ndjson, reddit, pushshift, "
-                                "hn, mbox)", format);
+                                "hn, mbox, mastodon, discourse, stackexchange, nntp)",
+                           format);
         else
             forced = 1;
     }

@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -20,6 +21,9 @@ static const struct {
     {AFMT_SOURCE_PUSHSHIFT, "pushshift", afmt_import_pushshift},
     {AFMT_SOURCE_HN, "hn", afmt_import_hn},
     {AFMT_SOURCE_MBOX, "mbox", afmt_import_mbox},
+    {AFMT_SOURCE_MASTODON, "mastodon", afmt_import_mastodon},
+    {AFMT_SOURCE_DISCOURSE, "discourse", afmt_import_discourse},
+    {AFMT_SOURCE_NNTP, "nntp", afmt_import_nntp},
 };
 #define NFORMATS (sizeof formats / sizeof formats[0])
 
@@ -74,6 +78,14 @@ enum {
     K_CONTENT = 1 << 7,      /* "content" */
     K_COMMENTS = 1 << 8,     /* "comments" */
     K_POST_HN = 1 << 9,      /* "post": an object that looks like an HN item */
+    K_AP_ITEMS = 1 << 10,    /* "orderedItems", or "type": an ActivityPub collection */
+    K_MA_CONTEXT = 1 << 11,  /* "ancestors" (a Mastodon status context) */
+    K_MA_STATUS = 1 << 12,   /* "in_reply_to_id", "spoiler_text" or "account" */
+    K_CREATED_AT = 1 << 13,  /* "created_at" */
+    K_AP_OBJECT = 1 << 14,   /* "inReplyTo" or "attributedTo" (an ActivityPub object) */
+    K_DC_TOPIC = 1 << 15,    /* "post_stream" or "latest_posts" */
+    K_DC_POST = 1 << 16,     /* "post_number" */
+    K_DC_POSTKEY = 1 << 17,  /* "topic_id", "cooked" or "reply_to_post_number" */
 };
 
 static int key_is(const uint8_t *b, size_t ks, size_t ke, const char *k)
@@ -94,6 +106,8 @@ static unsigned detect_keys(const uint8_t *b, size_t len, size_t obj, int depth)
 {
     static const char *const reddit_kinds[] = {"Listing", "t1", "t3", "more", NULL};
     static const char *const hn_types[] = {"story", "comment", "job", "poll", "pollopt", NULL};
+    static const char *const ap_types[] = {"OrderedCollection", "OrderedCollectionPage",
+                                           "Create", NULL};
     unsigned k = 0;
     afmt_jtext t = {0};
     t.b = b;
@@ -123,6 +137,26 @@ static unsigned detect_keys(const uint8_t *b, size_t len, size_t obj, int depth)
             k |= K_HN_OFFICIAL;
         else if (key_is(b, ks, ke, "type") && whole && str_value_is(b, vs, ve, hn_types))
             k |= K_HN_TYPE;
+        else if (key_is(b, ks, ke, "type") && whole && str_value_is(b, vs, ve, ap_types))
+            k |= K_AP_ITEMS;
+        else if (key_is(b, ks, ke, "orderedItems"))
+            k |= K_AP_ITEMS;
+        else if (key_is(b, ks, ke, "ancestors") && b[vs] == '[')
+            k |= K_MA_CONTEXT;
+        else if (key_is(b, ks, ke, "in_reply_to_id") || key_is(b, ks, ke, "spoiler_text") ||
+                 key_is(b, ks, ke, "account"))
+            k |= K_MA_STATUS;
+        else if (key_is(b, ks, ke, "created_at"))
+            k |= K_CREATED_AT;
+        else if (key_is(b, ks, ke, "inReplyTo") || key_is(b, ks, ke, "attributedTo"))
+            k |= K_AP_OBJECT;
+        else if (key_is(b, ks, ke, "post_stream") || key_is(b, ks, ke, "latest_posts"))
+            k |= K_DC_TOPIC;
+        else if (key_is(b, ks, ke, "post_number"))
+            k |= K_DC_POST;
+        else if (key_is(b, ks, ke, "topic_id") || key_is(b, ks, ke, "cooked") ||
+                 key_is(b, ks, ke, "reply_to_post_number"))
+            k |= K_DC_POSTKEY;
         else if (key_is(b, ks, ke, "id"))
             k |= K_ID;
         else if (key_is(b, ks, ke, "user"))
@@ -167,6 +201,38 @@ static int name_ends_with(const char *name, const char *suffix)
     return n >= s && strcmp(name + n - s, suffix) == 0;
 }
 
+/* A Usenet article: the head starts with header fields ("Name:" at the
+ * start of each line, continuations indented) and among the fields before
+ * the first blank line is Newsgroups. */
+static int looks_like_article(const uint8_t *b, size_t len)
+{
+    size_t pos = 0;
+    int fields = 0;
+    while (pos < len) {
+        const uint8_t *nl = memchr(b + pos, '\n', len - pos);
+        size_t end = nl != NULL ? (size_t)(nl - b) + 1 : len;
+        const uint8_t *line = b + pos;
+        size_t n = end - pos;
+        if (n == 1 || (n == 2 && line[0] == '\r'))
+            return 0; /* the body starts: no Newsgroups */
+        if (line[0] == ' ' || line[0] == '\t') {
+            if (fields == 0)
+                return 0;
+        } else {
+            size_t k = 0;
+            while (k < n && line[k] != ':' && line[k] > 0x20 && line[k] < 0x7F)
+                k++;
+            if (k == 0 || k == n || line[k] != ':')
+                return 0;
+            if (k == 10 && strncasecmp((const char *)line, "Newsgroups", 10) == 0)
+                return 1;
+            fields++;
+        }
+        pos = end;
+    }
+    return 0;
+}
+
 afmt_source_format afmt_source_detect(const char *name, const uint8_t *head, size_t len)
 {
     if (head == NULL)
@@ -191,6 +257,11 @@ afmt_source_format afmt_source_detect(const char *name, const uint8_t *head, siz
             unsigned k = detect_keys(head, len, obj, 0);
             if (k & (K_REDDIT_KIND | K_JSON))
                 return AFMT_SOURCE_REDDIT;
+            if ((k & K_DC_TOPIC) || ((k & K_DC_POST) && (k & K_DC_POSTKEY)))
+                return AFMT_SOURCE_DISCOURSE;
+            if ((k & (K_AP_ITEMS | K_MA_CONTEXT | K_AP_OBJECT)) ||
+                ((k & K_ID) && (k & K_CREATED_AT) && (k & K_MA_STATUS)))
+                return AFMT_SOURCE_MASTODON;
             if ((k & K_SUBREDDIT) && !in_array)
                 return AFMT_SOURCE_PUSHSHIFT;
             if ((k & (K_HN_OFFICIAL | K_POST_HN)) || ((k & K_ID) && (k & K_HN_TYPE)) ||
@@ -200,6 +271,8 @@ afmt_source_format afmt_source_detect(const char *name, const uint8_t *head, siz
                 return AFMT_SOURCE_NDJSON;
         }
     }
+    if (looks_like_article(head, len))
+        return AFMT_SOURCE_NNTP;
     if (name != NULL && (name_ends_with(name, ".mbox") || name_ends_with(name, ".mbx")))
         return AFMT_SOURCE_MBOX;
     return AFMT_SOURCE_UNKNOWN;

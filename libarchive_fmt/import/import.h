@@ -24,6 +24,15 @@ AFMT_INTERNAL int afmt_import_hn(afmt_writer *w, int fd, const char *path, size_
 AFMT_INTERNAL int afmt_import_mbox(afmt_writer *w, int fd, const char *path, size_t path_len,
                                    afmt_import_stats *stats, char *errbuf, size_t errbuf_size);
 
+AFMT_INTERNAL int afmt_import_mastodon(afmt_writer *w, int fd, const char *path,
+                                       size_t path_len, afmt_import_stats *stats,
+                                       char *errbuf, size_t errbuf_size);
+AFMT_INTERNAL int afmt_import_discourse(afmt_writer *w, int fd, const char *path,
+                                        size_t path_len, afmt_import_stats *stats,
+                                        char *errbuf, size_t errbuf_size);
+AFMT_INTERNAL int afmt_import_nntp(afmt_writer *w, int fd, const char *path, size_t path_len,
+                                   afmt_import_stats *stats, char *errbuf, size_t errbuf_size);
+
 /* Adds `from` to *to (NULL: nothing): how every importer reports, once it
  * has succeeded. */
 AFMT_INTERNAL void afmt_import_stats_add(afmt_import_stats *to, const afmt_import_stats *from);

@@ -225,3 +225,65 @@ int afmt_rfc5322_date(const uint8_t *s, size_t len, int64_t *out)
     *out = t;
     return 1;
 }
+
+static int iso_digits(const char *s, size_t n, int *out)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* (mail_date.h) RFC 3339 date-time: YYYY-MM-DD(T|t| )HH:MM:SS[.fraction](Z|z|+HH:MM|-HH:MM).
+ * A fraction is dropped (posts keep whole seconds); a leap second 60 is
+ * the next second. */
+int afmt_rfc3339_time(int64_t *out, const char *s, size_t n, int zone_required)
+{
+    int y, mo, d, h, mi, sec;
+    if (n < 19 || iso_digits(s, 4, &y) || s[4] != '-' || iso_digits(s + 5, 2, &mo) || s[7] != '-' ||
+        iso_digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+        iso_digits(s + 11, 2, &h) || s[13] != ':' || iso_digits(s + 14, 2, &mi) || s[16] != ':' ||
+        iso_digits(s + 17, 2, &sec))
+        return -1;
+    size_t i = 19;
+    if (i < n && s[i] == '.') {
+        i++;
+        size_t f = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == f)
+            return -1;
+    }
+    int64_t offset = 0;
+    if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+        i++;
+    } else if (i < n && (s[i] == '+' || s[i] == '-')) {
+        int oh, om;
+        if (n - i < 6 || iso_digits(s + i + 1, 2, &oh) || s[i + 3] != ':' ||
+            iso_digits(s + i + 4, 2, &om) || oh > 23 || om > 59)
+            return -1;
+        offset = (int64_t)oh * 3600 + om * 60;
+        if (s[i] == '-')
+            offset = -offset;
+        i += 6;
+    } else if (zone_required || i != n) {
+        return -1;
+    }
+    if (i != n)
+        return -1;
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+        (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || sec > 60)
+        return -1;
+    int64_t t = afmt_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + mi * 60 + sec - offset;
+    if (t < CREATED_MIN || t > CREATED_MAX)
+        return -1;
+    *out = t;
+    return 0;
+}
+

@@ -30,4 +30,11 @@ AFMT_INTERNAL int afmt_rfc5322_date(const uint8_t *s, size_t len, int64_t *out);
  * year (also the RFC 3339 dates of ndjson.c). */
 AFMT_INTERNAL int64_t afmt_days_from_civil(int64_t y, int m, int d);
 
+/* An RFC 3339 date-time YYYY-MM-DD(T|t| )HH:MM:SS[.fraction][zone], zone
+ * Z, z, +HH:MM or -HH:MM, as Unix seconds (the fraction dropped, second 60
+ * the next minute's 00), within years 1 to 9999.  Without a zone (allowed
+ * only when zone_required is 0: the Stack Exchange dumps' CreationDate) the
+ * time is UTC.  0, or -1 when s[0..n) is not one. */
+AFMT_INTERNAL int afmt_rfc3339_time(int64_t *out, const char *s, size_t n, int zone_required);
+
 #endif

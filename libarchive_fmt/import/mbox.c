@@ -29,6 +29,7 @@
 
 #include "import/import.h"
 #include "import/line_reader.h"
+#include "import/mail.h"
 #include "import/mail_date.h"
 #include "import/rfc2047.h"
 
@@ -39,7 +40,9 @@
 
 #define RETRY_DUPLICATES 1000
 
-enum { H_MESSAGE_ID, H_IN_REPLY_TO, H_REFERENCES, H_FROM, H_DATE, H_SUBJECT, H_COUNT };
+enum { H_MESSAGE_ID, H_IN_REPLY_TO, H_REFERENCES, H_FROM, H_DATE, H_SUBJECT };
+_Static_assert(H_SUBJECT + 1 == AFMT_MAIL_HEADERS, "one value per header");
+#define H_COUNT AFMT_MAIL_HEADERS
 static const char *const header_names[H_COUNT] = {"Message-ID", "In-Reply-To", "References",
                                                   "From", "Date", "Subject"};
 
@@ -59,9 +62,7 @@ typedef struct mbox_state {
     int prev_blank;
     uint64_t msg_no;       /* number of the current message, from 1 */
     uint64_t msg_line;     /* line number of its From_ line */
-    afmt_buf val[H_COUNT]; /* unfolded header values */
-    int has[H_COUNT];
-    afmt_buf author, title, base;
+    afmt_mail_fields f;
     afmt_import_stats st;
     char err[AFMT_ERRMSG_BYTES];
 } mbox_state;
@@ -110,7 +111,7 @@ static int looks_like_from_line(const uint8_t *p, size_t n)
  * continuation starting with a space or tab), and stores its value,
  * unfolded (line breaks removed, the whitespace after them kept) and with
  * leading and trailing whitespace trimmed. */
-static int parse_headers(mbox_state *s, const uint8_t *m, size_t n)
+static int parse_headers(afmt_mail_fields *s, const uint8_t *m, size_t n)
 {
     span raw[H_COUNT];
     memset(raw, 0, sizeof raw);
@@ -232,6 +233,64 @@ static int msgid_pick(const afmt_buf *v, int want_last, span *out)
     return found;
 }
 
+/* (mail.h) */
+int afmt_mail_post_fields(afmt_mail_fields *s, afmt_post *p, const uint8_t *m, size_t n,
+                          const char *fallback_id, size_t fallback_len)
+{
+    if (parse_headers(s, m, n) != AFMT_OK)
+        return AFMT_E_NOMEM;
+
+    span msgid = {NULL, 0};
+    int has_msgid = s->has[H_MESSAGE_ID] && msgid_pick(&s->val[H_MESSAGE_ID], 0, &msgid) &&
+                    msgid.n <= MSGID_MAX;
+    s->base.len = 0;
+    if (has_msgid) {
+        if (afmt_buf_append(&s->base, msgid.p, msgid.n) != AFMT_OK)
+            return AFMT_E_NOMEM;
+    } else {
+        if (afmt_buf_append(&s->base, fallback_id, fallback_len) != AFMT_OK)
+            return AFMT_E_NOMEM;
+    }
+
+    span parent = {NULL, 0};
+    int has_parent = (s->has[H_IN_REPLY_TO] && msgid_pick(&s->val[H_IN_REPLY_TO], 0, &parent)) ||
+                     (s->has[H_REFERENCES] && msgid_pick(&s->val[H_REFERENCES], 1, &parent));
+    if (has_parent && parent.n <= AFMT_MAX_ID_BYTES &&
+        !(has_msgid && parent.n == msgid.n && memcmp(parent.p, msgid.p, msgid.n) == 0)) {
+        p->parent = (const char *)parent.p;
+        p->parent_len = parent.n;
+    }
+
+    if (s->has[H_FROM]) {
+        s->author.len = 0;
+        if (afmt_rfc2047_decode(&s->author, s->val[H_FROM].data, s->val[H_FROM].len) != AFMT_OK)
+            return AFMT_E_NOMEM;
+        p->author = s->author.len ? (const char *)s->author.data : "";
+        p->author_len = afmt_utf8_trunc(s->author.data, s->author.len, AFMT_MAX_AUTHOR_BYTES);
+    }
+    if (s->has[H_SUBJECT]) {
+        s->title.len = 0;
+        if (afmt_rfc2047_decode(&s->title, s->val[H_SUBJECT].data, s->val[H_SUBJECT].len) !=
+            AFMT_OK)
+            return AFMT_E_NOMEM;
+        p->title = s->title.len ? (const char *)s->title.data : "";
+        p->title_len = afmt_utf8_trunc(s->title.data, s->title.len, AFMT_MAX_TITLE_BYTES);
+    }
+    if (s->has[H_DATE])
+        p->has_created = afmt_rfc5322_date(s->val[H_DATE].data, s->val[H_DATE].len, &p->created);
+
+    return AFMT_OK;
+}
+
+void afmt_mail_fields_free(afmt_mail_fields *f)
+{
+    for (int h = 0; h < AFMT_MAIL_HEADERS; h++)
+        afmt_buf_free(&f->val[h]);
+    afmt_buf_free(&f->author);
+    afmt_buf_free(&f->title);
+    afmt_buf_free(&f->base);
+}
+
 /* ------------------------------------------------------------ messages */
 
 static int finish_message(mbox_state *s)
@@ -244,60 +303,21 @@ static int finish_message(mbox_state *s)
         return mb_fail(s, AFMT_E_LIMIT, "the message is larger than %u bytes",
                        AFMT_MAX_CONTENT_BYTES);
     const uint8_t *m = s->msg.data;
-    if (parse_headers(s, m, content_len) != AFMT_OK)
-        return mb_fail(s, AFMT_E_NOMEM, "out of memory");
 
     afmt_post p;
     memset(&p, 0, sizeof p);
     p.media_type = MBOX_MEDIA_TYPE;
     p.content = m != NULL ? (const void *)m : (const void *)"";
     p.content_len = content_len;
-
-    span msgid = {NULL, 0};
-    int has_msgid = s->has[H_MESSAGE_ID] && msgid_pick(&s->val[H_MESSAGE_ID], 0, &msgid) &&
-                    msgid.n <= MSGID_MAX;
-    s->base.len = 0;
-    if (has_msgid) {
-        if (afmt_buf_append(&s->base, msgid.p, msgid.n) != AFMT_OK)
-            return mb_fail(s, AFMT_E_NOMEM, "out of memory");
-    } else {
-        char num[40];
-        int k = snprintf(num, sizeof num, "mbox:%" PRIu64, s->msg_no);
-        if (afmt_buf_append(&s->base, num, (size_t)k) != AFMT_OK)
-            return mb_fail(s, AFMT_E_NOMEM, "out of memory");
-    }
-
-    span parent = {NULL, 0};
-    int has_parent = (s->has[H_IN_REPLY_TO] && msgid_pick(&s->val[H_IN_REPLY_TO], 0, &parent)) ||
-                     (s->has[H_REFERENCES] && msgid_pick(&s->val[H_REFERENCES], 1, &parent));
-    if (has_parent && parent.n <= AFMT_MAX_ID_BYTES &&
-        !(has_msgid && parent.n == msgid.n && memcmp(parent.p, msgid.p, msgid.n) == 0)) {
-        p.parent = (const char *)parent.p;
-        p.parent_len = parent.n;
-    }
-
-    if (s->has[H_FROM]) {
-        s->author.len = 0;
-        if (afmt_rfc2047_decode(&s->author, s->val[H_FROM].data, s->val[H_FROM].len) != AFMT_OK)
-            return mb_fail(s, AFMT_E_NOMEM, "out of memory");
-        p.author = s->author.len ? (const char *)s->author.data : "";
-        p.author_len = afmt_utf8_trunc(s->author.data, s->author.len, AFMT_MAX_AUTHOR_BYTES);
-    }
-    if (s->has[H_SUBJECT]) {
-        s->title.len = 0;
-        if (afmt_rfc2047_decode(&s->title, s->val[H_SUBJECT].data, s->val[H_SUBJECT].len) !=
-            AFMT_OK)
-            return mb_fail(s, AFMT_E_NOMEM, "out of memory");
-        p.title = s->title.len ? (const char *)s->title.data : "";
-        p.title_len = afmt_utf8_trunc(s->title.data, s->title.len, AFMT_MAX_TITLE_BYTES);
-    }
-    if (s->has[H_DATE])
-        p.has_created = afmt_rfc5322_date(s->val[H_DATE].data, s->val[H_DATE].len, &p.created);
+    char num[40];
+    int k = snprintf(num, sizeof num, "mbox:%" PRIu64, s->msg_no);
+    if (afmt_mail_post_fields(&s->f, &p, m, content_len, num, (size_t)k) != AFMT_OK)
+        return mb_fail(s, AFMT_E_NOMEM, "out of memory");
 
     uint64_t entry = 0;
     int rc;
     for (int attempt = 0;; attempt++) {
-        rc = afmt_idmaker_take(&s->ids, s->base.data, s->base.len, &p.id, &p.id_len);
+        rc = afmt_idmaker_take(&s->ids, s->f.base.data, s->f.base.len, &p.id, &p.id_len);
         if (rc != AFMT_OK)
             return mb_fail(s, rc, "cannot make a unique id");
         rc = afmt_writer_add_post(&entry, s->w, &p);
@@ -397,11 +417,7 @@ int afmt_import_mbox(afmt_writer *w, int fd, const char *path, size_t path_len,
     afmt_pending_free(&s->pending);
     afmt_idmaker_free(&s->ids);
     afmt_buf_free(&s->msg);
-    for (int h = 0; h < H_COUNT; h++)
-        afmt_buf_free(&s->val[h]);
-    afmt_buf_free(&s->author);
-    afmt_buf_free(&s->title);
-    afmt_buf_free(&s->base);
+    afmt_mail_fields_free(&s->f);
     free(s);
     return rc;
 }

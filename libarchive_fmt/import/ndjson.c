@@ -129,67 +129,6 @@ static int next_line(ndjson_state *s, const uint8_t **line, size_t *len, int *nl
 
 /* ---- fields ---- */
 
-static int digits(const char *s, size_t n, int *out)
-{
-    int v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-/* RFC 3339 date-time: YYYY-MM-DD(T|t| )HH:MM:SS[.fraction](Z|z|+HH:MM|-HH:MM).
- * A fraction is dropped (posts keep whole seconds); a leap second 60 is
- * the next second. */
-static int parse_rfc3339(int64_t *out, const char *s, size_t n)
-{
-    int y, mo, d, h, mi, sec;
-    if (n < 20 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
-        digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-        digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
-        digits(s + 17, 2, &sec))
-        return -1;
-    size_t i = 19;
-    if (s[i] == '.') {
-        i++;
-        size_t f = i;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == f)
-            return -1;
-    }
-    int64_t offset = 0;
-    if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
-        i++;
-    } else if (i < n && (s[i] == '+' || s[i] == '-')) {
-        int oh, om;
-        if (n - i < 6 || digits(s + i + 1, 2, &oh) || s[i + 3] != ':' ||
-            digits(s + i + 4, 2, &om) || oh > 23 || om > 59)
-            return -1;
-        offset = (int64_t)oh * 3600 + om * 60;
-        if (s[i] == '-')
-            offset = -offset;
-        i += 6;
-    } else {
-        return -1;
-    }
-    if (i != n)
-        return -1;
-    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-        (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || sec > 60)
-        return -1;
-    int64_t t = afmt_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + mi * 60 + sec - offset;
-    if (t < MIN_TIME || t > MAX_TIME)
-        return -1;
-    *out = t;
-    return 0;
-}
-
 /* A string or integer field as bytes: string -> its bytes, integer -> its
  * decimal text in `num`.  Returns 0, or -1 for another JSON type. */
 static int string_or_integer(const json_t *v, const char **out, size_t *out_len,
@@ -351,7 +290,7 @@ static int parse_line(parsed *p, const uint8_t *line)
             t = (int64_t)json_integer_value(v);
             ok = t >= MIN_TIME && t <= MAX_TIME;
         } else if (json_is_string(v)) {
-            ok = parse_rfc3339(&t, json_string_value(v), json_string_length(v)) == 0;
+            ok = afmt_rfc3339_time(&t, json_string_value(v), json_string_length(v), 1) == 0;
         }
         if (!ok)
             return refuse(p, AFMT_E_FORMAT,
