@@ -25,7 +25,7 @@ CTEST      ?= ctest
 CTEST_ARGS ?= --output-on-failure --no-tests=error -j2
 
 # Debian 12 package names.  .ci/run installs the same list.
-DEPS := libzstd-dev libsodium-dev libcmocka-dev libjansson-dev pkg-config cmake gcc \
+DEPS := libzstd-dev libsodium-dev libcmocka-dev libjansson-dev libxml2-dev pkg-config cmake gcc \
         make minisign zstd jq python3 coreutils valgrind
 # robustness (issue 5): clang with libFuzzer and its sanitizer runtimes, for `make fuzz`
 DEPS += clang-14 libclang-rt-14-dev

@@ -23,6 +23,7 @@ static const struct {
     {AFMT_SOURCE_MBOX, "mbox", afmt_import_mbox},
     {AFMT_SOURCE_MASTODON, "mastodon", afmt_import_mastodon},
     {AFMT_SOURCE_DISCOURSE, "discourse", afmt_import_discourse},
+    {AFMT_SOURCE_STACKEXCHANGE, "stackexchange", afmt_import_stackexchange},
     {AFMT_SOURCE_NNTP, "nntp", afmt_import_nntp},
 };
 #define NFORMATS (sizeof formats / sizeof formats[0])
@@ -201,6 +202,48 @@ static int name_ends_with(const char *name, const char *suffix)
     return n >= s && strcmp(name + n - s, suffix) == 0;
 }
 
+/* A Stack Exchange dump: [BOM] [<?xml ...?>] then the root element <posts>
+ * or <comments> (whitespace and comments between). */
+static int looks_like_se_dump(const uint8_t *b, size_t len)
+{
+    size_t i = 0;
+    if (len >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF)
+        i = 3;
+    for (;;) {
+        while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+            i++;
+        if (i + 4 <= len && memcmp(b + i, "<!--", 4) == 0) {
+            const uint8_t *e = NULL;
+            for (size_t j = i + 4; j + 3 <= len; j++)
+                if (memcmp(b + j, "-->", 3) == 0) {
+                    e = b + j;
+                    break;
+                }
+            if (e == NULL)
+                return 0;
+            i = (size_t)(e - b) + 3;
+            continue;
+        }
+        if (i + 2 <= len && b[i] == '<' && b[i + 1] == '?') {
+            const uint8_t *e = memchr(b + i, '>', len - i);
+            if (e == NULL)
+                return 0;
+            i = (size_t)(e - b) + 1;
+            continue;
+        }
+        break;
+    }
+    static const char *const roots[] = {"<posts", "<comments"};
+    for (size_t k = 0; k < 2; k++) {
+        size_t n = strlen(roots[k]);
+        if (i + n < len && memcmp(b + i, roots[k], n) == 0 &&
+            (b[i + n] == '>' || b[i + n] == ' ' || b[i + n] == '\t' || b[i + n] == '\r' ||
+             b[i + n] == '\n' || b[i + n] == '/'))
+            return 1;
+    }
+    return 0;
+}
+
 /* A Usenet article: the head starts with header fields ("Name:" at the
  * start of each line, continuations indented) and among the fields before
  * the first blank line is Newsgroups. */
@@ -245,7 +288,12 @@ afmt_source_format afmt_source_detect(const char *name, const uint8_t *head, siz
                       head[3] == 0x18)))
         return AFMT_SOURCE_PUSHSHIFT;
 
+    if (looks_like_se_dump(head, len))
+        return AFMT_SOURCE_STACKEXCHANGE;
+
     size_t p = len ? afmt_js_ws(head, len, 0) : 0;
+    if (len >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF)
+        p = afmt_js_ws(head, len, 3); /* a UTF-8 byte order mark */
     if (p < len && (head[p] == '[' || head[p] == '{')) {
         int in_array = head[p] == '[';
         size_t obj = p;

@@ -32,6 +32,9 @@ AFMT_INTERNAL int afmt_import_discourse(afmt_writer *w, int fd, const char *path
                                         char *errbuf, size_t errbuf_size);
 AFMT_INTERNAL int afmt_import_nntp(afmt_writer *w, int fd, const char *path, size_t path_len,
                                    afmt_import_stats *stats, char *errbuf, size_t errbuf_size);
+AFMT_INTERNAL int afmt_import_stackexchange(afmt_writer *w, int fd, const char *path,
+                                            size_t path_len, afmt_import_stats *stats,
+                                            char *errbuf, size_t errbuf_size);
 
 /* Adds `from` to *to (NULL: nothing): how every importer reports, once it
  * has succeeded. */

@@ -702,7 +702,7 @@ int afmt_imp_emit(afmt_writer *w, const uint8_t *b, size_t len, const char *path
             p.title = rec->title.len ? (const char *)ab + rec->title.off : "";
             p.title_len = rec->title.len;
         }
-        p.media_type = "application/json";
+        p.media_type = r->media_type != NULL ? r->media_type : "application/json";
         p.has_created = rec->has_created;
         p.created = rec->created;
         p.flags = rec->flags;

@@ -175,6 +175,7 @@ typedef struct afmt_imp_rec {
 typedef struct afmt_imp_recs {
     afmt_imp_rec *v;
     size_t n, cap;
+    const char *media_type; /* of every post; NULL: application/json */
 } afmt_imp_recs;
 
 /* Appends a zeroed record and returns it (NULL when out of memory). */
