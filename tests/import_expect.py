@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Independent expectations for the Reddit and Hacker News importers.
+"""Independent expectations for the Reddit, Hacker News, Mastodon,
+Discourse, Stack Exchange and Usenet importers.
 
-Used by tests/test_import_reddit.c and tests/test_import_hn.c through popen.
+Used by tests/test_import_reddit.c, tests/test_import_hn.c and
+tests/test_import_social.c through popen (and tests/cli/import_social.sh).
 It reads the same source file with Python's standard json module (not the
 library's code) and computes, from the rules of spec/IMPORTERS.md, which
 posts a bundle must hold, with which fields, then compares them with a dump
 of what the library packed.
 
-  import_expect.py check reddit|hn INPUT DUMP
+  import_expect.py check reddit|hn|mastodon|discourse|stackexchange|nntp INPUT DUMP
       DUMP has one line per post entry, in entry order, tab-separated:
       id parent flags missing author created title content, every string
       in hex ("-" when absent).  Prints "OK <posts>" or "FAIL ..." lines.
@@ -18,6 +20,8 @@ of what the library packed.
   import_expect.py stubs INPUT           parent<TAB>count<TAB>nkids per more stub
   import_expect.py derive-context INPUT OUT
       writes a page whose comment Listing starts below the top level
+  import_expect.py parents mastodon|discourse|stackexchange|nntp INPUT...
+      id<TAB>parent ("-": none) of every post, in order
   import_expect.py hn-forms INPUT OUTDIR
       writes the items of a {"post","comments"} file as array.json and
       items.ndjson
@@ -318,6 +322,246 @@ def hn():
     return hnitem(None, 0, True)
 
 
+# --------------------------------------------- mastodon, discourse (JSON)
+
+def iso_time(v, zone_required=True):
+    """RFC 3339 as Unix seconds (fraction dropped), or None."""
+    import datetime
+    if not isinstance(v, str) or len(v) < 19:
+        return None
+    try:
+        d = datetime.datetime.fromisoformat(v.replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if d.tzinfo is None:
+        if zone_required:
+            return None
+        d = d.replace(tzinfo=datetime.timezone.utc)
+    return int(d.timestamp() // 1)
+
+
+def mastodon_posts(raw):
+    posts, counts = [], []
+
+    def ref(v):
+        return v.get("id") if isinstance(v, dict) else v
+
+    def ap(o, actor):
+        p = Post(o["id"], o, None)
+        parent = ref(o.get("inReplyTo"))
+        if isinstance(parent, str) and parent:
+            p.parent = parent
+        a = ref(o.get("attributedTo"))
+        if not isinstance(a, str):
+            a = ref(actor)
+        p.author = a if isinstance(a, str) else None
+        if isinstance(o.get("summary"), str) and o["summary"]:
+            p.title = o["summary"]
+        p.created = iso_time(o.get("published"))
+        if o.get("type") == "Tombstone":
+            p.flags |= 1
+        posts.append(p)
+        counts.append(None)
+
+    def is_status(o):
+        return (isinstance(o, dict) and isinstance(o.get("id"), str) and "created_at" in o
+                and ("account" in o or "in_reply_to_id" in o))
+
+    def is_ap(o):
+        return (isinstance(o, dict) and isinstance(o.get("id"), str)
+                and isinstance(o.get("type"), str) and o["type"] != "Create"
+                and ("content" in o or "inReplyTo" in o or o["type"] == "Tombstone"))
+
+    def item(v):
+        if not isinstance(v, dict):
+            return
+        if v.get("type") == "Create":
+            o = v.get("object")
+            if isinstance(o, dict) and isinstance(o.get("id"), str):
+                ap(o, v.get("actor"))
+        elif is_status(v):
+            if isinstance(v.get("reblog"), dict):
+                return
+            p = Post(v["id"], v, None)
+            if isinstance(v.get("in_reply_to_id"), str) and v["in_reply_to_id"]:
+                p.parent = v["in_reply_to_id"]
+            acct = v.get("account", {}).get("acct") if isinstance(v.get("account"), dict) else None
+            p.author = acct if isinstance(acct, str) else None
+            if isinstance(v.get("spoiler_text"), str) and v["spoiler_text"]:
+                p.title = v["spoiler_text"]
+            p.created = iso_time(v.get("created_at"))
+            posts.append(p)
+            rc = v.get("replies_count")
+            counts.append(rc if isinstance(rc, int) and not isinstance(rc, bool) else None)
+        elif is_ap(v):
+            ap(v, None)
+
+    for d in docs_of(raw):
+        if isinstance(d, list):
+            for v in d:
+                item(v)
+        elif isinstance(d.get("orderedItems"), list) or isinstance(d.get("items"), list):
+            for k in ("orderedItems", "items"):
+                for v in d.get(k) if isinstance(d.get(k), list) else []:
+                    item(v)
+        elif isinstance(d.get("ancestors"), list) or isinstance(d.get("descendants"), list):
+            for k in ("ancestors", "descendants"):
+                for v in d.get(k) if isinstance(d.get(k), list) else []:
+                    item(v)
+        else:
+            item(d)
+    byid = unique_ids(posts)
+    replies = {}
+    for p in posts:
+        if p.parent is not None and p.parent in byid:
+            replies[p.parent] = replies.get(p.parent, 0) + 1
+    for p, rc in zip(posts, counts):
+        if rc is not None and rc > replies.get(p.id, 0):
+            p.flags |= 2
+            p.missing = rc - replies.get(p.id, 0)
+    return posts
+
+
+def discourse_posts(raw):
+    posts, meta, streams = [], [], []
+
+    def post(o, topic, title):
+        t = o.get("topic_id", topic) if isinstance(o.get("topic_id"), int) else topic
+        n = o.get("post_number")
+        pid = o.get("id") if isinstance(o.get("id"), int) else -1
+        p = Post("%d/%d" % (t, n) if t is not None and t >= 0 and n >= 1 else "post:%d" % pid,
+                 o, None)
+        to = o.get("reply_to_post_number")
+        to = to if isinstance(to, int) and not isinstance(to, bool) else -1
+        if t is not None and t >= 0 and n > 1:
+            p.parent = "%d/%d" % (t, to if to >= 1 and to != n else 1)
+        p.author = o.get("username") if isinstance(o.get("username"), str) else None
+        if not isinstance(title, str):
+            title = o.get("topic_title")
+        if n == 1 and isinstance(title, str):
+            p.title = title
+        p.created = iso_time(o.get("created_at"))
+        if (isinstance(o.get("deleted_at"), str) and o["deleted_at"]) or o.get("user_deleted") is True:
+            p.flags |= 1
+        posts.append(p)
+        meta.append((t, n, pid))
+
+    for d in docs_of(raw):
+        if isinstance(d, list):
+            for o in d:
+                post(o, None, None)
+        elif "post_stream" in d:
+            tid = d.get("id") if isinstance(d.get("id"), int) else -1
+            first = len(posts)
+            for o in d["post_stream"].get("posts", []):
+                post(o, tid, d.get("title"))
+            st = d["post_stream"].get("stream")
+            if isinstance(st, list):
+                streams.append((tid, first if first < len(posts) else None,
+                                [x for x in st if isinstance(x, int) and not isinstance(x, bool)]))
+        elif isinstance(d.get("latest_posts"), list):
+            for o in d["latest_posts"]:
+                post(o, None, None)
+        else:
+            post(d, None, None)
+    unique_ids(posts)
+    for tid, first, ids in streams:
+        nposts = len({m[2] for m in meta if m[0] == tid})
+        nstream = len(set(ids))
+        if nstream <= nposts:
+            continue
+        target = first
+        for i, m in enumerate(meta):
+            if m[0] == tid and m[1] == 1:
+                target = i
+                break
+        if target is None or posts[target].flags & 2:
+            continue
+        posts[target].flags |= 2
+        posts[target].missing += nstream - nposts
+    return posts
+
+
+# --------------------------------------------- stackexchange (XML), nntp
+
+def stackexchange_posts(raw):
+    """Rows of a Posts.xml / Comments.xml, by xml.etree (not the library's
+    libxml2); each post's content is checked as the row's own bytes."""
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(raw)
+    comments = root.tag == "comments"
+    posts = []
+    for row in root:
+        if row.tag != "row":
+            continue
+        a = row.attrib
+        if not comments and a.get("PostTypeId") not in ("1", "2"):
+            continue
+        p = Post(("c" if comments else "") + a["Id"], dict(a), None)
+        par = a.get("PostId") if comments else a.get("ParentId") if a.get("PostTypeId") == "2" else None
+        if par:
+            p.parent = par
+        name = a.get("UserDisplayName" if comments else "OwnerDisplayName")
+        uid = a.get("UserId" if comments else "OwnerUserId")
+        p.author = name if name else ("user:" + uid if uid else None)
+        if not comments and a.get("Title"):
+            p.title = a["Title"]
+        p.created = iso_time(a.get("CreationDate"), zone_required=False)
+        p.answers = int(a["AnswerCount"]) if not comments and a.get("PostTypeId") == "1" and a.get("AnswerCount", "").isdigit() else None
+        posts.append(p)
+    byid = unique_ids(posts)
+    present = {}
+    for p in posts:
+        if p.parent in byid and not p.id.startswith("c") and getattr(p, "answers", None) is None:
+            present[p.parent] = present.get(p.parent, 0) + 1
+    for p in posts:
+        n = getattr(p, "answers", None)
+        if n and n > present.get(p.id, 0):
+            p.flags |= 2
+            p.missing = n - present.get(p.id, 0)
+    return posts
+
+
+def nntp_posts(raw):
+    """One article, read with Python's email package."""
+    import email
+    import email.header
+    import email.policy
+    import email.utils
+    import re
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+
+    def ids(v):
+        v = str(v or "")
+        got = re.findall(r"<\s*([^<>]*?)\s*>", v)
+        return [g for g in got if g] or [t for t in re.split(r"[ \t,]+", v) if "@" in t]
+
+    mid = ids(msg.get("Message-ID"))
+    p = Post(mid[0] if mid else None, None, None)
+    par = ids(msg.get("In-Reply-To"))[:1] or ids(msg.get("References"))[-1:]
+    if par and par[0] != p.id:
+        p.parent = par[0]
+
+    def dec(v):
+        if v is None:
+            return None
+        out = []
+        for part, cs in email.header.decode_header(str(v).replace("\n", "")):
+            out.append(part.decode(cs or "ascii") if isinstance(part, bytes) else part)
+        return "".join(out).strip()
+    p.author = dec(msg.get("From"))
+    p.title = dec(msg.get("Subject"))
+    try:
+        dv = str(msg.get("Date", ""))
+        t = email.utils.parsedate_tz(dv)
+        zone_ok = re.search(r"([+-]\d{4}|\b(UT|GMT|Z|[ECMP][SD]T))\s*(\(.*\))?\s*$", dv)
+        p.created = email.utils.mktime_tz(t) if t and zone_ok else None
+    except (TypeError, ValueError, AttributeError):
+        p.created = None
+    p.exact = raw
+    return [p]
+
+
 # ------------------------------------------------------------------- check
 
 def two_slices(content, raw):
@@ -341,9 +585,19 @@ def two_slices(content, raw):
     return False
 
 
+PARSERS = {"reddit": None, "hn": None, "mastodon": mastodon_posts,
+           "discourse": discourse_posts, "stackexchange": stackexchange_posts,
+           "nntp": nntp_posts}
+
+
 def check(fmt, path, dump):
     raw = open(path, "rb").read()
-    posts = reddit_posts(raw) if fmt == "reddit" else hn_posts(raw)
+    if fmt == "reddit":
+        posts = reddit_posts(raw)
+    elif fmt == "hn":
+        posts = hn_posts(raw)
+    else:
+        posts = PARSERS[fmt](raw)
     lines = [l.rstrip("\n").split("\t") for l in open(dump, encoding="ascii") if l.strip()]
     bad = []
     if len(lines) != len(posts):
@@ -351,10 +605,23 @@ def check(fmt, path, dump):
     for i, (p, l) in enumerate(zip(posts, lines)):
         want = [hx(p.id), hx(p.parent), str(p.flags), str(p.missing), hx(p.author),
                 "-" if p.created is None else str(p.created), hx(p.title)]
+        if fmt == "nntp" and p.id is None:
+            want[0] = l[0]  # "nntp:" and the path the bundle gave it
         if l[:7] != want:
             bad.append("FAIL post %d (%s): bundle %s expected %s" % (i, p.id, l[:7], want))
             continue
         content = bytes.fromhex(l[7])
+        if fmt == "nntp":
+            if content != p.exact:
+                bad.append("FAIL post %s: content is not the whole article" % p.id)
+            continue
+        if fmt == "stackexchange":
+            import xml.etree.ElementTree as ET
+            if content not in raw or not content.startswith(b"<row"):
+                bad.append("FAIL post %s: content is not a row of the input" % p.id)
+            elif ET.fromstring(content).attrib != p.obj:
+                bad.append("FAIL post %s: content is not the row's" % p.id)
+            continue
         expected = p.obj
         if p.cut_key is not None:
             container, key = p.cut_key
@@ -375,6 +642,13 @@ def check(fmt, path, dump):
         print("\n".join(bad[:20]))
     else:
         print("OK %d" % len(posts))
+
+
+def parents(fmt, paths):
+    """id<TAB>parent of every post of the files, for the command test."""
+    for path in paths:
+        for p in PARSERS[fmt](open(path, "rb").read()):
+            print("%s\t%s" % (p.id, p.parent or "-"))
 
 
 def main():
@@ -435,6 +709,8 @@ def main():
                 things = l["json"]["data"]["things"] if "json" in l else l["data"]["children"]
                 for c in things:
                     walk(c)
+    elif cmd == "parents":
+        parents(sys.argv[2], sys.argv[3:])
     elif cmd == "derive-context":
         page = json.loads(open(sys.argv[2], "rb").read())
         for c in page[1]["data"]["children"]:

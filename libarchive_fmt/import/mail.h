@@ -13,8 +13,16 @@
 
 #include "common/internal.h"
 
-/* Message-ID, In-Reply-To, References, From, Date, Subject */
-#define AFMT_MAIL_HEADERS 6
+/* The headers read, in the order of afmt_mail_fields.val and .has. */
+enum {
+    AFMT_MAIL_MESSAGE_ID,
+    AFMT_MAIL_IN_REPLY_TO,
+    AFMT_MAIL_REFERENCES,
+    AFMT_MAIL_FROM,
+    AFMT_MAIL_DATE,
+    AFMT_MAIL_SUBJECT,
+    AFMT_MAIL_HEADERS
+};
 
 /* Buffers the fields are kept in between messages (zero-initialise). */
 typedef struct afmt_mail_fields {

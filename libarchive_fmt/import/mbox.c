@@ -40,9 +40,15 @@
 
 #define RETRY_DUPLICATES 1000
 
-enum { H_MESSAGE_ID, H_IN_REPLY_TO, H_REFERENCES, H_FROM, H_DATE, H_SUBJECT };
-_Static_assert(H_SUBJECT + 1 == AFMT_MAIL_HEADERS, "one value per header");
-#define H_COUNT AFMT_MAIL_HEADERS
+enum {
+    H_MESSAGE_ID = AFMT_MAIL_MESSAGE_ID,
+    H_IN_REPLY_TO = AFMT_MAIL_IN_REPLY_TO,
+    H_REFERENCES = AFMT_MAIL_REFERENCES,
+    H_FROM = AFMT_MAIL_FROM,
+    H_DATE = AFMT_MAIL_DATE,
+    H_SUBJECT = AFMT_MAIL_SUBJECT,
+    H_COUNT = AFMT_MAIL_HEADERS
+};
 static const char *const header_names[H_COUNT] = {"Message-ID", "In-Reply-To", "References",
                                                   "From", "Date", "Subject"};
 

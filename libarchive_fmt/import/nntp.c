@@ -66,6 +66,11 @@ int afmt_import_nntp(afmt_writer *w, int fd, const char *path, size_t path_len,
         rc = afmt_imp_fail(errbuf, errbuf_size, AFMT_E_NOMEM, "out of memory");
         goto out;
     }
+    if (!f.has[AFMT_MAIL_MESSAGE_ID] && !f.has[AFMT_MAIL_FROM]) {
+        rc = afmt_imp_fail(errbuf, errbuf_size, AFMT_E_FORMAT,
+                           "no Message-ID and no From header: not a Usenet article");
+        goto out;
+    }
     if ((rc = afmt_idmaker_init(&ids)) != AFMT_OK) {
         rc = afmt_imp_fail(errbuf, errbuf_size, rc, "cannot set up the id table");
         goto out;
