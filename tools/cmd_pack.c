@@ -52,6 +52,8 @@ static const char pack_help[] =
     "             text/html, text/csv, application/json by extension) with\n"
     "             charset=utf-8 when the bytes are valid UTF-8 without NUL, else\n"
     "             application/octet-stream.  A file over 256 MiB is refused.\n"
+    "             With --format nntp, a spool: every file below it is a Usenet\n"
+    "             article, stored under its relative path.\n"
     "  FILE       a source file, stored under its own name (its last path component);\n"
     "             each post's bytes are stored once and the file is rebuilt from them.\n"
     "  -          standard input, stored under the name 'stdin.FORMAT' (for example\n"
@@ -238,6 +240,40 @@ static int import_file(afmt_writer *w, afmt_source_format fmt, int forced, const
     int rc = import_fd(w, fmt, forced, fd, arg, slash ? slash + 1 : arg);
     close(fd);
     return rc;
+}
+
+/* A Usenet spool (`--format nntp DIRECTORY`): every regular file the walk
+ * of import_dir.c lists (the same order, the same refusals of links and
+ * special files) is one article, imported as nntp and stored under its
+ * path relative to the directory, so that extraction rebuilds the tree. */
+static int import_spool(afmt_writer *w, afmt_source_format fmt, const char *dir,
+                        const cli_dir_list *list)
+{
+    for (size_t i = 0; i < list->n; i++) {
+        const cli_dir_file *f = &list->files[i];
+        size_t dl = strlen(dir);
+        char *full = malloc(dl + 1 + f->len + 1);
+        if (full == NULL) {
+            cli_err(NULL, "out of memory");
+            return CLI_EXIT_FAILURE;
+        }
+        memcpy(full, dir, dl);
+        full[dl] = '/';
+        memcpy(full + dl + 1, f->path, f->len + 1);
+        int fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        int rc;
+        if (fd < 0) {
+            cli_err(full, "%s", strerror(errno));
+            rc = CLI_EXIT_FAILURE;
+        } else {
+            rc = import_one(w, fmt, fd, full, f->path);
+            close(fd);
+        }
+        free(full);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+    }
+    return CLI_EXIT_OK;
 }
 
 /* Refuses, before any work, an OUT that is a directory, or that exists
@@ -449,8 +485,9 @@ int cmd_pack(int argc, char **argv)
             cli_err(in->arg, "%s", strerror(errno));
             rc = CLI_EXIT_FAILURE;
         } else if (S_ISDIR(st.st_mode)) {
-            if (forced)
-                rc = cli_usage(cmd, "%s is a directory, but --format %s names a file format",
+            if (forced && fmt != AFMT_SOURCE_NNTP)
+                rc = cli_usage(cmd, "%s is a directory, but --format %s names a file format "
+                                    "(only nntp reads a directory: a spool of articles)",
                                in->arg, format);
             in->kind = IN_DIR;
         } else {
@@ -496,7 +533,10 @@ int cmd_pack(int argc, char **argv)
         switch (in->kind) {
         case IN_DIR: {
             uint64_t posts = 0;
-            rc = cli_dir_import(w, in->arg, &in->dir, &posts);
+            if (forced && fmt == AFMT_SOURCE_NNTP)
+                rc = import_spool(w, fmt, in->arg, &in->dir);
+            else
+                rc = cli_dir_import(w, in->arg, &in->dir, &posts);
             break;
         }
         case IN_FILE: rc = import_file(w, fmt, forced, in->arg); break;
