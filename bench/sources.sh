@@ -11,7 +11,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$afmt" keygen -W -s "$tmp/k.key" -p "$tmp/k.pub" >/dev/null
 printf '%-10s %6s %7s %12s %12s %12s %8s %8s %10s\n' source files posts input zstd-3 bundle b/in b/zstd 'pack MB/s'
-for src in reddit_json pushshift_ndjson hackernews mbox; do
+for src in reddit_json pushshift_ndjson hackernews mbox mastodon discourse stackexchange nntp; do
     files=0 posts=0 input=0 z=0 bundle=0 ns=0
     while IFS= read -r -d '' f; do
         files=$((files + 1))

@@ -41,14 +41,14 @@ if grep -q '^AFMT_SANITIZE:BOOL=ON' "$build/CMakeCache.txt"; then
 fi
 export PKG_CONFIG_PATH="$tmp/inst/lib/pkgconfig:$tmp/inst/lib/$(gcc -print-multiarch)/pkgconfig"
 libdir=$(pkg-config --variable=libdir archive_fmt)
-no_jansson() { # FILE: neither it nor what it loads needs jansson
-    if ldd "$1" | grep jansson || readelf -d "$1" | grep -i 'NEEDED.*jansson'; then
-        echo "$1 needs jansson"; exit 1
+no_jansson() { # FILE: neither it nor what it loads needs jansson or libxml2
+    if ldd "$1" | grep 'jansson\|libxml2' || readelf -d "$1" | grep -i 'NEEDED.*\(jansson\|libxml2\)'; then
+        echo "$1 needs jansson or libxml2"; exit 1
     fi
 }
 # the core: shared and static, without jansson on the link line or at run time
-if pkg-config --libs --static archive_fmt | grep -q jansson; then
-    echo "pkg-config archive_fmt names jansson"; exit 1
+if pkg-config --libs --static archive_fmt | grep -q 'jansson\|xml2'; then
+    echo "pkg-config archive_fmt names jansson or libxml2"; exit 1
 fi
 cc $san "$tmp/app.c" -o "$tmp/shared" $(pkg-config --cflags --libs archive_fmt) -Wl,-rpath,"$libdir"
 [ "$("$tmp/shared")" = "$want" ] || { echo "shared: wrong hash"; exit 1; }
