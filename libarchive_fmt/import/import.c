@@ -292,8 +292,6 @@ afmt_source_format afmt_source_detect(const char *name, const uint8_t *head, siz
         return AFMT_SOURCE_STACKEXCHANGE;
 
     size_t p = len ? afmt_js_ws(head, len, 0) : 0;
-    if (len >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF)
-        p = afmt_js_ws(head, len, 3); /* a UTF-8 byte order mark */
     if (p < len && (head[p] == '[' || head[p] == '{')) {
         int in_array = head[p] == '[';
         size_t obj = p;
