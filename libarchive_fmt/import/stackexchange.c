@@ -310,7 +310,8 @@ static int se_read(se_ctx *c)
         if (type != XML_READER_TYPE_ELEMENT)
             continue;
         int depth = xmlTextReaderDepth(r);
-        const char *name = (const char *)xmlTextReaderConstName(r); /* qualified, as the scanner sees it */
+        /* the qualified name, as the scanner sees it */
+        const char *name = (const char *)xmlTextReaderConstName(r);
         if (depth == 0) {
             if (strcmp(name, "posts") == 0) {
                 comments = 0;
