@@ -2,6 +2,7 @@
  * block.c - zstd frames, one per block.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader, ZSTD_frameHeader */
 #include <zstd.h>
@@ -67,6 +68,43 @@ int afmt_block_compress(afmt_block_codec *c, uint8_t **out, size_t *out_len, con
     }
     *out = dst;
     *out_len = r;
+    return AFMT_OK;
+}
+
+int afmt_block_store(uint8_t **out, size_t *out_len, const void *src, size_t len,
+                     char *errbuf)
+{
+    enum { RAW_MAX = 128 * 1024 }; /* Block_Maximum_Size */
+    *out = NULL;
+    *out_len = 0;
+    if (len == 0 || len > ((size_t)1 << AFMT_ZSTD_WINDOW_LOG_MAX))
+        return AFMT_FAIL(errbuf, AFMT_E_INVALID_ARGUMENT, "cannot store %zu bytes", len);
+    size_t nblocks = (len + RAW_MAX - 1) / RAW_MAX;
+    size_t cap = 4 + 1 + 8 + 3 * nblocks + len;
+    uint8_t *dst = malloc(cap), *p = dst;
+    if (dst == NULL)
+        return AFMT_FAIL(errbuf, AFMT_E_NOMEM, "out of memory");
+    afmt_store32(p, ZSTD_MAGICNUMBER);
+    /* Frame_Header_Descriptor: Frame_Content_Size_flag 3 (8 bytes),
+     * Single_Segment_flag (the window is the content size, at most 2^28), no
+     * checksum, no dictionary id. */
+    p[4] = 0xE0;
+    afmt_store64(p + 5, (uint64_t)len);
+    p += 13;
+    const uint8_t *s = src;
+    for (size_t left = len; left > 0;) {
+        size_t n = left < RAW_MAX ? left : RAW_MAX;
+        uint32_t bh = (uint32_t)(n << 3) | (left == n ? 1u : 0u); /* Raw_Block, Last_Block */
+        p[0] = (uint8_t)bh;
+        p[1] = (uint8_t)(bh >> 8);
+        p[2] = (uint8_t)(bh >> 16);
+        memcpy(p + 3, s, n);
+        p += 3 + n;
+        s += n;
+        left -= n;
+    }
+    *out = dst;
+    *out_len = (size_t)(p - dst);
     return AFMT_OK;
 }
 

@@ -22,6 +22,12 @@ int afmt_head_block_check(const afmt_index_head *h, const uint8_t *table, uint64
         return AFMT_FAIL(err, AFMT_E_FORMAT, "block %" PRIu64 " is empty", b);
     if (size > AFMT_MAX_BLOCK_BYTES)
         return AFMT_FAIL(err, AFMT_E_LIMIT, "block %" PRIu64 " over the size limit", b);
+    /* No decompression bombs (spec 7.3); divided, so that nothing wraps. */
+    if (size > AFMT_BLOCK_RATIO_SLACK &&
+        (size - AFMT_BLOCK_RATIO_SLACK - 1) / AFMT_BLOCK_RATIO_MAX >= cs)
+        return AFMT_FAIL(err, AFMT_E_LIMIT,
+                         "block %" PRIu64 " declares %" PRIu64 " bytes from a %" PRIu64
+                         "-byte frame, over %d:1 + 1 MiB", b, size, cs, AFMT_BLOCK_RATIO_MAX);
     return AFMT_OK;
 }
 

@@ -26,7 +26,7 @@ static void blob_key(const void *ctx, uint32_t value, const uint8_t **key, size_
 /* Step 6, blocks: they tile the file from the header to the index. */
 static int check_blocks(afmt_reader *r)
 {
-    uint64_t next = AFMT_HEADER_BYTES;
+    uint64_t next = AFMT_HEADER_BYTES, decoded = 0;
     for (uint64_t b = 0; b < r->head.ih.block_count; b++) {
         if (afmt_rd_block_offset(r, b) != next)
             return AFMT_FAIL(r->err, AFMT_E_FORMAT, "block %" PRIu64 " is out of place", b);
@@ -34,9 +34,18 @@ static int check_blocks(afmt_reader *r)
         if (rc != AFMT_OK)
             return rc;
         next += afmt_rd_block_csize(r, b);
+        decoded += afmt_rd_block_size(r, b); /* 2^26 blocks of 2^28: no wrap */
     }
     if (next != r->head.trailer.index_offset)
         return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blocks do not end where the index starts");
+    /* The bound of each block over all of them: many blocks cannot add up
+     * their slack (a 67 KB bundle made verify decode 2 GiB). */
+    if (decoded > AFMT_BLOCK_RATIO_SLACK &&
+        (decoded - AFMT_BLOCK_RATIO_SLACK - 1) / AFMT_BLOCK_RATIO_MAX >= next - AFMT_HEADER_BYTES)
+        return AFMT_FAIL(r->err, AFMT_E_LIMIT,
+                         "blocks declare %" PRIu64 " bytes from %" PRIu64
+                         " bytes of frames, over %d:1 + 1 MiB", decoded,
+                         next - AFMT_HEADER_BYTES, AFMT_BLOCK_RATIO_MAX);
     return AFMT_OK;
 }
 

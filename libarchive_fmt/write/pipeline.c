@@ -41,6 +41,13 @@ static void compress_slot(afmt_block_codec *codec, slot *s)
 {
     s->rc = afmt_block_compress(codec, &s->frame, &s->frame_len, s->raw.data, s->raw.len,
                                 s->err);
+    /* Readers refuse a block over the ratio bound (spec 7.3): past it, the
+     * bytes go in raw zstd blocks (zeros, say: 256 MiB compress to 8 KB). */
+    if (s->rc == AFMT_OK && s->raw.len / AFMT_BLOCK_RATIO_MAX >= s->frame_len) {
+        free(s->frame);
+        s->frame = NULL;
+        s->rc = afmt_block_store(&s->frame, &s->frame_len, s->raw.data, s->raw.len, s->err);
+    }
     if (s->rc == AFMT_OK)
         afmt_content_hash(s->hash, s->frame, s->frame_len);
 }
