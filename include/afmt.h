@@ -516,8 +516,38 @@ typedef int (*afmt_sink_at)(void *ctx, uint64_t offset, const void *data, size_t
  * storage order, each with its offset, decoding each block once whatever
  * the order of the file's parts: for a seekable output (pwrite).  Every
  * piece is checked before it is handed over.  Needs memory for a list of
- * the file's parts (24 bytes each). */
+ * the file's blob parts (16 bytes each).  Many files that share blocks:
+ * afmt_reader_read_many reads them all with each block decoded once. */
 AFMT_API int afmt_reader_read_at(afmt_reader *r, uint64_t number, afmt_sink_at sink, void *ctx)
+    AFMT_WARN_UNUSED;
+
+/* Called with a piece of the content of numbers[which] (see
+ * afmt_reader_read_many) and its offset in that content. */
+typedef int (*afmt_sink_many)(void *ctx, size_t which, uint64_t offset, const void *data,
+                              size_t len);
+
+/* Called once for an entry of afmt_reader_read_many that cannot be read in
+ * full: `err` and `msg` say why (a block or content that does not match its
+ * signed hash, a frame that does not decode).  No more of that entry is
+ * handed over; what was is not to be used.  Return nonzero to stop. */
+typedef int (*afmt_fail_fn)(void *ctx, size_t which, int err, const char *msg);
+
+/* Reads the `count` entries numbers[0..count) at once, as afmt_reader_read_at
+ * reads one: every inline part first, in entry order; then every piece from
+ * a blob, in storage order, so that each block is decoded once (the one
+ * decoded last, if the entries use it, first) and each blob hashed once,
+ * however many entries use them and however their parts are ordered: a
+ * bundle of many files made of pieces of the same blocks costs no more than
+ * its blocks.  Every piece is checked before it is handed over.  When an
+ * entry cannot be read, `fail` hears it and the others are read all the same
+ * (with `fail` NULL, the first failure stops the read and is returned, its
+ * message in afmt_reader_errmsg).  Returns AFMT_OK when every entry was read
+ * in full or told to `fail`; AFMT_E_USER when `sink` or `fail` returned
+ * nonzero (it stops at once); out of memory and I/O errors stop at once.
+ * Needs memory for a list of the entries' blob pieces (16 bytes each: at
+ * most a few times the size of the decoded index).  Since 0.2.0 (issue 12). */
+AFMT_API int afmt_reader_read_many(afmt_reader *r, const uint64_t *numbers, size_t count,
+                                   afmt_sink_many sink, afmt_fail_fn fail, void *ctx)
     AFMT_WARN_UNUSED;
 
 /* Reads a post's content into a malloc'd buffer (*out, caller frees). */

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -200,6 +201,42 @@ static int check_collision(extractor *x, int dfd, const char *base, const char *
 static void extract_at(extractor *x, const char *rel, size_t rel_len, uint64_t number,
                        uint64_t size);
 
+/* Gives the checked temporary file `tmp` in dfd its name `base` (without
+ * replacing a file unless -f, never one this run wrote), and remembers it. */
+static void give_name(extractor *x, int dfd, const char *tmp, const char *base, const char *rel,
+                      size_t rel_len, const struct stat *fst)
+{
+    int crc;
+    if (x->force) {
+        crc = check_collision(x, dfd, base, rel, rel_len) == 0 ? renameat(dfd, tmp, dfd, base)
+                                                              : -2;
+    } else {
+        crc = renameat2(dfd, tmp, dfd, base, RENAME_NOREPLACE);
+        if (crc != 0 && (errno == EINVAL || errno == ENOSYS)) {
+            crc = linkat(dfd, tmp, dfd, base, 0);
+            if (crc == 0)
+                unlinkat(dfd, tmp, 0);
+        }
+        if (crc != 0 && errno == EEXIST) {
+            if (check_collision(x, dfd, base, rel, rel_len) == 0)
+                cli_err_n(rel, rel_len, "exists (use -f to overwrite); not written");
+            crc = -2;
+        }
+    }
+    if (crc != 0) {
+        if (crc == -1)
+            cli_err_n(rel, rel_len, "%s; not written", strerror(errno));
+        unlinkat(dfd, tmp, 0);
+        note(x, CLI_EXIT_FAILURE);
+        return;
+    }
+    if (inoset_add(&x->written, (uint64_t)fst->st_dev, (uint64_t)fst->st_ino) != 0) {
+        cli_err(NULL, "out of memory");
+        note(x, CLI_EXIT_FAILURE);
+    }
+}
+
+
 /* Writes entry `number` (`size` bytes of content) as rel[0..rel_len),
  * which comes from the bundle: not NUL-terminated. */
 static void extract_one(extractor *x, const char *rel, size_t rel_len, uint64_t number,
@@ -290,35 +327,7 @@ static void extract_at(extractor *x, const char *rel, size_t rel_len, uint64_t n
         }
         return;
     }
-    /* Verified: give it its name. */
-    int crc;
-    if (x->force) {
-        crc = check_collision(x, dfd, base, rel, rel_len) == 0 ? renameat(dfd, tmp, dfd, base)
-                                                              : -2;
-    } else {
-        crc = renameat2(dfd, tmp, dfd, base, RENAME_NOREPLACE);
-        if (crc != 0 && (errno == EINVAL || errno == ENOSYS)) {
-            crc = linkat(dfd, tmp, dfd, base, 0);
-            if (crc == 0)
-                unlinkat(dfd, tmp, 0);
-        }
-        if (crc != 0 && errno == EEXIST) {
-            if (check_collision(x, dfd, base, rel, rel_len) == 0)
-                cli_err_n(rel, rel_len, "exists (use -f to overwrite); not written");
-            crc = -2;
-        }
-    }
-    if (crc != 0) {
-        if (crc == -1)
-            cli_err_n(rel, rel_len, "%s; not written", strerror(errno));
-        unlinkat(dfd, tmp, 0);
-        note(x, CLI_EXIT_FAILURE);
-        return;
-    }
-    if (inoset_add(&x->written, (uint64_t)fst.st_dev, (uint64_t)fst.st_ino) != 0) {
-        cli_err(NULL, "out of memory");
-        note(x, CLI_EXIT_FAILURE);
-    }
+    give_name(x, dfd, tmp, base, rel, rel_len, &fst);
 }
 
 /* ---- the command ---- */
@@ -484,10 +493,179 @@ static int extract_posts(extractor *x, char **ids, size_t nids)
     return missing ? CLI_EXIT_FAILURE : x->status;
 }
 
+/* ---- files: all of them planned by block ---- */
+
+/* A file being written: its temporary file exists from the start of the
+ * run and gets its name once every piece has been written and checked. */
+typedef struct out_file {
+    const char *rel; /* the path, borrowed from the reader (not NUL-ended) */
+    size_t rel_len;
+    char *path;      /* NUL-ended copy, NULL when refused before any write */
+    size_t dlen;     /* bytes of its directory in path */
+    char tmp[40];
+    int fd;          /* -1 while closed */
+    int failed;      /* 0, or 1 when told and reported already */
+    int werr;        /* errno of a failed write */
+} out_file;
+
+typedef struct file_run {
+    extractor *x;
+    out_file *files;
+    int *open_ring; /* indices of the files with an open descriptor, oldest first */
+    size_t ring_cap, ring_head, ring_n;
+} file_run;
+
+/* The descriptor of file i, opened again by its temporary name (through
+ * the chain: no link followed) when it was closed to stay within the
+ * descriptor limit; the oldest open one is closed to make room. */
+static int file_fd(file_run *fr, size_t i)
+{
+    out_file *f = &fr->files[i];
+    if (f->fd >= 0)
+        return f->fd;
+    if (fr->ring_n == fr->ring_cap) {
+        out_file *old = &fr->files[fr->open_ring[fr->ring_head]];
+        close(old->fd); /* written with pwrite: nothing buffered */
+        old->fd = -1;
+        fr->ring_head = (fr->ring_head + 1) % fr->ring_cap;
+        fr->ring_n--;
+    }
+    char err[512];
+    int dfd = cli_dirchain_enter(&fr->x->chain, f->path, f->dlen, 0, err, sizeof err);
+    if (dfd < 0) {
+        errno = ENOENT;
+        return -1;
+    }
+    f->fd = openat(dfd, f->tmp, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (f->fd < 0)
+        return -1;
+    fr->open_ring[(fr->ring_head + fr->ring_n++) % fr->ring_cap] = (int)i;
+    return f->fd;
+}
+
+static int sink_file(void *ctx, size_t which, uint64_t offset, const void *data, size_t len)
+{
+    file_run *fr = ctx;
+    out_file *f = &fr->files[which];
+    if (len == 0 || f->path == NULL || f->failed || f->werr != 0)
+        return 0;
+    int fd = file_fd(fr, which);
+    if (fd < 0 || cli_pwrite_all(fd, data, len, offset) != 0)
+        f->werr = errno ? errno : EIO;
+    return 0; /* the other files go on */
+}
+
+static int fail_file(void *ctx, size_t which, int err, const char *msg)
+{
+    file_run *fr = ctx;
+    out_file *f = &fr->files[which];
+    if (f->path == NULL)
+        return 0;
+    f->failed = 1;
+    cli_err_n(f->rel, f->rel_len, "%s; not written", msg && *msg ? msg : afmt_strerror(err));
+    note(fr->x, cli_exit_for(err));
+    return 0;
+}
+
+/* Before any content: the path checked, its folders made, no file in the
+ * way (unless -f), the temporary file created.  Leaves f->path NULL when
+ * the file is refused (already reported). */
+static void file_begin(file_run *fr, out_file *f)
+{
+    extractor *x = fr->x;
+    if (!cli_path_safe(f->rel, f->rel_len)) {
+        cli_err_n(f->rel, f->rel_len, "unsafe path in the bundle; not written");
+        note(x, CLI_EXIT_INTEGRITY);
+        return;
+    }
+    char *path = malloc(f->rel_len + 1);
+    if (path == NULL) {
+        cli_err(NULL, "out of memory");
+        note(x, CLI_EXIT_FAILURE);
+        return;
+    }
+    memcpy(path, f->rel, f->rel_len);
+    path[f->rel_len] = '\0';
+    const char *slash = memrchr(path, '/', f->rel_len);
+    size_t dlen = slash ? (size_t)(slash - path) : 0;
+    const char *base = slash ? slash + 1 : path;
+    char err[512];
+    int dfd = -1, ok = 0;
+    struct stat st;
+    if (strlen(base) > 255) {
+        cli_err_n(f->rel, f->rel_len, "a name is longer than 255 bytes; not written");
+    } else if ((dfd = cli_dirchain_enter(&x->chain, path, dlen, 1, err, sizeof err)) < 0) {
+        cli_err_n(f->rel, f->rel_len, "%s; not written", err);
+    } else if (!x->force && fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        cli_err_n(f->rel, f->rel_len, "exists (use -f to overwrite); not written");
+    } else if ((f->fd = make_temp(dfd, f->tmp)) < 0) {
+        f->fd = -1;
+        cli_err_n(f->rel, f->rel_len, "cannot create a temporary file: %s", strerror(errno));
+    } else {
+        ok = 1;
+    }
+    if (!ok) {
+        free(path);
+        note(x, CLI_EXIT_FAILURE);
+        return;
+    }
+    f->path = path;
+    f->dlen = dlen;
+    if (fr->ring_n == fr->ring_cap) { /* keep the first ones open, no more */
+        close(f->fd);
+        f->fd = -1;
+    } else {
+        fr->open_ring[(fr->ring_head + fr->ring_n++) % fr->ring_cap] = (int)(f - fr->files);
+    }
+}
+
+/* After every piece: the size checked, then the name given (or the
+ * temporary file removed). */
+static void file_end(file_run *fr, out_file *f, uint64_t size, int keep)
+{
+    extractor *x = fr->x;
+    if (f->path == NULL)
+        return;
+    const char *slash = f->dlen ? f->path + f->dlen : NULL;
+    const char *base = slash ? slash + 1 : f->path;
+    char err[512];
+    int dfd = cli_dirchain_enter(&x->chain, f->path, f->dlen, 0, err, sizeof err);
+    struct stat fst;
+    int bad = !keep || f->failed || dfd < 0;
+    if (!bad && f->werr == 0 && fstatat(dfd, f->tmp, &fst, AT_SYMLINK_NOFOLLOW) != 0)
+        f->werr = errno;
+    if (f->fd >= 0 && close(f->fd) != 0 && f->werr == 0)
+        f->werr = errno;
+    f->fd = -1;
+    if (!bad && f->werr != 0) {
+        cli_err_n(f->rel, f->rel_len, "write error: %s", strerror(f->werr));
+        note(x, CLI_EXIT_FAILURE);
+        bad = 1;
+    }
+    if (!bad && (uint64_t)fst.st_size != size) {
+        /* the pieces did not tile the content: never give it its name */
+        cli_err_n(f->rel, f->rel_len, "wrote %" PRIu64 " bytes where the index says %" PRIu64
+                                      "; not written", (uint64_t)fst.st_size, size);
+        note(x, CLI_EXIT_FAILURE);
+        bad = 1;
+    }
+    if (dfd < 0) {
+        cli_err_n(f->rel, f->rel_len, "%s; not written", err);
+        note(x, CLI_EXIT_FAILURE);
+    } else if (bad) {
+        unlinkat(dfd, f->tmp, 0);
+    } else {
+        give_name(x, dfd, f->tmp, base, f->rel, f->rel_len, &fst);
+    }
+    free(f->path);
+    f->path = NULL;
+}
+
 static int extract_files(extractor *x)
 {
     /* In the order of the lowest block each file uses, ties in entry
-     * order: each block is then decoded about once. */
+     * order: directories are then made and entered in about the order the
+     * contents come. */
     entry_ref *refs;
     size_t n;
     if (collect_refs(x, AFMT_ENTRY_FILE, &refs, &n) != 0)
@@ -496,16 +674,51 @@ static int extract_files(extractor *x)
         cli_err(x->bundle, "holds no files (use --posts to write its posts)");
     if (n > 1)
         qsort(refs, n, sizeof *refs, entry_ref_cmp);
+    file_run fr = {x, calloc(n + 1, sizeof(out_file)), NULL, 0, 0, 0};
+    uint64_t *numbers = malloc((n + 1) * sizeof *numbers), *sizes = malloc((n + 1) * sizeof *sizes);
+    /* Descriptors kept open at once: within the process's limit. */
+    struct rlimit rl;
+    fr.ring_cap = 256;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur < fr.ring_cap + 64)
+        fr.ring_cap = rl.rlim_cur > 80 ? (size_t)rl.rlim_cur - 64 : 16;
+    fr.open_ring = malloc(fr.ring_cap * sizeof *fr.open_ring);
+    if (fr.files == NULL || numbers == NULL || sizes == NULL || fr.open_ring == NULL) {
+        cli_err(NULL, "out of memory");
+        note(x, CLI_EXIT_FAILURE);
+        goto done;
+    }
     for (size_t i = 0; i < n; i++) {
         afmt_entry e;
         int lrc = afmt_reader_entry(&e, x->r, refs[i].number);
         if (lrc != AFMT_OK) {
             cli_err(x->bundle, "entry %" PRIu64 ": %s", refs[i].number, afmt_strerror(lrc));
             note(x, cli_exit_for(lrc));
+            n = i;
             break;
         }
-        extract_one(x, e.id, e.id_len, refs[i].number, e.size);
+        fr.files[i].rel = e.id;
+        fr.files[i].rel_len = e.id_len;
+        fr.files[i].fd = -1;
+        numbers[i] = refs[i].number;
+        sizes[i] = e.size;
     }
+    for (size_t i = 0; i < n; i++)
+        file_begin(&fr, &fr.files[i]);
+    /* Every piece of every file, block by block: each block decoded once. */
+    int lrc = afmt_reader_read_many(x->r, numbers, n, sink_file, fail_file, &fr);
+    if (lrc != AFMT_OK) {
+        const char *m = afmt_reader_errmsg(x->r);
+        cli_err(x->bundle, "%s", m && *m ? m : afmt_strerror(lrc));
+        note(x, cli_exit_for(lrc));
+    }
+    for (size_t i = 0; i < n; i++)
+        file_end(&fr, &fr.files[i], sizes[i], lrc == AFMT_OK);
+done:
+    free(fr.files);
+    free(fr.open_ring);
+    free(numbers);
+    free(sizes);
     free(refs);
     return x->status;
 }

@@ -21,6 +21,7 @@ int afmt_rd_load_block(afmt_reader *r, uint64_t b, const uint8_t **out)
         return AFMT_FAIL(r->err, AFMT_E_HASH_MISMATCH,
                          "block %" PRIu64 " does not match its signed hash", b);
     r->cached_block = UINT64_MAX;
+    r->hashed_blob = UINT64_MAX;
     int rc = afmt_rd_decode_block(r, b, &r->bufs, r->err);
     if (rc == AFMT_E_HASH_MISMATCH) {
         /* Remember it: asking again costs nothing (no re-read, re-hash). */
@@ -43,11 +44,14 @@ int afmt_rd_load_blob(afmt_reader *r, uint64_t i, const uint8_t **out)
     if (rc != AFMT_OK)
         return rc;
     const uint8_t *p = block + afmt_rd_blob_offset(r, i);
-    uint8_t h[AFMT_HASH_BYTES];
-    afmt_content_hash(h, p, (size_t)afmt_rd_blob_size(r, i));
-    if (sodium_memcmp(h, afmt_rd_blob_hash(r, i), AFMT_HASH_BYTES) != 0)
-        return AFMT_FAIL(r->err, AFMT_E_HASH_MISMATCH,
-                         "content %" PRIu64 " does not match its hash", i);
+    if (r->hashed_blob != i) {
+        uint8_t h[AFMT_HASH_BYTES];
+        afmt_content_hash(h, p, (size_t)afmt_rd_blob_size(r, i));
+        if (sodium_memcmp(h, afmt_rd_blob_hash(r, i), AFMT_HASH_BYTES) != 0)
+            return AFMT_FAIL(r->err, AFMT_E_HASH_MISMATCH,
+                             "content %" PRIu64 " does not match its hash", i);
+        r->hashed_blob = i;
+    }
     *out = p;
     return AFMT_OK;
 }
@@ -141,77 +145,147 @@ int afmt_reader_read(afmt_reader *r, uint64_t number, afmt_sink sink, void *ctx)
     return AFMT_OK;
 }
 
-/* A piece of a file to read from a blob, and where it goes. */
+/* A piece of content to read from a blob, where it goes (`offset` in
+ * entry numbers[which]'s content).  Blobs are numbered in storage order, so
+ * sorting by blob sorts by block. */
 typedef struct planned {
     uint64_t offset;
     uint32_t blob;
-    uint32_t block;
+    uint32_t which;
 } planned;
 
 static int planned_cmp(const void *a, const void *b)
 {
     const planned *x = a, *y = b;
-    if (x->block != y->block)
-        return x->block < y->block ? -1 : 1;
     if (x->blob != y->blob)
         return x->blob < y->blob ? -1 : 1;
+    if (x->which != y->which)
+        return x->which < y->which ? -1 : 1;
     return (x->offset > y->offset) - (x->offset < y->offset);
+}
+
+/* The plan of one entry: inline parts handed over at once, blob parts
+ * appended to *plan (grown as needed). */
+static int plan_entry(afmt_reader *r, uint64_t number, uint32_t which, afmt_sink_many sink,
+                      void *ctx, planned **plan, size_t *n, size_t *cap)
+{
+    if (number >= r->head.ih.entry_count)
+        return AFMT_FAIL(r->err, AFMT_E_INVALID_ARGUMENT, "no entry %" PRIu64, number);
+    afmt_entry_view e;
+    afmt_rd_entry_view(&e, r, number);
+    uint64_t need = e.type == AFMT_ENTRY_TYPE_POST ? 1 : e.part_count;
+    if (need > *cap - *n) {
+        /* parts are counted in the checked index: the plan is a few times
+         * its size at most */
+        size_t ncap = *cap ? *cap : 16;
+        while (ncap - *n < need)
+            ncap *= 2;
+        planned *v = realloc(*plan, ncap * sizeof *v);
+        if (v == NULL)
+            return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
+        *plan = v;
+        *cap = ncap;
+    }
+    if (e.type == AFMT_ENTRY_TYPE_POST) {
+        if (e.size > 0)
+            (*plan)[(*n)++] = (planned){0, r->post_blob[number], which};
+        return AFMT_OK;
+    }
+    uint64_t offset = 0;
+    afmt_part_view part;
+    size_t pos = 0;
+    while (afmt_part_next(&part, &e, &pos)) {
+        uint64_t size = part.size;
+        if (part.kind == AFMT_PART_KIND_INLINE) {
+            if (sink(ctx, which, offset, part.data, (size_t)size) != 0)
+                return stopped(r);
+        } else {
+            uint32_t blob = afmt_rd_part_blob(r, &part, &size);
+            if (blob != UINT32_MAX)
+                (*plan)[(*n)++] = (planned){offset, blob, which};
+        }
+        offset += size;
+    }
+    return AFMT_OK;
+}
+
+int afmt_reader_read_many(afmt_reader *r, const uint64_t *numbers, size_t count,
+                          afmt_sink_many sink, afmt_fail_fn fail, void *ctx)
+{
+    if (r == NULL || sink == NULL || (numbers == NULL && count > 0) || count > UINT32_MAX)
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT,
+                         "afmt_reader_read_many: no reader, sink or numbers");
+    planned *plan = NULL;
+    size_t n = 0, cap = 0;
+    uint8_t *failed = calloc(count / 8 + 1, 1);
+    int rc = failed == NULL ? AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory") : AFMT_OK;
+    for (size_t w = 0; w < count && rc == AFMT_OK; w++)
+        rc = plan_entry(r, numbers[w], (uint32_t)w, sink, ctx, &plan, &n, &cap);
+    if (rc == AFMT_OK && n > 1)
+        qsort(plan, n, sizeof *plan, planned_cmp);
+    /* Begin with the block already decoded, if the plan uses it: entries
+     * read one call after another then share a block without decoding it
+     * again.  Every other block is decoded once. */
+    size_t start = 0;
+    while (start < n && r->blobs[plan[start].blob].block != r->cached_block)
+        start++;
+    if (start == n)
+        start = 0;
+    else
+        while (start > 0 && r->blobs[plan[start - 1].blob].block == r->cached_block)
+            start--;
+    const uint8_t *data = NULL;
+    uint32_t loaded = UINT32_MAX;
+    int load_rc = AFMT_OK;
+    for (size_t k = 0; k < n && rc == AFMT_OK; k++) {
+        const planned *p = &plan[(start + k) % n];
+        /* Repeats of one blob sit together: load and hash it once. */
+        if (p->blob != loaded) {
+            loaded = p->blob;
+            load_rc = afmt_rd_load_blob(r, p->blob, &data);
+            if (load_rc == AFMT_E_NOMEM || load_rc == AFMT_E_IO) {
+                rc = load_rc;
+                break;
+            }
+        }
+        if (failed[p->which / 8] >> (p->which % 8) & 1)
+            continue;
+        if (load_rc != AFMT_OK) {
+            /* This entry cannot be read in full: no more of it is handed
+             * over, and the caller hears why, once. */
+            failed[p->which / 8] |= (uint8_t)(1u << (p->which % 8));
+            if (fail == NULL)
+                rc = load_rc;
+            else if (fail(ctx, p->which, load_rc, r->err) != 0)
+                rc = stopped(r);
+            continue;
+        }
+        if (sink(ctx, p->which, p->offset, data, r->blobs[p->blob].size) != 0)
+            rc = stopped(r);
+    }
+    free(plan);
+    free(failed);
+    return rc;
+}
+
+typedef struct one_at {
+    afmt_sink_at sink;
+    void *ctx;
+} one_at;
+
+static int sink_one_at(void *ctx, size_t which, uint64_t offset, const void *data, size_t len)
+{
+    (void)which;
+    one_at *o = ctx;
+    return o->sink(o->ctx, offset, data, len);
 }
 
 int afmt_reader_read_at(afmt_reader *r, uint64_t number, afmt_sink_at sink, void *ctx)
 {
     if (r == NULL || sink == NULL)
         return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_reader_read_at: no reader or sink");
-    afmt_entry_view e;
-    const uint8_t *data;
-    int rc = entry_and_post(r, number, &e, &data);
-    if (rc != AFMT_OK)
-        return rc;
-    if (e.type == AFMT_ENTRY_TYPE_POST)
-        return sink(ctx, 0, data, (size_t)e.size) != 0 ? stopped(r) : AFMT_OK;
-    /* Inline parts first, as they come; blob parts then in block order. */
-    planned *plan = malloc((size_t)(e.part_count ? e.part_count : 1) * sizeof *plan);
-    if (plan == NULL)
-        return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
-    size_t n = 0;
-    uint64_t offset = 0;
-    afmt_part_view part;
-    size_t pos = 0;
-    rc = AFMT_OK;
-    while (rc == AFMT_OK && afmt_part_next(&part, &e, &pos)) {
-        uint64_t size = part.size;
-        if (part.kind == AFMT_PART_KIND_INLINE) {
-            rc = sink(ctx, offset, part.data, (size_t)size) != 0 ? stopped(r) : AFMT_OK;
-        } else {
-            uint32_t blob = afmt_rd_part_blob(r, &part, &size);
-            if (blob != UINT32_MAX)
-                plan[n++] = (planned){offset, blob, r->blobs[blob].block};
-        }
-        offset += size;
-    }
-    if (rc == AFMT_OK)
-        qsort(plan, n, sizeof *plan, planned_cmp);
-    /* Begin with the block already decoded, if the file uses it: files read
-     * one after another then share a block without decoding it again. */
-    size_t start = 0;
-    while (start < n && plan[start].block != r->cached_block)
-        start++;
-    if (start == n)
-        start = 0;
-    uint32_t checked = UINT32_MAX;
-    for (size_t k = 0; k < n && rc == AFMT_OK; k++) {
-        size_t i = (start + k) % n;
-        /* Repeats of one blob sit together: load and hash it once. */
-        if (plan[i].blob != checked) {
-            if ((rc = afmt_rd_load_blob(r, plan[i].blob, &data)) != AFMT_OK)
-                break;
-            checked = plan[i].blob;
-        }
-        rc = sink(ctx, plan[i].offset, data, r->blobs[plan[i].blob].size) != 0 ? stopped(r)
-                                                                                 : AFMT_OK;
-    }
-    free(plan);
-    return rc;
+    one_at o = {sink, ctx};
+    return afmt_reader_read_many(r, &number, 1, sink_one_at, NULL, &o);
 }
 
 typedef struct collect {

@@ -54,6 +54,7 @@ int afmt_reader_open_ext(afmt_reader **out, const char *path, const afmt_reader_
     r->head.fd = -1;
     r->cached_block = UINT64_MAX;
     r->threads = opts->threads;
+    r->hashed_blob = UINT64_MAX;
     /* Steps 1 to 5, then step 6: every page, the index's structure and the
      * root. */
     int rc = afmt_head_open(&r->head, path, keys, nkeys, r->err);

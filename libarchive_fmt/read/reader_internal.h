@@ -44,6 +44,9 @@ struct afmt_reader {
 
     afmt_block_bufs bufs;       /* the block last read, decoded */
     uint64_t cached_block;      /* block in bufs.data, or UINT64_MAX */
+    uint64_t hashed_blob;       /* a blob of that block whose hash matched, or
+                                   UINT64_MAX: posts sharing one content are
+                                   hashed once, not once each */
     uint8_t *bad_blocks;        /* bitmap of blocks that failed their hash, or NULL */
     unsigned threads;           /* afmt_reader_options.threads (0: the default) */
 
