@@ -720,6 +720,51 @@ int cli_write_all(int fd, const void *data, size_t len)
     return afmt_write_all(fd, data, len, NULL) == AFMT_OK ? 0 : -1; /* common/fileio.c */
 }
 
+int cli_parse_size(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    const char *p = s;
+    if (*p < '0' || *p > '9')
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+            return -1;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    static const char units[] = "KMGTP";
+    const char *u = *p ? strchr(units, *p) : NULL;
+    if (u != NULL) {
+        for (int i = 0; i <= u - units; i++) {
+            if (v > UINT64_MAX / 1024)
+                return -1;
+            v *= 1024;
+        }
+        p++;
+        if (strcmp(p, "iB") == 0 || strcmp(p, "B") == 0)
+            p += strlen(p);
+    }
+    if (*p != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+void cli_size_text(char *buf, size_t cap, uint64_t n)
+{
+    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    if (n < 1024) {
+        snprintf(buf, cap, "%" PRIu64 " bytes", n);
+        return;
+    }
+    double v = (double)n / 1024;
+    int i = 0;
+    while (v >= 1024 && i < 5) {
+        v /= 1024;
+        i++;
+    }
+    snprintf(buf, cap, "%.1f %s", v, units[i]);
+}
+
 int cli_pwrite_all(int fd, const void *data, size_t len, uint64_t offset)
 {
     const char *p = data;

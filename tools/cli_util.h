@@ -150,6 +150,21 @@ void cli_wrong_key_message(char *out, size_t size, const char *libmsg);
 void cli_progress_start(const char *label, uint64_t total);
 void cli_progress_stop(void);
 
+/* ------------------------------------------------------------- sizes */
+
+/* What `extract` writes at most unless --max-size says otherwise: far
+ * above any real corpus (the largest workload of bench/, a million posts,
+ * extracts to 1.2 GB), far below what a tiny bundle can name (spec 11). */
+#define CLI_MAX_SIZE_DEFAULT ((uint64_t)64 << 30)
+
+/* Parses a size: decimal digits, then optionally K, M, G, T or P (powers
+ * of 1024, an optional 'iB' or 'B' after it).  0, or -1 when malformed or
+ * over 2^64-1. */
+int cli_parse_size(const char *s, uint64_t *out);
+
+/* Writes n as "123 bytes" or "1.5 GiB" into buf. */
+void cli_size_text(char *buf, size_t cap, uint64_t n);
+
 /* ------------------------------------------------------------- I/O */
 
 /* Writes all of data to fd (retries short writes and EINTR).  0 or -1. */

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -36,7 +37,8 @@
 #include "safe_fs.h"
 
 static const char extract_help[] =
-    "Usage: afmt extract [-C DIR] [-f] [--posts] [-p PUBKEY | -P KEY]... BUNDLE [ID...]\n"
+    "Usage: afmt extract [-C DIR] [-f] [--posts] [--max-size SIZE] [-p PUBKEY | -P KEY]...\n"
+    "                    BUNDLE [ID...]\n"
     "\n"
     "Writes back what was packed, byte for byte, below DIR (default: the current\n"
     "directory, made if missing): a directory input as its tree, a file input under\n"
@@ -60,12 +62,18 @@ static const char extract_help[] =
     "hold '..', '.', NUL or backslash are refused; a symbolic link found in DIR is\n"
     "never followed (the file below it is refused); each file is written to a\n"
     "temporary name beside it and given its name only after every byte matched the\n"
-    "signed hashes; an existing file is not replaced unless -f.\n"
+    "signed hashes; an existing file is not replaced unless -f.  Before writing\n"
+    "anything it adds up what it would write and refuses (exit 3) when that is over\n"
+    "--max-size or more than the free space of DIR's file system: a small bundle can\n"
+    "name a file of terabytes (one content repeated), and each block is decoded once\n"
+    "however many files use it.\n"
     "\n"
     "  -C DIR     where to write (default .)\n"
     "  -f         replace existing files (a symbolic link in their place is\n"
     "             replaced, not followed)\n"
     "  --posts    one file per post\n"
+    "  --max-size SIZE  write at most SIZE bytes in all (K, M, G, T, P: powers of\n"
+    "             1024; default 64G, far above any real corpus)\n"
     "  -p PUBKEY  a trusted public key file (repeatable)\n"
     "  -P KEY     a trusted public key, as its base64 line (repeatable)\n";
 
@@ -131,6 +139,8 @@ static int inoset_add(inoset *s, uint64_t dev, uint64_t ino)
 
 typedef struct extractor {
     afmt_reader *r;
+    uint64_t max_size; /* --max-size */
+    int dfd;           /* DIR */
     const char *bundle;
     cli_dirchain chain;
     int force;
@@ -332,6 +342,37 @@ static void extract_at(extractor *x, const char *rel, size_t rel_len, uint64_t n
 
 /* ---- the command ---- */
 
+/* Refuses, before anything is written, output over --max-size or over the
+ * free space of DIR's file system (spec 11: a bundle of kilobytes can name
+ * terabytes).  `total` is what the extraction would write.  0 when fine. */
+static int check_output_size(extractor *x, uint64_t total)
+{
+    char want[32], have[32];
+    cli_size_text(want, sizeof want, total);
+    if (total > x->max_size) {
+        cli_size_text(have, sizeof have, x->max_size);
+        cli_err(x->bundle, "extracting would write %" PRIu64 " bytes (%s), over the limit of %s "
+                           "(--max-size); nothing written", total, want, have);
+        note(x, CLI_EXIT_FAILURE);
+        return -1;
+    }
+    struct statvfs vfs;
+    if (fstatvfs(x->dfd, &vfs) == 0) {
+        uint64_t unit = vfs.f_frsize ? vfs.f_frsize : vfs.f_bsize;
+        uint64_t free_bytes = (uint64_t)vfs.f_bavail > UINT64_MAX / (unit ? unit : 1)
+                                  ? UINT64_MAX
+                                  : (uint64_t)vfs.f_bavail * unit;
+        if (total > free_bytes) {
+            cli_size_text(have, sizeof have, free_bytes);
+            cli_err(x->bundle, "extracting would write %" PRIu64 " bytes (%s), more than the "
+                               "%s free where it goes; nothing written", total, want, have);
+            note(x, CLI_EXIT_FAILURE);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int open_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -370,10 +411,20 @@ static int block_altered(extractor *x, uint64_t b)
     return m != NULL && strcmp(m, want) == 0;
 }
 
+static int check_output_size(extractor *x, uint64_t total);
+
 static void extract_post_refs(extractor *x, entry_ref *refs, size_t n)
 {
     if (n > 1)
         qsort(refs, n, sizeof *refs, entry_ref_cmp);
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        afmt_entry e;
+        if (afmt_reader_entry(&e, x->r, refs[i].number) == AFMT_OK)
+            total = e.size > UINT64_MAX - total ? UINT64_MAX : total + e.size;
+    }
+    if (check_output_size(x, total) != 0)
+        return;
     x->bad_block = UINT64_MAX;
     for (size_t i = 0; i < n; i++) {
         afmt_entry e;
@@ -703,6 +754,11 @@ static int extract_files(extractor *x)
         numbers[i] = refs[i].number;
         sizes[i] = e.size;
     }
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total = sizes[i] > UINT64_MAX - total ? UINT64_MAX : total + sizes[i];
+    if (check_output_size(x, total) != 0)
+        n = 0;
     for (size_t i = 0; i < n; i++)
         file_begin(&fr, &fr.files[i]);
     /* Every piece of every file, block by block: each block decoded once. */
@@ -728,8 +784,10 @@ int cmd_extract(int argc, char **argv)
     static const struct option longopts[] = {
         {"help", no_argument, NULL, OPT_HELP},
         {"posts", no_argument, NULL, OPT_POSTS},
+        {"max-size", required_argument, NULL, OPT_MAX_SIZE},
         {NULL, 0, NULL, 0}};
     const char *cmd = "extract";
+    uint64_t max_size = CLI_MAX_SIZE_DEFAULT;
     const char *dir = ".";
     int force = 0, posts = 0;
     char **pos = calloc((size_t)argc + 1, sizeof *pos);
@@ -772,6 +830,10 @@ int cmd_extract(int argc, char **argv)
         case 'C': dir = optarg; break;
         case 'f': force = 1; break;
         case OPT_POSTS: posts = 1; break;
+        case OPT_MAX_SIZE:
+            if (cli_parse_size(optarg, &max_size) != 0)
+                rc = cli_usage(cmd, "--max-size: a size is digits, then K, M, G, T or P");
+            break;
         default: rc = cli_usage(cmd, "unknown option"); break;
         }
     }
@@ -789,6 +851,7 @@ int cmd_extract(int argc, char **argv)
     extractor x;
     memset(&x, 0, sizeof x);
     x.force = force;
+    x.max_size = max_size;
     x.bundle = npos ? pos[0] : NULL;
     if (rc == CLI_EXIT_OK)
         rc = cli_open_bundle(&x.r, pos[0], &keys);
@@ -801,6 +864,7 @@ int cmd_extract(int argc, char **argv)
     if (rc == CLI_EXIT_OK) {
         struct stat st;
         cli_dirchain_init(&x.chain, dfd);
+        x.dfd = dfd;
         cli_progress_start("extracting", stat(pos[0], &st) == 0 ? (uint64_t)st.st_size : 0);
         if (posts || npos > 1)
             rc = extract_posts(&x, pos + 1, npos - 1);

@@ -228,6 +228,8 @@ static int print_tree(post *posts, size_t n, size_t start, int cycle)
     return 0;
 }
 
+static void flag_posts_total(const char *path, uint64_t sum);
+
 static int list_tree(afmt_reader *r, const char *path)
 {
     uint64_t total = afmt_reader_entry_count(r);
@@ -286,6 +288,9 @@ static int list_tree(afmt_reader *r, const char *path)
             rc = CLI_EXIT_FAILURE;
     if (rc != CLI_EXIT_OK)
         cli_err(NULL, "out of memory");
+    uint64_t psum = 0;
+    for (size_t i = 0; i < n; i++)
+        psum += posts[i].e.size; /* 2^26 posts of at most 2^28 bytes: no wrap */
     free(m.slots);
     free(posts);
     if (rc == CLI_EXIT_OK && ci->incomplete > 0)
@@ -293,23 +298,56 @@ static int list_tree(afmt_reader *r, const char *path)
                " post%s (shown as 'more replies not loaded' above).\n", ci->missing_replies,
                ci->missing_replies == 1 ? "y" : "ies", ci->incomplete,
                ci->incomplete == 1 ? "" : "s");
+    if (rc == CLI_EXIT_OK)
+        flag_posts_total(path, psum);
     if (rc == CLI_EXIT_OK && ci->files > 0) {
         printf("%sFiles:\n", n > 0 ? "\n" : "");
+        uint64_t sum = 0;
+        char big[32];
+        cli_size_text(big, sizeof big, CLI_MAX_SIZE_DEFAULT);
         for (uint64_t i = 0; i < total; i++) {
             afmt_entry e;
             if (afmt_reader_entry(&e, r, i) != AFMT_OK || e.type != AFMT_ENTRY_FILE)
                 continue;
             fputs("  ", stdout);
             cli_escape_write(stdout, e.id, e.id_len);
-            printf("  (%" PRIu64 " bytes)\n", e.size);
+            printf("  (%" PRIu64 " bytes)", e.size);
+            /* A file is its parts: a few kilobytes of index can name one
+             * content a million times.  Say so rather than show it plainly. */
+            if (e.size > CLI_MAX_SIZE_DEFAULT)
+                printf("  [over extract's limit of %s]", big);
+            putchar('\n');
+            sum = e.size > UINT64_MAX - sum ? UINT64_MAX : sum + e.size;
+        }
+        if (sum > CLI_MAX_SIZE_DEFAULT) {
+            char text[32];
+            cli_size_text(text, sizeof text, sum);
+            printf("  [the files add up to %s, over extract's limit of %s (--max-size)]\n",
+                   text, big);
+            cli_err(path, "warning: its files add up to %" PRIu64 " bytes (%s), over extract's "
+                          "limit of %s", sum, text, big);
         }
     }
     return rc;
 }
 
+/* Posts share contents: a small bundle can hold thousands of posts of one
+ * 256 MiB content.  Their sizes are true, but what `extract --posts` would
+ * write is flagged on stderr when it is over extract's limit. */
+static void flag_posts_total(const char *path, uint64_t sum)
+{
+    if (sum <= CLI_MAX_SIZE_DEFAULT)
+        return;
+    char text[32], big[32];
+    cli_size_text(text, sizeof text, sum);
+    cli_size_text(big, sizeof big, CLI_MAX_SIZE_DEFAULT);
+    cli_err(path, "warning: its posts add up to %" PRIu64 " bytes (%s), over extract's limit "
+                  "of %s", sum, text, big);
+}
+
 static int list_json(afmt_reader *r, const char *path)
 {
-    uint64_t total = afmt_reader_entry_count(r);
+    uint64_t total = afmt_reader_entry_count(r), sum = 0;
     for (uint64_t i = 0; i < total; i++) {
         afmt_entry e;
         int rc = afmt_reader_entry(&e, r, i);
@@ -317,9 +355,12 @@ static int list_json(afmt_reader *r, const char *path)
             cli_err(path, "entry %" PRIu64 ": %s", i, afmt_strerror(rc));
             return cli_exit_for(rc);
         }
-        if (e.type == AFMT_ENTRY_POST)
+        if (e.type == AFMT_ENTRY_POST) {
             print_json(&e);
+            sum += e.size; /* 2^26 posts of at most 2^28 bytes: no wrap */
+        }
     }
+    flag_posts_total(path, sum);
     return CLI_EXIT_OK;
 }
 

@@ -22,6 +22,7 @@ enum {
     OPT_TITLE,
     OPT_FORMAT,
     OPT_POSTS,
+    OPT_MAX_SIZE,
     OPT_PASSPHRASE_FILE
 };
 
