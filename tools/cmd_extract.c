@@ -624,7 +624,7 @@ static int fail_file(void *ctx, size_t which, int err, const char *msg)
 static void file_begin(file_run *fr, out_file *f)
 {
     extractor *x = fr->x;
-    if (!cli_path_safe(f->rel, f->rel_len)) {
+    if (!afmt_path_safe((const uint8_t *)f->rel, f->rel_len)) {
         cli_err_n(f->rel, f->rel_len, "unsafe path in the bundle; not written");
         note(x, CLI_EXIT_INTEGRITY);
         return;
