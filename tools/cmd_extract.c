@@ -727,12 +727,22 @@ static int extract_files(extractor *x)
         qsort(refs, n, sizeof *refs, entry_ref_cmp);
     file_run fr = {x, calloc(n + 1, sizeof(out_file)), NULL, 0, 0, 0};
     uint64_t *numbers = malloc((n + 1) * sizeof *numbers), *sizes = malloc((n + 1) * sizeof *sizes);
-    /* Descriptors kept open at once: within the process's limit. */
+    /* Descriptors kept open at once: every file's when the process may
+     * (its soft limit raised toward the hard one), else as many as fit;
+     * past that, the oldest is closed and opened again when needed. */
     struct rlimit rl;
-    fr.ring_cap = 256;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-        rl.rlim_cur < fr.ring_cap + 64)
-        fr.ring_cap = rl.rlim_cur > 80 ? (size_t)rl.rlim_cur - 64 : 16;
+    fr.ring_cap = n > 0 ? n : 1;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rlim_t want = (rlim_t)fr.ring_cap + 64;
+        if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+            struct rlimit more = rl;
+            more.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+            if (setrlimit(RLIMIT_NOFILE, &more) == 0)
+                rl = more;
+        }
+        if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
+            fr.ring_cap = rl.rlim_cur > 80 ? (size_t)rl.rlim_cur - 64 : 16;
+    }
     fr.open_ring = malloc(fr.ring_cap * sizeof *fr.open_ring);
     if (fr.files == NULL || numbers == NULL || sizes == NULL || fr.open_ring == NULL) {
         cli_err(NULL, "out of memory");
