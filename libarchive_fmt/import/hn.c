@@ -344,7 +344,7 @@ int afmt_import_hn(afmt_writer *w, int fd, const char *path, size_t path_len,
         rec->flags |= AFMT_POST_INCOMPLETE;
         rec->missing++;
     }
-    rc = afmt_imp_emit(w, b, len, path, path_len, &c.recs, &c.arena, stats, errbuf,
+    rc = afmt_imp_emit(w, b, len, path, path_len, &c.recs, &c.arena, &ids, stats, errbuf,
                        errbuf_size);
 out:
     afmt_imp_map_free(&ids);

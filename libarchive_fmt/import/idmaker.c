@@ -44,6 +44,33 @@ int afmt_id_suffixed(afmt_buf *out, const void *base, size_t base_len, uint64_t 
     return AFMT_OK;
 }
 
+/* The third word of a span: the next suffix to try, and whether the id is
+ * only reserved (present in the input, its holder not named yet). */
+#define SPAN_RESERVED ((uint64_t)1 << 63)
+
+int afmt_idmaker_reserve(afmt_idmaker *m, const void *id, size_t len)
+{
+    if (len == 0 || len > AFMT_MAX_ID_BYTES)
+        return AFMT_OK; /* never a name: the writer refuses it */
+    if (m->count >= AFMT_SET_MAX_VALUE)
+        return AFMT_E_LIMIT;
+    if (afmt_buf_reserve(&m->keys, len) != AFMT_OK ||
+        afmt_buf_reserve(&m->spans, SPAN_BYTES) != AFMT_OK)
+        return AFMT_E_NOMEM;
+    uint32_t existing = 0;
+    int rc = afmt_set_insert(&m->set, id, len, m->count, &existing);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        afmt_buf_append_u64(&m->spans, m->keys.len);
+        afmt_buf_append_u64(&m->spans, len);
+        afmt_buf_append_u64(&m->spans, 2 | SPAN_RESERVED);
+        afmt_buf_append(&m->keys, id, len);
+        m->count++;
+    }
+    return AFMT_OK;
+}
+
 int afmt_idmaker_take(afmt_idmaker *m, const void *base, size_t base_len, const char **out,
                       size_t *out_len)
 {
@@ -78,8 +105,16 @@ int afmt_idmaker_take(afmt_idmaker *m, const void *base, size_t base_len, const 
             afmt_buf_append_u64(&m->spans, 2);
             afmt_buf_append(&m->keys, m->tmp.data, m->tmp.len);
             m->count++;
-            if (k > 1) /* base#2 .. base#k are taken now */
+            if (k > 1) /* base#2 .. base#k are taken (or reserved) now */
                 afmt_store64(m->spans.data + SPAN_BYTES * base_no + 16, k + 1);
+            *out = (const char *)m->tmp.data;
+            *out_len = m->tmp.len;
+            return AFMT_OK;
+        }
+        uint8_t *state = m->spans.data + SPAN_BYTES * existing + 16;
+        if (k == 1 && (afmt_load64(state) & SPAN_RESERVED)) {
+            /* reserved for this very id: its first holder takes it */
+            afmt_store64(state, afmt_load64(state) & ~SPAN_RESERVED);
             *out = (const char *)m->tmp.data;
             *out_len = m->tmp.len;
             return AFMT_OK;
@@ -87,7 +122,7 @@ int afmt_idmaker_take(afmt_idmaker *m, const void *base, size_t base_len, const 
         if (k == 1) {
             /* the base is taken: go on from the suffix it reached before */
             base_no = existing;
-            k = afmt_load64(m->spans.data + SPAN_BYTES * base_no + 16);
+            k = afmt_load64(state) & ~SPAN_RESERVED;
         } else {
             k++;
         }

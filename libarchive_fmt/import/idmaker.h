@@ -25,7 +25,7 @@ typedef struct afmt_idmaker {
 AFMT_INTERNAL int afmt_idmaker_init(afmt_idmaker *m);
 AFMT_INTERNAL void afmt_idmaker_free(afmt_idmaker *m);
 /* Picks the first of base, base "#2", base "#3", ... that no earlier call
- * returned and records it; many copies of one base cost linear time (each
+ * returned (and, but for base itself, that is not reserved) and records it; many copies of one base cost linear time (each
  * base remembers the next k to try).  The maker must not move after init
  * (the set reads keys back through a pointer to it).  *out points into the
  * maker (valid until the next call).  AFMT_E_LIMIT when the id would exceed
@@ -35,6 +35,14 @@ AFMT_INTERNAL void afmt_idmaker_free(afmt_idmaker *m);
  * again with the same base gives the next one. */
 AFMT_INTERNAL int afmt_idmaker_take(afmt_idmaker *m, const void *base, size_t base_len,
                                     const char **out, size_t *out_len);
+
+/* Records that `id` is present in the input (issue 12, item 8): no rename
+ * will ever be `id`, and the first afmt_idmaker_take of `id` itself still
+ * gets it bare.  An importer that sees its whole input before naming
+ * anything reserves every id first, so that a repeated id's id#k can never
+ * be an id that comes later in the input (a reply's parent, say).  An
+ * empty or over-long id is ignored (the writer refuses it). */
+AFMT_INTERNAL int afmt_idmaker_reserve(afmt_idmaker *m, const void *id, size_t len);
 
 /* Sets *out to base "#k" (k >= 2).  AFMT_E_LIMIT when that exceeds
  * AFMT_MAX_ID_BYTES, AFMT_E_NOMEM. */

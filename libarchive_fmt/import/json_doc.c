@@ -598,6 +598,11 @@ int afmt_imp_index_ids(afmt_imp_map *map, afmt_imp_recs *r, afmt_buf *arena)
 {
     afmt_idmaker ids;
     int rc = afmt_idmaker_init(&ids);
+    /* Every id of the document first: a repeated id's id#k is then never an
+     * id that comes later (issue 12, item 8: a crafted repeat took the name
+     * of a post that replies pointed to). */
+    for (size_t i = 0; i < r->n && rc == AFMT_OK; i++)
+        rc = afmt_idmaker_reserve(&ids, arena->data + r->v[i].id.off, r->v[i].id.len);
     for (size_t i = 0; i < r->n && rc == AFMT_OK; i++) {
         afmt_imp_str *id = &r->v[i].id;
         if (id->len > 0 && id->len <= AFMT_MAX_ID_BYTES) {
@@ -641,7 +646,8 @@ static int emit_data(afmt_writer *w, const uint8_t *b, size_t from, size_t to)
 
 int afmt_imp_emit(afmt_writer *w, const uint8_t *b, size_t len, const char *path,
                   size_t path_len, const afmt_imp_recs *r, const afmt_buf *arena,
-                  afmt_import_stats *stats, char *errbuf, size_t errbuf_size)
+                  const afmt_imp_map *ids, afmt_import_stats *stats, char *errbuf,
+                  size_t errbuf_size)
 {
     afmt_import_stats st = {0};
     uint8_t *tmp = NULL;
@@ -720,6 +726,10 @@ int afmt_imp_emit(afmt_writer *w, const uint8_t *b, size_t len, const char *path
                 rc = afmt_imp_fail(errbuf, errbuf_size, AFMT_E_NOMEM, "out of memory");
                 goto out;
             }
+            /* never an id of this input: a later post may be its holder */
+            size_t holder;
+            if (afmt_imp_map_get(ids, arena, idbuf.data, idbuf.len, &holder))
+                continue;
             p.id = (const char *)idbuf.data;
             p.id_len = idbuf.len;
             rc = afmt_writer_add_post(&entry, w, &p);

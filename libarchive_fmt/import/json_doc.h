@@ -205,11 +205,12 @@ AFMT_INTERNAL int afmt_imp_each_document(afmt_jtext *t,
  * contiguous slice of b (nothing cut) and from data for every other byte
  * (spec/IMPORTERS.md, "Reddit", "The file entry", gives the rule).  An id
  * the writer refuses as taken by an earlier input of the bundle becomes the
- * first of id#2, id#3, ... it accepts.  Records must be in document order
+ * first of id#2, id#3, ... it accepts that is no id of this input (`ids`:
+ * every id of the input, as afmt_imp_index_ids made them).  Records must be in document order
  * (start ascending) and uncut records must not overlap.  Adds to *stats. */
 AFMT_INTERNAL int afmt_imp_emit(afmt_writer *w, const uint8_t *b, size_t len, const char *path,
                                 size_t path_len, const afmt_imp_recs *r,
-                                const afmt_buf *arena, afmt_import_stats *stats,
-                                char *errbuf, size_t errbuf_size);
+                                const afmt_buf *arena, const afmt_imp_map *ids,
+                                afmt_import_stats *stats, char *errbuf, size_t errbuf_size);
 
 #endif

@@ -407,7 +407,7 @@ int afmt_import_reddit(afmt_writer *w, int fd, const char *path, size_t path_len
     rc = rd_apply_more(&c, &ids);
     if (rc != AFMT_OK)
         goto out;
-    rc = afmt_imp_emit(w, b, len, path, path_len, &c.recs, &c.arena, stats, errbuf,
+    rc = afmt_imp_emit(w, b, len, path, path_len, &c.recs, &c.arena, &ids, stats, errbuf,
                        errbuf_size);
 out:
     afmt_imp_map_free(&ids);

@@ -608,11 +608,18 @@ def read_bundle(data, tmp):
         if bsize == 0:
             reject("format", "block %d of size 0" % b,
                    "7.3, 11 (a block of size 0 is under a minimum: `format`)", named=True)
+        if bsize > 1024 * cs + MIB:
+            reject("limit", "block %d: %d bytes from a %d-byte frame" % (b, bsize, cs),
+                   "7.3, 11 (each block at most 1024 x its frame + 1 MiB)", named=True)
         blocks.append({"offset": off, "compressed_size": cs, "size": bsize,
                        "hash": block_tab[56 * b + 24:56 * b + 56]})
         nxt = off + cs
     if nxt != index_offset:
         reject("format", "blocks end at %d, the index starts at %d" % (nxt, index_offset), "7.3")
+    if sum(bl["size"] for bl in blocks) > 1024 * (nxt - 16) + MIB:
+        reject("limit", "blocks declare %d bytes from %d bytes of frames"
+               % (sum(bl["size"] for bl in blocks), nxt - 16),
+               "7.3, 11 (all blocks together at most 1024 x their frames + 1 MiB)", named=True)
 
     # Record pages (7.5): page j holds entries first_j .. first_{j+1} - 1, c_j of them: their
     # records back to back, then their places (8 bytes each), nothing else; entries (8); entry
