@@ -71,6 +71,12 @@ int afmt_idmaker_reserve(afmt_idmaker *m, const void *id, size_t len)
     return AFMT_OK;
 }
 
+int afmt_idmaker_has(const afmt_idmaker *m, const void *id, size_t len)
+{
+    uint32_t value;
+    return afmt_set_find(&m->set, id, len, &value);
+}
+
 int afmt_idmaker_take(afmt_idmaker *m, const void *base, size_t base_len, const char **out,
                       size_t *out_len)
 {

@@ -44,6 +44,9 @@ AFMT_INTERNAL int afmt_idmaker_take(afmt_idmaker *m, const void *base, size_t ba
  * empty or over-long id is ignored (the writer refuses it). */
 AFMT_INTERNAL int afmt_idmaker_reserve(afmt_idmaker *m, const void *id, size_t len);
 
+/* Nonzero when `id` was taken or reserved. */
+AFMT_INTERNAL int afmt_idmaker_has(const afmt_idmaker *m, const void *id, size_t len);
+
 /* Sets *out to base "#k" (k >= 2).  AFMT_E_LIMIT when that exceeds
  * AFMT_MAX_ID_BYTES, AFMT_E_NOMEM. */
 AFMT_INTERNAL int afmt_id_suffixed(afmt_buf *out, const void *base, size_t base_len, uint64_t k);

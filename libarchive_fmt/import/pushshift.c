@@ -41,12 +41,19 @@
  * file of the same bundle already used. */
 #define RETRY_DUPLICATES 1000
 
+/* Lines whose id was taken when they were read wait for the end of the
+ * input, up to this many bytes in all (a real dump repeats a few records). */
+#define DEFERRED_MAX_BYTES ((size_t)256 << 20)
+#define PS_DEFERRED 1 /* add_record: the line waits for the end of the input */
+
 typedef struct ps_state {
     afmt_writer *w;
     afmt_lines lines;
     afmt_pending pending;
     afmt_idmaker ids;
     afmt_buf base;        /* the id before it is made unique */
+    afmt_buf deferred;    /* lines whose id was taken: u64 length, bytes */
+    int final_pass;       /* adding the deferred lines: every id is known */
     int compressed;
     afmt_import_stats st;
     char err[AFMT_ERRMSG_BYTES];
@@ -158,7 +165,20 @@ static int base_id(ps_state *s, json_t *o, int submission)
     return AFMT_OK;
 }
 
-/* Adds the post for one JSON object line; *entry gets its entry number. */
+/* Keeps a line for the end of the input. */
+static int defer(ps_state *s, const uint8_t *line, size_t len)
+{
+    if (s->deferred.len + 8 + len > DEFERRED_MAX_BYTES)
+        return ps_fail(s, AFMT_E_LIMIT, "more than %zu MiB of records whose id an earlier "
+                                        "record had", DEFERRED_MAX_BYTES >> 20);
+    if (afmt_buf_append_u64(&s->deferred, len) != AFMT_OK ||
+        afmt_buf_append(&s->deferred, line, len) != AFMT_OK)
+        return ps_fail(s, AFMT_E_NOMEM, "out of memory");
+    return PS_DEFERRED;
+}
+
+/* Adds the post for one JSON object line; *entry gets its entry number, or
+ * PS_DEFERRED when the line waits for the end of the input. */
 static int add_record(ps_state *s, const uint8_t *line, size_t len, uint64_t *entry)
 {
     json_error_t jerr;
@@ -214,6 +234,13 @@ static int add_record(ps_state *s, const uint8_t *line, size_t len, uint64_t *en
         is_deleted_marker(json_object_get(o, "selftext")))
         p.flags |= AFMT_POST_DELETED;
 
+    /* A repeated id (issue 12, item 8): the line waits until every id of
+     * the input is known, so that its id#k is no id of the input (a later
+     * post that replies point to). */
+    if (!s->final_pass && afmt_idmaker_has(&s->ids, s->base.data, s->base.len)) {
+        rc = defer(s, line, len);
+        goto done;
+    }
     for (int attempt = 0;; attempt++) {
         rc = afmt_idmaker_take(&s->ids, s->base.data, s->base.len, &p.id, &p.id_len);
         if (rc != AFMT_OK) {
@@ -223,6 +250,12 @@ static int add_record(ps_state *s, const uint8_t *line, size_t len, uint64_t *en
             goto done;
         }
         rc = afmt_writer_add_post(entry, s->w, &p);
+        if (rc == AFMT_E_DUPLICATE && !s->final_pass) {
+            /* taken by another file of the bundle: named once this one's ids
+             * are all known (the id stays recorded as taken) */
+            rc = defer(s, line, len);
+            goto done;
+        }
         if (rc != AFMT_E_DUPLICATE || attempt >= RETRY_DUPLICATES)
             break;
         /* Taken by another file of the bundle: the maker has recorded it,
@@ -277,6 +310,12 @@ static int run(ps_state *s, int fd, const char *path, size_t path_len)
         }
         uint64_t entry;
         rc = add_record(s, line, body, &entry);
+        if (rc == PS_DEFERRED) {
+            /* its bytes stay in the file, as data: the post comes later */
+            if (!s->compressed && (rc = afmt_pending_add(&s->pending, line, len)) != AFMT_OK)
+                return rc;
+            continue;
+        }
         if (rc != AFMT_OK)
             return rc;
         if (s->compressed)
@@ -288,6 +327,16 @@ static int run(ps_state *s, int fd, const char *path, size_t path_len)
             return ps_fail(s, rc, "%s", afmt_writer_errmsg(s->w));
         if (body < len && (rc = afmt_pending_add(&s->pending, "\n", 1)) != AFMT_OK)
             return rc;
+    }
+    /* The repeats, now that every id of the input is taken: each gets the
+     * first id#k that is no id of the input. */
+    s->final_pass = 1;
+    for (size_t at = 0; at < s->deferred.len;) {
+        size_t n = (size_t)afmt_load64(s->deferred.data + at);
+        uint64_t entry;
+        if ((rc = add_record(s, s->deferred.data + at + 8, n, &entry)) != AFMT_OK)
+            return rc;
+        at += 8 + n;
     }
     if ((rc = afmt_pending_flush(&s->pending)) != AFMT_OK)
         return rc;
@@ -321,6 +370,7 @@ int afmt_import_pushshift(afmt_writer *w, int fd, const char *path, size_t path_
     afmt_pending_free(&s->pending);
     afmt_idmaker_free(&s->ids);
     afmt_buf_free(&s->base);
+    afmt_buf_free(&s->deferred);
     free(s);
     return rc;
 }
