@@ -40,6 +40,7 @@ static const char PY_FIGURES[] =
     "seen = set()\n"
     "def s(v):\n"
     "    return v if isinstance(v, str) else None\n"
+    "recs, repeats = [], []\n"
     "for ln in lines:\n"
     "    if not ln.strip(b' \\t\\r'):\n"
     "        continue\n"
@@ -51,8 +52,14 @@ static const char PY_FIGURES[] =
     "        i = o['id']\n"
     "        i = str(i) if isinstance(i, int) else i\n"
     "        base = i if re.match(r't[0-9]_.', i) else ('t3_' if sub else 't1_') + i\n"
+    /* a repeated id waits for the end and takes the first id#k that is no
+     * id of the file (issue 12, item 8) */
+    "    rep = base in seen\n"
+    "    (repeats if rep else recs).append((ln, o, sub, base, rep))\n"
+    "    seen.add(base)\n"
+    "for ln, o, sub, base, rep in recs + repeats:\n"
     "    pid, k = base, 1\n"
-    "    while pid in seen:\n"
+    "    while rep and pid in seen:\n"
     "        k += 1\n"
     "        pid = '%s#%d' % (base, k)\n"
     "    seen.add(pid)\n"

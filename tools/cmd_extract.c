@@ -681,6 +681,8 @@ static void file_end(file_run *fr, out_file *f, uint64_t size, int keep)
     const char *base = slash ? slash + 1 : f->path;
     char err[512];
     int dfd = cli_dirchain_enter(&x->chain, f->path, f->dlen, 0, err, sizeof err);
+    if (dfd < 0) /* once more: an allocation that failed once need not again */
+        dfd = cli_dirchain_enter(&x->chain, f->path, f->dlen, 0, err, sizeof err);
     struct stat fst;
     int bad = !keep || f->failed || dfd < 0;
     if (!bad && f->werr == 0 && fstatat(dfd, f->tmp, &fst, AT_SYMLINK_NOFOLLOW) != 0)
