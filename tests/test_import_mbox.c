@@ -79,7 +79,7 @@ static const char PY_FIGURES[] =
     "        return True\n"
     "    except UnicodeDecodeError:\n"
     "        return False\n"
-    "seen = set()\n"
+    "seen, rows = set(), []\n"
     "toc = mb._toc if hasattr(mb, '_toc') else None\n"
     "for n, key in enumerate(mb.iterkeys(), 1):\n"
     "    raw = mb.get_bytes(key)\n"
@@ -90,24 +90,30 @@ static const char PY_FIGURES[] =
     "    mids = ids(h['message-id']) if 'message-id' in h else []\n"
     "    mid = mids[0] if mids and len(mids[0]) <= 4080 else None\n"
     "    base = mid if mid else b'mbox:%d' % n\n"
-    "    i, k = base, 1\n"
-    "    while i in seen:\n"
-    "        k += 1\n"
-    "        i = base + b'#%d' % k\n"
-    "    seen.add(i)\n"
+    /* a repeated id waits for the end of the file and takes the first
+     * id#k that is no id of the file (issue 12, item 8) */
+    "    rep = base in seen\n"
+    "    seen.add(base)\n"
     "    irt = ids(h['in-reply-to']) if 'in-reply-to' in h else []\n"
     "    refs = ids(h['references']) if 'references' in h else []\n"
     "    par = irt[0] if irt else (refs[-1] if refs else None)\n"
     "    if par is not None and par == mid:\n"
     "        par = None\n"
     "    hx = lambda b: None if b is None else b.hex()\n"
-    "    print(json.dumps({'id': i.hex(), 'parent': hx(par),\n"
+    "    rows.append((rep, base, {'parent': hx(par),\n"
     "        'created': date(h.get('date')),\n"
     "        'subject': hx(h.get('subject')), 'from': hx(h.get('from')),\n"
     "        'hash': hashlib.blake2b(raw, digest_size=32).hexdigest(),\n"
     "        'size': len(raw), 'refs': len(refs), 'irt': len(irt),\n"
     "        'mid_header': [k for k, _ in m.raw_items() if k.lower() == 'message-id'],\n"
-    "        'eightbit': any(b > 127 for b in raw), 'utf8': utf8(raw)}))\n";
+    "        'eightbit': any(b > 127 for b in raw), 'utf8': utf8(raw)}))\n"
+    "for rep, base, d in [r for r in rows if not r[0]] + [r for r in rows if r[0]]:\n"
+    "    i, k = base, 1\n"
+    "    while rep and i in seen:\n"
+    "        k += 1\n"
+    "        i = base + b'#%d' % k\n"
+    "    seen.add(i)\n"
+    "    print(json.dumps(dict(id=i.hex(), **d)))\n";
 
 /* ---- helpers ---- */
 
@@ -510,11 +516,13 @@ static void test_no_date(void **state)
     afmt_entry e = afmt_test_entry(r, 0);
     assert_true(e.has_created);
     assert_int_equal(e.created, 1291210000);
-    assert_false(afmt_test_entry(r, 2).has_created); /* no Date header */
-    assert_false(afmt_test_entry(r, 4).has_created); /* "Date:  " */
-    assert_false(afmt_test_entry(r, 5).has_created); /* "RANDOM_Wed, 21 Sep 2016 ..." */
+    /* messages 3, 5 and 6 (repeats of message 1's id come last: entries 4
+     * and 5; message 6 is entry 2) */
+    assert_false(afmt_test_entry(r, 4).has_created); /* no Date header */
+    assert_false(afmt_test_entry(r, 5).has_created); /* "Date:  " */
+    assert_false(afmt_test_entry(r, 2).has_created); /* "RANDOM_Wed, 21 Sep 2016 ..." */
     size_t len;
-    char *c = afmt_test_content(r, 2, &len);
+    char *c = afmt_test_content(r, 4, &len);
     assert_null(memmem(c, len, "Date:", 5));
     free(c);
     afmt_test_check_file(r, 6, in);
@@ -543,17 +551,20 @@ static void test_message_id_header_case(void **state)
         }
     }
     assert_int_equal(kinds, 3);
+    /* Messages 1 to 6 of the file; the repeats of message 1's id (2, 3
+     * and 5) come last, once every id of the file is known (issue 12,
+     * item 8): entries 0, 3, 4, 1, 5, 2. */
     afmt_entry e = afmt_test_entry(r, 0); /* Message-id */
     assert_field(e.id, e.id_len, "4CF64D10.9020206@domain.com");
-    e = afmt_test_entry(r, 1); /* Message-ID, the same id again */
+    e = afmt_test_entry(r, 3); /* Message-ID, the same id again */
     assert_field(e.id, e.id_len, "4CF64D10.9020206@domain.com#2");
-    e = afmt_test_entry(r, 2);
+    e = afmt_test_entry(r, 4);
     assert_field(e.id, e.id_len, "4CF64D10.9020206@domain.com#3");
-    e = afmt_test_entry(r, 3); /* "Message-Id:" with no value */
+    e = afmt_test_entry(r, 1); /* "Message-Id:" with no value */
     assert_field(e.id, e.id_len, "mbox:4");
-    e = afmt_test_entry(r, 4); /* Message-Id */
+    e = afmt_test_entry(r, 5); /* Message-Id */
     assert_field(e.id, e.id_len, "4CF64D10.9020206@domain.com#4");
-    e = afmt_test_entry(r, 5);
+    e = afmt_test_entry(r, 2);
     assert_field(e.id, e.id_len, "0000be042b7b@domain.com");
     /* RFC 2047 in a comment of From: decoded for display */
     e = afmt_test_entry(r, 0);

@@ -365,7 +365,7 @@ int afmt_import_discourse(afmt_writer *w, int fd, const char *path, size_t path_
         c.recs.v[target].flags |= AFMT_POST_INCOMPLETE;
         c.recs.v[target].missing += nstream - nposts;
     }
-    rc = afmt_imp_emit(w, b, len, path, path_len, &c.recs, &c.arena, stats, errbuf,
+    rc = afmt_imp_emit(w, b, len, path, path_len, &c.recs, &c.arena, &ids, stats, errbuf,
                        errbuf_size);
 out:
     free(have);

@@ -369,7 +369,7 @@ int afmt_import_mastodon(afmt_writer *w, int fd, const char *path, size_t path_l
             c.recs.v[i].missing = (uint64_t)c.replies_count[i] - nreplies[i];
         }
     }
-    rc = afmt_imp_emit(w, b, len, path, path_len, &c.recs, &c.arena, stats, errbuf,
+    rc = afmt_imp_emit(w, b, len, path, path_len, &c.recs, &c.arena, &ids, stats, errbuf,
                        errbuf_size);
 out:
     free(nreplies);

@@ -40,6 +40,10 @@
 
 #define RETRY_DUPLICATES 1000
 
+/* Messages whose id was taken when they were read wait for the end of the
+ * file, up to this many bytes in all (cross-posts: a few messages). */
+#define DEFERRED_MAX_BYTES ((size_t)256 << 20)
+
 enum {
     H_MESSAGE_ID = AFMT_MAIL_MESSAGE_ID,
     H_IN_REPLY_TO = AFMT_MAIL_IN_REPLY_TO,
@@ -69,6 +73,9 @@ typedef struct mbox_state {
     uint64_t msg_no;       /* number of the current message, from 1 */
     uint64_t msg_line;     /* line number of its From_ line */
     afmt_mail_fields f;
+    afmt_buf deferred;     /* messages whose id was taken: u64 number, u64 last
+                              line, u64 length, bytes */
+    int final_pass;        /* adding them: every id of the file is known */
     afmt_import_stats st;
     char err[AFMT_ERRMSG_BYTES];
 } mbox_state;
@@ -299,6 +306,23 @@ void afmt_mail_fields_free(afmt_mail_fields *f)
 
 /* ------------------------------------------------------------ messages */
 
+/* Keeps the current message for the end of the file; its bytes go in the
+ * file entry as data now (its post comes later). */
+static int defer_message(mbox_state *s)
+{
+    if (s->deferred.len + 24 + s->msg.len > DEFERRED_MAX_BYTES)
+        return mb_fail(s, AFMT_E_LIMIT, "more than %zu MiB of messages whose id an earlier "
+                                        "message had", DEFERRED_MAX_BYTES >> 20);
+    if (afmt_buf_append_u64(&s->deferred, s->msg_no) != AFMT_OK ||
+        afmt_buf_append_u64(&s->deferred, s->last_line) != AFMT_OK ||
+        afmt_buf_append_u64(&s->deferred, s->msg.len) != AFMT_OK ||
+        (s->msg.len > 0 && afmt_buf_append(&s->deferred, s->msg.data, s->msg.len) != AFMT_OK))
+        return mb_fail(s, AFMT_E_NOMEM, "out of memory");
+    if (s->msg.len == 0)
+        return AFMT_OK;
+    return afmt_pending_add(&s->pending, s->msg.data, s->msg.len);
+}
+
 static int finish_message(mbox_state *s)
 {
     size_t content_len = s->msg.len;
@@ -322,11 +346,17 @@ static int finish_message(mbox_state *s)
 
     uint64_t entry = 0;
     int rc;
+    /* A repeated id (issue 12, item 8): the message waits until every id
+     * of the file is known, so that its id#k is no id of the file. */
+    if (!s->final_pass && afmt_idmaker_has(&s->ids, s->f.base.data, s->f.base.len))
+        return defer_message(s);
     for (int attempt = 0;; attempt++) {
         rc = afmt_idmaker_take(&s->ids, s->f.base.data, s->f.base.len, &p.id, &p.id_len);
         if (rc != AFMT_OK)
             return mb_fail(s, rc, "cannot make a unique id");
         rc = afmt_writer_add_post(&entry, s->w, &p);
+        if (rc == AFMT_E_DUPLICATE && !s->final_pass)
+            return defer_message(s); /* another file's: named at the end */
         if (rc != AFMT_E_DUPLICATE || attempt >= RETRY_DUPLICATES)
             break;
     }
@@ -334,6 +364,8 @@ static int finish_message(mbox_state *s)
         return mb_fail(s, rc, "adding post %.*s: %s", (int)(p.id_len > 200 ? 200 : p.id_len),
                        p.id, afmt_writer_errmsg(s->w));
     s->st.posts++;
+    if (s->final_pass)
+        return AFMT_OK; /* its bytes are in the file entry already */
 
     if ((rc = afmt_pending_flush(&s->pending)) != AFMT_OK)
         return rc;
@@ -391,6 +423,20 @@ static int run(mbox_state *s, int fd, const char *path, size_t path_len)
     }
     if (s->in_msg && (rc = finish_message(s)) != AFMT_OK)
         return rc;
+    /* The repeats, now that every id of the file is taken. */
+    s->final_pass = 1;
+    for (size_t at = 0; at < s->deferred.len;) {
+        const uint8_t *d = s->deferred.data + at;
+        size_t n = (size_t)afmt_load64(d + 16);
+        s->msg_no = afmt_load64(d);
+        s->last_line = (size_t)afmt_load64(d + 8);
+        s->msg.len = 0;
+        if (n > 0 && afmt_buf_append(&s->msg, d + 24, n) != AFMT_OK)
+            return mb_fail(s, AFMT_E_NOMEM, "out of memory");
+        if ((rc = finish_message(s)) != AFMT_OK)
+            return rc;
+        at += 24 + n;
+    }
     if ((rc = afmt_pending_flush(&s->pending)) != AFMT_OK)
         return rc;
     s->st.bytes_in = s->lines.raw_bytes;
@@ -424,6 +470,7 @@ int afmt_import_mbox(afmt_writer *w, int fd, const char *path, size_t path_len,
     afmt_idmaker_free(&s->ids);
     afmt_buf_free(&s->msg);
     afmt_mail_fields_free(&s->f);
+    afmt_buf_free(&s->deferred);
     free(s);
     return rc;
 }

@@ -397,7 +397,7 @@ int afmt_import_stackexchange(afmt_writer *w, int fd, const char *path, size_t p
             c.recs.v[i].missing = (uint64_t)c.answers[i] - present[i];
         }
     }
-    rc = afmt_imp_emit(w, b, len, path, path_len, &c.recs, &c.arena, stats, errbuf,
+    rc = afmt_imp_emit(w, b, len, path, path_len, &c.recs, &c.arena, &ids, stats, errbuf,
                        errbuf_size);
 out:
     free(present);

@@ -4,7 +4,8 @@
 # repeat of `t1_a` placed before the real `t1_a#2` cannot take its name: the
 # reply to `t1_a#2` stays under Bob's post and `cat 't1_a#2'` prints Bob's.
 # Inputs (tests/hostile/rename/): a Reddit page and a Pushshift dump with
-# t1_a (alice), t1_a again (mallory), t1_a#2 (bob), t1_r replying to t1_a#2.
+# t1_a (alice), t1_a again (mallory), t1_a#2 (bob), t1_r replying to t1_a#2;
+# an mbox file with the same thread as Message-IDs.
 # Also: across inputs of one bundle, the retry skips the ids of the input.
 . "$(dirname "$0")/lib.bash"
 D=$SRC/tests/hostile/rename
@@ -30,6 +31,15 @@ cmp "x-ps.afmt/pushshift.ndjson" "$D/pushshift.ndjson" || fail "pushshift.ndjson
 expect 0 "$AFMT" pack -s k.key -o psz.afmt --format pushshift pushshift.zst
 check psz.afmt
 cmp "x-psz.afmt/pushshift.zst" pushshift.zst || fail "pushshift.zst not rebuilt"
+
+# mbox: the same with Message-IDs <a@x>, <a@x> again, <a@x#2>, a reply to it
+expect 0 "$AFMT" pack -s k.key -o mb.afmt --format mbox "$D/mail.mbox"
+expect 0 "$AFMT" list --json -p k.pub mb.afmt
+got=$(jq -r 'select(.id | startswith("a@x")) | .id + "=" + .author' out | sort | tr '\n' ' ')
+[ "$got" = "a@x#2=bob@x a@x#3=mallory@x a@x=alice@x " ] || fail "mbox: ids $got"
+jq -s -e 'map(select(.id == "r@x"))[0].parent == "a@x#2"' out >/dev/null || fail "mbox: reply moved"
+expect 0 "$AFMT" extract -p k.pub -C x-mb mb.afmt
+cmp x-mb/mail.mbox "$D/mail.mbox" || fail "mail.mbox not rebuilt"
 
 # Across inputs: the first input holds t1_a; in the second, t1_a is taken by
 # the first input and t1_a#2 is the second's own: t1_a becomes t1_a#3.
