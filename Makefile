@@ -27,6 +27,8 @@ CTEST_ARGS ?= --output-on-failure --no-tests=error -j2
 # Debian 12 package names.  .ci/run installs the same list.
 DEPS := libzstd-dev libsodium-dev libcmocka-dev libjansson-dev libxml2-dev pkg-config cmake gcc \
         make minisign zstd jq python3 coreutils valgrind
+# format v2 (issue 11): SHA-256 from OpenSSL; Go and x/mod to check notes and proofs in tests
+DEPS += libssl-dev golang-go golang-golang-x-mod-dev
 # robustness (issue 5): clang with libFuzzer and its sanitizer runtimes, for `make fuzz`
 DEPS += clang-14 libclang-rt-14-dev
 

@@ -2,7 +2,7 @@
  * afmt.h - libarchive_fmt: signed, content-addressed bundles of posts.
  *
  * A bundle holds entries (posts, and the source files they came from),
- * compresses their bytes with zstd, names every content by its BLAKE2b-256
+ * compresses their bytes with zstd, names every content by its SHA-256
  * hash, builds a Merkle tree over the entries and signs a small checkpoint
  * with a minisign-compatible Ed25519 key.  The byte layout is in
  * spec/FORMAT.md; this header is the C interface.
@@ -53,9 +53,9 @@ extern "C" {
 #endif
 
 #define AFMT_LIBRARY_VERSION "0.2.0"
-#define AFMT_FORMAT_VERSION 1
+#define AFMT_FORMAT_VERSION 2
 
-#define AFMT_HASH_BYTES 32      /* BLAKE2b-256 */
+#define AFMT_HASH_BYTES 32      /* SHA-256 */
 #define AFMT_SALT_BYTES 16      /* per-entry salt */
 #define AFMT_KEYID_BYTES 8      /* minisign key id */
 #define AFMT_PUBLICKEY_BYTES 32 /* Ed25519 public key */
@@ -140,8 +140,8 @@ AFMT_API int afmt_error_is_integrity(int err);
  * it first is optional.  Thread-safe.  Returns AFMT_OK or AFMT_E_CRYPTO. */
 AFMT_API int afmt_init(void);
 
-/* BLAKE2b-256 of `len` bytes (unkeyed): the content address of those bytes,
- * identical to `b2sum -l 256`. */
+/* SHA-256 of `len` bytes: the content address of those bytes,
+ * identical to `sha256sum`. */
 AFMT_API void afmt_content_hash(uint8_t out[AFMT_HASH_BYTES], const void *data,
                                 size_t len);
 
@@ -403,7 +403,7 @@ typedef struct afmt_entry {
     unsigned flags;                             /* AFMT_POST_* */
     uint64_t missing_replies;                   /* see afmt_post */
     uint64_t size;                              /* bytes of content */
-    uint8_t hash[AFMT_HASH_BYTES];              /* posts: BLAKE2b-256 of content */
+    uint8_t hash[AFMT_HASH_BYTES];              /* posts: SHA-256 of content */
     uint64_t block;  /* the block holding a post's content, or the lowest block a
                         file's parts use (UINT64_MAX: none, e.g. an empty post).
                         Reading entries in increasing block order decodes each

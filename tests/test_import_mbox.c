@@ -103,7 +103,7 @@ static const char PY_FIGURES[] =
     "    rows.append((rep, base, {'parent': hx(par),\n"
     "        'created': date(h.get('date')),\n"
     "        'subject': hx(h.get('subject')), 'from': hx(h.get('from')),\n"
-    "        'hash': hashlib.blake2b(raw, digest_size=32).hexdigest(),\n"
+    "        'hash': hashlib.sha256(raw).hexdigest(),\n"
     "        'size': len(raw), 'refs': len(refs), 'irt': len(irt),\n"
     "        'mid_header': [k for k, _ in m.raw_items() if k.lower() == 'message-id'],\n"
     "        'eightbit': any(b > 127 for b in raw), 'utf8': utf8(raw)}))\n"

@@ -81,7 +81,7 @@ static const char PY_FIGURES[] =
     "        'title': s(o.get('title')) if sub else None,\n"
     "        'created': c,\n"
     "        'deleted': any(s(o.get(f)) in dead for f in ('author', 'body', 'selftext')),\n"
-    "        'hash': hashlib.blake2b(ln, digest_size=32).hexdigest(),\n"
+    "        'hash': hashlib.sha256(ln).hexdigest(),\n"
     "        'link': s(o.get('link_id')),\n"
     "        'order': ','.join(o.keys()),\n"
     "        'crlf': b'\\\\r\\\\n' in ln, 'uesc': b'\\\\u' in ln}))\n";

@@ -865,12 +865,14 @@ static void model_cut(model *m, const uint64_t *firsts, size_t n)
  * but crafted entries look like written ones. */
 static void model_salt(model *m)
 {
+    uint8_t seed[32];
+    afmt_hash_log_seed(seed, g_salt_key, m->created, (const char *)m->title.data, m->title.len);
     for (size_t i = 0; i < m->nenc; i++) {
         afmt_buf *e = &m->enc[i];
         if (e->len < 18)
             continue;
         memset(e->data + 2, 0, 16);
-        afmt_hash_salt(e->data + 2, g_salt_key, i, e->data, e->len);
+        afmt_hash_salt(e->data + 2, seed, i, e->data, e->len);
     }
 }
 
@@ -1124,7 +1126,9 @@ static afmt_trailer trailer_of(const afmt_buf *f)
 
 static void p_truncate_half(afmt_buf *f) { f->len /= 2; }
 static void p_magic_7bit(afmt_buf *f) { f->data[0] &= 0x7f; }
-static void p_version2(afmt_buf *f) { afmt_store32(f->data + 8, 2); }
+static void p_version3(afmt_buf *f) { afmt_store32(f->data + 8, 3); }
+/* Drafts 1.0 to 1.2 wrote version 1: named as an earlier draft. */
+static void p_version1(afmt_buf *f) { afmt_store32(f->data + 8, 1); }
 static void p_header_flag(afmt_buf *f) { afmt_store32(f->data + 12, 1); }
 static void p_trailing(afmt_buf *f) { buf_u8(f, 0x0a); }
 static void p_checkpoint_flip(afmt_buf *f)
@@ -1523,7 +1527,8 @@ static void invalid_unsigned(void)
     emit("empty-file", "truncated", "", 0);
     emit_patched("truncated-half", "truncated", "thread.afmt", p_truncate_half);
     emit_patched("bad-magic-7bit", "format", "one-post.afmt", p_magic_7bit);
-    emit_patched("version-2", "unsupported", "one-post.afmt", p_version2);
+    emit_patched("version-3", "unsupported", "one-post.afmt", p_version3);
+    emit_patched("version-1-earlier-draft", "unsupported", "one-post.afmt", p_version1);
     emit_patched("header-flags-1", "unsupported", "one-post.afmt", p_header_flag);
     emit_patched("trailing-byte", "truncated", "one-post.afmt", p_trailing);
     emit_patched("checkpoint-byte-flipped", "bad-signature", "one-post.afmt", p_checkpoint_flip);

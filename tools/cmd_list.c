@@ -33,7 +33,7 @@ static const char list_help[] =
     "With --json: one JSON object per post per line, in bundle order, with exactly\n"
     "the keys id, parent (or null), author (or null), created (RFC 3339 UTC string,\n"
     "or null), title (or null), type (media type), size (bytes of content) and hash\n"
-    "(BLAKE2b-256 of the content, 64 lowercase hex digits, as b2sum -l 256).  File\n"
+    "(SHA-256 of the content, 64 lowercase hex digits, as sha256sum).  File\n"
     "entries are not posts and are not listed.  Strings are UTF-8; control\n"
     "characters, C1 controls, bidi marks and the invisible characters above are\n"
     "written as \\uXXXX escapes (a surrogate pair above U+FFFF); a byte\n"

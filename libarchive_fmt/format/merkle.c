@@ -1,11 +1,14 @@
 /*
- * merkle.c - RFC 9162 section 2.1 tree heads.
+ * merkle.c - RFC 9162 section 2.1: tree heads, inclusion proofs (audit
+ * paths) and consistency proofs, made and checked.
  *
  * The root is computed bottom-up: leaves are hashed pairwise level by level
  * and an unpaired last node is carried up unchanged, which gives the same
  * head as RFC 9162's "split at the largest power of two below n".
  */
 #include <stdlib.h>
+
+#include <sodium.h>
 
 #include "format/hash.h"
 #include "format/merkle.h"
@@ -44,6 +47,171 @@ int afmt_merkle_root(uint8_t out[HB], const uint8_t *leaves, uint64_t n)
     memcpy(out, level, HB);
     free(level);
     return AFMT_OK;
+}
+
+static uint64_t split_point(uint64_t n)
+{
+    uint64_t k = 1;
+    while (k * 2 < n)
+        k *= 2;
+    return k;
+}
+
+/* Appends one hash to a proof being built (at most AFMT_MERKLE_MAX_PROOF). */
+static void proof_push(uint8_t *path, size_t *len, const uint8_t h[HB])
+{
+    memcpy(path + *len * HB, h, HB);
+    (*len)++;
+}
+
+/* RFC 9162 2.1.3.1: PATH(m, D[n]), the sibling nearest the leaf first. */
+static int inclusion(uint8_t *path, size_t *len, const uint8_t *leaves, uint64_t n, uint64_t m)
+{
+    if (n <= 1)
+        return AFMT_OK;
+    uint64_t k = split_point(n);
+    uint8_t sibling[HB];
+    int rc;
+    if (m < k) {
+        rc = inclusion(path, len, leaves, k, m);
+        if (rc == AFMT_OK)
+            rc = afmt_merkle_root(sibling, leaves + k * HB, n - k);
+    } else {
+        rc = inclusion(path, len, leaves + k * HB, n - k, m - k);
+        if (rc == AFMT_OK)
+            rc = afmt_merkle_root(sibling, leaves, k);
+    }
+    if (rc == AFMT_OK)
+        proof_push(path, len, sibling);
+    return rc;
+}
+
+int afmt_merkle_inclusion_proof(uint8_t *path, size_t *len, const uint8_t *leaves, uint64_t n,
+                                uint64_t m)
+{
+    *len = 0;
+    if (m >= n)
+        return AFMT_E_INVALID_ARGUMENT;
+    return inclusion(path, len, leaves, n, m);
+}
+
+/* RFC 9162 2.1.4.1: SUBPROOF(m, D[n], b). */
+static int subproof(uint8_t *path, size_t *len, const uint8_t *leaves, uint64_t m, uint64_t n,
+                    int b)
+{
+    uint8_t h[HB];
+    int rc;
+    if (m == n) {
+        if (b)
+            return AFMT_OK;
+        if ((rc = afmt_merkle_root(h, leaves, n)) == AFMT_OK)
+            proof_push(path, len, h);
+        return rc;
+    }
+    uint64_t k = split_point(n);
+    if (m <= k) {
+        rc = subproof(path, len, leaves, m, k, b);
+        if (rc == AFMT_OK)
+            rc = afmt_merkle_root(h, leaves + k * HB, n - k);
+    } else {
+        rc = subproof(path, len, leaves + k * HB, m - k, n - k, 0);
+        if (rc == AFMT_OK)
+            rc = afmt_merkle_root(h, leaves, k);
+    }
+    if (rc == AFMT_OK)
+        proof_push(path, len, h);
+    return rc;
+}
+
+int afmt_merkle_consistency_proof(uint8_t *path, size_t *len, const uint8_t *leaves,
+                                  uint64_t first, uint64_t second)
+{
+    *len = 0;
+    if (first == 0 || first > second)
+        return AFMT_E_INVALID_ARGUMENT;
+    return subproof(path, len, leaves, first, second, 1);
+}
+
+int afmt_merkle_verify_inclusion(uint64_t index, uint64_t size, const uint8_t leaf[HB],
+                                 const uint8_t *path, size_t len, const uint8_t root[HB])
+{
+    /* RFC 9162 2.1.3.2, step by step. */
+    if (index >= size || len > AFMT_MERKLE_MAX_PROOF)
+        return AFMT_E_ROOT_MISMATCH;
+    uint64_t fn = index, sn = size - 1;
+    uint8_t r[HB];
+    memcpy(r, leaf, HB);
+    for (size_t i = 0; i < len; i++) {
+        const uint8_t *p = path + i * HB;
+        if (sn == 0)
+            return AFMT_E_ROOT_MISMATCH;
+        if ((fn & 1) || fn == sn) {
+            afmt_hash_node(r, p, r);
+            while (!(fn & 1) && fn != 0) {
+                fn >>= 1;
+                sn >>= 1;
+            }
+        } else {
+            afmt_hash_node(r, r, p);
+        }
+        fn >>= 1;
+        sn >>= 1;
+    }
+    return sn == 0 && sodium_memcmp(r, root, HB) == 0 ? AFMT_OK : AFMT_E_ROOT_MISMATCH;
+}
+
+int afmt_merkle_verify_consistency(uint64_t first, uint64_t second, const uint8_t first_hash[HB],
+                                   const uint8_t second_hash[HB], const uint8_t *path,
+                                   size_t len)
+{
+    /* A proof from the empty tree proves nothing (RFC 9162 defines proofs
+     * for 0 < first < second); equal sizes need no proof, only equal roots. */
+    if (first == 0 || first > second || len > AFMT_MERKLE_MAX_PROOF)
+        return AFMT_E_ROOT_MISMATCH;
+    if (first == second)
+        return len == 0 && sodium_memcmp(first_hash, second_hash, HB) == 0
+                   ? AFMT_OK
+                   : AFMT_E_ROOT_MISMATCH;
+    /* RFC 9162 2.1.4.2, step by step. */
+    if (len == 0)
+        return AFMT_E_ROOT_MISMATCH;
+    size_t i = 0;
+    const uint8_t *seed;
+    if ((first & (first - 1)) == 0) { /* an exact power of 2: first_hash is prepended */
+        seed = first_hash;
+    } else {
+        seed = path;
+        i = 1;
+    }
+    uint64_t fn = first - 1, sn = second - 1;
+    while (fn & 1) {
+        fn >>= 1;
+        sn >>= 1;
+    }
+    uint8_t fr[HB], sr[HB];
+    memcpy(fr, seed, HB);
+    memcpy(sr, seed, HB);
+    for (; i < len; i++) {
+        const uint8_t *c = path + i * HB;
+        if (sn == 0)
+            return AFMT_E_ROOT_MISMATCH;
+        if ((fn & 1) || fn == sn) {
+            afmt_hash_node(fr, c, fr);
+            afmt_hash_node(sr, c, sr);
+            while (!(fn & 1) && fn != 0) {
+                fn >>= 1;
+                sn >>= 1;
+            }
+        } else {
+            afmt_hash_node(sr, sr, c);
+        }
+        fn >>= 1;
+        sn >>= 1;
+    }
+    return sn == 0 && sodium_memcmp(fr, first_hash, HB) == 0 &&
+                   sodium_memcmp(sr, second_hash, HB) == 0
+               ? AFMT_OK
+               : AFMT_E_ROOT_MISMATCH;
 }
 
 void afmt_merkle_stream_init(afmt_merkle_stream *m)

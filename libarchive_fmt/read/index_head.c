@@ -81,39 +81,6 @@ int afmt_head_signer_is(const afmt_index_head *h, const afmt_public_key *keys, s
                      "signed with another key, %s (claimed key id %s)", fp, hex);
 }
 
-/* Draft 1.1 of version 1 had a 40-byte index header, then one zstd frame,
- * and signed the hash of the whole index section: say so, rather than call
- * such a bundle altered.  (Here the frame's magic would be the low half of
- * record_pages, which is at most 2^26.)  Only on a failure. */
-static int signed_whole_index(const afmt_index_head *h, const uint8_t want[AFMT_HASH_BYTES])
-{
-    static const uint8_t zstd_magic[4] = {0x28, 0xB5, 0x2F, 0xFD};
-    uint8_t buf[1u << 16], hash[AFMT_HASH_BYTES];
-    if (h->trailer.index_size < 44 ||
-        afmt_pread_exact(h->fd, buf, 4, h->trailer.index_offset + 40) != AFMT_OK ||
-        memcmp(buf, zstd_magic, 4) != 0)
-        return 0;
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, NULL, 0, AFMT_HASH_BYTES);
-    for (uint64_t at = 0; at < h->trailer.index_size;) {
-        size_t n = h->trailer.index_size - at < sizeof buf ? (size_t)(h->trailer.index_size - at)
-                                                           : sizeof buf;
-        if (afmt_pread_exact(h->fd, buf, n, h->trailer.index_offset + at) != AFMT_OK)
-            return 0;
-        crypto_generichash_update(&st, buf, n);
-        at += n;
-    }
-    crypto_generichash_final(&st, hash, sizeof hash);
-    return sodium_memcmp(hash, want, AFMT_HASH_BYTES) == 0;
-}
-
-static int earlier_draft(char *err)
-{
-    return AFMT_FAIL(err, AFMT_E_UNSUPPORTED,
-                     "written by an earlier draft of format version 1 (its index is one frame, "
-                     "not pages): pack it again with this version");
-}
-
 /* Step 5, the head: the index header, then the page directory it sizes;
  * together they must have the hash the checkpoint names. */
 static int load_index_head(afmt_index_head *h, const uint8_t want[AFMT_HASH_BYTES], char *err)
@@ -124,18 +91,15 @@ static int load_index_head(afmt_index_head *h, const uint8_t want[AFMT_HASH_BYTE
         return AFMT_FAIL(err, rc, "cannot read the index: %s",
                          rc == AFMT_E_TRUNCATED ? "file is truncated" : strerror(errno));
     if ((rc = afmt_index_header_decode(&h->ih, ihb, h->trailer.index_size, err)) != AFMT_OK)
-        return signed_whole_index(h, want) ? earlier_draft(err) : rc;
+        return rc;
     if ((rc = read_section(h, &h->bytes, h->trailer.index_offset, h->ih.head_size, "index",
                            err)) != AFMT_OK)
         return rc;
     uint8_t hash[AFMT_HASH_BYTES];
     afmt_content_hash(hash, h->bytes, (size_t)h->ih.head_size);
-    if (sodium_memcmp(hash, want, AFMT_HASH_BYTES) != 0) {
-        if (signed_whole_index(h, want))
-            return earlier_draft(err);
+    if (sodium_memcmp(hash, want, AFMT_HASH_BYTES) != 0)
         return AFMT_FAIL(err, AFMT_E_INDEX_MISMATCH,
                          "the index does not match the signed checkpoint");
-    }
     h->pages = malloc((size_t)h->ih.page_count * sizeof *h->pages);
     if (h->pages == NULL)
         return AFMT_FAIL(err, AFMT_E_NOMEM, "out of memory");

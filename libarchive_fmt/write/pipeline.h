@@ -11,7 +11,7 @@
 typedef struct afmt_pipeline afmt_pipeline;
 
 /* Called once per block, in order: the frame, the raw size and the frame's
- * BLAKE2b-256.  A nonzero return stops the pipeline with that error. */
+ * SHA-256.  A nonzero return stops the pipeline with that error. */
 typedef int (*afmt_block_done_fn)(void *ctx, const uint8_t *frame, size_t frame_len,
                                   size_t raw_len, const uint8_t hash[AFMT_HASH_BYTES]);
 

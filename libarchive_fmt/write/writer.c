@@ -33,7 +33,7 @@ struct afmt_writer {
     char *trusted_comment;
     int64_t created;
     const afmt_secret_key *sk;
-    uint8_t salt_key[32];
+    uint8_t salt_key[32]; /* the log seed of spec 8.3 */
 
     afmt_outfile out;
     uint64_t offset;          /* bytes written so far */
@@ -186,7 +186,9 @@ int afmt_writer_open(afmt_writer **out, const char *path, const afmt_secret_key 
     w->created = w->opts.created >= 0 ? w->opts.created : (int64_t)time(NULL);
     w->sk = sk;
     afmt_merkle_stream_init(&w->tree);
+    /* The salts' seed (spec 8.3): the log's, fixed by its first capture. */
     afmt_hash_salt_key(w->salt_key, sk->sk);
+    afmt_hash_log_seed(w->salt_key, w->salt_key, w->created, w->title, strlen(w->title));
     unsigned threads = w->opts.threads;
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);

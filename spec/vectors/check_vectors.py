@@ -5,7 +5,7 @@
     check_vectors.py --write [DIR]   the same, and (re)write valid/*.json from what it reads
 
 This is a second implementation of the reader, written from the spec alone with the Python
-standard library: hashlib.blake2b(digest_size=32) is H (BLAKE2b-256), struct reads the
+standard library: hashlib.sha256 is H (SHA-256), hmac the salts' HMAC-SHA-256, struct reads the
 little-endian fields, the `zstd` command decodes frames (`zstd -d -c`) and stock `minisign -V`
 checks the Ed25519 signatures (Python has no Ed25519).  It does not use the C library.
 
@@ -26,6 +26,7 @@ Exit status: 0 when every check passed, 1 otherwise.
 
 import base64
 import hashlib
+import hmac
 import json
 import os
 import struct
@@ -48,7 +49,8 @@ KNOWN_DISAGREEMENTS = {}
 MAGIC = b"\x8aAFMT\r\n\x1a"
 END_MAGIC = b"\x1a\n\rTMFA\x8a"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-EMPTY_HASH = hashlib.blake2b(b"", digest_size=32).digest()
+EMPTY_HASH = hashlib.sha256(b"").digest()
+FORMAT_VERSION = 2
 MIB = 1 << 20
 MAX_CONTENT = 256 * MIB
 MAX_BLOCK = 256 * MIB
@@ -72,7 +74,7 @@ MAX_CREATED = 253402300799
 
 
 def H(data):
-    return hashlib.blake2b(data, digest_size=32).digest()
+    return hashlib.sha256(data).digest()
 
 
 def id_key(post_id):
@@ -155,7 +157,7 @@ def load_secret_key(path):
     if blob[2:4] != b"\0\0":
         raise ValueError("%s: encrypted; the test key must not be" % path)
     kid, sk, chk = blob[54:62], blob[62:126], blob[126:158]
-    if chk != H(b"Ed" + kid + sk):
+    if chk != hashlib.blake2b(b"Ed" + kid + sk, digest_size=32).digest():  # minisign's checksum
         raise ValueError("%s: checksum is not BLAKE2b-256('Ed' || key id || secret key)" % path)
     return kid, sk, lines[0].decode()
 
@@ -436,7 +438,10 @@ def read_bundle(data, tmp):
         reject("truncated", "%d bytes: shorter than header and trailer" % size, "4 (size >= 48)")
     if data[:8] != MAGIC:
         reject("format", "bad magic", "3")
-    if u32(data, 8) != 1:
+    if u32(data, 8) == 1:
+        reject("unsupported", "written by format draft 1.x, not readable by this version",
+               "3 (version 1: an earlier draft, `unsupported`)", named=True)
+    if u32(data, 8) != FORMAT_VERSION:
         reject("unsupported", "version %d" % u32(data, 8), "3 (`unsupported`)", named=True)
     if u32(data, 12) != 0:
         reject("unsupported", "header flags 0x%x" % u32(data, 12), "3 (`unsupported`)",
@@ -918,16 +923,20 @@ class Run:
         self.notes.append(msg)
 
 
-def salt_check(entries, sk):
-    """Spec 8.3: salt = H_k(16, u64(number) || E0), k = H_k(32, 'afmt-v1 entry salt key') with
-    k = the 64-byte secret key.  Readers cannot check this; the holder of test.key can."""
-    salt_key = hashlib.blake2b(b"afmt-v1 entry salt key", digest_size=32, key=sk).digest()
+def salt_check(entries, sk, created, title):
+    """Spec 8.3: salt_key = HMAC(sk, 'afmt salt key v2'); log_seed = HMAC(salt_key,
+    'afmt log seed v2' 0x00 || u64(created) || title); salt = HMAC(log_seed, u64(number) ||
+    E0)[:16], HMAC being HMAC-SHA-256 and sk the 64-byte secret key.  Readers cannot check
+    this; the holder of test.key can."""
+    def mac(k, m):
+        return hmac.new(k, m, hashlib.sha256).digest()
+    salt_key = mac(sk, b"afmt salt key v2")
+    seed = mac(salt_key, b"afmt log seed v2\0" + struct.pack("<q", created) + title)
     bad = []
     for e in entries:
         enc = e["encoding"]
         e0 = enc[:2] + bytes(16) + enc[18:]
-        want = hashlib.blake2b(struct.pack("<Q", e["number"]) + e0, digest_size=16,
-                               key=salt_key).digest()
+        want = mac(seed, struct.pack("<Q", e["number"]) + e0)[:16]
         if want != e["salt"]:
             bad.append(e["number"])
     return bad
@@ -968,7 +977,7 @@ def check_valid(d, name, kid, pk, sk, write, tmp, run):
         return
     if b["key_id"] != kid or b["public_key"] != pk:
         run.fail("valid/%s is not signed by test.key" % name)
-    bad = salt_check(b["entries"], sk)
+    bad = salt_check(b["entries"], sk, b["checkpoint"]["created"], b["checkpoint"]["title"])
     if bad:
         run.fail("valid/%s: entries %s have salts not derived as spec 8.3 says" % (name, bad))
     # Writer behaviour: every stored content is stored once (7.4), and blob rows name a

@@ -40,7 +40,7 @@ gen=$tmpgen/vectors_gen
 gcc -std=c11 -O1 -g -Wall -Wextra -Wshadow -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
     ${AFMT_GEN_CFLAGS:-} -I "$root/include" -I "$root/libarchive_fmt" -I "$root/tests/hostile" \
     -o "$gen" "$root/tests/vectors_gen.c" "$root/tests/hostile/forge.c" "$lib" \
-    $(pkg-config --libs libsodium libzstd) -lpthread
+    $(pkg-config --libs libsodium libzstd libcrypto) -lpthread
 
 unset SOURCE_DATE_EPOCH
 

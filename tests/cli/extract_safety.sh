@@ -15,7 +15,7 @@ snapshot() {
     find "$T" -path "$T/jail" -prune -o -path "$T/snap" -prune -o -path "$T/out" -prune \
         -o -path "$T/err" -prune -o -printf '%p %y %s\n' | LC_ALL=C sort
     find "$T" -path "$T/jail" -prune -o -path "$T/snap" -prune -o -type f ! -name out \
-        ! -name err -print0 | LC_ALL=C sort -z | xargs -0 b2sum
+        ! -name err -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
 }
 mkdir snap
 

@@ -52,7 +52,7 @@ static int lk_sink_fn(void *ctx, const void *data, size_t len)
     s->calls++;
     s->bytes += len;
     /* reads every byte released: ASan sees a release past its buffer */
-    crypto_generichash(s->hash, sizeof s->hash, data, len, NULL, 0);
+    afmt_content_hash(s->hash, data, len);
     return s->ret;
 }
 

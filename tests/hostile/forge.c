@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/sha.h>
 #include <sodium.h>
 #define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
@@ -122,7 +123,7 @@ void fb_reset(fbuf *b)
 void fh_hash(uint8_t out[32], const void *data, size_t len)
 {
     static const uint8_t none[1] = {0};
-    crypto_generichash(out, 32, len ? data : none, len, NULL, 0);
+    SHA256(len ? data : none, len, out);
 }
 
 static void node(uint8_t out[32], const uint8_t l[32], const uint8_t r[32])
@@ -395,7 +396,7 @@ void fb_init(fbundle *b)
 {
     memset(b, 0, sizeof *b);
     memcpy(b->header, magic, 8);
-    st32(b->header + 8, 1);
+    st32(b->header + 8, 2);
     st32(b->header + 12, 0);
     b->compression = 1;
     b->title = "hostile";
@@ -1001,12 +1002,13 @@ void fb_checkpoint(fbundle *b)
     if (leaves == NULL)
         forge_die("out of memory");
     for (size_t i = 0; i < n; i++) {
-        crypto_generichash_state st;
-        uint8_t zero = 0;
-        crypto_generichash_init(&st, NULL, 0, 32);
-        crypto_generichash_update(&st, &zero, 1);
-        crypto_generichash_update(&st, v[i].enc, v[i].len);
-        crypto_generichash_final(&st, leaves + 32 * i, 32);
+        uint8_t *m = malloc(v[i].len + 1);
+        if (m == NULL)
+            forge_die("out of memory");
+        m[0] = 0;
+        memcpy(m + 1, v[i].enc, v[i].len);
+        SHA256(m, v[i].len + 1, leaves + 32 * i);
+        free(m);
     }
     fh_root(root, leaves, n);
     free(leaves);

@@ -41,7 +41,7 @@ void forge_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
 
 /* ---------------------------------------------------------------- hashing */
 
-void fh_hash(uint8_t out[32], const void *data, size_t len); /* BLAKE2b-256 */
+void fh_hash(uint8_t out[32], const void *data, size_t len); /* SHA-256 */
 /* RFC 9162 tree head over n leaves of H(0x00 || record). */
 void fh_root(uint8_t out[32], const uint8_t *leaves, uint64_t n);
 

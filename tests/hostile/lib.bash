@@ -95,7 +95,7 @@ rob_gen() {
     ROB_H=$ROB_WORK/h
     rob_cc "$ROB_WORK/gen_hostile" -I"$AFMT_SOURCE_ROOT/tests/hostile" \
         "$AFMT_SOURCE_ROOT/tests/hostile/gen_hostile.c" \
-        "$AFMT_SOURCE_ROOT/tests/hostile/forge.c" -lsodium -lzstd || {
+        "$AFMT_SOURCE_ROOT/tests/hostile/forge.c" -lsodium -lzstd -lcrypto || {
         echo "cannot build gen_hostile" >&2
         exit 1
     }
@@ -353,14 +353,14 @@ rob_case() {
         local want got jid
         jid=$(printf '%s' "$id" | jq -Rs . 2>/dev/null)
         want=$(awk -F'\t' -v id="$jid" '$2 == id { print $1; exit }' <<<"$hashes")
-        got=$(b2sum -l 256 <"$S/log/cat.out" | cut -d' ' -f1)
+        got=$(sha256sum <"$S/log/cat.out" | cut -d' ' -f1)
         if [ -n "$want" ] && [ "$want" != "$got" ]; then
             rob_fail "$label: cat printed bytes whose hash is not the post's ($got, listed $want)"
         fi
     fi
     if [ "$RC" = 0 ] && [ "$cathash" != - ]; then
         local printed
-        printed=$(b2sum -l 256 <"$S/log/cat.out" | cut -d' ' -f1)
+        printed=$(sha256sum <"$S/log/cat.out" | cut -d' ' -f1)
         [[ ,$cathash, == *",$printed,"* ]] ||
             rob_fail "$label: cat printed bytes ($printed) that are not the post's signed content"
     fi
@@ -394,7 +394,7 @@ rob_case() {
             while read -r h f; do
                 [[ $'\n'$hashes == *$'\n'"$h"$'\t'* ]] ||
                     rob_fail "$label: extract --posts wrote $f whose bytes are no post's"
-            done < <(find "$S/x/posts" -type f -execdir b2sum -l 256 {} + 2>&1)
+            done < <(find "$S/x/posts" -type f -execdir sha256sum {} + 2>&1)
         fi
     fi
     if [ "$plant" != - ]; then
