@@ -204,6 +204,12 @@ AFMT_API void afmt_key_id_to_hex(char out[17], const uint8_t key_id[AFMT_KEYID_B
 AFMT_API void afmt_public_key_fingerprint(char out[AFMT_FINGERPRINT_CHARS],
                                           const afmt_public_key *pk);
 
+/* The C2SP verifier key of a signer (spec 6.2), into a malloc'd
+ * NUL-terminated *out (caller frees):
+ *   afmt/<key id as minisign prints it>+<hex C2SP key id>+<base64(0x01 || key)>
+ * where the C2SP key id is SHA-256(name || 0x0A || 0x01 || key)[0..4). */
+AFMT_API int afmt_public_key_vkey(char **out, const afmt_public_key *pk);
+
 /* Nonzero when a secret key file is encrypted (kdf "Sc"), zero when it is
  * stored without a passphrase; negative afmt_error when it is unreadable or
  * malformed. */
@@ -424,6 +430,7 @@ typedef struct afmt_checkpoint_info {
     const char *trusted_comment;  size_t trusted_comment_len;
     uint8_t root[AFMT_HASH_BYTES];
     afmt_public_key signer;
+    const char *origin;           size_t origin_len; /* the log (spec 6.1) */
 } afmt_checkpoint_info;
 
 /* Options of afmt_reader_open_ext and afmt_lookup_post.  Start from
@@ -593,6 +600,14 @@ AFMT_API const char *afmt_reader_errmsg(const afmt_reader *r);
  * pair verifies with `minisign -Vm`. */
 AFMT_API int afmt_reader_checkpoint_export(const uint8_t **out_bytes, size_t *out_len,
                                            char **out_minisig, const afmt_reader *r);
+
+/* The checkpoint as a C2SP signed note (spec 6.2): its text, an empty line
+ * and the signer's note signature line, into a malloc'd NUL-terminated
+ * *out_note (caller frees) of *out_len bytes.  Go's
+ * golang.org/x/mod/sumdb/note Open accepts it with the verifier key of
+ * afmt_public_key_vkey. */
+AFMT_API int afmt_reader_checkpoint_note(char **out_note, size_t *out_len,
+                                         const afmt_reader *r);
 
 /* Closes the bundle. Accepts NULL. */
 AFMT_API void afmt_reader_free(afmt_reader *r);

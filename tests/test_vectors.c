@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 #include <dirent.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -564,6 +565,47 @@ static void test_valid(void **state)
             assert_string_equal(json_string_value(v), hex);
         } else if (strcmp(key, "signer_public_key") == 0) {
             expect_hex(v, info->signer.key, AFMT_PUBLICKEY_BYTES);
+        } else if (strcmp(key, "origin") == 0) {
+            /* the checkpoint's first line (spec 6.1) */
+            expect_str(v, info->origin, info->origin_len);
+            assert_memory_equal(cp, info->origin, info->origin_len);
+            assert_int_equal(cp[info->origin_len], '\n');
+        } else if (strcmp(key, "root_base64") == 0) {
+            /* the checkpoint's third line */
+            char b64[45];
+            sodium_bin2base64(b64, sizeof b64, info->root, AFMT_HASH_BYTES,
+                              sodium_base64_VARIANT_ORIGINAL);
+            assert_string_equal(json_string_value(v), b64);
+            assert_non_null(memmem(cp, cp_len, b64, 44));
+        } else if (strcmp(key, "signer_vkey") == 0) {
+            /* the library's verifier key, as the Python checker computes it */
+            char *vkey;
+            assert_int_equal(afmt_public_key_vkey(&vkey, &info->signer), AFMT_OK);
+            assert_string_equal(json_string_value(v), vkey);
+            free(vkey);
+        } else if (strcmp(key, "note_signature") == 0) {
+            /* the note's signature line ends with base64(key hash || it) */
+            char *note;
+            size_t note_len;
+            assert_int_equal(afmt_reader_checkpoint_note(&note, &note_len, c.r), AFMT_OK);
+            assert_true(note_len > cp_len + 1);
+            assert_memory_equal(note, cp, cp_len);
+            assert_non_null(strstr(note + cp_len, "\n\xE2\x80\x94 afmt/"));
+            uint8_t raw[68];
+            size_t got;
+            const char *b64 = strrchr(note, ' ') + 1;
+            assert_int_equal(sodium_base642bin(raw, sizeof raw, b64, strlen(b64) - 1, NULL, &got,
+                                               NULL, sodium_base64_VARIANT_ORIGINAL),
+                             0);
+            assert_int_equal(got, 68);
+            uint8_t sig[64];
+            assert_int_equal(sodium_base642bin(sig, sizeof sig, json_string_value(v),
+                                               json_string_length(v), NULL, &got, NULL,
+                                               sodium_base64_VARIANT_ORIGINAL),
+                             0);
+            assert_memory_equal(raw + 4, sig, 64);
+            assert_int_equal(crypto_sign_verify_detached(sig, cp, cp_len, info->signer.key), 0);
+            free(note);
         } else if (strcmp(key, "layout") == 0) {
             check_layout(&c, v);
         } else if (strcmp(key, "entry_list") == 0) {

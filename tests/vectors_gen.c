@@ -43,6 +43,7 @@
 #include <zstd.h>
 
 #include "afmt.h"
+#include "format/checkpoint.h"
 #include "format/entry.h"
 #include "format/hash.h"
 #include "common/internal.h"
@@ -659,6 +660,8 @@ struct model {
     int legacy;               /* sign with minisign's legacy "Ed" (no prehash) */
     char sig_alg[2], pk_alg[2];
     int pk_key_id_differs;
+    void (*origin_edit)(char *origin); /* alters the origin before formatting */
+    int note_sig_flip;        /* a wrong C2SP note signature, the rest right */
 };
 
 static void model_init(model *m)
@@ -818,8 +821,9 @@ static void model_load(model *m, const char *valid_name)
     if (!bytes_eq(page.data, page.len, rows.data, rows.len))
         die("%s: the id table is not the one expected", path);
     const uint8_t *cp = ix + t.index_size;
-    const uint8_t *tl = memchr(cp + 19, '\n', t.checkpoint_size - 19);
-    buf_add(&m->title, cp + 25, (size_t)(tl - (cp + 25)));
+    const uint8_t *ts = (const uint8_t *)memmem(cp, t.checkpoint_size, "\ntitle ", 7) + 7;
+    const uint8_t *tl = memchr(ts, '\n', t.checkpoint_size - (size_t)(ts - cp));
+    buf_add(&m->title, ts, (size_t)(tl - ts));
     const uint8_t *sig = cp + t.checkpoint_size;
     m->comment.len = 0;
     buf_add(&m->comment, sig + 76, afmt_load16(sig + 74));
@@ -969,21 +973,23 @@ static void model_seal(model *m, afmt_buf *out)
         check(afmt_merkle_root(root, leaves, n), "root");
         free(leaves);
     }
-    char rh[65], xh[65], line[128];
-    hex32(rh, root);
+    /* The checkpoint (spec 6): a C2SP tlog-checkpoint and afmt's lines. */
+    char rb[45], xh[65], line[160];
+    sodium_bin2base64(rb, sizeof rb, root, 32, sodium_base64_VARIANT_ORIGINAL);
     hex32(xh, ih);
-    buf_add(&cp, "afmt checkpoint v1\ntitle ", 25);
-    buf_add(&cp, m->title.data, m->title.len);
-    int n = snprintf(line, sizeof line, "\ncreated %" PRId64 "\nentries %" PRIu64 "\n", m->created,
-                     m->set_cp_entries    ? m->cp_entries
-                     : m->set_entry_count ? m->entry_count
-                                          : (uint64_t)m->nenc);
+    uint64_t cp_entries = m->set_cp_entries    ? m->cp_entries
+                          : m->set_entry_count ? m->entry_count
+                                               : (uint64_t)m->nenc;
+    char origin[AFMT_ORIGIN_BYTES + 1];
+    afmt_checkpoint_origin(origin, g_sk->key_id, g_pk.key, m->created, cp_entries, root);
+    if (m->origin_edit != NULL)
+        m->origin_edit(origin);
+    int n = snprintf(line, sizeof line, "%s\n%" PRIu64 "\n%s\nafmt-bundle 2\ntitle ", origin,
+                     cp_entries, rb);
     buf_add(&cp, line, (size_t)n);
-    buf_add(&cp, "root ", 5);
-    buf_add(&cp, rh, 64);
-    buf_add(&cp, "\nindex ", 7);
-    buf_add(&cp, xh, 64);
-    buf_add(&cp, "\n", 1);
+    buf_add(&cp, m->title.data, m->title.len);
+    n = snprintf(line, sizeof line, "\ncreated %" PRId64 "\nindex %s\n", m->created, xh);
+    buf_add(&cp, line, (size_t)n);
     if (m->cp_edit != NULL)
         m->cp_edit(&cp);
 
@@ -998,9 +1004,14 @@ static void model_seal(model *m, afmt_buf *out)
     fbuf fs = {0};
     fs_sigsec_ex(&fs, &k, cp.data, cp.len, (const char *)m->comment.data, m->comment.len,
                  m->sig_alg, m->pk_alg, m->legacy, kid);
+    uint8_t ns[64]; /* note_sig, the section's last 64 bytes */
+    if (m->note_sig_flip)
+        fs.p[fs.n - 64 + 10] ^= 0x01;
+    memcpy(ns, fs.p + fs.n - 64, 64);
     buf_add(&sig, fs.p, fs.n);
     fb_free(&fs);
     sodium_memzero(&k, sizeof k);
+    (void)ns;
 
     out->len = 0;
     buf_add(out, m->header, 16);
@@ -1265,26 +1276,95 @@ static void enc_file(afmt_buf *b, uint8_t flags, uint64_t total, const char *pat
 
 /* ---- checkpoint edits ---- */
 
-static void cp_upper_root(afmt_buf *cp)
+static void cp_upper_index(afmt_buf *cp)
 {
-    uint8_t *r = (uint8_t *)memmem(cp->data, cp->len, "\nroot ", 6) + 6;
+    uint8_t *r = (uint8_t *)memmem(cp->data, cp->len, "\nindex ", 7) + 7;
     for (int i = 0; i < 64; i++)
         if (r[i] >= 'a' && r[i] <= 'f') {
             r[i] = (uint8_t)(r[i] - 'a' + 'A');
             return; /* one digit is enough */
         }
-    die("root has no letter digit");
+    die("index hash has no letter digit");
+}
+
+/* Inserts `what` at byte `at` of the checkpoint. */
+static void cp_insert(afmt_buf *cp, size_t at, const char *what)
+{
+    afmt_buf t = {0};
+    buf_add(&t, cp->data, at);
+    buf_add(&t, what, strlen(what));
+    buf_add(&t, cp->data + at, cp->len - at);
+    buf_copy(cp, &t);
+    afmt_buf_free(&t);
 }
 
 static void cp_crlf(afmt_buf *cp)
 {
-    /* "afmt checkpoint v1\r\n..." */
+    cp_insert(cp, AFMT_ORIGIN_BYTES, "\r"); /* "afmt/.../...\r\n" */
+}
+
+/* The root line in hex, as draft 1 wrote it, instead of base64. */
+static void cp_root_hex(afmt_buf *cp)
+{
+    uint8_t *r = (uint8_t *)memchr(cp->data, '\n', cp->len) + 1;
+    r = (uint8_t *)memchr(r, '\n', cp->len - (size_t)(r - cp->data)) + 1;
+    uint8_t root[32];
+    size_t got;
+    if (sodium_base642bin(root, 32, (const char *)r, 44, NULL, &got, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0)
+        die("root line");
+    char hex[65];
+    afmt_hash_to_hex(hex, root);
+    size_t at = (size_t)(r - cp->data);
     afmt_buf t = {0};
-    buf_add(&t, cp->data, 18);
-    buf_add(&t, "\r", 1);
-    buf_add(&t, cp->data + 18, cp->len - 18);
+    buf_add(&t, cp->data, at);
+    buf_add(&t, hex, 64);
+    buf_add(&t, cp->data + at + 44, cp->len - at - 44);
     buf_copy(cp, &t);
     afmt_buf_free(&t);
+}
+
+/* The root's base64 with a nonzero padding bit: decodes the same bytes in
+ * lax decoders, is not the one canonical spelling. */
+static void cp_root_b64_loose(afmt_buf *cp)
+{
+    uint8_t *r = (uint8_t *)memchr(cp->data, '\n', cp->len) + 1;
+    r = (uint8_t *)memchr(r, '\n', cp->len - (size_t)(r - cp->data)) + 1;
+    static const char b64[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char *c = strchr(b64, r[42]);
+    r[42] = (uint8_t)b64[(c - b64) | 1]; /* the 43rd character holds 2 zero bits */
+}
+
+static void cp_format_line_3(afmt_buf *cp)
+{
+    uint8_t *f = (uint8_t *)memmem(cp->data, cp->len, "\nafmt-bundle 2\n", 15);
+    f[13] = '3';
+}
+
+static void cp_extension_line(afmt_buf *cp)
+{
+    buf_add(cp, "history 1 AAAA\n", 15);
+}
+
+static void origin_other_log(char *origin)
+{
+    origin[AFMT_ORIGIN_BYTES - 1] = origin[AFMT_ORIGIN_BYTES - 1] == '0' ? '1' : '0';
+}
+
+static void origin_other_key(char *origin)
+{
+    origin[5] = origin[5] == 'A' ? 'B' : 'A';
+}
+
+static void origin_lower_key_id(char *origin)
+{
+    for (int i = 5; i < 21; i++)
+        if (origin[i] >= 'A' && origin[i] <= 'F') {
+            origin[i] = (char)(origin[i] - 'A' + 'a');
+            return;
+        }
+    die("key id has no letter digit");
 }
 
 static void cp_created_leading_zero(afmt_buf *cp)
@@ -1586,8 +1666,40 @@ static void invalid_checkpoint(void)
     emit_model("wrong-root", "root-mismatch", &m);
 
     model_load(&m, "one-post.afmt");
-    m.cp_edit = cp_upper_root;
+    m.cp_edit = cp_upper_index;
     emit_model("checkpoint-uppercase-hex", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.cp_edit = cp_root_hex;
+    emit_model("checkpoint-root-hex", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.cp_edit = cp_root_b64_loose;
+    emit_model("checkpoint-root-base64-not-canonical", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.cp_edit = cp_format_line_3;
+    emit_model("checkpoint-afmt-bundle-3", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.cp_edit = cp_extension_line;
+    emit_model("checkpoint-unknown-extension-line", "unsupported", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.origin_edit = origin_other_log;
+    emit_model("origin-other-log", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.origin_edit = origin_other_key;
+    emit_model("origin-other-key", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.origin_edit = origin_lower_key_id;
+    emit_model("origin-lowercase-key-id", "format", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.note_sig_flip = 1;
+    emit_model("note-signature-wrong", "bad-signature", &m);
 
     model_load(&m, "one-post.afmt");
     m.cp_edit = cp_crlf;

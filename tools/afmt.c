@@ -20,7 +20,8 @@ static const struct command {
     {"cat", cmd_cat, "write one post's bytes to standard output"},
     {"extract", cmd_extract, "write back the packed files, or one file per post"},
     {"verify", cmd_verify, "check everything, and that the signer is trusted"},
-    {"checkpoint", cmd_checkpoint, "export the signed checkpoint for stock minisign"},
+    {"checkpoint", cmd_checkpoint, "export the signed checkpoint (minisign pair, C2SP note)"},
+    {"key", cmd_key, "print a public key's C2SP verifier key (key vkey)"},
 };
 
 static void usage(FILE *out)
@@ -36,6 +37,7 @@ static void usage(FILE *out)
           "  afmt extract [-C DIR] [-f] [--posts] [-p PUBKEY | -P KEY]... BUNDLE [ID...]\n"
           "  afmt verify (-p PUBKEY | -P KEY)... [--json] BUNDLE\n"
           "  afmt checkpoint [-f] BUNDLE -o FILE\n"
+          "  afmt key vkey (-p PUBKEY | -P KEY)\n"
           "  afmt --help | --version | COMMAND --help\n"
           "\n"
           "Commands:\n",

@@ -1,6 +1,7 @@
 /*
- * cmd_checkpoint.c - `afmt checkpoint`: the signed checkpoint of a bundle
- * and its signature as a file pair that stock minisign verifies.
+ * cmd_checkpoint.c - `afmt checkpoint`: the signed checkpoint of a bundle,
+ * its signature as a file pair that stock minisign verifies, and the same
+ * text as the C2SP signed note that Go's sumdb/note verifies.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,14 +16,17 @@
 static const char checkpoint_help[] =
     "Usage: afmt checkpoint [-f] BUNDLE -o FILE\n"
     "\n"
-    "Writes the bundle's signed checkpoint (six lines naming the Merkle root of every\n"
-    "entry and the hash of the index) to FILE and its signature to FILE.minisig, so\n"
-    "that stock minisign checks the bundle's signature without afmt:\n"
-    "  minisign -Vm FILE -p PUBKEY\n"
-    "The bundle is checked first (layout, index, root, signature with the key inside\n"
-    "it).  Both files are written through temporary files and renamed.\n"
+    "Writes the bundle's signed checkpoint to FILE, byte for byte: a C2SP\n"
+    "tlog-checkpoint (origin, entry count, base64 Merkle root) with the lines\n"
+    "afmt-bundle 2, title, created and index.  Writes its minisign signature to\n"
+    "FILE.minisig and the same text as a C2SP signed note to FILE.note, so that\n"
+    "tools afmt did not write check the bundle's signature:\n"
+    "  minisign -Vm FILE -p PUBKEY          (also with -H)\n"
+    "  Go: note.Open(FILE.note, verifier of `afmt key vkey -p PUBKEY`)\n"
+    "The bundle is checked first (layout, index, root, signatures with the key\n"
+    "inside it).  The files are written through temporary files and renamed.\n"
     "\n"
-    "  -o FILE  where to write (FILE and FILE.minisig)\n"
+    "  -o FILE  where to write (FILE, FILE.minisig and FILE.note)\n"
     "  -f       replace existing files\n";
 
 int cmd_checkpoint(int argc, char **argv)
@@ -77,17 +81,28 @@ int cmd_checkpoint(int argc, char **argv)
 
     size_t olen = strlen(out);
     char *sig_path = malloc(olen + sizeof ".minisig");
-    if (sig_path == NULL) {
+    char *note_path = malloc(olen + sizeof ".note");
+    if (sig_path == NULL || note_path == NULL) {
         cli_err(NULL, "out of memory");
+        free(sig_path);
+        free(note_path);
         return CLI_EXIT_FAILURE;
     }
     memcpy(sig_path, out, olen);
     memcpy(sig_path + olen, ".minisig", sizeof ".minisig");
+    memcpy(note_path, out, olen);
+    memcpy(note_path + olen, ".note", sizeof ".note");
     struct stat st;
-    if (!force && (lstat(out, &st) == 0 || lstat(sig_path, &st) == 0)) {
-        cli_err(lstat(out, &st) == 0 ? out : sig_path, "file exists (use -f to overwrite)");
-        free(sig_path);
-        return CLI_EXIT_FAILURE;
+    if (!force) {
+        const char *paths[3] = {out, sig_path, note_path};
+        for (int i = 0; i < 3; i++) {
+            if (lstat(paths[i], &st) == 0) {
+                cli_err(paths[i], "file exists (use -f to overwrite)");
+                free(sig_path);
+                free(note_path);
+                return CLI_EXIT_FAILURE;
+            }
+        }
     }
 
     afmt_reader *r = NULL;
@@ -95,19 +110,25 @@ int cmd_checkpoint(int argc, char **argv)
     if (rc == CLI_EXIT_OK) {
         const uint8_t *bytes = NULL;
         size_t len = 0;
-        char *minisig = NULL;
+        char *minisig = NULL, *note = NULL;
+        size_t note_len = 0;
         int lrc = afmt_reader_checkpoint_export(&bytes, &len, &minisig, r);
+        if (lrc == AFMT_OK)
+            lrc = afmt_reader_checkpoint_note(&note, &note_len, r);
         if (lrc != AFMT_OK) {
             cli_err(bundle, "%s", afmt_strerror(lrc));
             rc = cli_exit_for(lrc);
-        } else if (cli_write_file_atomic(sig_path, minisig, strlen(minisig), force) !=
+        } else if (cli_write_file_atomic(note_path, note, note_len, force) != CLI_EXIT_OK ||
+                   cli_write_file_atomic(sig_path, minisig, strlen(minisig), force) !=
                        CLI_EXIT_OK ||
                    cli_write_file_atomic(out, bytes, len, force) != CLI_EXIT_OK) {
             rc = CLI_EXIT_FAILURE;
         }
         free(minisig);
+        free(note);
     }
     afmt_reader_free(r);
     free(sig_path);
+    free(note_path);
     return rc;
 }

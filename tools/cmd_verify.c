@@ -35,7 +35,8 @@ static const char verify_help[] =
     "With --json it prints one JSON object instead:\n"
     "  {\"bundle\", \"ok\": true, \"posts\", \"files\", \"signer\" (key id),\n"
     "   \"signer_fingerprint\" (SHA256:base64 of SHA-256 of the key bytes),\n"
-    "   \"trusted_comment\", \"title\", \"created\" (RFC 3339), \"root\"}\n"
+    "   \"trusted_comment\", \"title\", \"created\" (RFC 3339), \"origin\" (the log's\n"
+    "   name in the checkpoint), \"root\"}\n"
     "or on failure\n"
     "  {\"bundle\", \"ok\": false, \"error\", \"problems\": [{\"entry\" (number or null),\n"
     "   \"type\" (\"post\", \"file\" or null), \"id\" (or null), \"error\", \"message\"}]}\n"
@@ -381,6 +382,8 @@ static int run_verify(const char *bundle, const cli_keys *keys, int json)
                 printf("\"%s\"", t);
             else
                 fputs("null", stdout);
+            fputs(",\"origin\":", stdout);
+            cli_json_string(stdout, ci->origin, ci->origin_len);
             printf(",\"root\":\"%s\",\"deleted\":%" PRIu64 ",\"complete\":%s"
                    ",\"incomplete_posts\":%" PRIu64 ",\"missing_replies\":%" PRIu64 "}\n",
                    root, ci->deleted, ci->incomplete ? "false" : "true", ci->incomplete,

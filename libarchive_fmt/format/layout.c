@@ -22,6 +22,12 @@ int afmt_header_check(const uint8_t in[AFMT_HEADER_BYTES], char *errbuf)
     if (memcmp(in, afmt_magic, 8) != 0)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "not an afmt bundle (bad magic)");
     uint32_t version = afmt_load32(in + 8);
+    /* Drafts 1.0 to 1.2 all wrote version 1 (BLAKE2b, another checkpoint):
+     * name them, rather than call them altered. */
+    if (version == 1)
+        return AFMT_FAIL(errbuf, AFMT_E_UNSUPPORTED,
+                         "written by format draft 1.x, not readable by this version (format "
+                         "%d): pack it again", AFMT_FORMAT_VERSION);
     if (version != AFMT_FORMAT_VERSION)
         return AFMT_FAIL(errbuf, AFMT_E_UNSUPPORTED, "unsupported format version %u", version);
     uint32_t flags = afmt_load32(in + 12);
@@ -89,6 +95,7 @@ int afmt_sigsec_encode(afmt_buf *out, const afmt_sigsec *s)
     afmt_buf_append(out, "Ed", 2);
     afmt_buf_append(out, s->key_id, AFMT_KEYID_BYTES);
     afmt_buf_append(out, s->public_key, AFMT_PUBLICKEY_BYTES);
+    afmt_buf_append(out, s->note_sig, 64);
     return AFMT_OK;
 }
 
@@ -121,6 +128,7 @@ int afmt_sigsec_decode(afmt_sigsec *s, const uint8_t *in, size_t len, char *errb
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT,
                          "signature key id and public key id differ");
     memcpy(s->public_key, in + 150 + t, AFMT_PUBLICKEY_BYTES);
+    memcpy(s->note_sig, in + 182 + t, 64);
     return AFMT_OK;
 }
 

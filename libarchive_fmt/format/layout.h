@@ -14,7 +14,7 @@
 #define AFMT_INDEX_HEADER_BYTES 56
 #define AFMT_BLOCK_RECORD_BYTES 56
 #define AFMT_BLOB_RECORD_BYTES 8
-#define AFMT_SIGNATURE_FIXED_BYTES 182 /* signature section without the comment */
+#define AFMT_SIGNATURE_FIXED_BYTES 246 /* signature section without the comment */
 #define AFMT_MAX_CHECKPOINT_BYTES 4096
 #define AFMT_COMPRESSION_ZSTD 1u
 #define AFMT_PAGE_ROW_BYTES 48
@@ -50,6 +50,7 @@ typedef struct afmt_sigsec {
     size_t comment_len;
     uint8_t global_sig[64];
     uint8_t public_key[AFMT_PUBLICKEY_BYTES];
+    uint8_t note_sig[64]; /* plain Ed25519 of the checkpoint: the C2SP note's */
 } afmt_sigsec;
 
 /* Appends the encoded signature section to `out`. */

@@ -104,6 +104,28 @@ int afmt_sig_verify_prehashed(const uint8_t sig[AFMT_ED25519_SIGNATURE_BYTES],
                                                                    : AFMT_E_BAD_SIGNATURE;
 }
 
+int afmt_sig_sign_plain(uint8_t sig[AFMT_ED25519_SIGNATURE_BYTES], const afmt_secret_key *sk,
+                        const void *msg, size_t len)
+{
+    static const uint8_t empty[1] = {0};
+    if (afmt_init() != AFMT_OK)
+        return AFMT_E_CRYPTO;
+    return crypto_sign_detached(sig, NULL, len > 0 ? msg : empty, len, sk->sk) == 0
+               ? AFMT_OK
+               : AFMT_E_CRYPTO;
+}
+
+int afmt_sig_verify_plain(const uint8_t sig[AFMT_ED25519_SIGNATURE_BYTES],
+                          const uint8_t pk[AFMT_PUBLICKEY_BYTES], const void *msg, size_t len)
+{
+    static const uint8_t empty[1] = {0};
+    if (afmt_init() != AFMT_OK)
+        return AFMT_E_CRYPTO;
+    return crypto_sign_verify_detached(sig, len > 0 ? msg : empty, len, pk) == 0
+               ? AFMT_OK
+               : AFMT_E_BAD_SIGNATURE;
+}
+
 int afmt_sig_verify_global(const uint8_t gsig[AFMT_ED25519_SIGNATURE_BYTES],
                            const uint8_t pk[AFMT_PUBLICKEY_BYTES],
                            const uint8_t sig[AFMT_ED25519_SIGNATURE_BYTES], const char *tc,

@@ -17,6 +17,12 @@ AFMT_INTERNAL int afmt_sig_sign_global(uint8_t gsig[AFMT_ED25519_SIGNATURE_BYTES
                                        const afmt_secret_key *sk,
                                        const uint8_t sig[AFMT_ED25519_SIGNATURE_BYTES],
                                        const char *tc, size_t tc_len);
+/* sig = Ed25519(sk, msg): plain RFC 8032, the C2SP note signature. */
+AFMT_INTERNAL int afmt_sig_sign_plain(uint8_t sig[AFMT_ED25519_SIGNATURE_BYTES],
+                                      const afmt_secret_key *sk, const void *msg, size_t len);
+AFMT_INTERNAL int afmt_sig_verify_plain(const uint8_t sig[AFMT_ED25519_SIGNATURE_BYTES],
+                                        const uint8_t pk[AFMT_PUBLICKEY_BYTES],
+                                        const void *msg, size_t len);
 /* Return AFMT_OK or AFMT_E_BAD_SIGNATURE. */
 AFMT_INTERNAL int afmt_sig_verify_prehashed(const uint8_t sig[AFMT_ED25519_SIGNATURE_BYTES],
                                             const uint8_t pk[AFMT_PUBLICKEY_BYTES],

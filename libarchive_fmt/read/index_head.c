@@ -171,6 +171,10 @@ int afmt_head_open(afmt_index_head *h, const char *path, const afmt_public_key *
     if (rc == AFMT_OK)
         rc = afmt_sig_verify_global(h->sig.global_sig, h->sig.public_key, h->sig.sig,
                                     h->sig.comment, h->sig.comment_len);
+    /* The C2SP note's signature: plain Ed25519 over the same text. */
+    if (rc == AFMT_OK)
+        rc = afmt_sig_verify_plain(h->sig.note_sig, h->sig.public_key, h->checkpoint,
+                                   h->trailer.checkpoint_size);
     /* Only a real signature failure means "not authentic"; running out of
      * memory while checking is not the bundle's fault. */
     if (rc == AFMT_E_BAD_SIGNATURE)
@@ -186,6 +190,17 @@ int afmt_head_open(afmt_index_head *h, const char *path, const afmt_public_key *
     if ((rc = afmt_checkpoint_parse(&cp, h->checkpoint, h->trailer.checkpoint_size, err)) !=
         AFMT_OK)
         return rc;
+    /* The origin names this signer's log, started by this capture: a bundle
+     * that extends an earlier one (spec 12.3) is refused before this. */
+    char origin[AFMT_ORIGIN_BYTES + 1];
+    afmt_checkpoint_origin(origin, h->sig.key_id, h->sig.public_key, cp.created, cp.entries,
+                           cp.root);
+    if (memcmp(cp.origin, origin, AFMT_ORIGIN_BYTES) != 0)
+        return AFMT_FAIL(err, AFMT_E_FORMAT,
+                         "the checkpoint's origin is not the log this capture starts (%s)",
+                         origin);
+    h->info.origin = cp.origin;
+    h->info.origin_len = cp.origin_len;
     h->info.entries = cp.entries;
     h->info.created = cp.created;
     h->info.title = cp.title;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "format/note.h"
 #include "format/signature.h"
 #include "read/reader_internal.h"
 
@@ -102,6 +103,15 @@ int afmt_reader_check_signer(afmt_reader *r, const afmt_public_key *keys, size_t
 const afmt_checkpoint_info *afmt_reader_checkpoint(const afmt_reader *r)
 {
     return &r->head.info;
+}
+
+int afmt_reader_checkpoint_note(char **out_note, size_t *out_len, const afmt_reader *r)
+{
+    if (out_note == NULL || out_len == NULL || r == NULL)
+        return AFMT_E_INVALID_ARGUMENT;
+    const afmt_index_head *h = &r->head;
+    return afmt_note_format(out_note, out_len, h->checkpoint, h->trailer.checkpoint_size,
+                            h->sig.key_id, h->sig.public_key, h->sig.note_sig);
 }
 
 int afmt_reader_checkpoint_export(const uint8_t **out_bytes, size_t *out_len,

@@ -852,6 +852,14 @@ int afmt_writer_finish(afmt_writer *w)
     cp.title_len = strlen(w->title);
     cp.created = w->created;
     cp.entries = w->entries;
+    afmt_sigsec sig = {0};
+    memcpy(sig.key_id, w->sk->key_id, AFMT_KEYID_BYTES);
+    crypto_sign_ed25519_sk_to_pk(sig.public_key, w->sk->sk);
+    /* A bundle that extends nothing starts its log (spec 6.1). */
+    char origin[AFMT_ORIGIN_BYTES + 1];
+    afmt_checkpoint_origin(origin, sig.key_id, sig.public_key, cp.created, cp.entries, cp.root);
+    cp.origin = origin;
+    cp.origin_len = AFMT_ORIGIN_BYTES;
     afmt_buf text = {0};
     if ((rc = afmt_checkpoint_format(&text, &cp, w->err)) != AFMT_OK)
         return rc;
@@ -862,15 +870,15 @@ int afmt_writer_finish(afmt_writer *w)
         default_comment(comment_buf, sizeof comment_buf, w->created, w->entries, cp.root);
         comment = comment_buf;
     }
-    afmt_sigsec sig = {0};
-    memcpy(sig.key_id, w->sk->key_id, AFMT_KEYID_BYTES);
-    crypto_sign_ed25519_sk_to_pk(sig.public_key, w->sk->sk);
     sig.comment = comment;
     sig.comment_len = strlen(comment);
     afmt_buf sigbuf = {0};
+    /* One key, two signatures over the same text: minisign's prehashed one
+     * (with its trusted comment) and the C2SP note's plain one. */
     if ((rc = afmt_sig_sign_prehashed(sig.sig, w->sk, text.data, text.len)) != AFMT_OK ||
         (rc = afmt_sig_sign_global(sig.global_sig, w->sk, sig.sig, comment, sig.comment_len)) !=
             AFMT_OK ||
+        (rc = afmt_sig_sign_plain(sig.note_sig, w->sk, text.data, text.len)) != AFMT_OK ||
         (rc = afmt_sigsec_encode(&sigbuf, &sig)) != AFMT_OK) {
         afmt_buf_free(&text);
         afmt_buf_free(&sigbuf);

@@ -51,6 +51,7 @@ END_MAGIC = b"\x1a\n\rTMFA\x8a"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 EMPTY_HASH = hashlib.sha256(b"").digest()
 FORMAT_VERSION = 2
+SIG_FIXED = 246  # the signature section without its trusted comment (5)
 MIB = 1 << 20
 MAX_CONTENT = 256 * MIB
 MAX_BLOCK = 256 * MIB
@@ -160,6 +161,96 @@ def load_secret_key(path):
     if chk != hashlib.blake2b(b"Ed" + kid + sk, digest_size=32).digest():  # minisign's checksum
         raise ValueError("%s: checksum is not BLAKE2b-256('Ed' || key id || secret key)" % path)
     return kid, sk, lines[0].decode()
+
+
+# ---------------------------------------------------------------------------- Ed25519
+
+# RFC 8032 section 5.1.7 verification, after its section 6 reference code: Python has no
+# Ed25519, and the C2SP note signature (spec 6.2) is plain Ed25519 over the checkpoint text.
+ED_P = 2 ** 255 - 19
+ED_L = 2 ** 252 + 27742317777372353535851937790883648493
+ED_D = -121665 * pow(121666, ED_P - 2, ED_P) % ED_P
+ED_SQRT_M1 = pow(2, (ED_P - 1) // 4, ED_P)
+
+
+def _ed_add(a, b):
+    x1, y1, z1, t1 = a
+    x2, y2, z2, t2 = b
+    aa = (y1 - x1) * (y2 - x2) % ED_P
+    bb = (y1 + x1) * (y2 + x2) % ED_P
+    cc = t1 * 2 * ED_D * t2 % ED_P
+    dd = z1 * 2 * z2 % ED_P
+    e, f, g, h = bb - aa, dd - cc, dd + cc, bb + aa
+    return (e * f % ED_P, g * h % ED_P, f * g % ED_P, e * h % ED_P)
+
+
+def _ed_mul(s, pt):
+    q = (0, 1, 1, 0)
+    while s > 0:
+        if s & 1:
+            q = _ed_add(q, pt)
+        pt = _ed_add(pt, pt)
+        s >>= 1
+    return q
+
+
+def _ed_equal(a, b):
+    return ((a[0] * b[2] - b[0] * a[2]) % ED_P == 0 and
+            (a[1] * b[2] - b[1] * a[2]) % ED_P == 0)
+
+
+def _ed_recover_x(y, sign):
+    if y >= ED_P:
+        return None
+    x2 = (y * y - 1) * pow(ED_D * y * y + 1, ED_P - 2, ED_P)
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (ED_P + 3) // 8, ED_P)
+    if (x * x - x2) % ED_P != 0:
+        x = x * ED_SQRT_M1 % ED_P
+    if (x * x - x2) % ED_P != 0:
+        return None
+    if (x & 1) != sign:
+        x = ED_P - x
+    return x
+
+
+def _ed_decompress(s):
+    if len(s) != 32:
+        return None
+    y = int.from_bytes(s, "little")
+    sign = y >> 255
+    y &= (1 << 255) - 1
+    x = _ed_recover_x(y, sign)
+    return None if x is None else (x, y, 1, x * y % ED_P)
+
+
+_ED_GY = 4 * pow(5, ED_P - 2, ED_P) % ED_P
+ED_G = (_ed_recover_x(_ED_GY, 0), _ED_GY, 1, _ed_recover_x(_ED_GY, 0) * _ED_GY % ED_P)
+
+
+def ed25519_verify(pk, msg, sig):
+    a = _ed_decompress(pk)
+    r = _ed_decompress(sig[:32])
+    if a is None or r is None or len(sig) != 64:
+        return False
+    s = int.from_bytes(sig[32:], "little")
+    if s >= ED_L:
+        return False
+    h = int.from_bytes(hashlib.sha512(sig[:32] + pk + msg).digest(), "little") % ED_L
+    return _ed_equal(_ed_mul(s, ED_G), _ed_add(r, _ed_mul(h, a)))
+
+
+def note_key_name(kid):
+    """Spec 6.2: the signer's C2SP key name."""
+    return "afmt/" + key_id_text(kid)
+
+
+def vkey_of(kid, pk):
+    """Spec 6.2: the C2SP verifier key, key id SHA-256(name || 0x0A || 0x01 || pk)[:4]."""
+    name = note_key_name(kid)
+    khash = hashlib.sha256(name.encode() + b"\n\x01" + pk).digest()[:4]
+    return "%s+%s+%s" % (name, khash.hex(), base64.b64encode(b"\x01" + pk).decode())
 
 
 # ----------------------------------------------------------------------------- zstd frames
@@ -384,17 +475,39 @@ def parse_hex(v, what):
     return bytes.fromhex(v.decode())
 
 
+def origin_of(kid, pk, created, entries, root):
+    """Spec 6.1: the origin of the log a capture starts."""
+    h = H(b"afmt origin v2\0" + pk + struct.pack("<qQ", created, entries) + root)
+    return ("afmt/%s/%s" % (key_id_text(kid), h[:16].hex())).encode()
+
+
+def parse_b64_root(v):
+    try:
+        raw = base64.b64decode(v, validate=True)
+    except ValueError:
+        raw = b""
+    if len(raw) != 32 or base64.b64encode(raw) != v:
+        reject("format", "checkpoint root %r is not the base64 of 32 bytes, spelled canonically"
+               % v, "6")
+    return raw
+
+
 def parse_checkpoint(cp):
     rule = "6"
-    if not cp.endswith(b"\n"):
-        reject("format", "checkpoint does not end with LF", rule)
-    lines = cp[:-1].split(b"\n")
-    if len(lines) != 6:
-        reject("format", "checkpoint has %d lines, not 6" % len(lines), rule)
-    if lines[0] != b"afmt checkpoint v1":
-        reject("format", "first checkpoint line is %r" % lines[0], rule)
+    lines = cp.split(b"\n")
+    if len(lines) < 8:
+        reject("format", "checkpoint has %d lines, not 7" % (len(lines) - 1), rule)
+    origin = lines[0]
+    if (len(origin) != 54 or origin[:5] != b"afmt/" or origin[21:22] != b"/" or
+            any(ch not in b"0123456789ABCDEF" for ch in origin[5:21]) or
+            any(ch not in b"0123456789abcdef" for ch in origin[22:])):
+        reject("format", "origin %r is not afmt/KEYID/32 hex digits" % origin, rule)
+    entries = parse_decimal(lines[1], "tree size")
+    root = parse_b64_root(lines[2])
+    if lines[3] != b"afmt-bundle 2":
+        reject("format", "checkpoint line 4 is %r, not 'afmt-bundle 2'" % lines[3], rule)
     vals = []
-    for line, key in zip(lines[1:], (b"title", b"created", b"entries", b"root", b"index")):
+    for line, key in zip(lines[4:7], (b"title", b"created", b"index")):
         if not line.startswith(key + b" "):
             reject("format", "checkpoint line %r is not '%s ...'" % (line, key.decode()), rule)
         vals.append(line[len(key) + 1:])
@@ -404,9 +517,16 @@ def parse_checkpoint(cp):
                named=True)
     if not clean_text(title):
         reject("format", "bundle title is not clean UTF-8", rule)
-    return {"title": title, "created": parse_decimal(vals[1], "created"),
-            "entries": parse_decimal(vals[2], "entries"), "root": parse_hex(vals[3], "root"),
-            "index": parse_hex(vals[4], "index")}
+    created = parse_decimal(vals[1], "created")
+    index = parse_hex(vals[2], "index")
+    rest = lines[7:]
+    if rest != [b""]:
+        if rest[-1] == b"" and all(rest[:-1]):
+            reject("unsupported", "extension lines this version does not know: %r" % rest[:-1],
+                   "6, 12 (unknown extension lines: `unsupported`)", named=True)
+        reject("format", "bytes after the checkpoint's last line", rule)
+    return {"origin": origin, "title": title, "created": created, "entries": entries,
+            "root": root, "index": index}
 
 
 def minisign_verify(cp, kid, sig, comment, gsig, pk, tmp):
@@ -454,15 +574,15 @@ def read_bundle(data, tmp):
     if checkpoint_size > MAX_CHECKPOINT:
         reject("limit", "checkpoint of %d bytes" % checkpoint_size, "4, 11 (checkpoint 4096)",
                named=True)
-    if signature_size > 182 + MAX_COMMENT:
+    if signature_size > SIG_FIXED + MAX_COMMENT:
         reject("limit", "signature section of %d bytes: trusted comment over 1024 bytes"
                % signature_size, "4, 5, 11 (trusted comment 1024)", named=True)
     if index_size > MAX_INDEX:
         reject("limit", "index of %d bytes" % index_size, "4, 11 (index section)", named=True)
     if index_offset < 16 or index_offset + index_size + checkpoint_size + signature_size + 32 != size:
         reject("format", "trailer sizes do not add up to the file size", "4")
-    if signature_size < 182:
-        reject("format", "signature section shorter than 182 bytes", "5")
+    if signature_size < SIG_FIXED:
+        reject("format", "signature section shorter than %d bytes" % SIG_FIXED, "5")
     if index_size < 56:
         reject("format", "index shorter than its header", "7.1")
     cp_off = index_offset + index_size
@@ -479,8 +599,9 @@ def read_bundle(data, tmp):
     if tlen > MAX_COMMENT:
         reject("limit", "trusted comment of %d bytes" % tlen, "5, 11 (trusted comment 1024)",
                named=True)
-    if signature_size != 182 + tlen:
-        reject("format", "signature_size %d is not 182 + %d" % (signature_size, tlen), "5")
+    if signature_size != SIG_FIXED + tlen:
+        reject("format", "signature_size %d is not %d + %d" % (signature_size, SIG_FIXED, tlen),
+               "5")
     comment = sec[76:76 + tlen]
     if not clean_text(comment):
         reject("format", "trusted comment is not UTF-8 free of control characters", "5")
@@ -491,6 +612,7 @@ def read_bundle(data, tmp):
     if sec[142 + tlen:150 + tlen] != kid:
         reject("format", "the two key ids differ", "5, 10 step 2")
     pk = sec[150 + tlen:182 + tlen]
+    note_sig = sec[182 + tlen:246 + tlen]
 
     # Step 3: the signatures, with the embedded key, by stock minisign.
     minisign_comment = minisign_verify(cp, kid, sig, comment, gsig, pk, tmp)
@@ -498,8 +620,19 @@ def read_bundle(data, tmp):
         raise AssertionError("minisign printed trusted comment %r, the section holds %r"
                              % (minisign_comment, comment))
 
-    # Step 4: the checkpoint (6).
+    # ... and the C2SP note's plain Ed25519 signature over the same text (6.2), here by
+    # RFC 8032's own verification, in Python.
+    if not ed25519_verify(pk, cp, note_sig):
+        reject("bad-signature", "the note signature does not verify",
+               "10 step 3 (`bad signature`)", named=True)
+
+    # Step 4: the checkpoint (6), its origin (6.1).
     c = parse_checkpoint(cp)
+    want_origin = origin_of(kid, pk, c["created"], c["entries"], c["root"])
+    if c["origin"] != want_origin:
+        reject("format", "origin %r, not %r: the log this capture starts" % (c["origin"],
+                                                                            want_origin),
+               "6.1 (the origin)")
 
     # Step 5: the index header (7.1), checked before anything is allocated.
     index = data[index_offset:index_offset + index_size]
@@ -814,7 +947,7 @@ def read_bundle(data, tmp):
             assert H(e["content"]) == e["hash"]
 
     return {"checkpoint": c, "checkpoint_bytes": cp, "index_hash": head_hash, "root": root,
-            "comment": comment, "key_id": kid, "public_key": pk,
+            "comment": comment, "key_id": kid, "public_key": pk, "note_sig": note_sig,
             "trailer": (index_offset, index_size, checkpoint_size, signature_size),
             "head_size": head_size, "body_size": body_size, "records_size": records_size,
             "record_pages": nrec, "id_pages": nid, "pages": pages, "id_table": id_table,
@@ -853,11 +986,15 @@ def to_json(name, data, b):
         "entries": len(b["entries"]),
         "posts": posts,
         "files": len(b["entries"]) - posts,
+        "origin": c["origin"].decode(),
         "root": b["root"].hex(),
+        "root_base64": base64.b64encode(b["root"]).decode(),
         "index_hash": b["index_hash"].hex(),
         "trusted_comment": b["comment"].decode(),
         "signer_key_id": key_id_text(b["key_id"]),
         "signer_public_key": b["public_key"].hex(),
+        "signer_vkey": vkey_of(b["key_id"], b["public_key"]),
+        "note_signature": base64.b64encode(b["note_sig"]).decode(),
         "layout": {
             "index_offset": b["trailer"][0],
             "index_size": b["trailer"][1],

@@ -990,6 +990,37 @@ int fi_pages(fbuf *out, const uint8_t *index, size_t len, size_t max)
     return rc;
 }
 
+/* The key whose log the forged checkpoints name (spec 6.1). */
+static const fkey *g_origin_key;
+
+void fb_set_origin_key(const fkey *k)
+{
+    g_origin_key = k;
+}
+
+void fb_origin(char out[55], const fkey *k, int64_t created, uint64_t entries,
+               const uint8_t root[32])
+{
+    static const fkey none;
+    if (k == NULL)
+        k = &none;
+    uint8_t m[15 + 32 + 16 + 32], h[32];
+    memcpy(m, "afmt origin v2", 15); /* with its NUL */
+    memcpy(m + 15, k->pk, 32);
+    for (int i = 0; i < 8; i++) {
+        m[47 + i] = (uint8_t)((uint64_t)created >> (8 * i));
+        m[55 + i] = (uint8_t)(entries >> (8 * i));
+    }
+    memcpy(m + 63, root, 32);
+    SHA256(m, sizeof m, h);
+    uint64_t id = 0;
+    for (int i = 7; i >= 0; i--)
+        id = (id << 8) | k->id[i];
+    int n = snprintf(out, 55, "afmt/%016llX/", (unsigned long long)id);
+    for (int i = 0; i < 16; i++)
+        n += snprintf(out + n, 55 - (size_t)n, "%02x", h[i]);
+}
+
 void fb_checkpoint(fbundle *b)
 {
     uint8_t root[32], ih[32];
@@ -1018,17 +1049,18 @@ void fb_checkpoint(fbundle *b)
     if (b->entries_set)
         entries = b->entries;
     fh_hash(ih, b->index.p, fi_head_len(b->index.p, b->index.n));
-    char hr[65], hi[65];
-    for (int i = 0; i < 32; i++) {
-        snprintf(hr + 2 * i, 3, "%02x", root[i]);
+    char rb[45], hi[65];
+    sodium_bin2base64(rb, sizeof rb, root, 32, sodium_base64_VARIANT_ORIGINAL);
+    for (int i = 0; i < 32; i++)
         snprintf(hi + 2 * i, 3, "%02x", ih[i]);
-    }
+    fb_origin(b->cp_origin, g_origin_key, (int64_t)b->created, entries, root);
+    memcpy(b->cp_root, root, 32);
+    memcpy(b->cp_index, ih, 32);
     char text[8192];
     int len = snprintf(text, sizeof text,
-                       "afmt checkpoint v1\ntitle %s\ncreated %llu\nentries %llu\nroot %s\n"
-                       "index %s\n",
-                       b->title, (unsigned long long)b->created, (unsigned long long)entries, hr,
-                       hi);
+                       "%s\n%llu\n%s\nafmt-bundle 2\ntitle %s\ncreated %llu\nindex %s\n",
+                       b->cp_origin, (unsigned long long)entries, rb, b->title,
+                       (unsigned long long)b->created, hi);
     if (len < 0 || (size_t)len >= sizeof text)
         forge_die("checkpoint too long");
     fb_reset(&b->checkpoint);
@@ -1069,6 +1101,9 @@ void fs_sigsec_ex(fbuf *out, const fkey *k, const void *cp, size_t cp_len, const
     fb_put(out, pk_alg, 2);
     fb_put(out, pk_id, 8);
     fb_put(out, k->pk, 32);
+    uint8_t nsig[64]; /* the C2SP note's: plain Ed25519 of the checkpoint */
+    crypto_sign_detached(nsig, NULL, cp_len ? cp : none, cp_len, k->sk);
+    fb_put(out, nsig, 64);
 }
 
 void fb_sign(fbundle *b, const fkey *k)

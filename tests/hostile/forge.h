@@ -165,6 +165,8 @@ typedef struct fbundle {
     size_t npages, n_record_pages, n_id_pages;
     fbuf index;         /* built by fb_pack: header, directory, frames */
     fbuf checkpoint;    /* built by fb_checkpoint() */
+    char cp_origin[55];  /* ...with this origin, root and index hash */
+    uint8_t cp_root[32], cp_index[32];
     fbuf sig;           /* built by fb_sign() */
     uint8_t trailer[32];
     fbuf tail;          /* bytes after the trailer */
@@ -253,6 +255,11 @@ size_t fi_head_len(const uint8_t *index, size_t len);
 
 /* Signature section over `cp` (any bytes) with key `k`, written with the
  * algorithm tags given ("ED" and "Ed" for a valid one). */
+/* The key whose log fb_checkpoint's origin names (spec 6.1); set once. */
+void fb_set_origin_key(const fkey *k);
+/* The origin of the log a capture by k with these values starts. */
+void fb_origin(char out[55], const fkey *k, int64_t created, uint64_t entries,
+               const uint8_t root[32]);
 void fs_sigsec(fbuf *out, const fkey *k, const void *cp, size_t cp_len, const char *comment,
                size_t comment_len, const char sig_alg[2], const char pk_alg[2]);
 

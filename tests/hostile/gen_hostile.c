@@ -338,7 +338,7 @@ static void group_header(void)
         emit("header", name, &t.b, BAD, "1", -1, NULL);
         base_free(&t);
     }
-    static const uint32_t versions[] = {0, 2, 0x7FFFFFFF, 0xFFFFFFFF};
+    static const uint32_t versions[] = {0, 1, 3, 0x7FFFFFFF, 0xFFFFFFFF};
     for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
         base t;
         base_sealed(&t, 0);
@@ -1471,13 +1471,24 @@ static void group_second(void)
 
 /* ------------------------------------------------------------ checkpoint text */
 
-/* Appends `text` with "%R" replaced by the root's hex and "%I" by the
- * index hash's hex (no printf: the texts are hostile on purpose). */
-static void subst(fbuf *out, const char *text, size_t len, const char *root, const char *ih)
+/* Appends `text` with "%O" replaced by the origin, "%R" by the root's
+ * base64 and "%I" by the index hash's hex (no printf: the texts are
+ * hostile on purpose). */
+static void subst(fbuf *out, const char *text, size_t len, const fbundle *b)
 {
+    char rb[45], ih[65];
+    sodium_bin2base64(rb, sizeof rb, b->cp_root, 32, sodium_base64_VARIANT_ORIGINAL);
+    for (int i = 0; i < 32; i++)
+        snprintf(ih + 2 * i, 3, "%02x", b->cp_index[i]);
     for (size_t i = 0; i < len; i++) {
-        if (text[i] == '%' && i + 1 < len && (text[i + 1] == 'R' || text[i + 1] == 'I')) {
-            fb_put(out, text[i + 1] == 'R' ? root : ih, 64);
+        char c = i + 1 < len && text[i] == '%' ? text[i + 1] : 0;
+        if (c == 'R' || c == 'I' || c == 'O') {
+            if (c == 'R')
+                fb_put(out, rb, 44);
+            else if (c == 'I')
+                fb_put(out, ih, 64);
+            else
+                fb_put(out, b->cp_origin, 54);
             i++;
         } else {
             fb_u8(out, (uint8_t)text[i]);
@@ -1492,13 +1503,8 @@ static void cp_case_n(const char *name, const char *text, size_t len, const char
     base_records(&t);
     fb_index(&t.b);
     fb_checkpoint(&t.b);
-    char root[65], ih[65];
-    memcpy(root, t.b.checkpoint.p + (t.b.checkpoint.n - 136), 64);
-    root[64] = 0;
-    memcpy(ih, t.b.checkpoint.p + (t.b.checkpoint.n - 65), 64);
-    ih[64] = 0;
     fb_reset(&t.b.checkpoint);
-    subst(&t.b.checkpoint, text, len, root, ih);
+    subst(&t.b.checkpoint, text, len, &t.b);
     fb_sign(&t.b, &K);
     fb_trailer(&t.b);
     emit("checkpoint", name, &t.b, expect, "1", expect[0] == '0' ? 4 : -1, NULL);
@@ -1510,72 +1516,72 @@ static void cp_case(const char *name, const char *text, const char *expect)
     cp_case_n(name, text, strlen(text), expect);
 }
 
+#define CP_HEAD "%O\n5\n%R\nafmt-bundle 2\n"
 static void group_checkpoint(void)
 {
-    cp_case("canonical", "afmt checkpoint v1\ntitle hostile\ncreated 1700000000\nentries 5\n"
-                         "root %R\nindex %I\n", OK);
-    cp_case("version_2", "afmt checkpoint v2\ntitle hostile\ncreated 1700000000\nentries 5\n"
-                         "root %R\nindex %I\n", BAD);
-    cp_case("crlf", "afmt checkpoint v1\r\ntitle hostile\r\ncreated 1700000000\r\nentries 5\r\n"
-                    "root %R\r\nindex %I\r\n", BAD);
-    cp_case("no_final_lf", "afmt checkpoint v1\ntitle hostile\ncreated 1700000000\nentries 5\n"
-                           "root %R\nindex %I", BAD);
-    cp_case("extra_line", "afmt checkpoint v1\ntitle hostile\ncreated 1700000000\nentries 5\n"
-                          "root %R\nindex %I\nextra 1\n", BAD);
-    cp_case("missing_title", "afmt checkpoint v1\ncreated 1700000000\nentries 5\n"
-                             "root %R\nindex %I\n", BAD);
-    cp_case("lines_swapped", "afmt checkpoint v1\ntitle hostile\nentries 5\ncreated 1700000000\n"
-                             "root %R\nindex %I\n", BAD);
-    cp_case("leading_zero", "afmt checkpoint v1\ntitle hostile\ncreated 01700000000\nentries 5\n"
-                            "root %R\nindex %I\n", BAD);
-    cp_case("plus_sign", "afmt checkpoint v1\ntitle hostile\ncreated 1700000000\nentries +5\n"
-                         "root %R\nindex %I\n", BAD);
-    cp_case("negative_created", "afmt checkpoint v1\ntitle hostile\ncreated -1\nentries 5\n"
-                                "root %R\nindex %I\n", BAD);
-    cp_case("created_2p63", "afmt checkpoint v1\ntitle hostile\ncreated 9223372036854775808\n"
+    cp_case("canonical", CP_HEAD "title hostile\ncreated 1700000000\nindex %I\n", OK);
+    cp_case("version_3", "%O\n5\n%R\nafmt-bundle 3\ntitle hostile\ncreated 1700000000\n"
+                         "index %I\n", BAD);
+    cp_case("draft_1_text", "afmt checkpoint v1\ntitle hostile\ncreated 1700000000\n"
                             "entries 5\nroot %R\nindex %I\n", BAD);
-    cp_case("created_2p64", "afmt checkpoint v1\ntitle hostile\ncreated 18446744073709551616\n"
-                            "entries 5\nroot %R\nindex %I\n", BAD);
-    cp_case("entries_2p64p5", "afmt checkpoint v1\ntitle hostile\ncreated 1700000000\n"
-                              "entries 18446744073709551621\nroot %R\nindex %I\n", BAD);
-    cp_case("double_space", "afmt checkpoint v1\ntitle hostile\ncreated  1700000000\nentries 5\n"
-                            "root %R\nindex %I\n", BAD);
-    cp_case("title_escape", "afmt checkpoint v1\ntitle \x1b[2J\x1b]0;owned\x07\ncreated "
-                            "1700000000\nentries 5\nroot %R\nindex %I\n", BAD);
-    cp_case("title_c1", "afmt checkpoint v1\ntitle \xc2\x9b" "31m\ncreated 1700000000\n"
-                        "entries 5\nroot %R\nindex %I\n", BAD);
-    cp_case("title_bad_utf8", "afmt checkpoint v1\ntitle \xff\xfe\ncreated 1700000000\n"
-                              "entries 5\nroot %R\nindex %I\n", BAD);
-    cp_case("title_nul", "afmt checkpoint v1\ntitle a\0b\ncreated 1700000000\nentries 5\n"
-                         "root %R\nindex %I\n", BAD); /* snprintf stops at NUL: cut */
-    cp_case("title_bidi", "afmt checkpoint v1\ntitle \xe2\x80\xae" "txt.exe\ncreated 1700000000\n"
-                          "entries 5\nroot %R\nindex %I\n", OK);
+    cp_case("crlf", "%O\r\n5\r\n%R\r\nafmt-bundle 2\r\ntitle hostile\r\ncreated 1700000000\r\n"
+                    "index %I\r\n", BAD);
+    cp_case("no_final_lf", CP_HEAD "title hostile\ncreated 1700000000\nindex %I", BAD);
+    cp_case("extra_line", CP_HEAD "title hostile\ncreated 1700000000\nindex %I\nextra 1\n", BAD);
+    cp_case("empty_extra_line", CP_HEAD "title hostile\ncreated 1700000000\nindex %I\n\n", BAD);
+    cp_case("missing_title", CP_HEAD "created 1700000000\nindex %I\n", BAD);
+    cp_case("lines_swapped", CP_HEAD "created 1700000000\ntitle hostile\nindex %I\n", BAD);
+    cp_case("size_root_swapped", "%O\n%R\n5\nafmt-bundle 2\ntitle hostile\ncreated 1700000000\n"
+                                 "index %I\n", BAD);
+    cp_case("other_origin", "afmt/1122334455667788/00000000000000000000000000000000\n5\n%R\n"
+                            "afmt-bundle 2\ntitle hostile\ncreated 1700000000\nindex %I\n", BAD);
+    cp_case("leading_zero", CP_HEAD "title hostile\ncreated 01700000000\nindex %I\n", BAD);
+    cp_case("size_leading_zero", "%O\n05\n%R\nafmt-bundle 2\ntitle hostile\ncreated 1700000000\n"
+                                 "index %I\n", BAD);
+    cp_case("plus_sign", "%O\n+5\n%R\nafmt-bundle 2\ntitle hostile\ncreated 1700000000\n"
+                         "index %I\n", BAD);
+    cp_case("negative_created", CP_HEAD "title hostile\ncreated -1\nindex %I\n", BAD);
+    cp_case("created_2p63", CP_HEAD "title hostile\ncreated 9223372036854775808\nindex %I\n",
+            BAD);
+    cp_case("created_2p64", CP_HEAD "title hostile\ncreated 18446744073709551616\nindex %I\n",
+            BAD);
+    cp_case("entries_2p64p5", "%O\n18446744073709551621\n%R\nafmt-bundle 2\ntitle hostile\n"
+                              "created 1700000000\nindex %I\n", BAD);
+    cp_case("double_space", CP_HEAD "title hostile\ncreated  1700000000\nindex %I\n", BAD);
+    cp_case("title_escape", CP_HEAD "title \x1b[2J\x1b]0;owned\x07\ncreated 1700000000\n"
+                            "index %I\n", BAD);
+    cp_case("title_c1", CP_HEAD "title \xc2\x9b" "31m\ncreated 1700000000\nindex %I\n", BAD);
+    cp_case("title_bad_utf8", CP_HEAD "title \xff\xfe\ncreated 1700000000\nindex %I\n", BAD);
+    cp_case_n("title_nul", CP_HEAD "title a\0b\ncreated 1700000000\nindex %I\n",
+              sizeof(CP_HEAD "title a\0b\ncreated 1700000000\nindex %I\n") - 1, BAD);
+    cp_case("title_bidi", CP_HEAD "title \xe2\x80\xae" "txt.exe\ncreated 1700000000\n"
+                          "index %I\n", OK);
     {
         char fmt[4096];
         char title[1026];
         memset(title, 'T', 1025);
         title[1025] = 0;
-        snprintf(fmt, sizeof fmt, "afmt checkpoint v1\ntitle %s\ncreated 1700000000\n"
-                                  "entries 5\nroot %%R\nindex %%I\n", title);
+        snprintf(fmt, sizeof fmt, "%%O\n5\n%%R\nafmt-bundle 2\ntitle %s\ncreated 1700000000\n"
+                                  "index %%I\n", title);
         cp_case("title_1025_bytes", fmt, BAD);
         title[1024] = 0;
-        snprintf(fmt, sizeof fmt, "afmt checkpoint v1\ntitle %s\ncreated 1700000000\n"
-                                  "entries 5\nroot %%R\nindex %%I\n", title);
+        snprintf(fmt, sizeof fmt, "%%O\n5\n%%R\nafmt-bundle 2\ntitle %s\ncreated 1700000000\n"
+                                  "index %%I\n", title);
         cp_case("title_1024_bytes", fmt, OK);
     }
-    /* root in upper case hex: the %s is replaced by an upper-cased copy */
+    /* the index hash in upper case hex */
     {
         base t;
         base_init(&t, 0);
         base_records(&t);
         fb_index(&t.b);
         fb_checkpoint(&t.b);
-        for (size_t i = t.b.checkpoint.n - 136; i < t.b.checkpoint.n - 72; i++)
+        for (size_t i = t.b.checkpoint.n - 65; i < t.b.checkpoint.n - 1; i++)
             if (t.b.checkpoint.p[i] >= 'a' && t.b.checkpoint.p[i] <= 'f')
                 t.b.checkpoint.p[i] = (uint8_t)(t.b.checkpoint.p[i] - 32);
         fb_sign(&t.b, &K);
         fb_trailer(&t.b);
-        emit("checkpoint", "root_upper_case", &t.b, BAD, "1", -1, NULL);
+        emit("checkpoint", "index_upper_case", &t.b, BAD, "1", -1, NULL);
         base_free(&t);
     }
     /* a checkpoint over the 4096-byte limit (trailer says so) */
@@ -1675,7 +1681,9 @@ static void group_signature(void)
     base_init(&t, 0);
     base_records(&t);
     fb_index(&t.b);
+    fb_set_origin_key(&O); /* its own log */
     fb_checkpoint(&t.b);
+    fb_set_origin_key(&K);
     fb_sign(&t.b, &O);
     fb_trailer(&t.b);
     emit("signature", "other_key", &t.b, UNTRUSTED, "1", 4, NULL);
@@ -1684,7 +1692,9 @@ static void group_signature(void)
     base_init(&t, 0);
     base_records(&t);
     fb_index(&t.b);
+    fb_set_origin_key(&S);
     fb_checkpoint(&t.b);
+    fb_set_origin_key(&K);
     fb_sign(&t.b, &S);
     fb_trailer(&t.b);
     emit("signature", "same_key_id_other_key", &t.b, UNTRUSTED, "1", 4, NULL);
@@ -4032,6 +4042,7 @@ int main(int argc, char **argv)
         mkdir_p(path);
     }
     fk_make(&K, 1, 0x1122334455667788ull);
+    fb_set_origin_key(&K);
     fk_make(&O, 2, 0x99AABBCCDDEEFF00ull);
     fk_make(&S, 3, 0x1122334455667788ull);
     snprintf(path, sizeof path, "%s/manifest.tsv", outdir);

@@ -1,0 +1,29 @@
+/*
+ * note.h - the checkpoint as a C2SP signed note (c2sp.org/signed-note):
+ * the key name and key id of an afmt signer, the signature line, and the
+ * verifier key ("vkey") that Go's golang.org/x/mod/sumdb/note reads.
+ */
+#ifndef AFMT_NOTE_H
+#define AFMT_NOTE_H
+
+#include "common/internal.h"
+
+/* "afmt/" and the minisign key id as minisign prints it (16 upper-case hex). */
+#define AFMT_NOTE_KEY_NAME_BYTES 21
+#define AFMT_NOTE_KEY_HASH_BYTES 4
+#define AFMT_NOTE_SIG_TYPE_ED25519 0x01
+
+/* The signer's note key name, from its minisign key id. */
+AFMT_INTERNAL void afmt_note_key_name(char out[AFMT_NOTE_KEY_NAME_BYTES + 1],
+                                      const uint8_t key_id[AFMT_KEYID_BYTES]);
+/* C2SP key id: SHA-256(name || 0x0A || 0x01 || public key)[0..4). */
+AFMT_INTERNAL void afmt_note_key_hash(uint8_t out[AFMT_NOTE_KEY_HASH_BYTES], const char *name,
+                                      const uint8_t pk[AFMT_PUBLICKEY_BYTES]);
+/* text, an empty line, "— " name " " base64(key hash || sig) "\n": the signed
+ * note, malloc'd and NUL-terminated in *out, its length in *out_len. */
+AFMT_INTERNAL int afmt_note_format(char **out, size_t *out_len, const uint8_t *text, size_t len,
+                                   const uint8_t key_id[AFMT_KEYID_BYTES],
+                                   const uint8_t pk[AFMT_PUBLICKEY_BYTES],
+                                   const uint8_t sig[AFMT_ED25519_SIGNATURE_BYTES]);
+
+#endif
