@@ -1,5 +1,5 @@
 /*
- * test_vectors.c - the test vectors of spec/FORMAT.md section 14, read by the
+ * test_vectors.c - the test vectors of spec/FORMAT.md section 15, read by the
  * library.
  *
  * valid/<name>.afmt: opened and fully verified; every value of
@@ -40,7 +40,7 @@
 
 #define VECTORS AFMT_SOURCE_ROOT "/spec/vectors"
 
-/* The errors of spec section 14, named as the vectors' file names spell them. */
+/* The errors of spec section 15, named as the vectors' file names spell them. */
 static const struct {
     int rc;
     const char *name;
@@ -650,7 +650,7 @@ static void test_invalid(void **state)
     for (size_t i = 0; i < N_ERRORS; i++)
         known |= strcmp(want, k_errors[i].name) == 0;
     if (!known)
-        fail_msg("%s: '%s' is not an error name of spec section 14", name, want);
+        fail_msg("%s: '%s' is not an error name of spec section 15", name, want);
 
     char *path = vec_path("invalid", name);
     char err[512] = "";

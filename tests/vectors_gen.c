@@ -1,5 +1,5 @@
 /*
- * vectors_gen.c - writes the test vectors of spec/FORMAT.md section 14.
+ * vectors_gen.c - writes the test vectors of spec/FORMAT.md section 15.
  *
  * Not part of the CMake build: spec/vectors/regenerate.sh compiles it
  * against the static library and the library's internal headers and runs
@@ -661,6 +661,8 @@ struct model {
     char sig_alg[2], pk_alg[2];
     int pk_key_id_differs;
     void (*origin_edit)(char *origin); /* alters the origin before formatting */
+    /* appends attestation records (spec 12.2) after note_sig */
+    void (*attest)(model *m, const afmt_buf *cp, const uint8_t note_sig[64], afmt_buf *out);
     int note_sig_flip;        /* a wrong C2SP note signature, the rest right */
 };
 
@@ -968,8 +970,12 @@ static void model_seal(model *m, afmt_buf *out)
         uint8_t *leaves = malloc(32 * (n + 1));
         if (leaves == NULL)
             die("out of memory");
-        for (size_t i = 0; i < n; i++)
-            afmt_hash_leaf(leaves + 32 * i, m->enc[i].data, m->enc[i].len);
+        for (size_t i = 0; i < n; i++) {
+            if (m->enc[i].len == 34 && m->enc[i].data[0] == 0x03) /* withheld: its leaf */
+                memcpy(leaves + 32 * i, m->enc[i].data + 2, 32);
+            else
+                afmt_hash_leaf(leaves + 32 * i, m->enc[i].data, m->enc[i].len);
+        }
         check(afmt_merkle_root(root, leaves, n), "root");
         free(leaves);
     }
@@ -1011,7 +1017,8 @@ static void model_seal(model *m, afmt_buf *out)
     buf_add(&sig, fs.p, fs.n);
     fb_free(&fs);
     sodium_memzero(&k, sizeof k);
-    (void)ns;
+    if (m->attest != NULL)
+        m->attest(m, &cp, ns, &sig);
 
     out->len = 0;
     buf_add(out, m->header, 16);
@@ -1657,6 +1664,89 @@ static void invalid_signature(void)
     emit_model("trusted-comment-tab", "format", &m);
 }
 
+/* ---- attestations (spec 12.2): laid out now, refused by version 2 ---- */
+
+static void att_record(afmt_buf *out, uint8_t kind, const afmt_buf *body)
+{
+    buf_u8(out, kind);
+    buf_u32(out, (uint32_t)body->len);
+    buf_add(out, body->data, body->len);
+}
+
+/* A C2SP tlog-cosignature/v1 (Ed25519) by a witness key made from a fixed
+ * seed: name, key, big-endian time, signature over "cosignature/v1\ntime
+ * T\n" and the checkpoint. */
+static void att_cosignature(model *m, const afmt_buf *cp, const uint8_t note_sig[64],
+                            afmt_buf *out)
+{
+    (void)m;
+    (void)note_sig;
+    uint8_t seed[32], pk[32], sk[64], sig[64];
+    memset(seed, 0x77, sizeof seed);
+    crypto_sign_seed_keypair(pk, sk, seed);
+    static const char name[] = "witness.example/w1";
+    const uint64_t ts = 1795568400; /* an hour after the bundle's time */
+    afmt_buf msg = {0}, body = {0};
+    char line[64];
+    int n = snprintf(line, sizeof line, "cosignature/v1\ntime %" PRIu64 "\n", ts);
+    buf_add(&msg, line, (size_t)n);
+    buf_add(&msg, cp->data, cp->len);
+    crypto_sign_detached(sig, NULL, msg.data, msg.len, sk);
+    buf_u8(&body, (uint8_t)(sizeof name - 1));
+    buf_add(&body, name, sizeof name - 1);
+    buf_add(&body, pk, 32);
+    for (int i = 7; i >= 0; i--)
+        buf_u8(&body, (uint8_t)(ts >> (8 * i)));
+    buf_add(&body, sig, 64);
+    att_record(out, 0x01, &body);
+    afmt_buf_free(&msg);
+    afmt_buf_free(&body);
+    sodium_memzero(sk, sizeof sk);
+}
+
+/* A history record: an earlier checkpoint of the same log with its note
+ * signature and the consistency proof to this one (here the same tree:
+ * the empty proof of RFC 9162 for equal sizes). */
+static void att_history(model *m, const afmt_buf *cp, const uint8_t note_sig[64],
+                        afmt_buf *out)
+{
+    (void)m;
+    afmt_buf body = {0};
+    buf_u32(&body, (uint32_t)cp->len);
+    buf_add(&body, cp->data, cp->len);
+    buf_add(&body, note_sig, 64);
+    buf_u8(&body, 0); /* proof hashes */
+    att_record(out, 0x04, &body);
+    afmt_buf_free(&body);
+}
+
+static void att_unknown(model *m, const afmt_buf *cp, const uint8_t note_sig[64], afmt_buf *out)
+{
+    (void)m;
+    (void)cp;
+    (void)note_sig;
+    afmt_buf body = {0};
+    buf_add(&body, "later", 5);
+    att_record(out, 0x09, &body);
+    afmt_buf_free(&body);
+}
+
+static void invalid_attestations(void)
+{
+    model m;
+    model_load(&m, "one-post.afmt");
+    m.attest = att_cosignature;
+    emit_model("attestation-cosignature", "unsupported", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.attest = att_history;
+    emit_model("attestation-history", "unsupported", &m);
+
+    model_load(&m, "one-post.afmt");
+    m.attest = att_unknown;
+    emit_model("attestation-unknown-kind", "unsupported", &m);
+}
+
 static void invalid_checkpoint(void)
 {
     model m;
@@ -2194,12 +2284,14 @@ static void invalid_entries(void)
     afmt_buf parts = {0};
 
     /* entry 4 of thread.afmt (whose content post 1 shares) replaced by a
-     * withheld entry: 0x03 then its leaf hash (spec 12) */
+     * withheld entry (spec 12.1): 0x03, its type 0x01, its leaf; the root is
+     * thread's own */
     model_load(&m, "thread.afmt");
     uint8_t leaf[32];
     afmt_hash_leaf(leaf, m.enc[4].data, m.enc[4].len);
     m.enc[4].len = 0;
     buf_u8(&m.enc[4], 0x03);
+    buf_u8(&m.enc[4], 0x01); /* it was a post */
     buf_add(&m.enc[4], leaf, 32);
     emit_model("entry-type-3", "unsupported", &m);
 
@@ -2514,6 +2606,7 @@ int main(int argc, char **argv)
     invalid_unsigned();
     invalid_signature();
     invalid_checkpoint();
+    invalid_attestations();
     invalid_index();
     invalid_directory();
     invalid_pages();

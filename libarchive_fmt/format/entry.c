@@ -154,6 +154,10 @@ static int take_str(cursor *c, const uint8_t **s, size_t *len, size_t min, size_
 /* The cursor starts at the salt of `enc`. */
 static int decode_post(afmt_entry_view *e, const uint8_t *enc, cursor *c, char *errbuf)
 {
+    if (e->flags & 0x40) /* spec 12.3 */
+        return AFMT_FAIL(errbuf, AFMT_E_UNSUPPORTED,
+                         "a later version of an earlier post (history): not supported by this "
+                         "version");
     if (e->flags & ~AFMT_PF_ALL)
         return AFMT_FAIL(errbuf, AFMT_E_UNSUPPORTED, "unknown post flag bits 0x%02x", e->flags);
     if (take(c, AFMT_POST_OFF_ID - AFMT_ENTRY_OFF_SALT) == NULL)
@@ -313,6 +317,9 @@ int afmt_entry_decode(afmt_entry_view *e, const uint8_t *enc, size_t len, char *
         rc = decode_post(e, enc, &c, errbuf);
     else if (e->type == AFMT_ENTRY_TYPE_FILE)
         rc = decode_file(e, enc, &c, errbuf);
+    else if (e->type == 0x03) /* spec 12.1 */
+        return AFMT_FAIL(errbuf, AFMT_E_UNSUPPORTED,
+                         "a withheld entry (type 0x03): not supported by this version");
     else
         return AFMT_FAIL(errbuf, AFMT_E_UNSUPPORTED, "unknown entry type 0x%02x", e->type);
     if (rc != AFMT_OK)

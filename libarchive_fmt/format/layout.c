@@ -61,10 +61,10 @@ int afmt_trailer_decode(afmt_trailer *t, const uint8_t in[AFMT_TRAILER_BYTES],
     if (t->signature_size < AFMT_SIGNATURE_FIXED_BYTES)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "signature section of %u bytes is too short",
                          t->signature_size);
-    if (t->signature_size > AFMT_SIGNATURE_FIXED_BYTES + AFMT_MAX_TRUSTED_COMMENT_BYTES)
+    if (t->signature_size >
+        AFMT_SIGNATURE_FIXED_BYTES + AFMT_MAX_TRUSTED_COMMENT_BYTES + AFMT_MAX_ATTESTATION_BYTES)
         return AFMT_FAIL(errbuf, AFMT_E_LIMIT,
-                         "signature section of %u bytes: trusted comment over the limit",
-                         t->signature_size);
+                         "signature section of %u bytes: over the limit", t->signature_size);
     if (t->index_size > AFMT_MAX_INDEX_BYTES)
         return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "index of %llu bytes is over the limit",
                          (unsigned long long)t->index_size);
@@ -114,8 +114,14 @@ int afmt_sigsec_decode(afmt_sigsec *s, const uint8_t *in, size_t len, char *errb
     if (t > AFMT_MAX_TRUSTED_COMMENT_BYTES)
         return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "trusted comment over %d bytes",
                          AFMT_MAX_TRUSTED_COMMENT_BYTES);
-    if (len != AFMT_SIGNATURE_FIXED_BYTES + t)
+    if (len < AFMT_SIGNATURE_FIXED_BYTES + t)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "signature section size does not match");
+    if (len > AFMT_SIGNATURE_FIXED_BYTES + t)
+        /* Attestations (spec 12.2): each must be verified or the bundle
+         * refused, and this version verifies none. */
+        return AFMT_FAIL(errbuf, AFMT_E_UNSUPPORTED,
+                         "the bundle carries attestations (cosignatures, timestamps, a "
+                         "withholding or history record): not supported by this version");
     s->comment = (const char *)in + 76;
     s->comment_len = t;
     if (!afmt_sig_comment_valid(s->comment, t))

@@ -15,6 +15,7 @@
 #define AFMT_BLOCK_RECORD_BYTES 56
 #define AFMT_BLOB_RECORD_BYTES 8
 #define AFMT_SIGNATURE_FIXED_BYTES 246 /* signature section without the comment */
+#define AFMT_MAX_ATTESTATION_BYTES (1u << 20) /* spec 12.2: after note_sig */
 #define AFMT_MAX_CHECKPOINT_BYTES 4096
 #define AFMT_COMPRESSION_ZSTD 1u
 #define AFMT_PAGE_ROW_BYTES 48

@@ -52,6 +52,7 @@ ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 EMPTY_HASH = hashlib.sha256(b"").digest()
 FORMAT_VERSION = 2
 SIG_FIXED = 246  # the signature section without its trusted comment (5)
+MAX_ATTESTATIONS = 1 << 20  # spec 12.2
 MIB = 1 << 20
 MAX_CONTENT = 256 * MIB
 MAX_BLOCK = 256 * MIB
@@ -251,6 +252,44 @@ def vkey_of(kid, pk):
     name = note_key_name(kid)
     khash = hashlib.sha256(name.encode() + b"\n\x01" + pk).digest()[:4]
     return "%s+%s+%s" % (name, khash.hex(), base64.b64encode(b"\x01" + pk).decode())
+
+
+def describe_attestations(att, cp, signer_pk):
+    """Spec 12.2: the records after note_sig, as a later version will read them.  Version 2
+    refuses them all; this reading checks that the vectors' records are laid out as the spec
+    says (and that a cosignature verifies), so the layout is pinned before it is used."""
+    out, pos = [], 0
+    while pos < len(att):
+        if pos + 5 > len(att):
+            return "a record cut short"
+        kind, n = att[pos], u32(att, pos + 1)
+        body = att[pos + 5:pos + 5 + n]
+        pos += 5 + n
+        if len(body) != n:
+            return "a record cut short"
+        if kind == 1:  # C2SP tlog-cosignature/v1, Ed25519
+            nl = body[0]
+            name, pk, ts, sig = (body[1:1 + nl], body[1 + nl:33 + nl],
+                                 int.from_bytes(body[33 + nl:41 + nl], "big"), body[41 + nl:])
+            msg = b"cosignature/v1\ntime %d\n" % ts + cp
+            ok = len(sig) == 64 and ed25519_verify(pk, msg, sig)
+            out.append("cosignature by %s at %d: %s" % (name.decode(errors="replace"), ts,
+                                                        "verifies" if ok else "does NOT verify"))
+        elif kind == 2:
+            out.append("an RFC 3161 timestamp token of %d bytes" % n)
+        elif kind == 3:
+            out.append("a withholding statement of %d bytes" % n)
+        elif kind == 4:
+            cl = u32(body, 0)
+            old = body[4:4 + cl]
+            nsig = body[4 + cl:68 + cl]
+            ok = ed25519_verify(signer_pk, old, nsig)
+            out.append("an earlier checkpoint of %d entries (%s)" % (
+                int(old.split(b"\n")[1]) if old.count(b"\n") > 2 else -1,
+                "signed by this bundle's key" if ok else "signature not checked"))
+        else:
+            out.append("a record of unknown kind %d" % kind)
+    return "; ".join(out)
 
 
 # ----------------------------------------------------------------------------- zstd frames
@@ -574,9 +613,9 @@ def read_bundle(data, tmp):
     if checkpoint_size > MAX_CHECKPOINT:
         reject("limit", "checkpoint of %d bytes" % checkpoint_size, "4, 11 (checkpoint 4096)",
                named=True)
-    if signature_size > SIG_FIXED + MAX_COMMENT:
-        reject("limit", "signature section of %d bytes: trusted comment over 1024 bytes"
-               % signature_size, "4, 5, 11 (trusted comment 1024)", named=True)
+    if signature_size > SIG_FIXED + MAX_COMMENT + MAX_ATTESTATIONS:
+        reject("limit", "signature section of %d bytes" % signature_size,
+               "4, 5, 11 (trusted comment 1024, attestations 1 MiB)", named=True)
     if index_size > MAX_INDEX:
         reject("limit", "index of %d bytes" % index_size, "4, 11 (index section)", named=True)
     if index_offset < 16 or index_offset + index_size + checkpoint_size + signature_size + 32 != size:
@@ -599,9 +638,13 @@ def read_bundle(data, tmp):
     if tlen > MAX_COMMENT:
         reject("limit", "trusted comment of %d bytes" % tlen, "5, 11 (trusted comment 1024)",
                named=True)
-    if signature_size != SIG_FIXED + tlen:
-        reject("format", "signature_size %d is not %d + %d" % (signature_size, SIG_FIXED, tlen),
+    if signature_size < SIG_FIXED + tlen:
+        reject("format", "signature_size %d is under %d + %d" % (signature_size, SIG_FIXED, tlen),
                "5")
+    if signature_size > SIG_FIXED + tlen:
+        what = describe_attestations(sec[SIG_FIXED + tlen:], cp, sec[150 + tlen:182 + tlen])
+        reject("unsupported", "attestations after note_sig (%s)" % what,
+               "12.2 (attestations: `unsupported` in version 2)", named=True)
     comment = sec[76:76 + tlen]
     if not clean_text(comment):
         reject("format", "trusted comment is not UTF-8 free of control characters", "5")
