@@ -148,36 +148,39 @@ static int is_blank(char c)
 }
 
 /*
- * Finds the base64 line of a key file's text.  The text may be
- * "untrusted comment: ...\n<base64>" or, when allow_bare, the base64 line
- * alone.  Surrounding blanks and newlines are ignored; NUL or CR anywhere,
- * a comment line longer than minisign reads, a missing base64 line or any
- * further line gives AFMT_E_KEY_FORMAT.
+ * Finds the base64 line of a key file's text, reading it as stock minisign
+ * does (issue 11, item 5): the first line is a comment, whatever it says
+ * (minisign writes "untrusted comment: ..." but reads any first line), the
+ * second the key; a line may end with CR LF.  With allow_bare, a text of
+ * one line is the base64 line alone.  Surrounding blanks and newlines are
+ * ignored.  NUL anywhere, a CR inside the key line, a comment line longer
+ * than minisign reads, a missing base64 line or any further line gives
+ * AFMT_E_KEY_FORMAT.
  */
 static int key_text_b64_line(const char **out, size_t *out_len, const char *text,
                              size_t len, int allow_bare)
 {
-    for (size_t i = 0; i < len; i++)
-        if (text[i] == '\0' || text[i] == '\r')
-            return AFMT_E_KEY_FORMAT;
+    if (memchr(text, '\0', len) != NULL)
+        return AFMT_E_KEY_FORMAT;
     size_t start = 0, end = len;
-    while (start < end && (is_blank(text[start]) || text[start] == '\n'))
+    while (start < end && (is_blank(text[start]) || text[start] == '\n' || text[start] == '\r'))
         start++;
-    while (end > start && (is_blank(text[end - 1]) || text[end - 1] == '\n'))
+    while (end > start && (is_blank(text[end - 1]) || text[end - 1] == '\n' ||
+                           text[end - 1] == '\r'))
         end--;
     const char *p = text + start;
     size_t n = end - start;
-    if (n >= COMMENT_PREFIX_LEN && memcmp(p, COMMENT_PREFIX, COMMENT_PREFIX_LEN) == 0) {
-        const char *nl = memchr(p, '\n', n);
-        if (nl == NULL)
-            return AFMT_E_KEY_FORMAT; /* a comment and no key */
+    const char *nl = memchr(p, '\n', n);
+    if (nl != NULL) {
         size_t comment_len = (size_t)(nl - p);
+        if (comment_len > 0 && p[comment_len - 1] == '\r')
+            comment_len--;
         if (comment_len > COMMENT_LINE_MAX_BYTES)
             return AFMT_E_KEY_FORMAT;
-        n -= comment_len + 1;
+        n -= (size_t)(nl - p) + 1;
         p = nl + 1;
     } else if (!allow_bare) {
-        return AFMT_E_KEY_FORMAT;
+        return AFMT_E_KEY_FORMAT; /* a comment and no key, or a key and no comment */
     }
     while (n > 0 && is_blank(p[0])) {
         p++;
@@ -185,7 +188,7 @@ static int key_text_b64_line(const char **out, size_t *out_len, const char *text
     }
     while (n > 0 && is_blank(p[n - 1]))
         n--;
-    if (n == 0 || memchr(p, '\n', n) != NULL)
+    if (n == 0 || memchr(p, '\n', n) != NULL || memchr(p, '\r', n) != NULL)
         return AFMT_E_KEY_FORMAT;
     *out = p;
     *out_len = n;

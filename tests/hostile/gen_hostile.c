@@ -3662,7 +3662,7 @@ static void group_keys(void)
         {"pub_trailing_text", 42, 0, NULL, " trailing\n", "text after the key"},
         {"pub_trailing_line", 42, 0, NULL, "\nsecond line\n", "a further line"},
         {"pub_two_keys", 42, 1, NULL, "\n", "the key line twice"},
-        {"pub_crlf", 42, 0, NULL, "\r\n", "CR LF"},
+        {"pub_crlf", 42, 0, NULL, "\r\n", "CR LF: accepted, as minisign reads it"},
     };
     for (size_t i = 0; i < sizeof pubs / sizeof pubs[0]; i++) {
         uint8_t blob[43];
@@ -3681,7 +3681,8 @@ static void group_keys(void)
         fb_put(&t, pubs[i].suffix, strlen(pubs[i].suffix));
         char name[128];
         snprintf(name, sizeof name, "%s.pub", pubs[i].name);
-        key_file(name, t.p, t.n, "pub", "3", pubs[i].note);
+        key_file(name, t.p, t.n, "pub", strcmp(pubs[i].name, "pub_crlf") == 0 ? "0" : "3",
+                 pubs[i].note);
         if (!pubs[i].extra && strchr(pubs[i].suffix + 1, '\n') == NULL) {
             snprintf(name, sizeof name, "%s.arg", pubs[i].name);
             fb_put(&line, pubs[i].suffix, strlen(pubs[i].suffix) - 1);
