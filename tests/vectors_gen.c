@@ -1612,6 +1612,16 @@ static void xe_truncate(model *m, afmt_buf *index)
 static void invalid_unsigned(void)
 {
     emit("empty-file", "truncated", "", 0);
+    /* spec 10 step 1: the header first, then the size */
+    emit("not-a-bundle-5-bytes", "format", "hello", 5);
+    emit("magic-only-8-bytes", "truncated", afmt_magic, 8);
+    {
+        uint8_t h[48];
+        afmt_header_encode(h);
+        emit("header-only-16-bytes", "truncated", h, 16);
+        memset(h + 16, 0, 32);
+        emit("header-and-zeros-47-bytes", "truncated", h, 47);
+    }
     emit_patched("truncated-half", "truncated", "thread.afmt", p_truncate_half);
     emit_patched("bad-magic-7bit", "format", "one-post.afmt", p_magic_7bit);
     emit_patched("version-3", "unsupported", "one-post.afmt", p_version3);

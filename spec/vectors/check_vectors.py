@@ -593,10 +593,13 @@ def read_bundle(data, tmp):
     Reject."""
     size = len(data)
     # Step 1: size, header, trailer (3, 4).
-    if size < 48:
-        reject("truncated", "%d bytes: shorter than header and trailer" % size, "4 (size >= 48)")
-    if data[:8] != MAGIC:
-        reject("format", "bad magic", "3")
+    # Step 1 in the order 10 gives: the header, then the size, then the trailer.
+    if size == 0:
+        reject("truncated", "empty file", "10 step 1", named=True)
+    if data[:8] != MAGIC[:min(size, 8)]:
+        reject("format", "bad magic", "3, 10 step 1", named=True)
+    if size < 16:
+        reject("truncated", "%d bytes: shorter than the header" % size, "10 step 1", named=True)
     if u32(data, 8) == 1:
         reject("unsupported", "written by format draft 1.x, not readable by this version",
                "3 (version 1: an earlier draft, `unsupported`)", named=True)
@@ -605,6 +608,9 @@ def read_bundle(data, tmp):
     if u32(data, 12) != 0:
         reject("unsupported", "header flags 0x%x" % u32(data, 12), "3 (`unsupported`)",
                named=True)
+    if size < 48:
+        reject("truncated", "%d bytes: shorter than header and trailer" % size,
+               "4 (size >= 48), 10 step 1", named=True)
     t = data[-32:]
     if t[24:] != END_MAGIC:
         reject("truncated", "no end magic: cut short, or bytes after the trailer", "4")
