@@ -6,7 +6,8 @@
 # byte of the note, or another key, makes it refuse.  On the test vectors
 # the tree over the leaves of valid/*.json has the note's root by
 # tlog.TreeHash, every leaf checks by tlog.ProveRecord/CheckRecord and every
-# prefix by tlog.ProveTree/CheckTree.  The Go program is tests/go/afmtcheck.go,
+# prefix by tlog.ProveTree/CheckTree, and the proofs afmt itself makes
+# (tests/go/proofs.c) pass tlog.CheckRecord/CheckTree.  The Go program is tests/go/afmtcheck.go,
 # built offline against /usr/share/gocode (GOPATH mode, no module download).
 . "$(dirname "$0")/lib.bash"
 
@@ -83,10 +84,54 @@ for j in "$VEC"/valid/*.json; do
     [ "$(cut -d' ' -f3 out)" = "$(jq -r .root "$j")" ] || fail "$name: root differs"
     n=$((n + 1))
 done
+# afmt's own proofs (format/merkle.c, through tests/go/proofs.c) checked by
+# tlog.CheckRecord and tlog.CheckTree: every entry of `thread` and `files`,
+# every prefix (the old root by RFC 9162 2.1.1 in Python); a changed proof
+# hash is refused.
+build=$(dirname "$AFMT")
+san=""
+if grep -q '^AFMT_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
+    san="-fsanitize=address,undefined"
+fi
+# shellcheck disable=SC2046,SC2086
+cc -std=c11 -D_GNU_SOURCE $san -I"$SRC/include" -I"$SRC/libarchive_fmt" -o proofs \
+    "$SRC/tests/go/proofs.c" "$build/libarchive_fmt.a" \
+    $(pkg-config --libs libsodium libzstd libcrypto) -lpthread -lm || fail "cannot build proofs.c"
+proofs_checked=0
+for name in thread files; do
+    j=$VEC/valid/$name.json
+    mapfile -t L < <(jq -r '.entry_list[].leaf' "$j")
+    nl=${#L[@]}
+    for ((i = 0; i < nl; i++)); do
+        mapfile -t P < <(./proofs inclusion "$i" "${L[@]}")
+        expect 0 ./afmtcheck record "$TVKEY" "v-$name.cp.note" "$i" "${L[$i]}" "${P[@]}"
+        proofs_checked=$((proofs_checked + 1))
+        if [ "${#P[@]}" -gt 0 ]; then
+            Q=("${P[@]}")
+            Q[0]=$(printf '%s' "${Q[0]}" | awk '{ c = substr($0, 64, 1); print substr($0, 1, 63) (c == "0" ? "1" : "0") }')
+            expect 1 ./afmtcheck record "$TVKEY" "v-$name.cp.note" "$i" "${L[$i]}" "${Q[@]}"
+        fi
+    done
+    for ((m = 1; m < nl; m++)); do
+        mapfile -t P < <(./proofs consistency "$m" "${L[@]}")
+        old=$(./afmtcheck tree "$TVKEY" "v-$name.cp.note" "${L[@]}" > /dev/null && \
+              python3 -c 'import hashlib,sys
+def mth(l):
+    if len(l) == 1: return l[0]
+    k = 1
+    while k * 2 < len(l): k *= 2
+    return hashlib.sha256(b"\x01" + mth(l[:k]) + mth(l[k:])).digest()
+print(mth([bytes.fromhex(x) for x in sys.argv[2:2 + int(sys.argv[1])]]).hex())' "$m" "${L[@]}")
+        expect 0 ./afmtcheck tree-proof "$TVKEY" "v-$name.cp.note" "$m" "$old" "${P[@]}"
+        proofs_checked=$((proofs_checked + 1))
+    done
+done
+
 # A changed leaf: the tree's root is no longer the note's.
 leaves=$(jq -r '.entry_list[].leaf' "$VEC/valid/thread.json" |
     awk 'NR == 3 { c = substr($0, 1, 1); $0 = (c == "0" ? "1" : "0") substr($0, 2) } 1')
 # shellcheck disable=SC2086
 expect 1 ./afmtcheck tree "$TVKEY" v-thread.cp.note $leaves
 echo "go_note: OK ($n bundles: note.Open, tlog.TreeHash, CheckRecord, CheckTree;" \
+     "$proofs_checked proofs made by afmt accepted by tlog;" \
      "$padding changed bytes gave the same signature in another base64 spelling)"

@@ -13,7 +13,10 @@
 //	    tlog.CheckTree); a changed leaf does not.
 //	afmtcheck record VKEY NOTE INDEX LEAF-HEX PROOF-HEX...
 //	    as `note`, then tlog.CheckRecord of an inclusion proof made
-//	    elsewhere (afmt's own proof code).
+//	    elsewhere (afmt's own proof code: tests/go/proofs.c).
+//	afmtcheck tree-proof VKEY NOTE OLD-SIZE OLD-ROOT-HEX PROOF-HEX...
+//	    as `note`, then tlog.CheckTree of a consistency proof made
+//	    elsewhere, from the tree of OLD-SIZE leaves to the note's.
 //
 // Exit status 0: verified; 1: refused (the reason on stderr); 2: usage.
 package main
@@ -183,6 +186,22 @@ func main() {
 		}
 		if err := tlog.CheckRecord(p, size, root, index, leaf); err != nil {
 			refuse("CheckRecord %d: %v", index, err)
+		}
+	case "tree-proof":
+		if len(os.Args) < 6 {
+			usage()
+		}
+		old, err := strconv.ParseInt(os.Args[4], 10, 64)
+		if err != nil {
+			usage()
+		}
+		oldRoot := parseHash(os.Args[5])
+		var p tlog.TreeProof
+		for _, s := range os.Args[6:] {
+			p = append(p, parseHash(s))
+		}
+		if err := tlog.CheckTree(p, size, root, old, oldRoot); err != nil {
+			refuse("CheckTree %d: %v", old, err)
 		}
 	default:
 		usage()
