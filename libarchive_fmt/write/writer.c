@@ -24,65 +24,7 @@
 #include "write/pipeline.h"
 #include "common/set.h"
 #include "format/signature.h"
-
-#define ZSTD_MAX_LEVEL_ALLOWED 19
-
-struct afmt_writer {
-    afmt_writer_options opts;
-    char *title;
-    char *trusted_comment;
-    int64_t created;
-    const afmt_secret_key *sk;
-    uint8_t salt_key[32]; /* the log seed of spec 8.3 */
-
-    afmt_outfile out;
-    uint64_t offset;          /* bytes written so far */
-    afmt_pipeline *pipeline;
-    unsigned threads;
-    uint64_t blocks_submitted;
-
-    afmt_buf block;           /* the open block, decompressed */
-    afmt_buf blocks;          /* block table records */
-    afmt_buf blobs;           /* blob table records */
-    afmt_buf blob_locs;       /* per blob: u32 block, u32 offset */
-    afmt_merkle_stream tree;  /* the leaves so far */
-    uint64_t entries;
-    afmt_buf sizes;           /* per entry: u64 content size, UINT64_MAX for a file */
-
-    afmt_block_codec *page_codec;
-    afmt_record_page page;    /* the open record page, decompressed */
-    uint64_t page_first;      /* entry number of the open page's first record */
-    afmt_buf pages;           /* the closed record pages' frames, when not spilled */
-    int spill_fd;             /* or they go to this unnamed file beside the output
-                                 (the index of a million posts is 80 MB) */
-    uint64_t pages_len;       /* bytes of closed record page frames */
-    afmt_buf page_rows;       /* their directory rows */
-    uint64_t records_size;    /* bytes of all record pages, decompressed */
-    afmt_buf lookup;          /* a closed record page, decoded again (rare) */
-    size_t lookup_page;       /* which: its number + 1, 0 for none */
-    afmt_buf lookup_frame;    /* ...read back from the spill file */
-
-    afmt_set blob_set;        /* content hash -> blob number */
-    afmt_buf blob_hashes;     /* 32 bytes per blob, the keys of blob_set */
-    afmt_set id_set;          /* id key -> post number */
-    afmt_buf id_keys;         /* per post: u64 id key, u32 entry number */
-    afmt_buf id_collisions;   /* u32 post numbers whose key was taken (rare) */
-    afmt_set path_set;        /* file path -> file number */
-    afmt_buf paths;           /* every file path, back to back */
-    afmt_buf path_refs;       /* per file: u64 offset in `paths`, u32 length, u32 entry */
-
-    /* the open streamed file */
-    int file_open;
-    afmt_buf file_path;
-    afmt_buf file_parts;
-    afmt_buf file_blobs;      /* u64 offsets in `blobs` of rows to patch */
-    uint32_t file_part_count;
-    uint64_t file_total;
-
-    afmt_buf scratch;         /* an entry being encoded */
-    int state;                /* 0 open, 1 finished or failed */
-    char err[AFMT_ERRMSG_BYTES];
-};
+#include "write/writer_internal.h"
 
 static int block_done(void *ctx, const uint8_t *frame, size_t frame_len, size_t raw_len,
                       const uint8_t hash[AFMT_HASH_BYTES]);
@@ -246,7 +188,7 @@ void afmt_writer_free(afmt_writer *w)
 }
 
 /* Any failure after open leaves the writer unusable: the caller frees it. */
-static int failed(afmt_writer *w, int rc)
+int afmt_writer_failed(afmt_writer *w, int rc)
 {
     w->state = 1;
     return rc;
@@ -285,8 +227,9 @@ static int flush_block(afmt_writer *w)
  * where the blob is (loc: block, offset).  The blob's row names the
  * reference that introduces it: (entry, part); a file's entry number is
  * not known yet, so its rows are patched at file_end. */
-static int store_blob(afmt_writer *w, const uint8_t hash[AFMT_HASH_BYTES], const void *data,
-                      size_t len, uint64_t entry, uint32_t part, uint32_t loc[2])
+int afmt_writer_store_blob(afmt_writer *w, const uint8_t hash[AFMT_HASH_BYTES],
+                           const void *data, size_t len, uint64_t entry, uint32_t part,
+                           uint32_t loc[2])
 {
     int rc;
     uint64_t number = w->blob_hashes.len / AFMT_HASH_BYTES;
@@ -380,7 +323,8 @@ static int close_page(afmt_writer *w)
 }
 
 /* Salts the encoding in w->scratch, records it, its place and its leaf. */
-static int add_record(afmt_writer *w, const uint32_t loc[2], uint64_t size, uint64_t *out_entry)
+int afmt_writer_add_record(afmt_writer *w, const uint32_t loc[2], uint64_t size,
+                           uint64_t *out_entry)
 {
     if (w->entries >= AFMT_MAX_ENTRIES)
         return AFMT_FAIL(w->err, AFMT_E_LIMIT, "more than %u entries", AFMT_MAX_ENTRIES);
@@ -524,190 +468,17 @@ int afmt_writer_add_post(uint64_t *out_entry, afmt_writer *w, const afmt_post *p
     if (ins == 0)
         return AFMT_FAIL(w->err, AFMT_E_DUPLICATE, "duplicate post id");
     if (ins < 0)
-        return failed(w, AFMT_FAIL(w->err, ins, "out of memory"));
+        return afmt_writer_failed(w, AFMT_FAIL(w->err, ins, "out of memory"));
     uint32_t loc[2] = {0, 0};
     if (post->content_len > 0 &&
-        (rc = store_blob(w, hash, post->content, post->content_len, w->entries, 0, loc)) !=
-            AFMT_OK)
-        return failed(w, rc);
-    if ((rc = add_record(w, loc, post->content_len, out_entry)) != AFMT_OK)
-        return failed(w, rc);
+        (rc = afmt_writer_store_blob(w, hash, post->content, post->content_len, w->entries, 0,
+                                     loc)) != AFMT_OK)
+        return afmt_writer_failed(w, rc);
+    if ((rc = afmt_writer_add_record(w, loc, post->content_len, out_entry)) != AFMT_OK)
+        return afmt_writer_failed(w, rc);
     return AFMT_OK;
 }
 
-/* ---- files ---- */
-
-int afmt_writer_file_begin(afmt_writer *w, const char *path, size_t path_len)
-{
-    if (w == NULL || path == NULL)
-        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_writer_file_begin: no writer or path");
-    if (w->state != 0 || w->file_open)
-        return AFMT_FAIL(w->err, AFMT_E_STATE, "writer finished, or a file is open already");
-    if (!afmt_path_valid((const uint8_t *)path, path_len))
-        return AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT,
-                         "invalid path: must be relative, '/'-separated, without empty, '.' "
-                         "or '..' components, NUL or backslash, at most %d bytes",
-                         AFMT_MAX_PATH_BYTES);
-    if (afmt_set_find(&w->path_set, path, path_len, NULL))
-        return AFMT_FAIL(w->err, AFMT_E_DUPLICATE, "duplicate file path");
-    w->file_path.len = 0;
-    w->file_parts.len = 0;
-    w->file_blobs.len = 0;
-    w->file_part_count = 0;
-    w->file_total = 0;
-    int rc = afmt_buf_append(&w->file_path, path, path_len);
-    if (rc != AFMT_OK)
-        return AFMT_FAIL(w->err, rc, "out of memory");
-    w->file_open = 1;
-    return AFMT_OK;
-}
-
-static int file_account(afmt_writer *w, uint64_t size)
-{
-    if (w->file_part_count >= AFMT_MAX_FILE_PARTS)
-        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "file has more than %u parts",
-                         AFMT_MAX_FILE_PARTS);
-    if (!afmt_add_ok(&w->file_total, w->file_total, size) || w->file_total > AFMT_MAX_FILE_BYTES)
-        return AFMT_FAIL(w->err, AFMT_E_LIMIT, "file too large");
-    w->file_part_count++;
-    return AFMT_OK;
-}
-
-int afmt_writer_file_add_entry(afmt_writer *w, uint64_t entry)
-{
-    if (w == NULL)
-        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "no writer");
-    if (w->state != 0 || !w->file_open)
-        return AFMT_FAIL(w->err, AFMT_E_STATE, "no file is open");
-    if (entry >= w->entries)
-        return AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT, "no entry %" PRIu64, entry);
-    uint64_t size = afmt_load64(w->sizes.data + 8 * entry);
-    if (size == UINT64_MAX)
-        return AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT, "entry %" PRIu64 " is not a post",
-                         entry);
-    int rc = file_account(w, size);
-    if (rc != AFMT_OK)
-        return rc;
-    if ((rc = afmt_part_encode_entry(&w->file_parts, entry)) != AFMT_OK)
-        return failed(w, AFMT_FAIL(w->err, rc, "out of memory"));
-    return AFMT_OK;
-}
-
-int afmt_writer_file_add_data(afmt_writer *w, const void *data, size_t len)
-{
-    if (w == NULL || (data == NULL && len > 0))
-        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_writer_file_add_data: no writer or data");
-    if (w->state != 0 || !w->file_open)
-        return AFMT_FAIL(w->err, AFMT_E_STATE, "no file is open");
-    if (len == 0)
-        return AFMT_OK;
-    if (len > AFMT_MAX_CONTENT_BYTES)
-        return AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT, "data piece over %u bytes",
-                         AFMT_MAX_CONTENT_BYTES);
-    int rc = file_account(w, len);
-    if (rc != AFMT_OK)
-        return rc;
-    if (len <= AFMT_MAX_INLINE_BYTES) {
-        if ((rc = afmt_part_encode_inline(&w->file_parts, data, len)) != AFMT_OK)
-            return failed(w, AFMT_FAIL(w->err, rc, "out of memory"));
-        return AFMT_OK;
-    }
-    uint8_t hash[AFMT_HASH_BYTES];
-    afmt_content_hash(hash, data, len);
-    /* file_account counted this part already: its index is count - 1 */
-    uint32_t loc[2];
-    if ((rc = store_blob(w, hash, data, len, UINT64_MAX, w->file_part_count - 1, loc)) !=
-        AFMT_OK)
-        return failed(w, rc);
-    if ((rc = afmt_part_encode_blob(&w->file_parts, hash, len)) != AFMT_OK)
-        return failed(w, AFMT_FAIL(w->err, rc, "out of memory"));
-    return AFMT_OK;
-}
-
-int afmt_writer_file_end(uint64_t *out_entry, afmt_writer *w)
-{
-    if (w == NULL)
-        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "no writer");
-    if (w->state != 0 || !w->file_open)
-        return AFMT_FAIL(w->err, AFMT_E_STATE, "no file is open");
-    w->scratch.len = 0;
-    int rc = afmt_entry_encode_file(&w->scratch, w->file_path.data, w->file_path.len,
-                                    w->file_total, w->file_part_count, w->file_parts.data,
-                                    w->file_parts.len, w->err);
-    if (rc != AFMT_OK)
-        return failed(w, rc);
-    uint64_t number = w->entries;
-    static const uint32_t no_loc[2] = {0, 0};
-    if ((rc = add_record(w, no_loc, UINT64_MAX, out_entry)) != AFMT_OK)
-        return failed(w, rc);
-    for (size_t i = 0; i < w->file_blobs.len; i += 8)
-        afmt_store32(w->blobs.data + afmt_load64(w->file_blobs.data + i), (uint32_t)number);
-    uint32_t f = (uint32_t)(w->path_refs.len / 16);
-    if ((rc = afmt_buf_append_u64(&w->path_refs, w->paths.len)) != AFMT_OK ||
-        (rc = afmt_buf_append_u32(&w->path_refs, (uint32_t)w->file_path.len)) != AFMT_OK ||
-        (rc = afmt_buf_append_u32(&w->path_refs, (uint32_t)number)) != AFMT_OK ||
-        (rc = afmt_buf_append(&w->paths, w->file_path.data, w->file_path.len)) != AFMT_OK)
-        return failed(w, AFMT_FAIL(w->err, rc, "out of memory"));
-    int ins = afmt_set_insert(&w->path_set, w->file_path.data, w->file_path.len, f, NULL);
-    if (ins < 0)
-        return failed(w, AFMT_FAIL(w->err, ins, "out of memory"));
-    w->file_open = 0;
-    return AFMT_OK;
-}
-
-int afmt_writer_add_file(uint64_t *out_entry, afmt_writer *w, const char *path,
-                         size_t path_len, const afmt_file_part *parts, size_t nparts)
-{
-    if (w == NULL || (parts == NULL && nparts > 0))
-        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_writer_add_file: no writer or parts");
-    int rc = afmt_writer_file_begin(w, path, path_len);
-    if (rc != AFMT_OK)
-        return rc;
-    for (size_t i = 0; i < nparts && rc == AFMT_OK; i++) {
-        if (parts[i].kind == AFMT_PART_ENTRY)
-            rc = afmt_writer_file_add_entry(w, parts[i].entry);
-        else if (parts[i].kind == AFMT_PART_DATA)
-            rc = afmt_writer_file_add_data(w, parts[i].data, parts[i].len);
-        else
-            rc = AFMT_FAIL(w->err, AFMT_E_INVALID_ARGUMENT, "unknown part kind");
-    }
-    if (rc != AFMT_OK) {
-        w->file_open = 0;
-        return failed(w, rc);
-    }
-    return afmt_writer_file_end(out_entry, w);
-}
-
-/* A path "a/b/c" conflicts with files "a" and "a/b": a file cannot also be
- * a folder on extraction. */
-static int check_path_prefixes(afmt_writer *w)
-{
-    size_t nf = w->path_refs.len / 16;
-    if (nf == 0)
-        return AFMT_OK;
-    afmt_path_ref *refs = malloc(nf * sizeof *refs);
-    if (refs == NULL)
-        return AFMT_FAIL(w->err, AFMT_E_NOMEM, "out of memory");
-    for (size_t k = 0; k < nf; k++) {
-        const uint8_t *ref = w->path_refs.data + 16 * k;
-        refs[k].path = w->paths.data + afmt_load64(ref);
-        refs[k].len = afmt_load32(ref + 8);
-        refs[k].entry = k; /* the file number, for the message below */
-    }
-    uint64_t bad;
-    /* Same paths were refused at file_begin: only folders are left. */
-    int conflict = afmt_paths_conflict(refs, nf, &bad);
-    int rc = AFMT_OK;
-    if (conflict) {
-        const uint8_t *ref = w->path_refs.data + 16 * bad;
-        rc = AFMT_FAIL(w->err, AFMT_E_DUPLICATE, "path '%.*s' is both a file and a folder",
-                       (int)afmt_load32(ref + 8), (const char *)w->paths.data + afmt_load64(ref));
-    }
-    free(refs);
-    return rc;
-}
-
-/* Writes a piece of the index section. */
 static int index_out(afmt_writer *w, const void *data, size_t len)
 {
     int rc = afmt_outfile_write(&w->out, data, len, w->err);
@@ -838,7 +609,7 @@ int afmt_writer_finish(afmt_writer *w)
         return AFMT_FAIL(w->err, AFMT_E_STATE, "writer finished or failed, or a file is open");
     w->state = 1;
     int rc;
-    if ((rc = check_path_prefixes(w)) != AFMT_OK || (rc = flush_block(w)) != AFMT_OK ||
+    if ((rc = afmt_writer_check_paths(w)) != AFMT_OK || (rc = flush_block(w)) != AFMT_OK ||
         (rc = afmt_pipeline_drain(w->pipeline, w->err)) != AFMT_OK)
         return rc;
 
