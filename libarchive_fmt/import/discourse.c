@@ -36,30 +36,23 @@ typedef struct dc_stream {
 } dc_stream;
 
 typedef struct dc_ctx {
-    const uint8_t *b;
-    size_t len;
-    afmt_jtext text;
-    afmt_buf arena;
-    afmt_imp_recs recs;
+    afmt_imp_doc d; /* first: the run's afmt_imp_doc is this context */
     dc_post *posts; /* per record */
     size_t posts_cap;
     dc_stream *streams;
     size_t nstreams, streams_cap;
     json_int_t *sids;
     size_t nsids, sids_cap;
-    char *errbuf;
-    size_t errbuf_size;
 } dc_ctx;
 
 static int dc_fail(dc_ctx *c, size_t off, int err, const char *what)
 {
-    return afmt_imp_fail(c->errbuf, c->errbuf_size, err, "line %llu: %s",
-                         (unsigned long long)afmt_imp_line_of(c->b, c->len, off), what);
+    return afmt_imp_doc_fail(&c->d, off, err, what);
 }
 
 static int dc_nomem(dc_ctx *c)
 {
-    return afmt_imp_fail(c->errbuf, c->errbuf_size, AFMT_E_NOMEM, "out of memory");
+    return afmt_imp_doc_nomem(&c->d);
 }
 
 static json_int_t int_or(json_t *v, json_int_t dflt)
@@ -85,7 +78,7 @@ static int dc_add_str(dc_ctx *c, json_t *v, size_t max, afmt_imp_str *out, size_
         snprintf(msg, sizeof msg, "%s longer than the format allows", what);
         return dc_fail(c, off, AFMT_E_LIMIT, msg);
     }
-    if (afmt_imp_str_add(&c->arena, out, json_string_value(v), n) != AFMT_OK)
+    if (afmt_imp_str_add(&c->d.arena, out, json_string_value(v), n) != AFMT_OK)
         return dc_nomem(c);
     return 1;
 }
@@ -96,7 +89,7 @@ static int dc_ref(dc_ctx *c, json_int_t topic, json_int_t number, afmt_imp_str *
     char tmp[64];
     int n = snprintf(tmp, sizeof tmp, "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT, topic,
                      number);
-    if (afmt_imp_str_add(&c->arena, out, tmp, (size_t)n) != AFMT_OK)
+    if (afmt_imp_str_add(&c->d.arena, out, tmp, (size_t)n) != AFMT_OK)
         return dc_nomem(c);
     return AFMT_OK;
 }
@@ -106,11 +99,11 @@ static int dc_ref(dc_ctx *c, json_int_t topic, json_int_t number, afmt_imp_str *
 static int dc_post_at(dc_ctx *c, json_t *o, size_t start, size_t end, json_int_t topic_id,
                       json_t *topic_title)
 {
-    afmt_imp_rec *rec = afmt_imp_recs_push(&c->recs);
+    afmt_imp_rec *rec = afmt_imp_recs_push(&c->d.recs);
     if (rec == NULL)
         return dc_nomem(c);
-    size_t ri = c->recs.n - 1;
-    if (c->recs.n > c->posts_cap) {
+    size_t ri = c->d.recs.n - 1;
+    if (c->d.recs.n > c->posts_cap) {
         size_t ncap = c->posts_cap ? c->posts_cap * 2 : 256;
         dc_post *np = realloc(c->posts, ncap * sizeof *np);
         if (np == NULL)
@@ -134,24 +127,24 @@ static int dc_post_at(dc_ctx *c, json_t *o, size_t start, size_t end, json_int_t
     } else {
         char tmp[48];
         int n = snprintf(tmp, sizeof tmp, "post:%" JSON_INTEGER_FORMAT, pid);
-        if (afmt_imp_str_add(&c->arena, &s, tmp, (size_t)n) != AFMT_OK)
+        if (afmt_imp_str_add(&c->d.arena, &s, tmp, (size_t)n) != AFMT_OK)
             return dc_nomem(c);
     }
-    c->recs.v[ri].id = s;
+    c->d.recs.v[ri].id = s;
     /* parent: the post it replies to, else the topic's first post */
     json_int_t to = int_or(json_object_get(o, "reply_to_post_number"), -1);
     if (topic >= 0 && number > 1) {
         if ((r = dc_ref(c, topic, to >= 1 && to != number ? to : 1, &s)) != AFMT_OK)
             return r;
-        c->recs.v[ri].parent = s;
-        c->recs.v[ri].has_parent = 1;
+        c->d.recs.v[ri].parent = s;
+        c->d.recs.v[ri].has_parent = 1;
     }
     if ((r = dc_add_str(c, json_object_get(o, "username"), AFMT_MAX_AUTHOR_BYTES, &s, start,
                         "an author")) < 0)
         return r;
     if (r == 1) {
-        c->recs.v[ri].author = s;
-        c->recs.v[ri].has_author = 1;
+        c->d.recs.v[ri].author = s;
+        c->d.recs.v[ri].has_author = 1;
     }
     json_t *title = topic_title;
     if (!json_is_string(title))
@@ -159,19 +152,19 @@ static int dc_post_at(dc_ctx *c, json_t *o, size_t start, size_t end, json_int_t
     if (number == 1 && json_is_string(title)) {
         if ((r = dc_add_str(c, title, AFMT_MAX_TITLE_BYTES, &s, start, "a title")) < 0)
             return r;
-        c->recs.v[ri].title = s;
-        c->recs.v[ri].has_title = 1;
+        c->d.recs.v[ri].title = s;
+        c->d.recs.v[ri].has_title = 1;
     }
     json_t *ca = json_object_get(o, "created_at");
     int64_t t;
     if (json_is_string(ca) &&
         afmt_rfc3339_time(&t, json_string_value(ca), json_string_length(ca), 1) == 0) {
-        c->recs.v[ri].created = t;
-        c->recs.v[ri].has_created = 1;
+        c->d.recs.v[ri].created = t;
+        c->d.recs.v[ri].has_created = 1;
     }
     json_t *da = json_object_get(o, "deleted_at");
     if ((json_is_string(da) && json_string_length(da) > 0) || afmt_js_true(o, "user_deleted"))
-        c->recs.v[ri].flags |= AFMT_POST_DELETED;
+        c->d.recs.v[ri].flags |= AFMT_POST_DELETED;
     return AFMT_OK;
 }
 
@@ -180,7 +173,7 @@ static int dc_posts(dc_ctx *c, json_t *a, size_t arr, json_int_t topic_id, json_
 {
     size_t it = 0, s, e, i = 0;
     int r;
-    while ((r = afmt_js_array_next(&c->text, arr, &it, &s, &e)) == 1) {
+    while ((r = afmt_js_array_next(&c->d.text, arr, &it, &s, &e)) == 1) {
         json_t *el = json_array_get(a, i++);
         if (el == NULL)
             return dc_fail(c, s, AFMT_E_STATE, "internal error: scanner and parser disagree");
@@ -199,13 +192,13 @@ static int dc_topic(dc_ctx *c, json_t *v, size_t start)
     json_t *ps = json_object_get(v, "post_stream");
     json_t *posts = json_object_get(ps, "posts");
     json_int_t topic_id = int_or(json_object_get(v, "id"), -1);
-    size_t first = c->recs.n;
+    size_t first = c->d.recs.n;
     afmt_jmember m, m2;
-    if (afmt_js_object_find(&c->text, start, "post_stream", 11, &m) != 1 ||
-        c->b[m.value_start] != '{')
+    if (afmt_js_object_find(&c->d.text, start, "post_stream", 11, &m) != 1 ||
+        c->d.b[m.value_start] != '{')
         return dc_fail(c, start, AFMT_E_FORMAT, "\"post_stream\" is not an object");
     if (json_is_array(posts)) {
-        if (afmt_js_object_find(&c->text, m.value_start, "posts", 5, &m2) != 1)
+        if (afmt_js_object_find(&c->d.text, m.value_start, "posts", 5, &m2) != 1)
             return dc_fail(c, start, AFMT_E_STATE, "internal error: no posts span");
         int r = dc_posts(c, posts, m2.value_start, topic_id, json_object_get(v, "title"));
         if (r != AFMT_OK)
@@ -226,7 +219,7 @@ static int dc_topic(dc_ctx *c, json_t *v, size_t start)
     }
     dc_stream *st = &c->streams[c->nstreams++];
     st->topic = topic_id;
-    st->first_rec = first < c->recs.n ? first : SIZE_MAX;
+    st->first_rec = first < c->d.recs.n ? first : SIZE_MAX;
     st->ids_off = c->nsids;
     st->n = 0;
     size_t i;
@@ -248,32 +241,17 @@ static int dc_topic(dc_ctx *c, json_t *v, size_t start)
     return AFMT_OK;
 }
 
-static int dc_document(dc_ctx *c, size_t start, size_t end)
+static int dc_document(afmt_imp_doc *d, json_t *v, size_t start, size_t end)
 {
-    if (end - start > AFMT_IMPORT_MAX_DOCUMENT)
-        return dc_fail(c, start, AFMT_E_LIMIT, "a JSON text larger than 256 MiB");
-    json_error_t jerr;
-    json_t *v = json_loadb((const char *)c->b + start, end - start, AFMT_IMPORT_JSON_FLAGS,
-                           &jerr);
-    if (v == NULL) {
-        uint64_t line = afmt_imp_line_of(c->b, c->len, start);
-        return afmt_imp_fail(c->errbuf, c->errbuf_size, AFMT_E_FORMAT,
-                             "line %llu: invalid JSON: %s",
-                             (unsigned long long)(line + (jerr.line > 0 ? jerr.line - 1 : 0)),
-                             jerr.text);
-    }
-    int rc = afmt_jt_index(&c->text, start, end);
-    if (rc != AFMT_OK) {
-        json_decref(v);
-        return dc_fail(c, start, rc, "cannot index the JSON text");
-    }
+    dc_ctx *c = (dc_ctx *)d;
+    int rc = AFMT_OK;
     afmt_jmember m;
     if (json_is_array(v)) {
         rc = dc_posts(c, v, start, -1, NULL);
     } else if (json_is_object(v) && json_object_get(v, "post_stream") != NULL) {
         rc = dc_topic(c, v, start);
     } else if (json_is_object(v) && json_is_array(json_object_get(v, "latest_posts"))) {
-        if (afmt_js_object_find(&c->text, start, "latest_posts", 12, &m) != 1)
+        if (afmt_js_object_find(&c->d.text, start, "latest_posts", 12, &m) != 1)
             rc = dc_fail(c, start, AFMT_E_STATE, "internal error: no latest_posts span");
         else
             rc = dc_posts(c, json_object_get(v, "latest_posts"), m.value_start, -1, NULL);
@@ -284,13 +262,7 @@ static int dc_document(dc_ctx *c, size_t start, size_t end)
                      "not a Discourse topic, posts page or post (no \"post_stream\", no "
                      "\"post_number\")");
     }
-    json_decref(v);
     return rc;
-}
-
-static int dc_document_cb(void *ctx, size_t start, size_t end)
-{
-    return dc_document((dc_ctx *)ctx, start, end);
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -299,55 +271,32 @@ static int cmp_int(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-int afmt_import_discourse(afmt_writer *w, int fd, const char *path, size_t path_len,
-                          afmt_import_stats *stats, char *errbuf, size_t errbuf_size)
+static int dc_has_stream(const afmt_imp_doc *d)
 {
-    if (errbuf != NULL && errbuf_size > 0)
-        errbuf[0] = 0;
-    uint8_t *b = NULL;
-    size_t len = 0;
-    int rc = afmt_imp_read_all(&b, &len, fd, AFMT_IMPORT_MAX_INPUT, errbuf, errbuf_size);
-    if (rc != AFMT_OK)
-        return rc;
-    dc_ctx c = {0};
-    c.b = b;
-    c.len = len;
-    c.text.b = b;
-    c.text.len = len;
-    c.errbuf = errbuf;
-    c.errbuf_size = errbuf_size;
-    afmt_imp_map ids = {0};
-    json_int_t *have = NULL;
+    return ((const dc_ctx *)d)->nsids != 0;
+}
 
-    rc = afmt_imp_each_document(&c.text, dc_document_cb, &c, errbuf, errbuf_size);
-    if (rc != AFMT_OK)
-        goto out;
-    if (c.recs.n == 0 && c.nsids == 0) {
-        rc = afmt_imp_fail(errbuf, errbuf_size, AFMT_E_FORMAT, "no Discourse post in the input");
-        goto out;
-    }
-    rc = afmt_imp_index_ids_msg(&ids, &c.recs, &c.arena, errbuf, errbuf_size);
-    if (rc != AFMT_OK)
-        goto out;
+static int dc_mark_streams(afmt_imp_doc *d, afmt_imp_map *ids)
+{
+    dc_ctx *c = (dc_ctx *)d;
+    (void)ids;
     /* a topic whose stream lists more posts than the input holds of it is
      * incomplete: the stream's distinct ids minus the topic's distinct posts
      * (counted, not matched: a recorded API answer may number its stream
      * 1..n rather than by post id) */
-    have = malloc((c.recs.n + c.nsids + 1) * sizeof *have);
-    if (have == NULL) {
-        rc = dc_nomem(&c);
-        goto out;
-    }
-    for (size_t k = 0; k < c.nstreams; k++) {
-        const dc_stream *st = &c.streams[k];
+    json_int_t *have = malloc((d->recs.n + c->nsids + 1) * sizeof *have);
+    if (have == NULL)
+        return dc_nomem(c);
+    for (size_t k = 0; k < c->nstreams; k++) {
+        const dc_stream *st = &c->streams[k];
         size_t n = 0, nposts = 0, nstream = 0;
-        for (size_t i = 0; i < c.recs.n; i++)
-            if (c.posts[i].topic == st->topic)
-                have[n++] = c.posts[i].post_id;
+        for (size_t i = 0; i < d->recs.n; i++)
+            if (c->posts[i].topic == st->topic)
+                have[n++] = c->posts[i].post_id;
         qsort(have, n, sizeof *have, cmp_int);
         for (size_t i = 0; i < n; i++)
             nposts += i == 0 || have[i] != have[i - 1];
-        memcpy(have, c.sids + st->ids_off, st->n * sizeof *have);
+        memcpy(have, c->sids + st->ids_off, st->n * sizeof *have);
         qsort(have, st->n, sizeof *have, cmp_int);
         for (size_t i = 0; i < st->n; i++)
             nstream += i == 0 || have[i] != have[i - 1];
@@ -355,27 +304,39 @@ int afmt_import_discourse(afmt_writer *w, int fd, const char *path, size_t path_
             continue;
         /* the topic's first post when the input has it, else the first of the document */
         size_t target = st->first_rec;
-        for (size_t i = 0; i < c.recs.n; i++)
-            if (c.posts[i].topic == st->topic && c.posts[i].number == 1) {
+        for (size_t i = 0; i < d->recs.n; i++)
+            if (c->posts[i].topic == st->topic && c->posts[i].number == 1) {
                 target = i;
                 break;
             }
-        if (target == SIZE_MAX || (c.recs.v[target].flags & AFMT_POST_INCOMPLETE))
+        if (target == SIZE_MAX || (d->recs.v[target].flags & AFMT_POST_INCOMPLETE))
             continue; /* no post to carry the mark, or marked by an earlier page */
-        c.recs.v[target].flags |= AFMT_POST_INCOMPLETE;
-        c.recs.v[target].missing += nstream - nposts;
+        d->recs.v[target].flags |= AFMT_POST_INCOMPLETE;
+        d->recs.v[target].missing += nstream - nposts;
     }
-    rc = afmt_imp_emit(w, b, len, path, path_len, &c.recs, &c.arena, &ids, stats, errbuf,
-                       errbuf_size);
-out:
     free(have);
-    afmt_imp_map_free(&ids);
-    afmt_jt_free(&c.text);
-    afmt_imp_recs_free(&c.recs);
-    afmt_buf_free(&c.arena);
-    free(c.posts);
-    free(c.streams);
-    free(c.sids);
-    free(b);
-    return rc;
+    return AFMT_OK;
+}
+
+static void dc_free(afmt_imp_doc *d)
+{
+    dc_ctx *c = (dc_ctx *)d;
+    free(c->posts);
+    free(c->streams);
+    free(c->sids);
+}
+
+static const afmt_imp_doc_ops dc_ops = {
+    .document = dc_document,
+    .none_msg = "no Discourse post in the input",
+    .has_input = dc_has_stream,
+    .before_emit = dc_mark_streams,
+    .free = dc_free,
+};
+
+int afmt_import_discourse(afmt_writer *w, int fd, const char *path, size_t path_len,
+                          afmt_import_stats *stats, char *errbuf, size_t errbuf_size)
+{
+    dc_ctx c = {0};
+    return afmt_imp_run(&c.d, &dc_ops, w, fd, path, path_len, stats, errbuf, errbuf_size);
 }

@@ -27,26 +27,19 @@ typedef struct hn_kid {
 } hn_kid;
 
 typedef struct hn_ctx {
-    const uint8_t *b;
-    size_t len;
-    afmt_jtext text; /* b, len and the current text's bracket index */
-    afmt_buf arena;
-    afmt_imp_recs recs;
+    afmt_imp_doc d; /* first: the run's afmt_imp_doc is this context */
     hn_kid *kids;
     size_t nkids, kids_cap;
-    char *errbuf;
-    size_t errbuf_size;
 } hn_ctx;
 
 static int hn_fail(hn_ctx *c, size_t off, int err, const char *what)
 {
-    return afmt_imp_fail(c->errbuf, c->errbuf_size, err, "line %llu: %s",
-                         (unsigned long long)afmt_imp_line_of(c->b, c->len, off), what);
+    return afmt_imp_doc_fail(&c->d, off, err, what);
 }
 
 static int hn_nomem(hn_ctx *c)
 {
-    return afmt_imp_fail(c->errbuf, c->errbuf_size, AFMT_E_NOMEM, "out of memory");
+    return afmt_imp_doc_nomem(&c->d);
 }
 
 /* An id (integer, or non-empty string) as text in the arena: 1 done, 0 not
@@ -56,14 +49,14 @@ static int hn_id_text(hn_ctx *c, json_t *v, afmt_imp_str *out, size_t off)
     if (json_is_integer(v)) {
         char tmp[32];
         int n = snprintf(tmp, sizeof tmp, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        if (afmt_imp_str_add(&c->arena, out, tmp, (size_t)n) != AFMT_OK)
+        if (afmt_imp_str_add(&c->d.arena, out, tmp, (size_t)n) != AFMT_OK)
             return hn_nomem(c);
         return 1;
     }
     if (json_is_string(v) && json_string_length(v) > 0) {
         if (json_string_length(v) > AFMT_MAX_ID_BYTES)
             return hn_fail(c, off, AFMT_E_LIMIT, "an id longer than the format allows");
-        if (afmt_imp_str_add(&c->arena, out, json_string_value(v), json_string_length(v)) !=
+        if (afmt_imp_str_add(&c->d.arena, out, json_string_value(v), json_string_length(v)) !=
             AFMT_OK)
             return hn_nomem(c);
         return 1;
@@ -92,17 +85,17 @@ static int hn_value(hn_ctx *c, json_t *v, size_t start, size_t end);
 static int hn_item(hn_ctx *c, json_t *v, size_t start, size_t end, const afmt_imp_str *parent,
                    uint64_t *below)
 {
-    afmt_imp_rec *rec = afmt_imp_recs_push(&c->recs);
+    afmt_imp_rec *rec = afmt_imp_recs_push(&c->d.recs);
     if (rec == NULL)
         return hn_nomem(c);
-    size_t ri = c->recs.n - 1;
+    size_t ri = c->d.recs.n - 1;
     rec->start = start;
     rec->end = end;
     afmt_imp_str id, s;
     int r = hn_id_text(c, json_object_get(v, "id"), &id, start);
     if (r <= 0)
         return r < 0 ? r : hn_fail(c, start, AFMT_E_STATE, "internal error: item without id");
-    c->recs.v[ri].id = id;
+    c->d.recs.v[ri].id = id;
 
     json_t *pv = json_object_get(v, "parent");
     if (pv == NULL || json_is_null(pv))
@@ -111,11 +104,11 @@ static int hn_item(hn_ctx *c, json_t *v, size_t start, size_t end, const afmt_im
     if (r < 0)
         return r;
     if (r == 1) {
-        c->recs.v[ri].parent = s;
-        c->recs.v[ri].has_parent = 1;
+        c->d.recs.v[ri].parent = s;
+        c->d.recs.v[ri].has_parent = 1;
     } else if (parent != NULL) {
-        c->recs.v[ri].parent = *parent;
-        c->recs.v[ri].has_parent = 1;
+        c->d.recs.v[ri].parent = *parent;
+        c->d.recs.v[ri].has_parent = 1;
     }
 
     const char *str;
@@ -123,26 +116,26 @@ static int hn_item(hn_ctx *c, json_t *v, size_t start, size_t end, const afmt_im
     if (afmt_js_string(v, "by", &str, &n) || afmt_js_string(v, "user", &str, &n)) {
         if (n > AFMT_MAX_AUTHOR_BYTES)
             return hn_fail(c, start, AFMT_E_LIMIT, "an author longer than the format allows");
-        if (afmt_imp_str_add(&c->arena, &s, str, n) != AFMT_OK)
+        if (afmt_imp_str_add(&c->d.arena, &s, str, n) != AFMT_OK)
             return hn_nomem(c);
-        c->recs.v[ri].author = s;
-        c->recs.v[ri].has_author = 1;
+        c->d.recs.v[ri].author = s;
+        c->d.recs.v[ri].has_author = 1;
     }
     if (afmt_js_string(v, "title", &str, &n)) {
         if (n > AFMT_MAX_TITLE_BYTES)
             return hn_fail(c, start, AFMT_E_LIMIT, "a title longer than the format allows");
-        if (afmt_imp_str_add(&c->arena, &s, str, n) != AFMT_OK)
+        if (afmt_imp_str_add(&c->d.arena, &s, str, n) != AFMT_OK)
             return hn_nomem(c);
-        c->recs.v[ri].title = s;
-        c->recs.v[ri].has_title = 1;
+        c->d.recs.v[ri].title = s;
+        c->d.recs.v[ri].has_title = 1;
     }
     int64_t t;
     if (afmt_js_time(v, "time", &t)) {
-        c->recs.v[ri].created = t;
-        c->recs.v[ri].has_created = 1;
+        c->d.recs.v[ri].created = t;
+        c->d.recs.v[ri].has_created = 1;
     }
     if (afmt_js_true(v, "deleted") || afmt_js_true(v, "dead"))
-        c->recs.v[ri].flags |= AFMT_POST_DELETED;
+        c->d.recs.v[ri].flags |= AFMT_POST_DELETED;
 
     /* kids: checked against the input's items once all are known */
     json_t *kids = json_object_get(v, "kids");
@@ -172,19 +165,19 @@ static int hn_item(hn_ctx *c, json_t *v, size_t start, size_t end, const afmt_im
     json_t *comments = json_object_get(v, "comments");
     if (json_is_array(comments) && json_array_size(comments) > 0) {
         afmt_jmember m;
-        r = afmt_js_object_find(&c->text, start, "comments", 8, &m);
-        if (r != 1 || c->b[m.value_start] != '[')
+        r = afmt_js_object_find(&c->d.text, start, "comments", 8, &m);
+        if (r != 1 || c->d.b[m.value_start] != '[')
             return hn_fail(c, start, AFMT_E_STATE, "internal error: no comments span");
         if (m.next_key != 0) {
-            c->recs.v[ri].cut_start = m.key_start;
-            c->recs.v[ri].cut_end = m.next_key;
+            c->d.recs.v[ri].cut_start = m.key_start;
+            c->d.recs.v[ri].cut_end = m.next_key;
         } else {
-            c->recs.v[ri].cut_start = m.prev_end;
-            c->recs.v[ri].cut_end = m.value_end;
+            c->d.recs.v[ri].cut_start = m.prev_end;
+            c->d.recs.v[ri].cut_end = m.value_end;
         }
         uint64_t mine = 0;
         size_t it = 0, cs, ce, j = 0;
-        while ((r = afmt_js_array_next(&c->text, m.value_start, &it, &cs, &ce)) == 1) {
+        while ((r = afmt_js_array_next(&c->d.text, m.value_start, &it, &cs, &ce)) == 1) {
             json_t *child = json_array_get(comments, j++);
             if (child == NULL)
                 return hn_fail(c, cs, AFMT_E_STATE,
@@ -206,16 +199,16 @@ static int hn_item(hn_ctx *c, json_t *v, size_t start, size_t end, const afmt_im
         json_t *cc = json_object_get(v, "commentscount");
         if (json_is_integer(cc) && json_integer_value(cc) > 0 &&
             (uint64_t)json_integer_value(cc) > mine) {
-            c->recs.v[ri].flags |= AFMT_POST_INCOMPLETE;
-            c->recs.v[ri].missing += (uint64_t)json_integer_value(cc) - mine;
+            c->d.recs.v[ri].flags |= AFMT_POST_INCOMPLETE;
+            c->d.recs.v[ri].missing += (uint64_t)json_integer_value(cc) - mine;
         }
         if (below != NULL)
             *below += mine;
     } else if (json_is_array(comments)) {
         json_t *cc = json_object_get(v, "commentscount");
         if (json_is_integer(cc) && json_integer_value(cc) > 0) {
-            c->recs.v[ri].flags |= AFMT_POST_INCOMPLETE;
-            c->recs.v[ri].missing += (uint64_t)json_integer_value(cc);
+            c->d.recs.v[ri].flags |= AFMT_POST_INCOMPLETE;
+            c->d.recs.v[ri].missing += (uint64_t)json_integer_value(cc);
         }
     }
     return AFMT_OK;
@@ -227,7 +220,7 @@ static int hn_value(hn_ctx *c, json_t *v, size_t start, size_t end)
     int r;
     if (json_is_array(v)) {
         size_t it = 0, s, e, i = 0;
-        while ((r = afmt_js_array_next(&c->text, start, &it, &s, &e)) == 1) {
+        while ((r = afmt_js_array_next(&c->d.text, start, &it, &s, &e)) == 1) {
             json_t *el = json_array_get(v, i++);
             if (el == NULL)
                 return hn_fail(c, s, AFMT_E_STATE,
@@ -249,8 +242,8 @@ static int hn_value(hn_ctx *c, json_t *v, size_t start, size_t end)
     /* a wrapper such as {"post": item, "comments": [item, ...]} */
     size_t it = 0;
     afmt_jmember m;
-    while ((r = afmt_js_object_next(&c->text, start, &it, &m)) == 1) {
-        json_t *mv = afmt_js_member_value(v, c->b, m.key_start, m.key_end);
+    while ((r = afmt_js_object_next(&c->d.text, start, &it, &m)) == 1) {
+        json_t *mv = afmt_js_member_value(v, c->d.b, m.key_start, m.key_end);
         if (mv == NULL)
             return hn_fail(c, m.key_start, AFMT_E_STATE,
                            "internal error: scanner and parser disagree");
@@ -266,92 +259,54 @@ static int hn_value(hn_ctx *c, json_t *v, size_t start, size_t end)
 }
 
 /* One top-level JSON value of the input at [start, end). */
-static int hn_document(hn_ctx *c, size_t start, size_t end)
+static int hn_document(afmt_imp_doc *d, json_t *v, size_t start, size_t end)
 {
-    if (end - start > AFMT_IMPORT_MAX_DOCUMENT)
-        return hn_fail(c, start, AFMT_E_LIMIT, "a JSON text larger than 256 MiB");
-    json_error_t jerr;
-    json_t *v = json_loadb((const char *)c->b + start, end - start, AFMT_IMPORT_JSON_FLAGS,
-                           &jerr);
-    if (v == NULL) {
-        uint64_t line = afmt_imp_line_of(c->b, c->len, start);
-        return afmt_imp_fail(c->errbuf, c->errbuf_size, AFMT_E_FORMAT,
-                             "line %llu: invalid JSON: %s",
-                             (unsigned long long)(line + (jerr.line > 0 ? jerr.line - 1 : 0)),
-                             jerr.text);
-    }
-    int rc = afmt_jt_index(&c->text, start, end);
-    if (rc != AFMT_OK) {
-        json_decref(v);
-        return hn_fail(c, start, rc, "cannot index the JSON text");
-    }
-    size_t before = c->recs.n;
+    hn_ctx *c = (hn_ctx *)d;
+    int rc = AFMT_OK;
+    size_t before = c->d.recs.n;
     if (json_is_null(v) || json_is_array(v)) {
         rc = hn_value(c, v, start, end); /* [] and null hold no item, and may */
     } else if (json_is_object(v)) {
         rc = hn_value(c, v, start, end);
-        if (rc == AFMT_OK && c->recs.n == before)
+        if (rc == AFMT_OK && c->d.recs.n == before)
             rc = hn_fail(c, start, AFMT_E_FORMAT, "an object that holds no Hacker News item");
     } else {
         rc = hn_fail(c, start, AFMT_E_FORMAT, "not a Hacker News item, array or object");
     }
-    json_decref(v);
     return rc;
 }
 
-static int hn_document_cb(void *ctx, size_t start, size_t end)
+/* kids that are not items of this input */
+static int hn_mark_kids(afmt_imp_doc *d, afmt_imp_map *ids)
 {
-    return hn_document((hn_ctx *)ctx, start, end);
+    hn_ctx *c = (hn_ctx *)d;
+    for (size_t i = 0; i < c->nkids; i++) {
+        size_t idx;
+        const hn_kid *k = &c->kids[i];
+        if (afmt_imp_map_get(ids, &d->arena, d->arena.data + k->id.off, k->id.len, &idx))
+            continue;
+        afmt_imp_rec *rec = &d->recs.v[k->rec];
+        rec->flags |= AFMT_POST_INCOMPLETE;
+        rec->missing++;
+    }
+    return AFMT_OK;
 }
+
+static void hn_free(afmt_imp_doc *d)
+{
+    free(((hn_ctx *)d)->kids);
+}
+
+static const afmt_imp_doc_ops hn_ops = {
+    .document = hn_document,
+    .none_msg = "no Hacker News item (an object with an integer \"id\") in the input",
+    .before_emit = hn_mark_kids,
+    .free = hn_free,
+};
 
 int afmt_import_hn(afmt_writer *w, int fd, const char *path, size_t path_len,
                    afmt_import_stats *stats, char *errbuf, size_t errbuf_size)
 {
-    if (errbuf != NULL && errbuf_size > 0)
-        errbuf[0] = 0;
-    uint8_t *b = NULL;
-    size_t len = 0;
-    int rc = afmt_imp_read_all(&b, &len, fd, AFMT_IMPORT_MAX_INPUT, errbuf, errbuf_size);
-    if (rc != AFMT_OK)
-        return rc;
     hn_ctx c = {0};
-    c.b = b;
-    c.len = len;
-    c.text.b = b;
-    c.text.len = len;
-    c.errbuf = errbuf;
-    c.errbuf_size = errbuf_size;
-    afmt_imp_map ids = {0};
-
-    rc = afmt_imp_each_document(&c.text, hn_document_cb, &c, errbuf, errbuf_size);
-    if (rc != AFMT_OK)
-        goto out;
-    if (c.recs.n == 0) {
-        rc = afmt_imp_fail(errbuf, errbuf_size, AFMT_E_FORMAT,
-                           "no Hacker News item (an object with an integer \"id\") in the input");
-        goto out;
-    }
-    rc = afmt_imp_index_ids_msg(&ids, &c.recs, &c.arena, errbuf, errbuf_size);
-    if (rc != AFMT_OK)
-        goto out;
-    /* kids that are not items of this input */
-    for (size_t i = 0; i < c.nkids; i++) {
-        size_t idx;
-        const hn_kid *k = &c.kids[i];
-        if (afmt_imp_map_get(&ids, &c.arena, c.arena.data + k->id.off, k->id.len, &idx))
-            continue;
-        afmt_imp_rec *rec = &c.recs.v[k->rec];
-        rec->flags |= AFMT_POST_INCOMPLETE;
-        rec->missing++;
-    }
-    rc = afmt_imp_emit(w, b, len, path, path_len, &c.recs, &c.arena, &ids, stats, errbuf,
-                       errbuf_size);
-out:
-    afmt_imp_map_free(&ids);
-    afmt_jt_free(&c.text);
-    afmt_imp_recs_free(&c.recs);
-    afmt_buf_free(&c.arena);
-    free(c.kids);
-    free(b);
-    return rc;
+    return afmt_imp_run(&c.d, &hn_ops, w, fd, path, path_len, stats, errbuf, errbuf_size);
 }

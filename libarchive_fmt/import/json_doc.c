@@ -515,3 +515,127 @@ int afmt_imp_each_document(afmt_jtext *t, int (*doc)(void *ctx, size_t start, si
     }
     return AFMT_OK;
 }
+
+/* --------------------------------------------------------- the importer run */
+
+int afmt_imp_doc_fail(afmt_imp_doc *d, size_t off, int err, const char *what)
+{
+    return afmt_imp_fail(d->errbuf, d->errbuf_size, err, "line %llu: %s",
+                         (unsigned long long)afmt_imp_line_of(d->b, d->len, off), what);
+}
+
+int afmt_imp_doc_nomem(afmt_imp_doc *d)
+{
+    return afmt_imp_fail(d->errbuf, d->errbuf_size, AFMT_E_NOMEM, "out of memory");
+}
+
+typedef struct imp_run {
+    afmt_imp_doc *d;
+    const afmt_imp_doc_ops *ops;
+} imp_run;
+
+/* One top-level JSON text of the input at [start, end): parsed, indexed,
+ * given to ops->document. */
+static int imp_document(void *ctx, size_t start, size_t end)
+{
+    const imp_run *run = ctx;
+    afmt_imp_doc *d = run->d;
+    if (end - start > AFMT_IMPORT_MAX_DOCUMENT)
+        return afmt_imp_doc_fail(d, start, AFMT_E_LIMIT, "a JSON text larger than 256 MiB");
+    json_error_t jerr;
+    json_t *v = json_loadb((const char *)d->b + start, end - start, AFMT_IMPORT_JSON_FLAGS,
+                           &jerr);
+    if (v == NULL) {
+        uint64_t line = afmt_imp_line_of(d->b, d->len, start);
+        return afmt_imp_fail(d->errbuf, d->errbuf_size, AFMT_E_FORMAT,
+                             "line %llu: invalid JSON: %s",
+                             (unsigned long long)(line + (jerr.line > 0 ? jerr.line - 1 : 0)),
+                             jerr.text);
+    }
+    int rc = afmt_jt_index(&d->text, start, end);
+    if (rc != AFMT_OK)
+        rc = afmt_imp_doc_fail(d, start, rc, "cannot index the JSON text");
+    else
+        rc = run->ops->document(d, v, start, end);
+    json_decref(v);
+    return rc;
+}
+
+int afmt_imp_run(afmt_imp_doc *d, const afmt_imp_doc_ops *ops, afmt_writer *w, int fd,
+                 const char *path, size_t path_len, afmt_import_stats *stats, char *errbuf,
+                 size_t errbuf_size)
+{
+    if (errbuf != NULL && errbuf_size > 0)
+        errbuf[0] = 0;
+    uint8_t *b = NULL;
+    size_t len = 0;
+    int rc = afmt_imp_read_all(&b, &len, fd, AFMT_IMPORT_MAX_INPUT, errbuf, errbuf_size);
+    if (rc != AFMT_OK) {
+        if (ops->free != NULL)
+            ops->free(d);
+        return rc;
+    }
+    d->b = b;
+    d->len = len;
+    d->text.b = b;
+    d->text.len = len;
+    d->errbuf = errbuf;
+    d->errbuf_size = errbuf_size;
+    afmt_imp_map ids = {0};
+
+    if (ops->parse != NULL) {
+        rc = ops->parse(d);
+    } else {
+        imp_run run = {d, ops};
+        rc = afmt_imp_each_document(&d->text, imp_document, &run, errbuf, errbuf_size);
+    }
+    if (rc != AFMT_OK)
+        goto out;
+    if (ops->none_msg != NULL && d->recs.n == 0 &&
+        (ops->has_input == NULL || !ops->has_input(d))) {
+        rc = afmt_imp_fail(errbuf, errbuf_size, AFMT_E_FORMAT, "%s", ops->none_msg);
+        goto out;
+    }
+    rc = afmt_imp_index_ids_msg(&ids, &d->recs, &d->arena, errbuf, errbuf_size);
+    if (rc != AFMT_OK)
+        goto out;
+    if (ops->before_emit != NULL && (rc = ops->before_emit(d, &ids)) != AFMT_OK)
+        goto out;
+    rc = afmt_imp_emit(w, b, len, path, path_len, &d->recs, &d->arena, &ids, stats, errbuf,
+                       errbuf_size);
+out:
+    afmt_imp_map_free(&ids);
+    afmt_jt_free(&d->text);
+    afmt_imp_recs_free(&d->recs);
+    afmt_buf_free(&d->arena);
+    if (ops->free != NULL)
+        ops->free(d);
+    free(b);
+    return rc;
+}
+
+int afmt_imp_mark_missing_replies(afmt_imp_doc *d, const afmt_imp_map *ids,
+                                  const int64_t *expected, int (*counts)(void *ctx, size_t i),
+                                  void *ctx)
+{
+    uint64_t *present = calloc(d->recs.n + 1, sizeof *present);
+    if (present == NULL)
+        return afmt_imp_doc_nomem(d);
+    for (size_t i = 0; i < d->recs.n; i++) {
+        size_t idx;
+        const afmt_imp_rec *rec = &d->recs.v[i];
+        if (rec->has_parent &&
+            afmt_imp_map_get(ids, &d->arena, d->arena.data + rec->parent.off, rec->parent.len,
+                             &idx) &&
+            (counts == NULL || counts(ctx, i)))
+            present[idx]++;
+    }
+    for (size_t i = 0; i < d->recs.n; i++) {
+        if (expected[i] > 0 && (uint64_t)expected[i] > present[i]) {
+            d->recs.v[i].flags |= AFMT_POST_INCOMPLETE;
+            d->recs.v[i].missing = (uint64_t)expected[i] - present[i];
+        }
+    }
+    free(present);
+    return AFMT_OK;
+}

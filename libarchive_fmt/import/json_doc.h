@@ -213,4 +213,59 @@ AFMT_INTERNAL int afmt_imp_emit(afmt_writer *w, const uint8_t *b, size_t len, co
                                 const afmt_buf *arena, const afmt_imp_map *ids,
                                 afmt_import_stats *stats, char *errbuf, size_t errbuf_size);
 
+/* ---- the importer's run: read, parse, index ids, mark, emit ---- */
+
+/* What every importer that reads its input whole keeps; an importer's own
+ * context embeds it first. */
+typedef struct afmt_imp_doc {
+    const uint8_t *b; /* the input (owned by afmt_imp_run) */
+    size_t len;
+    afmt_jtext text;  /* b, len and the current text's bracket index */
+    afmt_buf arena;
+    afmt_imp_recs recs;
+    char *errbuf;
+    size_t errbuf_size;
+} afmt_imp_doc;
+
+/* What differs between importers.  Every member may be NULL but one of
+ * document and parse. */
+typedef struct afmt_imp_doc_ops {
+    /* One top-level JSON text at [start, end), parsed by jansson (v) and
+     * indexed in d->text (the driver refuses texts over
+     * AFMT_IMPORT_MAX_DOCUMENT and reports invalid JSON). */
+    int (*document)(afmt_imp_doc *d, json_t *v, size_t start, size_t end);
+    /* Instead of document: reads the whole input (not JSON). */
+    int (*parse)(afmt_imp_doc *d);
+    /* When set, the input must give a post (or has_input must say yes):
+     * AFMT_E_FORMAT with this message otherwise. */
+    const char *none_msg;
+    int (*has_input)(const afmt_imp_doc *d);
+    /* After the ids are made unique, before the posts are written: marks
+     * (incomplete posts...). */
+    int (*before_emit)(afmt_imp_doc *d, afmt_imp_map *ids);
+    /* Frees the importer's own members. */
+    void (*free)(afmt_imp_doc *d);
+} afmt_imp_doc_ops;
+
+/* "line N: what" for byte offset off of d's input, into the error channel
+ * and errbuf; returns err. */
+AFMT_INTERNAL int afmt_imp_doc_fail(afmt_imp_doc *d, size_t off, int err, const char *what);
+/* "out of memory"; returns AFMT_E_NOMEM. */
+AFMT_INTERNAL int afmt_imp_doc_nomem(afmt_imp_doc *d);
+
+/* The importer: reads fd whole, gives each JSON text to ops->document (or
+ * the input to ops->parse), makes the ids unique, calls ops->before_emit
+ * and writes the posts and the file entry (afmt_imp_emit); frees
+ * everything (d, zeroed by the caller, included). */
+AFMT_INTERNAL int afmt_imp_run(afmt_imp_doc *d, const afmt_imp_doc_ops *ops, afmt_writer *w,
+                               int fd, const char *path, size_t path_len,
+                               afmt_import_stats *stats, char *errbuf, size_t errbuf_size);
+
+/* Marks each record i with expected[i] > 0 replies, of which fewer are
+ * records of the input, incomplete by the difference.  A record counts as a
+ * reply of its parent when counts is NULL or counts(ctx, i) is nonzero. */
+AFMT_INTERNAL int afmt_imp_mark_missing_replies(afmt_imp_doc *d, const afmt_imp_map *ids,
+                                                const int64_t *expected,
+                                                int (*counts)(void *ctx, size_t i), void *ctx);
+
 #endif

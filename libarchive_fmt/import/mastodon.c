@@ -26,26 +26,19 @@
 #include "import/mail_date.h"
 
 typedef struct ma_ctx {
-    const uint8_t *b;
-    size_t len;
-    afmt_jtext text;
-    afmt_buf arena;
-    afmt_imp_recs recs;
+    afmt_imp_doc d; /* first: the run's afmt_imp_doc is this context */
     int64_t *replies_count; /* per record: the status's replies_count, or -1 */
     size_t rc_cap;
-    char *errbuf;
-    size_t errbuf_size;
 } ma_ctx;
 
 static int ma_fail(ma_ctx *c, size_t off, int err, const char *what)
 {
-    return afmt_imp_fail(c->errbuf, c->errbuf_size, err, "line %llu: %s",
-                         (unsigned long long)afmt_imp_line_of(c->b, c->len, off), what);
+    return afmt_imp_doc_fail(&c->d, off, err, what);
 }
 
 static int ma_nomem(ma_ctx *c)
 {
-    return afmt_imp_fail(c->errbuf, c->errbuf_size, AFMT_E_NOMEM, "out of memory");
+    return afmt_imp_doc_nomem(&c->d);
 }
 
 /* Copies a string field into the arena: 1 set, 0 not a string, < 0 error. */
@@ -60,7 +53,7 @@ static int ma_str(ma_ctx *c, json_t *v, size_t max, afmt_imp_str *out, size_t of
         snprintf(msg, sizeof msg, "%s longer than the format allows", what);
         return ma_fail(c, off, AFMT_E_LIMIT, msg);
     }
-    if (afmt_imp_str_add(&c->arena, out, json_string_value(v), n) != AFMT_OK)
+    if (afmt_imp_str_add(&c->d.arena, out, json_string_value(v), n) != AFMT_OK)
         return ma_nomem(c);
     return 1;
 }
@@ -75,10 +68,10 @@ static json_t *ap_ref(json_t *v)
 
 static afmt_imp_rec *ma_push(ma_ctx *c, size_t start, size_t end)
 {
-    afmt_imp_rec *rec = afmt_imp_recs_push(&c->recs);
+    afmt_imp_rec *rec = afmt_imp_recs_push(&c->d.recs);
     if (rec == NULL)
         return NULL;
-    if (c->recs.n > c->rc_cap) {
+    if (c->d.recs.n > c->rc_cap) {
         size_t ncap = c->rc_cap ? c->rc_cap * 2 : 256;
         int64_t *n = realloc(c->replies_count, ncap * sizeof *n);
         if (n == NULL)
@@ -86,7 +79,7 @@ static afmt_imp_rec *ma_push(ma_ctx *c, size_t start, size_t end)
         c->replies_count = n;
         c->rc_cap = ncap;
     }
-    c->replies_count[c->recs.n - 1] = -1;
+    c->replies_count[c->d.recs.n - 1] = -1;
     rec->start = start;
     rec->end = end;
     return rec;
@@ -115,13 +108,13 @@ static int ap_object(ma_ctx *c, json_t *o, size_t start, size_t end, json_t *act
     int r = ma_str(c, json_object_get(o, "id"), AFMT_MAX_ID_BYTES, &s, start, "an id");
     if (r <= 0)
         return r < 0 ? r : ma_fail(c, start, AFMT_E_STATE, "internal error: object without id");
-    rec = &c->recs.v[c->recs.n - 1];
+    rec = &c->d.recs.v[c->d.recs.n - 1];
     rec->id = s;
     json_t *p = ap_ref(json_object_get(o, "inReplyTo"));
     if (json_is_string(p) && json_string_length(p) > 0) {
         if ((r = ma_str(c, p, AFMT_MAX_ID_BYTES, &s, start, "an inReplyTo")) < 0)
             return r;
-        rec = &c->recs.v[c->recs.n - 1];
+        rec = &c->d.recs.v[c->d.recs.n - 1];
         rec->parent = s;
         rec->has_parent = 1;
     }
@@ -130,7 +123,7 @@ static int ap_object(ma_ctx *c, json_t *o, size_t start, size_t end, json_t *act
         a = ap_ref(actor);
     if ((r = ma_str(c, a, AFMT_MAX_AUTHOR_BYTES, &s, start, "an author")) < 0)
         return r;
-    rec = &c->recs.v[c->recs.n - 1];
+    rec = &c->d.recs.v[c->d.recs.n - 1];
     if (r == 1) {
         rec->author = s;
         rec->has_author = 1;
@@ -139,7 +132,7 @@ static int ap_object(ma_ctx *c, json_t *o, size_t start, size_t end, json_t *act
     if (json_is_string(cw) && json_string_length(cw) > 0) {
         if ((r = ma_str(c, cw, AFMT_MAX_TITLE_BYTES, &s, start, "a content warning")) < 0)
             return r;
-        rec = &c->recs.v[c->recs.n - 1];
+        rec = &c->d.recs.v[c->d.recs.n - 1];
         rec->title = s;
         rec->has_title = 1;
     }
@@ -159,20 +152,20 @@ static int api_status(ma_ctx *c, json_t *o, size_t start, size_t end)
     int r = ma_str(c, json_object_get(o, "id"), AFMT_MAX_ID_BYTES, &s, start, "an id");
     if (r <= 0)
         return r < 0 ? r : ma_fail(c, start, AFMT_E_STATE, "internal error: status without id");
-    rec = &c->recs.v[c->recs.n - 1];
+    rec = &c->d.recs.v[c->d.recs.n - 1];
     rec->id = s;
     json_t *p = json_object_get(o, "in_reply_to_id");
     if (json_is_string(p) && json_string_length(p) > 0) {
         if ((r = ma_str(c, p, AFMT_MAX_ID_BYTES, &s, start, "an in_reply_to_id")) < 0)
             return r;
-        rec = &c->recs.v[c->recs.n - 1];
+        rec = &c->d.recs.v[c->d.recs.n - 1];
         rec->parent = s;
         rec->has_parent = 1;
     }
     json_t *acct = json_object_get(json_object_get(o, "account"), "acct");
     if ((r = ma_str(c, acct, AFMT_MAX_AUTHOR_BYTES, &s, start, "an author")) < 0)
         return r;
-    rec = &c->recs.v[c->recs.n - 1];
+    rec = &c->d.recs.v[c->d.recs.n - 1];
     if (r == 1) {
         rec->author = s;
         rec->has_author = 1;
@@ -181,14 +174,14 @@ static int api_status(ma_ctx *c, json_t *o, size_t start, size_t end)
     if (json_is_string(cw) && json_string_length(cw) > 0) {
         if ((r = ma_str(c, cw, AFMT_MAX_TITLE_BYTES, &s, start, "a content warning")) < 0)
             return r;
-        rec = &c->recs.v[c->recs.n - 1];
+        rec = &c->d.recs.v[c->d.recs.n - 1];
         rec->title = s;
         rec->has_title = 1;
     }
     ma_time(rec, o, "created_at");
     json_t *rcv = json_object_get(o, "replies_count");
     if (json_is_integer(rcv) && json_integer_value(rcv) >= 0)
-        c->replies_count[c->recs.n - 1] = (int64_t)json_integer_value(rcv);
+        c->replies_count[c->d.recs.n - 1] = (int64_t)json_integer_value(rcv);
     return AFMT_OK;
 }
 
@@ -221,8 +214,8 @@ static int ap_create(ma_ctx *c, json_t *act, size_t start)
     if (!json_is_object(o) || !json_is_string(json_object_get(o, "id")))
         return AFMT_OK; /* a Create of a URI: nothing to keep but its bytes */
     afmt_jmember m;
-    if (afmt_js_object_find(&c->text, start, "object", 6, &m) != 1 ||
-        c->b[m.value_start] != '{')
+    if (afmt_js_object_find(&c->d.text, start, "object", 6, &m) != 1 ||
+        c->d.b[m.value_start] != '{')
         return ma_fail(c, start, AFMT_E_STATE, "internal error: no object span");
     return ap_object(c, o, m.value_start, m.value_end, json_object_get(act, "actor"));
 }
@@ -248,11 +241,11 @@ static int ma_array_member(ma_ctx *c, json_t *o, size_t obj, const char *key)
     if (!json_is_array(arr))
         return AFMT_OK;
     afmt_jmember m;
-    if (afmt_js_object_find(&c->text, obj, key, strlen(key), &m) != 1)
+    if (afmt_js_object_find(&c->d.text, obj, key, strlen(key), &m) != 1)
         return ma_fail(c, obj, AFMT_E_STATE, "internal error: no array span");
     size_t it = 0, s, e, i = 0;
     int r;
-    while ((r = afmt_js_array_next(&c->text, m.value_start, &it, &s, &e)) == 1) {
+    while ((r = afmt_js_array_next(&c->d.text, m.value_start, &it, &s, &e)) == 1) {
         json_t *el = json_array_get(arr, i++);
         if (el == NULL)
             return ma_fail(c, s, AFMT_E_STATE, "internal error: scanner and parser disagree");
@@ -264,29 +257,14 @@ static int ma_array_member(ma_ctx *c, json_t *o, size_t obj, const char *key)
     return AFMT_OK;
 }
 
-static int ma_document(ma_ctx *c, size_t start, size_t end)
+static int ma_document(afmt_imp_doc *d, json_t *v, size_t start, size_t end)
 {
-    if (end - start > AFMT_IMPORT_MAX_DOCUMENT)
-        return ma_fail(c, start, AFMT_E_LIMIT, "a JSON text larger than 256 MiB");
-    json_error_t jerr;
-    json_t *v = json_loadb((const char *)c->b + start, end - start, AFMT_IMPORT_JSON_FLAGS,
-                           &jerr);
-    if (v == NULL) {
-        uint64_t line = afmt_imp_line_of(c->b, c->len, start);
-        return afmt_imp_fail(c->errbuf, c->errbuf_size, AFMT_E_FORMAT,
-                             "line %llu: invalid JSON: %s",
-                             (unsigned long long)(line + (jerr.line > 0 ? jerr.line - 1 : 0)),
-                             jerr.text);
-    }
-    int rc = afmt_jt_index(&c->text, start, end);
-    if (rc != AFMT_OK) {
-        json_decref(v);
-        return ma_fail(c, start, rc, "cannot index the JSON text");
-    }
+    ma_ctx *c = (ma_ctx *)d;
+    int rc = AFMT_OK;
     if (json_is_array(v)) {
         size_t it = 0, s, e, i = 0;
         int r;
-        while ((r = afmt_js_array_next(&c->text, start, &it, &s, &e)) == 1) {
+        while ((r = afmt_js_array_next(&c->d.text, start, &it, &s, &e)) == 1) {
             json_t *el = json_array_get(v, i++);
             if (el == NULL) {
                 r = -1;
@@ -315,69 +293,29 @@ static int ma_document(ma_ctx *c, size_t start, size_t end)
                      "not an ActivityPub collection or object, nor a Mastodon status or "
                      "context");
     }
-    json_decref(v);
     return rc;
 }
 
-static int ma_document_cb(void *ctx, size_t start, size_t end)
+/* a status that says it has more replies than the input holds */
+static int ma_mark_replies(afmt_imp_doc *d, afmt_imp_map *ids)
 {
-    return ma_document((ma_ctx *)ctx, start, end);
+    return afmt_imp_mark_missing_replies(d, ids, ((ma_ctx *)d)->replies_count, NULL, NULL);
 }
+
+static void ma_free(afmt_imp_doc *d)
+{
+    free(((ma_ctx *)d)->replies_count);
+}
+
+static const afmt_imp_doc_ops ma_ops = {
+    .document = ma_document,
+    .before_emit = ma_mark_replies,
+    .free = ma_free,
+};
 
 int afmt_import_mastodon(afmt_writer *w, int fd, const char *path, size_t path_len,
                          afmt_import_stats *stats, char *errbuf, size_t errbuf_size)
 {
-    if (errbuf != NULL && errbuf_size > 0)
-        errbuf[0] = 0;
-    uint8_t *b = NULL;
-    size_t len = 0;
-    int rc = afmt_imp_read_all(&b, &len, fd, AFMT_IMPORT_MAX_INPUT, errbuf, errbuf_size);
-    if (rc != AFMT_OK)
-        return rc;
     ma_ctx c = {0};
-    c.b = b;
-    c.len = len;
-    c.text.b = b;
-    c.text.len = len;
-    c.errbuf = errbuf;
-    c.errbuf_size = errbuf_size;
-    afmt_imp_map ids = {0};
-    uint64_t *nreplies = NULL;
-
-    rc = afmt_imp_each_document(&c.text, ma_document_cb, &c, errbuf, errbuf_size);
-    if (rc != AFMT_OK)
-        goto out;
-    rc = afmt_imp_index_ids_msg(&ids, &c.recs, &c.arena, errbuf, errbuf_size);
-    if (rc != AFMT_OK)
-        goto out;
-    /* a status that says it has more replies than the input holds */
-    nreplies = calloc(c.recs.n ? c.recs.n : 1, sizeof *nreplies);
-    if (nreplies == NULL) {
-        rc = ma_nomem(&c);
-        goto out;
-    }
-    for (size_t i = 0; i < c.recs.n; i++) {
-        size_t idx;
-        const afmt_imp_rec *r = &c.recs.v[i];
-        if (r->has_parent && afmt_imp_map_get(&ids, &c.arena, c.arena.data + r->parent.off,
-                                              r->parent.len, &idx))
-            nreplies[idx]++;
-    }
-    for (size_t i = 0; i < c.recs.n; i++) {
-        if (c.replies_count[i] > 0 && (uint64_t)c.replies_count[i] > nreplies[i]) {
-            c.recs.v[i].flags |= AFMT_POST_INCOMPLETE;
-            c.recs.v[i].missing = (uint64_t)c.replies_count[i] - nreplies[i];
-        }
-    }
-    rc = afmt_imp_emit(w, b, len, path, path_len, &c.recs, &c.arena, &ids, stats, errbuf,
-                       errbuf_size);
-out:
-    free(nreplies);
-    afmt_imp_map_free(&ids);
-    afmt_jt_free(&c.text);
-    afmt_imp_recs_free(&c.recs);
-    afmt_buf_free(&c.arena);
-    free(c.replies_count);
-    free(b);
-    return rc;
+    return afmt_imp_run(&c.d, &ma_ops, w, fd, path, path_len, stats, errbuf, errbuf_size);
 }

@@ -32,34 +32,27 @@ typedef struct rd_more {
 } rd_more;
 
 typedef struct rd_ctx {
-    const uint8_t *b;
-    size_t len;
-    afmt_jtext text; /* b, len and the current text's bracket index */
-    afmt_buf arena;
-    afmt_imp_recs recs;
+    afmt_imp_doc d; /* first: the run's afmt_imp_doc is this context */
     rd_more *more;    /* "more" things: replies the page did not send */
     size_t nmore, more_cap;
     afmt_imp_str *kids;
     size_t nkids, kids_cap;
-    char *errbuf;
-    size_t errbuf_size;
 } rd_ctx;
 
 static int rd_fail(rd_ctx *c, size_t off, int err, const char *what)
 {
-    return afmt_imp_fail(c->errbuf, c->errbuf_size, err, "line %llu: %s",
-                         (unsigned long long)afmt_imp_line_of(c->b, c->len, off), what);
+    return afmt_imp_doc_fail(&c->d, off, err, what);
 }
 
 static int rd_nomem(rd_ctx *c)
 {
-    return afmt_imp_fail(c->errbuf, c->errbuf_size, AFMT_E_NOMEM, "out of memory");
+    return afmt_imp_doc_nomem(&c->d);
 }
 
 /* The member `key` of the object at span start: its value's span. */
 static int rd_member(rd_ctx *c, size_t obj, const char *key, afmt_jmember *m)
 {
-    int r = afmt_js_object_find(&c->text, obj, key, strlen(key), m);
+    int r = afmt_js_object_find(&c->d.text, obj, key, strlen(key), m);
     if (r < 0)
         return rd_fail(c, obj, AFMT_E_STATE, "internal error: span scanner lost its place");
     return r; /* 1 found, 0 absent */
@@ -83,7 +76,7 @@ static int rd_str(rd_ctx *c, json_t *data, const char *key, size_t max, int allo
                  key, n, max);
         return rd_fail(c, off, AFMT_E_LIMIT, msg);
     }
-    if (afmt_imp_str_add(&c->arena, out, s, n) != AFMT_OK)
+    if (afmt_imp_str_add(&c->d.arena, out, s, n) != AFMT_OK)
         return rd_nomem(c);
     return 1;
 }
@@ -141,7 +134,7 @@ static int rd_thing(rd_ctx *c, json_t *thing, size_t start, size_t end, unsigned
                 c->kids = nk;
                 c->kids_cap = ncap;
             }
-            if (afmt_imp_str_add(&c->arena, &c->kids[c->nkids], json_string_value(k),
+            if (afmt_imp_str_add(&c->d.arena, &c->kids[c->nkids], json_string_value(k),
                                  json_string_length(k)) != AFMT_OK)
                 return rd_nomem(c);
             c->nkids++;
@@ -151,10 +144,10 @@ static int rd_thing(rd_ctx *c, json_t *thing, size_t start, size_t end, unsigned
         return AFMT_OK;
     }
 
-    afmt_imp_rec *rec = afmt_imp_recs_push(&c->recs);
+    afmt_imp_rec *rec = afmt_imp_recs_push(&c->d.recs);
     if (rec == NULL)
         return rd_nomem(c);
-    size_t ri = c->recs.n - 1;
+    size_t ri = c->d.recs.n - 1;
     rec->start = start;
     rec->end = end;
 
@@ -169,14 +162,14 @@ static int rd_thing(rd_ctx *c, json_t *thing, size_t start, size_t end, unsigned
             return rd_fail(c, start, AFMT_E_FORMAT, "a Reddit thing without name or id");
         if (kind_len + 1 + id_len > AFMT_MAX_ID_BYTES)
             return rd_fail(c, start, AFMT_E_LIMIT, "a Reddit thing's id is too long");
-        rec->id.off = c->arena.len;
+        rec->id.off = c->d.arena.len;
         rec->id.len = kind_len + 1 + id_len;
-        if (afmt_buf_append(&c->arena, kind, kind_len) != AFMT_OK ||
-            afmt_buf_append(&c->arena, "_", 1) != AFMT_OK ||
-            afmt_buf_append(&c->arena, id, id_len) != AFMT_OK)
+        if (afmt_buf_append(&c->d.arena, kind, kind_len) != AFMT_OK ||
+            afmt_buf_append(&c->d.arena, "_", 1) != AFMT_OK ||
+            afmt_buf_append(&c->d.arena, id, id_len) != AFMT_OK)
             return rd_nomem(c);
     }
-    rec = &c->recs.v[ri];
+    rec = &c->d.recs.v[ri];
     r = rd_str(c, data, "parent_id", AFMT_MAX_ID_BYTES, 0, &rec->parent, start);
     if (r < 0)
         return r;
@@ -237,7 +230,7 @@ static int rd_listing(rd_ctx *c, json_t *listing, size_t start, unsigned depth)
     if (r <= 0)
         return r < 0 ? r : rd_fail(c, start, AFMT_E_STATE, "internal error: no children span");
     size_t it = 0, s, e, i = 0;
-    while ((r = afmt_js_array_next(&c->text, cm.value_start, &it, &s, &e)) == 1) {
+    while ((r = afmt_js_array_next(&c->d.text, cm.value_start, &it, &s, &e)) == 1) {
         json_t *thing = json_array_get(children, i++);
         if (thing == NULL)
             return rd_fail(c, s, AFMT_E_STATE, "internal error: scanner and parser disagree");
@@ -274,7 +267,7 @@ static int rd_morechildren(rd_ctx *c, json_t *v, size_t start)
     if (r <= 0)
         return r < 0 ? r : rd_fail(c, start, AFMT_E_STATE, "internal error: no things span");
     size_t it = 0, s, e, i = 0;
-    while ((r = afmt_js_array_next(&c->text, tm.value_start, &it, &s, &e)) == 1) {
+    while ((r = afmt_js_array_next(&c->d.text, tm.value_start, &it, &s, &e)) == 1) {
         json_t *thing = json_array_get(things, i++);
         if (thing == NULL)
             return rd_fail(c, s, AFMT_E_STATE, "internal error: scanner and parser disagree");
@@ -300,38 +293,22 @@ static int rd_object(rd_ctx *c, json_t *v, size_t start, size_t end)
 }
 
 /* One top-level JSON value of the input at [start, end). */
-static int rd_document(rd_ctx *c, size_t start, size_t end)
+static int rd_document(afmt_imp_doc *d, json_t *v, size_t start, size_t end)
 {
-    if (end - start > AFMT_IMPORT_MAX_DOCUMENT)
-        return rd_fail(c, start, AFMT_E_LIMIT, "a JSON text larger than 256 MiB");
-    json_error_t jerr;
-    json_t *v = json_loadb((const char *)c->b + start, end - start, AFMT_IMPORT_JSON_FLAGS,
-                           &jerr);
-    if (v == NULL) {
-        uint64_t line = afmt_imp_line_of(c->b, c->len, start);
-        return afmt_imp_fail(c->errbuf, c->errbuf_size, AFMT_E_FORMAT,
-                             "line %llu: invalid JSON: %s",
-                             (unsigned long long)(line + (jerr.line > 0 ? jerr.line - 1 : 0)),
-                             jerr.text);
-    }
-    int rc = afmt_jt_index(&c->text, start, end);
-    if (rc != AFMT_OK) {
-        json_decref(v);
-        return rd_fail(c, start, rc, "cannot index the JSON text");
-    }
+    rd_ctx *c = (rd_ctx *)d;
+    int rc = AFMT_OK;
     if (json_is_array(v)) {
         size_t it = 0, s, e, i = 0;
         int r = 0;
         rc = AFMT_OK;
         while (rc == AFMT_OK &&
-               (r = afmt_js_array_next(&c->text, start, &it, &s, &e)) == 1)
+               (r = afmt_js_array_next(&c->d.text, start, &it, &s, &e)) == 1)
             rc = rd_object(c, json_array_get(v, i++), s, e);
         if (rc == AFMT_OK && (r < 0 || i != json_array_size(v)))
             rc = rd_fail(c, start, AFMT_E_STATE, "internal error: scanner and parser disagree");
     } else {
         rc = rd_object(c, v, start, end);
     }
-    json_decref(v);
     return rc;
 }
 
@@ -339,8 +316,9 @@ static int rd_document(rd_ctx *c, size_t start, size_t end)
  * nothing, when it lists at least one id and every one of them is a post of this
  * input (a crawl that went on to load them); otherwise its parent becomes
  * incomplete with max(count, listed ids) minus the listed ids present. */
-static int rd_apply_more(rd_ctx *c, afmt_imp_map *ids)
+static int rd_apply_more(afmt_imp_doc *d, afmt_imp_map *ids)
 {
+    rd_ctx *c = (rd_ctx *)d;
     afmt_buf key = {0};
     for (size_t i = 0; i < c->nmore; i++) {
         const rd_more *s = &c->more[i];
@@ -349,24 +327,24 @@ static int rd_apply_more(rd_ctx *c, afmt_imp_map *ids)
             const afmt_imp_str *kid = &c->kids[s->kids + k];
             key.len = 0;
             if (afmt_buf_append(&key, "t1_", 3) != AFMT_OK ||
-                afmt_buf_append(&key, c->arena.data + kid->off, kid->len) != AFMT_OK) {
+                afmt_buf_append(&key, c->d.arena.data + kid->off, kid->len) != AFMT_OK) {
                 afmt_buf_free(&key);
                 return rd_nomem(c);
             }
             size_t idx;
-            if (afmt_imp_map_get(ids, &c->arena, key.data, key.len, &idx))
+            if (afmt_imp_map_get(ids, &c->d.arena, key.data, key.len, &idx))
                 present++;
         }
         if (s->nkids > 0 && present == s->nkids)
             continue;
         size_t pidx;
         if (s->parent.len == 0 ||
-            !afmt_imp_map_get(ids, &c->arena, c->arena.data + s->parent.off, s->parent.len,
+            !afmt_imp_map_get(ids, &c->d.arena, c->d.arena.data + s->parent.off, s->parent.len,
                               &pidx))
             continue; /* its parent is not in this input */
         uint64_t total = s->count > s->nkids ? s->count : s->nkids;
         uint64_t missing = total - present;
-        afmt_imp_rec *p = &c->recs.v[pidx];
+        afmt_imp_rec *p = &c->d.recs.v[pidx];
         p->flags |= AFMT_POST_INCOMPLETE;
         p->missing = p->missing + missing < p->missing ? UINT64_MAX : p->missing + missing;
     }
@@ -374,48 +352,22 @@ static int rd_apply_more(rd_ctx *c, afmt_imp_map *ids)
     return AFMT_OK;
 }
 
-static int rd_document_cb(void *ctx, size_t start, size_t end)
+static void rd_free(afmt_imp_doc *d)
 {
-    return rd_document((rd_ctx *)ctx, start, end);
+    rd_ctx *c = (rd_ctx *)d;
+    free(c->more);
+    free(c->kids);
 }
+
+static const afmt_imp_doc_ops rd_ops = {
+    .document = rd_document,
+    .before_emit = rd_apply_more,
+    .free = rd_free,
+};
 
 int afmt_import_reddit(afmt_writer *w, int fd, const char *path, size_t path_len,
                        afmt_import_stats *stats, char *errbuf, size_t errbuf_size)
 {
-    if (errbuf != NULL && errbuf_size > 0)
-        errbuf[0] = 0;
-    uint8_t *b = NULL;
-    size_t len = 0;
-    int rc = afmt_imp_read_all(&b, &len, fd, AFMT_IMPORT_MAX_INPUT, errbuf, errbuf_size);
-    if (rc != AFMT_OK)
-        return rc;
     rd_ctx c = {0};
-    c.b = b;
-    c.len = len;
-    c.text.b = b;
-    c.text.len = len;
-    c.errbuf = errbuf;
-    c.errbuf_size = errbuf_size;
-    afmt_imp_map ids = {0};
-
-    rc = afmt_imp_each_document(&c.text, rd_document_cb, &c, errbuf, errbuf_size);
-    if (rc != AFMT_OK)
-        goto out;
-    rc = afmt_imp_index_ids_msg(&ids, &c.recs, &c.arena, errbuf, errbuf_size);
-    if (rc != AFMT_OK)
-        goto out;
-    rc = rd_apply_more(&c, &ids);
-    if (rc != AFMT_OK)
-        goto out;
-    rc = afmt_imp_emit(w, b, len, path, path_len, &c.recs, &c.arena, &ids, stats, errbuf,
-                       errbuf_size);
-out:
-    afmt_imp_map_free(&ids);
-    afmt_jt_free(&c.text);
-    afmt_imp_recs_free(&c.recs);
-    afmt_buf_free(&c.arena);
-    free(c.more);
-    free(c.kids);
-    free(b);
-    return rc;
+    return afmt_imp_run(&c.d, &rd_ops, w, fd, path, path_len, stats, errbuf, errbuf_size);
 }

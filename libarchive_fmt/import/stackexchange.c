@@ -32,22 +32,17 @@ typedef struct se_span {
 } se_span;
 
 typedef struct se_ctx {
-    const uint8_t *b;
-    size_t len;
+    afmt_imp_doc d; /* first: the run's afmt_imp_doc is this context (its text unused) */
     se_span *rows;
     size_t nrows, cap;
-    afmt_buf arena;
-    afmt_imp_recs recs;
     int64_t *answers; /* per record: a question's AnswerCount, or -1 */
     size_t ans_cap;
     char xml_err[256];
-    char *errbuf;
-    size_t errbuf_size;
 } se_ctx;
 
 static int se_nomem(se_ctx *c)
 {
-    return afmt_imp_fail(c->errbuf, c->errbuf_size, AFMT_E_NOMEM, "out of memory");
+    return afmt_imp_doc_nomem(&c->d);
 }
 
 /* ---------------------------------------------------------- the scanner */
@@ -71,8 +66,8 @@ static int name_char(uint8_t ch)
  * the bytes are malformed, AFMT_E_NOMEM. */
 static int scan_rows(se_ctx *c)
 {
-    const uint8_t *b = c->b;
-    size_t len = c->len, i = 0;
+    const uint8_t *b = c->d.b;
+    size_t len = c->d.len, i = 0;
     int depth = 0;
     size_t open_row = SIZE_MAX;
     while (i < len) {
@@ -185,10 +180,10 @@ static int se_attr(se_ctx *c, xmlTextReaderPtr r, const char *name, const char *
     if (n == 0) {
         rc = 0;
     } else if (pl + n > max) {
-        rc = afmt_imp_fail(c->errbuf, c->errbuf_size, AFMT_E_LIMIT,
-                           "row %zu: %s longer than the format allows", c->recs.n, name);
-    } else if (afmt_imp_str_add(&c->arena, out, prefix != NULL ? prefix : "", pl) != AFMT_OK ||
-               afmt_buf_append(&c->arena, v, n) != AFMT_OK) {
+        rc = afmt_imp_fail(c->d.errbuf, c->d.errbuf_size, AFMT_E_LIMIT,
+                           "row %zu: %s longer than the format allows", c->d.recs.n, name);
+    } else if (afmt_imp_str_add(&c->d.arena, out, prefix != NULL ? prefix : "", pl) != AFMT_OK ||
+               afmt_buf_append(&c->d.arena, v, n) != AFMT_OK) {
         rc = se_nomem(c);
     } else {
         out->len += n;
@@ -222,11 +217,11 @@ static int se_row(se_ctx *c, xmlTextReaderPtr r, int comments, size_t k)
     int64_t type = comments ? 0 : se_int_attr(r, "PostTypeId");
     if (!comments && type != 1 && type != 2)
         return AFMT_OK; /* tag wikis (4, 5), nominations, wiki placeholders: bytes only */
-    afmt_imp_rec *rec = afmt_imp_recs_push(&c->recs);
+    afmt_imp_rec *rec = afmt_imp_recs_push(&c->d.recs);
     if (rec == NULL)
         return se_nomem(c);
-    size_t ri = c->recs.n - 1;
-    if (c->recs.n > c->ans_cap) {
+    size_t ri = c->d.recs.n - 1;
+    if (c->d.recs.n > c->ans_cap) {
         size_t ncap = c->ans_cap ? c->ans_cap * 2 : 1024;
         int64_t *na = realloc(c->answers, ncap * sizeof *na);
         if (na == NULL)
@@ -242,17 +237,17 @@ static int se_row(se_ctx *c, xmlTextReaderPtr r, int comments, size_t k)
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return afmt_imp_fail(c->errbuf, c->errbuf_size, AFMT_E_FORMAT,
+        return afmt_imp_fail(c->d.errbuf, c->d.errbuf_size, AFMT_E_FORMAT,
                              "line %llu: a row without an Id",
-                             (unsigned long long)afmt_imp_line_of(c->b, c->len, rec->start));
-    c->recs.v[ri].id = s;
+                             (unsigned long long)afmt_imp_line_of(c->d.b, c->d.len, rec->start));
+    c->d.recs.v[ri].id = s;
     const char *parent = comments ? "PostId" : type == 2 ? "ParentId" : NULL;
     if (parent != NULL) {
         if ((rc = se_attr(c, r, parent, NULL, AFMT_MAX_ID_BYTES, &s)) < 0)
             return rc;
         if (rc == 1) {
-            c->recs.v[ri].parent = s;
-            c->recs.v[ri].has_parent = 1;
+            c->d.recs.v[ri].parent = s;
+            c->d.recs.v[ri].has_parent = 1;
         }
     }
     /* the author: the display name a deleted user's post keeps, else the user id */
@@ -264,22 +259,22 @@ static int se_row(se_ctx *c, xmlTextReaderPtr r, int comments, size_t k)
     if (rc < 0)
         return rc;
     if (rc == 1) {
-        c->recs.v[ri].author = s;
-        c->recs.v[ri].has_author = 1;
+        c->d.recs.v[ri].author = s;
+        c->d.recs.v[ri].has_author = 1;
     }
     if (!comments) {
         if ((rc = se_attr(c, r, "Title", NULL, AFMT_MAX_TITLE_BYTES, &s)) < 0)
             return rc;
         if (rc == 1) {
-            c->recs.v[ri].title = s;
-            c->recs.v[ri].has_title = 1;
+            c->d.recs.v[ri].title = s;
+            c->d.recs.v[ri].has_title = 1;
         }
     }
     xmlChar *d = xmlTextReaderGetAttribute(r, (const xmlChar *)"CreationDate");
     int64_t t;
     if (d != NULL && afmt_rfc3339_time(&t, (const char *)d, strlen((const char *)d), 0) == 0) {
-        c->recs.v[ri].created = t;
-        c->recs.v[ri].has_created = 1;
+        c->d.recs.v[ri].created = t;
+        c->d.recs.v[ri].has_created = 1;
     }
     xmlFree(d);
     if (type == 1)
@@ -289,10 +284,10 @@ static int se_row(se_ctx *c, xmlTextReaderPtr r, int comments, size_t k)
 
 static int se_read(se_ctx *c)
 {
-    if (c->len > INT32_MAX)
-        return afmt_imp_fail(c->errbuf, c->errbuf_size, AFMT_E_LIMIT,
+    if (c->d.len > INT32_MAX)
+        return afmt_imp_fail(c->d.errbuf, c->d.errbuf_size, AFMT_E_LIMIT,
                              "an XML input larger than 2 GiB");
-    xmlTextReaderPtr r = xmlReaderForMemory((const char *)c->b, (int)c->len, NULL, NULL,
+    xmlTextReaderPtr r = xmlReaderForMemory((const char *)c->d.b, (int)c->d.len, NULL, NULL,
                                             XML_PARSE_NONET | XML_PARSE_NOERROR |
                                                 XML_PARSE_NOWARNING);
     if (r == NULL)
@@ -303,7 +298,7 @@ static int se_read(se_ctx *c)
     while ((ret = xmlTextReaderRead(r)) == 1) {
         int type = xmlTextReaderNodeType(r);
         if (type == XML_READER_TYPE_DOCUMENT_TYPE) {
-            rc = afmt_imp_fail(c->errbuf, c->errbuf_size, AFMT_E_FORMAT,
+            rc = afmt_imp_fail(c->d.errbuf, c->d.errbuf_size, AFMT_E_FORMAT,
                                "a document type declaration (refused: a dump has none)");
             break;
         }
@@ -318,7 +313,7 @@ static int se_read(se_ctx *c)
             } else if (strcmp(name, "comments") == 0) {
                 comments = 1;
             } else {
-                rc = afmt_imp_fail(c->errbuf, c->errbuf_size, AFMT_E_FORMAT,
+                rc = afmt_imp_fail(c->d.errbuf, c->d.errbuf_size, AFMT_E_FORMAT,
                                    "root element <%.64s>: not a Stack Exchange Posts.xml "
                                    "(<posts>) or Comments.xml (<comments>)", name);
                 break;
@@ -328,7 +323,7 @@ static int se_read(se_ctx *c)
         if (depth != 1 || strcmp(name, "row") != 0)
             continue;
         if (k >= c->nrows) {
-            rc = afmt_imp_fail(c->errbuf, c->errbuf_size, AFMT_E_STATE,
+            rc = afmt_imp_fail(c->d.errbuf, c->d.errbuf_size, AFMT_E_STATE,
                                "internal error: the reader found more rows than the scanner");
             break;
         }
@@ -337,75 +332,60 @@ static int se_read(se_ctx *c)
         k++;
     }
     if (rc == AFMT_OK && ret < 0)
-        rc = afmt_imp_fail(c->errbuf, c->errbuf_size, AFMT_E_FORMAT, "invalid XML: %s",
+        rc = afmt_imp_fail(c->d.errbuf, c->d.errbuf_size, AFMT_E_FORMAT, "invalid XML: %s",
                            c->xml_err[0] ? c->xml_err : "libxml2 gave up");
     if (rc == AFMT_OK && comments < 0)
-        rc = afmt_imp_fail(c->errbuf, c->errbuf_size, AFMT_E_FORMAT, "no root element");
+        rc = afmt_imp_fail(c->d.errbuf, c->d.errbuf_size, AFMT_E_FORMAT, "no root element");
     if (rc == AFMT_OK && k != c->nrows)
-        rc = afmt_imp_fail(c->errbuf, c->errbuf_size, AFMT_E_STATE,
+        rc = afmt_imp_fail(c->d.errbuf, c->d.errbuf_size, AFMT_E_STATE,
                            "internal error: the reader and the scanner disagree on the rows");
     xmlFreeTextReader(r);
     return rc;
 }
 
+/* The rows: the scanner finds their bytes, the reader what they hold. */
+static int se_parse(afmt_imp_doc *d)
+{
+    se_ctx *c = (se_ctx *)d;
+    d->recs.media_type = SE_MEDIA_TYPE;
+    int rc = scan_rows(c);
+    if (rc == AFMT_E_NOMEM)
+        return se_nomem(c);
+    if (rc == 1)
+        c->nrows = 0; /* malformed: the reader says where */
+    return se_read(c);
+}
+
+/* An answer (not a comment) counts as a reply of its question. */
+static int se_is_answer(void *ctx, size_t i)
+{
+    const se_ctx *c = ctx;
+    return c->answers[i] < 0 && c->d.arena.data[c->d.recs.v[i].id.off] != 'c';
+}
+
+/* a question whose AnswerCount is larger than the answers present */
+static int se_mark_answers(afmt_imp_doc *d, afmt_imp_map *ids)
+{
+    se_ctx *c = (se_ctx *)d;
+    return afmt_imp_mark_missing_replies(d, ids, c->answers, se_is_answer, c);
+}
+
+static void se_free(afmt_imp_doc *d)
+{
+    se_ctx *c = (se_ctx *)d;
+    free(c->answers);
+    free(c->rows);
+}
+
+static const afmt_imp_doc_ops se_ops = {
+    .parse = se_parse,
+    .before_emit = se_mark_answers,
+    .free = se_free,
+};
+
 int afmt_import_stackexchange(afmt_writer *w, int fd, const char *path, size_t path_len,
                               afmt_import_stats *stats, char *errbuf, size_t errbuf_size)
 {
-    if (errbuf != NULL && errbuf_size > 0)
-        errbuf[0] = 0;
-    uint8_t *b = NULL;
-    size_t len = 0;
-    int rc = afmt_imp_read_all(&b, &len, fd, AFMT_IMPORT_MAX_INPUT, errbuf, errbuf_size);
-    if (rc != AFMT_OK)
-        return rc;
     se_ctx c = {0};
-    c.b = b;
-    c.len = len;
-    c.errbuf = errbuf;
-    c.errbuf_size = errbuf_size;
-    c.recs.media_type = SE_MEDIA_TYPE;
-    afmt_imp_map ids = {0};
-    uint64_t *present = NULL;
-    rc = scan_rows(&c);
-    if (rc == AFMT_E_NOMEM) {
-        rc = se_nomem(&c);
-        goto out;
-    }
-    if (rc == 1)
-        c.nrows = 0; /* malformed: the reader says where */
-    if ((rc = se_read(&c)) != AFMT_OK)
-        goto out;
-    if ((rc = afmt_imp_index_ids_msg(&ids, &c.recs, &c.arena, errbuf, errbuf_size)) != AFMT_OK)
-        goto out;
-    /* a question whose AnswerCount is larger than the answers present */
-    present = calloc(c.recs.n + 1, sizeof *present);
-    if (present == NULL) {
-        rc = se_nomem(&c);
-        goto out;
-    }
-    for (size_t i = 0; i < c.recs.n; i++) {
-        size_t idx;
-        const afmt_imp_rec *rec = &c.recs.v[i];
-        if (rec->has_parent && afmt_imp_map_get(&ids, &c.arena, c.arena.data + rec->parent.off,
-                                                rec->parent.len, &idx) &&
-            c.answers[i] < 0 && c.arena.data[rec->id.off] != 'c')
-            present[idx]++;
-    }
-    for (size_t i = 0; i < c.recs.n; i++) {
-        if (c.answers[i] > 0 && (uint64_t)c.answers[i] > present[i]) {
-            c.recs.v[i].flags |= AFMT_POST_INCOMPLETE;
-            c.recs.v[i].missing = (uint64_t)c.answers[i] - present[i];
-        }
-    }
-    rc = afmt_imp_emit(w, b, len, path, path_len, &c.recs, &c.arena, &ids, stats, errbuf,
-                       errbuf_size);
-out:
-    free(present);
-    afmt_imp_map_free(&ids);
-    afmt_imp_recs_free(&c.recs);
-    afmt_buf_free(&c.arena);
-    free(c.answers);
-    free(c.rows);
-    free(b);
-    return rc;
+    return afmt_imp_run(&c.d, &se_ops, w, fd, path, path_len, stats, errbuf, errbuf_size);
 }
