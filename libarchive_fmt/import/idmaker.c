@@ -134,3 +134,33 @@ int afmt_idmaker_take(afmt_idmaker *m, const void *base, size_t base_len, const 
         }
     }
 }
+
+/* ------------------------------------------- records waiting for the end */
+
+int afmt_defer_push(afmt_buf *q, const uint64_t *tags, size_t ntags, const void *data,
+                    size_t len)
+{
+    if (q->len + 8 * (ntags + 1) + len > AFMT_DEFER_MAX_BYTES)
+        return AFMT_E_LIMIT;
+    for (size_t i = 0; i < ntags; i++)
+        if (afmt_buf_append_u64(q, tags[i]) != AFMT_OK)
+            return AFMT_E_NOMEM;
+    if (afmt_buf_append_u64(q, len) != AFMT_OK ||
+        (len > 0 && afmt_buf_append(q, data, len) != AFMT_OK))
+        return AFMT_E_NOMEM;
+    return AFMT_OK;
+}
+
+int afmt_defer_next(const afmt_buf *q, size_t *at, uint64_t *tags, size_t ntags,
+                    const uint8_t **data, size_t *len)
+{
+    if (*at >= q->len)
+        return 0;
+    const uint8_t *p = q->data + *at;
+    for (size_t i = 0; i < ntags; i++)
+        tags[i] = afmt_load64(p + 8 * i);
+    *len = (size_t)afmt_load64(p + 8 * ntags);
+    *data = p + 8 * (ntags + 1);
+    *at += 8 * (ntags + 1) + *len;
+    return 1;
+}

@@ -51,4 +51,25 @@ AFMT_INTERNAL int afmt_idmaker_has(const afmt_idmaker *m, const void *id, size_t
  * AFMT_MAX_ID_BYTES, AFMT_E_NOMEM. */
 AFMT_INTERNAL int afmt_id_suffixed(afmt_buf *out, const void *base, size_t base_len, uint64_t k);
 
+/* ---- records whose id was taken, kept for the end of the input ----
+ *
+ * A record whose id was taken when it was read (issue 12, item 8) waits
+ * until every id of the input is known, so that its id#k is no id of the
+ * input.  The queue is a buffer of records: ntags u64 tags (what the
+ * importer needs to replay it), a u64 length, the bytes. */
+
+/* At most this many bytes in the queue (tags and lengths included). */
+#define AFMT_DEFER_MAX_BYTES ((size_t)256 << 20)
+
+/* Appends a record.  AFMT_E_LIMIT (nothing appended) when the queue would
+ * pass AFMT_DEFER_MAX_BYTES, AFMT_E_NOMEM. */
+AFMT_INTERNAL int afmt_defer_push(afmt_buf *q, const uint64_t *tags, size_t ntags,
+                                  const void *data, size_t len);
+
+/* The record at *at (start with *at = 0), pushed with the same ntags: 1 with
+ * tags, *data (pointing into q) and *len set and *at moved past it, 0 after
+ * the last. */
+AFMT_INTERNAL int afmt_defer_next(const afmt_buf *q, size_t *at, uint64_t *tags, size_t ntags,
+                                  const uint8_t **data, size_t *len);
+
 #endif

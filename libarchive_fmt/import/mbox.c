@@ -40,9 +40,6 @@
 
 #define RETRY_DUPLICATES 1000
 
-/* Messages whose id was taken when they were read wait for the end of the
- * file, up to this many bytes in all (cross-posts: a few messages). */
-#define DEFERRED_MAX_BYTES ((size_t)256 << 20)
 
 enum {
     H_MESSAGE_ID = AFMT_MAIL_MESSAGE_ID,
@@ -310,13 +307,12 @@ void afmt_mail_fields_free(afmt_mail_fields *f)
  * file entry as data now (its post comes later). */
 static int defer_message(mbox_state *s)
 {
-    if (s->deferred.len + 24 + s->msg.len > DEFERRED_MAX_BYTES)
+    const uint64_t tags[2] = {s->msg_no, s->last_line};
+    int rc = afmt_defer_push(&s->deferred, tags, 2, s->msg.data, s->msg.len);
+    if (rc == AFMT_E_LIMIT)
         return mb_fail(s, AFMT_E_LIMIT, "more than %zu MiB of messages whose id an earlier "
-                                        "message had", DEFERRED_MAX_BYTES >> 20);
-    if (afmt_buf_append_u64(&s->deferred, s->msg_no) != AFMT_OK ||
-        afmt_buf_append_u64(&s->deferred, s->last_line) != AFMT_OK ||
-        afmt_buf_append_u64(&s->deferred, s->msg.len) != AFMT_OK ||
-        (s->msg.len > 0 && afmt_buf_append(&s->deferred, s->msg.data, s->msg.len) != AFMT_OK))
+                                        "message had", AFMT_DEFER_MAX_BYTES >> 20);
+    if (rc != AFMT_OK)
         return mb_fail(s, AFMT_E_NOMEM, "out of memory");
     if (s->msg.len == 0)
         return AFMT_OK;
@@ -425,17 +421,17 @@ static int run(mbox_state *s, int fd, const char *path, size_t path_len)
         return rc;
     /* The repeats, now that every id of the file is taken. */
     s->final_pass = 1;
-    for (size_t at = 0; at < s->deferred.len;) {
-        const uint8_t *d = s->deferred.data + at;
-        size_t n = (size_t)afmt_load64(d + 16);
-        s->msg_no = afmt_load64(d);
-        s->last_line = (size_t)afmt_load64(d + 8);
+    uint64_t tags[2];
+    const uint8_t *d;
+    size_t n;
+    for (size_t at = 0; afmt_defer_next(&s->deferred, &at, tags, 2, &d, &n);) {
+        s->msg_no = tags[0];
+        s->last_line = (size_t)tags[1];
         s->msg.len = 0;
-        if (n > 0 && afmt_buf_append(&s->msg, d + 24, n) != AFMT_OK)
+        if (n > 0 && afmt_buf_append(&s->msg, d, n) != AFMT_OK)
             return mb_fail(s, AFMT_E_NOMEM, "out of memory");
         if ((rc = finish_message(s)) != AFMT_OK)
             return rc;
-        at += 24 + n;
     }
     if ((rc = afmt_pending_flush(&s->pending)) != AFMT_OK)
         return rc;

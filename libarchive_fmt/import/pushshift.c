@@ -41,9 +41,6 @@
  * file of the same bundle already used. */
 #define RETRY_DUPLICATES 1000
 
-/* Lines whose id was taken when they were read wait for the end of the
- * input, up to this many bytes in all (a real dump repeats a few records). */
-#define DEFERRED_MAX_BYTES ((size_t)256 << 20)
 #define PS_DEFERRED 1 /* add_record: the line waits for the end of the input */
 
 typedef struct ps_state {
@@ -168,11 +165,11 @@ static int base_id(ps_state *s, json_t *o, int submission)
 /* Keeps a line for the end of the input. */
 static int defer(ps_state *s, const uint8_t *line, size_t len)
 {
-    if (s->deferred.len + 8 + len > DEFERRED_MAX_BYTES)
+    int rc = afmt_defer_push(&s->deferred, NULL, 0, line, len);
+    if (rc == AFMT_E_LIMIT)
         return ps_fail(s, AFMT_E_LIMIT, "more than %zu MiB of records whose id an earlier "
-                                        "record had", DEFERRED_MAX_BYTES >> 20);
-    if (afmt_buf_append_u64(&s->deferred, len) != AFMT_OK ||
-        afmt_buf_append(&s->deferred, line, len) != AFMT_OK)
+                                        "record had", AFMT_DEFER_MAX_BYTES >> 20);
+    if (rc != AFMT_OK)
         return ps_fail(s, AFMT_E_NOMEM, "out of memory");
     return PS_DEFERRED;
 }
@@ -331,12 +328,12 @@ static int run(ps_state *s, int fd, const char *path, size_t path_len)
     /* The repeats, now that every id of the input is taken: each gets the
      * first id#k that is no id of the input. */
     s->final_pass = 1;
-    for (size_t at = 0; at < s->deferred.len;) {
-        size_t n = (size_t)afmt_load64(s->deferred.data + at);
+    const uint8_t *d;
+    size_t n;
+    for (size_t at = 0; afmt_defer_next(&s->deferred, &at, NULL, 0, &d, &n);) {
         uint64_t entry;
-        if ((rc = add_record(s, s->deferred.data + at + 8, n, &entry)) != AFMT_OK)
+        if ((rc = add_record(s, d, n, &entry)) != AFMT_OK)
             return rc;
-        at += 8 + n;
     }
     if ((rc = afmt_pending_flush(&s->pending)) != AFMT_OK)
         return rc;
