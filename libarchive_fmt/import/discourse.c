@@ -55,6 +55,13 @@ static int dc_nomem(dc_ctx *c)
     return afmt_imp_doc_nomem(&c->d);
 }
 
+/* Copies a string field into the arena: 1 set, 0 not a string, < 0 error. */
+static int dc_add_str(dc_ctx *c, json_t *v, size_t max, afmt_imp_str *out, size_t off,
+                      const char *what)
+{
+    return afmt_imp_doc_str(&c->d, v, max, out, off, what);
+}
+
 static json_int_t int_or(json_t *v, json_int_t dflt)
 {
     return json_is_integer(v) ? json_integer_value(v) : dflt;
@@ -65,22 +72,6 @@ static int is_post(json_t *o)
     return json_is_object(o) && json_is_integer(json_object_get(o, "post_number")) &&
            (json_object_get(o, "topic_id") != NULL || json_object_get(o, "cooked") != NULL ||
             json_object_get(o, "username") != NULL);
-}
-
-static int dc_add_str(dc_ctx *c, json_t *v, size_t max, afmt_imp_str *out, size_t off,
-                      const char *what)
-{
-    if (!json_is_string(v))
-        return 0;
-    size_t n = json_string_length(v);
-    if (n > max) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "%s longer than the format allows", what);
-        return dc_fail(c, off, AFMT_E_LIMIT, msg);
-    }
-    if (afmt_imp_str_add(&c->d.arena, out, json_string_value(v), n) != AFMT_OK)
-        return dc_nomem(c);
-    return 1;
 }
 
 /* "TOPIC/NUMBER" into the arena. */

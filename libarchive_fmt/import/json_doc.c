@@ -529,6 +529,22 @@ int afmt_imp_doc_nomem(afmt_imp_doc *d)
     return afmt_imp_fail(d->errbuf, d->errbuf_size, AFMT_E_NOMEM, "out of memory");
 }
 
+int afmt_imp_doc_str(afmt_imp_doc *d, json_t *v, size_t max, afmt_imp_str *out, size_t off,
+                     const char *what)
+{
+    if (!json_is_string(v))
+        return 0;
+    size_t n = json_string_length(v);
+    if (n > max) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "%s longer than the format allows", what);
+        return afmt_imp_doc_fail(d, off, AFMT_E_LIMIT, msg);
+    }
+    if (afmt_imp_str_add(&d->arena, out, json_string_value(v), n) != AFMT_OK)
+        return afmt_imp_doc_nomem(d);
+    return 1;
+}
+
 typedef struct imp_run {
     afmt_imp_doc *d;
     const afmt_imp_doc_ops *ops;

@@ -252,6 +252,10 @@ typedef struct afmt_imp_doc_ops {
 AFMT_INTERNAL int afmt_imp_doc_fail(afmt_imp_doc *d, size_t off, int err, const char *what);
 /* "out of memory"; returns AFMT_E_NOMEM. */
 AFMT_INTERNAL int afmt_imp_doc_nomem(afmt_imp_doc *d);
+/* Copies the string v into d's arena: 1 set, 0 not a string, < 0 error
+ * ("line N: WHAT longer than the format allows" beyond max bytes). */
+AFMT_INTERNAL int afmt_imp_doc_str(afmt_imp_doc *d, json_t *v, size_t max, afmt_imp_str *out,
+                                   size_t off, const char *what);
 
 /* The importer: reads fd whole, gives each JSON text to ops->document (or
  * the input to ops->parse), makes the ids unique, calls ops->before_emit

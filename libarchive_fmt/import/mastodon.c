@@ -42,20 +42,9 @@ static int ma_nomem(ma_ctx *c)
 }
 
 /* Copies a string field into the arena: 1 set, 0 not a string, < 0 error. */
-static int ma_str(ma_ctx *c, json_t *v, size_t max, afmt_imp_str *out, size_t off,
-                  const char *what)
+static int ma_str(ma_ctx *c, json_t *v, size_t max, afmt_imp_str *out, size_t off, const char *what)
 {
-    if (!json_is_string(v))
-        return 0;
-    size_t n = json_string_length(v);
-    if (n > max) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "%s longer than the format allows", what);
-        return ma_fail(c, off, AFMT_E_LIMIT, msg);
-    }
-    if (afmt_imp_str_add(&c->d.arena, out, json_string_value(v), n) != AFMT_OK)
-        return ma_nomem(c);
-    return 1;
+    return afmt_imp_doc_str(&c->d, v, max, out, off, what);
 }
 
 /* An ActivityPub reference: a URI string, or an object with a string "id". */
