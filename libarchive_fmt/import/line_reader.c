@@ -339,3 +339,49 @@ void afmt_import_errcopy(char *errbuf, size_t errbuf_size, const char *msg)
         return;
     snprintf(errbuf, errbuf_size, "%s", msg);
 }
+
+/* --------------------------------------------------- a streaming importer */
+
+int afmt_stream_import(size_t state_size,
+                       int (*run)(afmt_stream *s, int fd, const char *path, size_t path_len),
+                       void (*free_own)(afmt_stream *s), afmt_writer *w, int fd,
+                       const char *path, size_t path_len, afmt_import_stats *stats,
+                       char *errbuf, size_t errbuf_size)
+{
+    afmt_stream *s = calloc(1, state_size);
+    if (s == NULL) {
+        afmt_import_errcopy(errbuf, errbuf_size, "out of memory");
+        return AFMT_E_NOMEM;
+    }
+    s->w = w;
+    afmt_pending_init(&s->pending, w, s->err);
+    int rc = afmt_idmaker_init(&s->ids);
+    if (rc == AFMT_OK)
+        rc = run(s, fd, path, path_len);
+    else
+        afmt_fail(s->err, rc, "cannot set up the id table");
+    if (rc == AFMT_OK)
+        afmt_import_stats_add(stats, &s->st);
+    else
+        afmt_import_errcopy(errbuf, errbuf_size, s->err);
+    afmt_lines_free(&s->lines);
+    afmt_pending_free(&s->pending);
+    afmt_idmaker_free(&s->ids);
+    afmt_buf_free(&s->deferred);
+    if (free_own != NULL)
+        free_own(s);
+    free(s);
+    return rc;
+}
+
+int afmt_stream_end(afmt_stream *s)
+{
+    int rc = afmt_pending_flush(&s->pending);
+    if (rc != AFMT_OK)
+        return rc;
+    s->st.bytes_in = s->lines.raw_bytes;
+    rc = afmt_writer_file_end(NULL, s->w);
+    if (rc != AFMT_OK)
+        return afmt_fail(s->err, rc, "%s", afmt_writer_errmsg(s->w));
+    return AFMT_OK;
+}

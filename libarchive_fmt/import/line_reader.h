@@ -20,6 +20,7 @@
 
 #include "common/internal.h"
 #include "import/idmaker.h"
+#include "import/import.h"
 
 /* Size of one stored piece of literal file bytes: a blob of at most this
  * size (pieces up to AFMT_MAX_INLINE_BYTES are stored inline).  The
@@ -106,5 +107,35 @@ AFMT_INTERNAL size_t afmt_utf8_trunc(const uint8_t *s, size_t len, size_t max);
 
 /* Copies a message into the caller's errbuf (errbuf_size bytes, may be NULL). */
 AFMT_INTERNAL void afmt_import_errcopy(char *errbuf, size_t errbuf_size, const char *msg);
+
+/* ---- a streaming importer that names ids as it reads (pushshift.c, mbox.c) ---- */
+
+/* What such an importer keeps; its own state embeds it first. */
+typedef struct afmt_stream {
+    afmt_writer *w;
+    afmt_lines lines;
+    afmt_pending pending;
+    afmt_idmaker ids;
+    afmt_buf deferred; /* records whose id was taken (afmt_defer_push) */
+    int final_pass;    /* replaying them: every id of the input is known */
+    afmt_import_stats st;
+    char err[AFMT_ERRMSG_BYTES];
+} afmt_stream;
+
+/* Allocates a zeroed state of state_size bytes (an afmt_stream first), sets
+ * up its writer, pending bytes and id maker, calls run, adds its stats to
+ * *stats or copies its message to errbuf, and frees everything (free_own,
+ * which may be NULL, frees the importer's own members). */
+AFMT_INTERNAL int afmt_stream_import(size_t state_size,
+                                     int (*run)(afmt_stream *s, int fd, const char *path,
+                                                size_t path_len),
+                                     void (*free_own)(afmt_stream *s), afmt_writer *w, int fd,
+                                     const char *path, size_t path_len,
+                                     afmt_import_stats *stats, char *errbuf,
+                                     size_t errbuf_size);
+
+/* The end of the input: the pending bytes written, bytes_in counted, the
+ * file entry ended. */
+AFMT_INTERNAL int afmt_stream_end(afmt_stream *s);
 
 #endif

@@ -59,10 +59,7 @@ typedef struct span {
 } span;
 
 typedef struct mbox_state {
-    afmt_writer *w;
-    afmt_lines lines;
-    afmt_pending pending;
-    afmt_idmaker ids;
+    afmt_stream c; /* first: the state is an afmt_stream */
     afmt_buf msg;          /* the current message, after its From_ line */
     size_t last_line;      /* offset in msg of its last line */
     int in_msg;
@@ -70,11 +67,6 @@ typedef struct mbox_state {
     uint64_t msg_no;       /* number of the current message, from 1 */
     uint64_t msg_line;     /* line number of its From_ line */
     afmt_mail_fields f;
-    afmt_buf deferred;     /* messages whose id was taken: u64 number, u64 last
-                              line, u64 length, bytes */
-    int final_pass;        /* adding them: every id of the file is known */
-    afmt_import_stats st;
-    char err[AFMT_ERRMSG_BYTES];
 } mbox_state;
 
 static int mb_fail(mbox_state *s, int err, const char *fmt, ...)
@@ -86,7 +78,7 @@ static int mb_fail(mbox_state *s, int err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    snprintf(s->err, sizeof s->err, "message %" PRIu64 " (From_ line %" PRIu64 "): %s",
+    snprintf(s->c.err, sizeof s->c.err, "message %" PRIu64 " (From_ line %" PRIu64 "): %s",
              s->msg_no, s->msg_line, msg);
     return err;
 }
@@ -308,7 +300,7 @@ void afmt_mail_fields_free(afmt_mail_fields *f)
 static int defer_message(mbox_state *s)
 {
     const uint64_t tags[2] = {s->msg_no, s->last_line};
-    int rc = afmt_defer_push(&s->deferred, tags, 2, s->msg.data, s->msg.len);
+    int rc = afmt_defer_push(&s->c.deferred, tags, 2, s->msg.data, s->msg.len);
     if (rc == AFMT_E_LIMIT)
         return mb_fail(s, AFMT_E_LIMIT, "more than %zu MiB of messages whose id an earlier "
                                         "message had", AFMT_DEFER_MAX_BYTES >> 20);
@@ -316,7 +308,7 @@ static int defer_message(mbox_state *s)
         return mb_fail(s, AFMT_E_NOMEM, "out of memory");
     if (s->msg.len == 0)
         return AFMT_OK;
-    return afmt_pending_add(&s->pending, s->msg.data, s->msg.len);
+    return afmt_pending_add(&s->c.pending, s->msg.data, s->msg.len);
 }
 
 static int finish_message(mbox_state *s)
@@ -344,69 +336,70 @@ static int finish_message(mbox_state *s)
     int rc;
     /* A repeated id (issue 12, item 8): the message waits until every id
      * of the file is known, so that its id#k is no id of the file. */
-    if (!s->final_pass && afmt_idmaker_has(&s->ids, s->f.base.data, s->f.base.len))
+    if (!s->c.final_pass && afmt_idmaker_has(&s->c.ids, s->f.base.data, s->f.base.len))
         return defer_message(s);
     for (int attempt = 0;; attempt++) {
-        rc = afmt_idmaker_take(&s->ids, s->f.base.data, s->f.base.len, &p.id, &p.id_len);
+        rc = afmt_idmaker_take(&s->c.ids, s->f.base.data, s->f.base.len, &p.id, &p.id_len);
         if (rc != AFMT_OK)
             return mb_fail(s, rc, "cannot make a unique id");
-        rc = afmt_writer_add_post(&entry, s->w, &p);
-        if (rc == AFMT_E_DUPLICATE && !s->final_pass)
+        rc = afmt_writer_add_post(&entry, s->c.w, &p);
+        if (rc == AFMT_E_DUPLICATE && !s->c.final_pass)
             return defer_message(s); /* another file's: named at the end */
         if (rc != AFMT_E_DUPLICATE || attempt >= RETRY_DUPLICATES)
             break;
     }
     if (rc != AFMT_OK)
         return mb_fail(s, rc, "adding post %.*s: %s", (int)(p.id_len > 200 ? 200 : p.id_len),
-                       p.id, afmt_writer_errmsg(s->w));
-    s->st.posts++;
-    if (s->final_pass)
+                       p.id, afmt_writer_errmsg(s->c.w));
+    s->c.st.posts++;
+    if (s->c.final_pass)
         return AFMT_OK; /* its bytes are in the file entry already */
 
-    if ((rc = afmt_pending_flush(&s->pending)) != AFMT_OK)
+    if ((rc = afmt_pending_flush(&s->c.pending)) != AFMT_OK)
         return rc;
-    if (content_len > 0 && (rc = afmt_writer_file_add_entry(s->w, entry)) != AFMT_OK)
-        return mb_fail(s, rc, "%s", afmt_writer_errmsg(s->w));
+    if (content_len > 0 && (rc = afmt_writer_file_add_entry(s->c.w, entry)) != AFMT_OK)
+        return mb_fail(s, rc, "%s", afmt_writer_errmsg(s->c.w));
     if (s->msg.len == content_len)
         return AFMT_OK; /* nothing after the content (and msg.data may be NULL) */
-    return afmt_pending_add(&s->pending, s->msg.data + content_len, s->msg.len - content_len);
+    return afmt_pending_add(&s->c.pending, s->msg.data + content_len, s->msg.len - content_len);
 }
 
-static int run(mbox_state *s, int fd, const char *path, size_t path_len)
+static int run(afmt_stream *stream, int fd, const char *path, size_t path_len)
 {
-    int rc = afmt_writer_file_begin(s->w, path, path_len);
+    mbox_state *s = (mbox_state *)stream;
+    int rc = afmt_writer_file_begin(s->c.w, path, path_len);
     if (rc != AFMT_OK)
-        return afmt_fail(s->err, rc, "%s", afmt_writer_errmsg(s->w));
-    rc = afmt_lines_open(&s->lines, fd, AFMT_MAX_CONTENT_BYTES, 0, NULL, NULL, NULL, s->err);
+        return afmt_fail(s->c.err, rc, "%s", afmt_writer_errmsg(s->c.w));
+    rc = afmt_lines_open(&s->c.lines, fd, AFMT_MAX_CONTENT_BYTES, 0, NULL, NULL, NULL, s->c.err);
     if (rc != AFMT_OK)
         return rc;
     s->prev_blank = 1; /* the start of the file counts as after a blank line */
     for (;;) {
         const uint8_t *line;
         size_t len;
-        rc = afmt_lines_next(&s->lines, &line, &len);
+        rc = afmt_lines_next(&s->c.lines, &line, &len);
         if (rc < 0)
             return rc;
         if (rc == 0)
             break;
-        int first = s->lines.line_no == 1;
+        int first = s->c.lines.line_no == 1;
         int sep = s->prev_blank && len >= 5 && memcmp(line, "From ", 5) == 0 &&
                   (first || looks_like_from_line(line, len));
         s->prev_blank = is_blank_line(line, len);
         if (sep) {
             if (s->in_msg && (rc = finish_message(s)) != AFMT_OK)
                 return rc;
-            if ((rc = afmt_pending_add(&s->pending, line, len)) != AFMT_OK)
+            if ((rc = afmt_pending_add(&s->c.pending, line, len)) != AFMT_OK)
                 return rc;
             s->in_msg = 1;
             s->msg.len = 0;
             s->last_line = 0;
             s->msg_no++;
-            s->msg_line = s->lines.line_no;
+            s->msg_line = s->c.lines.line_no;
             continue;
         }
         if (!s->in_msg) {
-            if ((rc = afmt_pending_add(&s->pending, line, len)) != AFMT_OK)
+            if ((rc = afmt_pending_add(&s->c.pending, line, len)) != AFMT_OK)
                 return rc;
             continue;
         }
@@ -420,11 +413,11 @@ static int run(mbox_state *s, int fd, const char *path, size_t path_len)
     if (s->in_msg && (rc = finish_message(s)) != AFMT_OK)
         return rc;
     /* The repeats, now that every id of the file is taken. */
-    s->final_pass = 1;
+    s->c.final_pass = 1;
     uint64_t tags[2];
     const uint8_t *d;
     size_t n;
-    for (size_t at = 0; afmt_defer_next(&s->deferred, &at, tags, 2, &d, &n);) {
+    for (size_t at = 0; afmt_defer_next(&s->c.deferred, &at, tags, 2, &d, &n);) {
         s->msg_no = tags[0];
         s->last_line = (size_t)tags[1];
         s->msg.len = 0;
@@ -433,40 +426,19 @@ static int run(mbox_state *s, int fd, const char *path, size_t path_len)
         if ((rc = finish_message(s)) != AFMT_OK)
             return rc;
     }
-    if ((rc = afmt_pending_flush(&s->pending)) != AFMT_OK)
-        return rc;
-    s->st.bytes_in = s->lines.raw_bytes;
-    rc = afmt_writer_file_end(NULL, s->w);
-    if (rc != AFMT_OK)
-        return afmt_fail(s->err, rc, "%s", afmt_writer_errmsg(s->w));
-    return AFMT_OK;
+    return afmt_stream_end(&s->c);
+}
+
+static void mbox_free(afmt_stream *stream)
+{
+    mbox_state *s = (mbox_state *)stream;
+    afmt_buf_free(&s->msg);
+    afmt_mail_fields_free(&s->f);
 }
 
 int afmt_import_mbox(afmt_writer *w, int fd, const char *path, size_t path_len,
                      afmt_import_stats *stats, char *errbuf, size_t errbuf_size)
 {
-    mbox_state *s = calloc(1, sizeof *s);
-    if (s == NULL) {
-        afmt_import_errcopy(errbuf, errbuf_size, "out of memory");
-        return AFMT_E_NOMEM;
-    }
-    s->w = w;
-    afmt_pending_init(&s->pending, w, s->err);
-    int rc = afmt_idmaker_init(&s->ids);
-    if (rc == AFMT_OK)
-        rc = run(s, fd, path, path_len);
-    else
-        afmt_fail(s->err, rc, "cannot set up the id table");
-    if (rc == AFMT_OK)
-        afmt_import_stats_add(stats, &s->st);
-    else
-        afmt_import_errcopy(errbuf, errbuf_size, s->err);
-    afmt_lines_free(&s->lines);
-    afmt_pending_free(&s->pending);
-    afmt_idmaker_free(&s->ids);
-    afmt_buf_free(&s->msg);
-    afmt_mail_fields_free(&s->f);
-    afmt_buf_free(&s->deferred);
-    free(s);
-    return rc;
+    return afmt_stream_import(sizeof(mbox_state), run, mbox_free, w, fd, path, path_len, stats,
+                              errbuf, errbuf_size);
 }

@@ -44,16 +44,9 @@
 #define PS_DEFERRED 1 /* add_record: the line waits for the end of the input */
 
 typedef struct ps_state {
-    afmt_writer *w;
-    afmt_lines lines;
-    afmt_pending pending;
-    afmt_idmaker ids;
+    afmt_stream c; /* first: the state is an afmt_stream */
     afmt_buf base;        /* the id before it is made unique */
-    afmt_buf deferred;    /* lines whose id was taken: u64 length, bytes */
-    int final_pass;       /* adding the deferred lines: every id is known */
     int compressed;
-    afmt_import_stats st;
-    char err[AFMT_ERRMSG_BYTES];
 } ps_state;
 
 static int ps_fail(ps_state *s, int err, const char *fmt, ...)
@@ -65,7 +58,7 @@ static int ps_fail(ps_state *s, int err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    snprintf(s->err, sizeof s->err, "line %" PRIu64 ": %s", s->lines.line_no, msg);
+    snprintf(s->c.err, sizeof s->c.err, "line %" PRIu64 ": %s", s->c.lines.line_no, msg);
     return err;
 }
 
@@ -165,7 +158,7 @@ static int base_id(ps_state *s, json_t *o, int submission)
 /* Keeps a line for the end of the input. */
 static int defer(ps_state *s, const uint8_t *line, size_t len)
 {
-    int rc = afmt_defer_push(&s->deferred, NULL, 0, line, len);
+    int rc = afmt_defer_push(&s->c.deferred, NULL, 0, line, len);
     if (rc == AFMT_E_LIMIT)
         return ps_fail(s, AFMT_E_LIMIT, "more than %zu MiB of records whose id an earlier "
                                         "record had", AFMT_DEFER_MAX_BYTES >> 20);
@@ -234,20 +227,20 @@ static int add_record(ps_state *s, const uint8_t *line, size_t len, uint64_t *en
     /* A repeated id (issue 12, item 8): the line waits until every id of
      * the input is known, so that its id#k is no id of the input (a later
      * post that replies point to). */
-    if (!s->final_pass && afmt_idmaker_has(&s->ids, s->base.data, s->base.len)) {
+    if (!s->c.final_pass && afmt_idmaker_has(&s->c.ids, s->base.data, s->base.len)) {
         rc = defer(s, line, len);
         goto done;
     }
     for (int attempt = 0;; attempt++) {
-        rc = afmt_idmaker_take(&s->ids, s->base.data, s->base.len, &p.id, &p.id_len);
+        rc = afmt_idmaker_take(&s->c.ids, s->base.data, s->base.len, &p.id, &p.id_len);
         if (rc != AFMT_OK) {
             rc = ps_fail(s, rc, "cannot make a unique id from \"%.*s\"",
                          (int)(s->base.len > 200 ? 200 : s->base.len),
                          (const char *)s->base.data);
             goto done;
         }
-        rc = afmt_writer_add_post(entry, s->w, &p);
-        if (rc == AFMT_E_DUPLICATE && !s->final_pass) {
+        rc = afmt_writer_add_post(entry, s->c.w, &p);
+        if (rc == AFMT_E_DUPLICATE && !s->c.final_pass) {
             /* taken by another file of the bundle: named once this one's ids
              * are all known (the id stays recorded as taken) */
             rc = defer(s, line, len);
@@ -260,12 +253,12 @@ static int add_record(ps_state *s, const uint8_t *line, size_t len, uint64_t *en
     }
     if (rc != AFMT_OK) {
         rc = ps_fail(s, rc, "adding post %.*s: %s", (int)(p.id_len > 200 ? 200 : p.id_len),
-                     p.id, afmt_writer_errmsg(s->w));
+                     p.id, afmt_writer_errmsg(s->c.w));
         goto done;
     }
-    s->st.posts++;
+    s->c.st.posts++;
     if (p.flags & AFMT_POST_DELETED)
-        s->st.deleted++;
+        s->c.st.deleted++;
 done:
     json_decref(o);
     return rc;
@@ -280,19 +273,20 @@ static int is_blank(const uint8_t *p, size_t n)
     return 1;
 }
 
-static int run(ps_state *s, int fd, const char *path, size_t path_len)
+static int run(afmt_stream *stream, int fd, const char *path, size_t path_len)
 {
-    int rc = afmt_writer_file_begin(s->w, path, path_len);
+    ps_state *s = (ps_state *)stream;
+    int rc = afmt_writer_file_begin(s->c.w, path, path_len);
     if (rc != AFMT_OK)
-        return afmt_fail(s->err, rc, "%s", afmt_writer_errmsg(s->w));
-    rc = afmt_lines_open(&s->lines, fd, AFMT_PUSHSHIFT_MAX_LINE, 1, afmt_pending_tap,
-                         &s->pending, &s->compressed, s->err);
+        return afmt_fail(s->c.err, rc, "%s", afmt_writer_errmsg(s->c.w));
+    rc = afmt_lines_open(&s->c.lines, fd, AFMT_PUSHSHIFT_MAX_LINE, 1, afmt_pending_tap,
+                         &s->c.pending, &s->compressed, s->c.err);
     if (rc != AFMT_OK)
         return rc;
     for (;;) {
         const uint8_t *line;
         size_t len;
-        rc = afmt_lines_next(&s->lines, &line, &len);
+        rc = afmt_lines_next(&s->c.lines, &line, &len);
         if (rc < 0)
             return rc;
         if (rc == 0)
@@ -301,7 +295,7 @@ static int run(ps_state *s, int fd, const char *path, size_t path_len)
         if (body > 0 && line[body - 1] == '\n')
             body--;
         if (is_blank(line, body)) {
-            if (!s->compressed && (rc = afmt_pending_add(&s->pending, line, len)) != AFMT_OK)
+            if (!s->compressed && (rc = afmt_pending_add(&s->c.pending, line, len)) != AFMT_OK)
                 return rc;
             continue;
         }
@@ -309,7 +303,7 @@ static int run(ps_state *s, int fd, const char *path, size_t path_len)
         rc = add_record(s, line, body, &entry);
         if (rc == PS_DEFERRED) {
             /* its bytes stay in the file, as data: the post comes later */
-            if (!s->compressed && (rc = afmt_pending_add(&s->pending, line, len)) != AFMT_OK)
+            if (!s->compressed && (rc = afmt_pending_add(&s->c.pending, line, len)) != AFMT_OK)
                 return rc;
             continue;
         }
@@ -317,57 +311,36 @@ static int run(ps_state *s, int fd, const char *path, size_t path_len)
             return rc;
         if (s->compressed)
             continue;
-        if ((rc = afmt_pending_flush(&s->pending)) != AFMT_OK)
+        if ((rc = afmt_pending_flush(&s->c.pending)) != AFMT_OK)
             return rc;
-        rc = afmt_writer_file_add_entry(s->w, entry);
+        rc = afmt_writer_file_add_entry(s->c.w, entry);
         if (rc != AFMT_OK)
-            return ps_fail(s, rc, "%s", afmt_writer_errmsg(s->w));
-        if (body < len && (rc = afmt_pending_add(&s->pending, "\n", 1)) != AFMT_OK)
+            return ps_fail(s, rc, "%s", afmt_writer_errmsg(s->c.w));
+        if (body < len && (rc = afmt_pending_add(&s->c.pending, "\n", 1)) != AFMT_OK)
             return rc;
     }
     /* The repeats, now that every id of the input is taken: each gets the
      * first id#k that is no id of the input. */
-    s->final_pass = 1;
+    s->c.final_pass = 1;
     const uint8_t *d;
     size_t n;
-    for (size_t at = 0; afmt_defer_next(&s->deferred, &at, NULL, 0, &d, &n);) {
+    for (size_t at = 0; afmt_defer_next(&s->c.deferred, &at, NULL, 0, &d, &n);) {
         uint64_t entry;
         if ((rc = add_record(s, d, n, &entry)) != AFMT_OK)
             return rc;
     }
-    if ((rc = afmt_pending_flush(&s->pending)) != AFMT_OK)
-        return rc;
-    s->st.bytes_in = s->lines.raw_bytes;
-    rc = afmt_writer_file_end(NULL, s->w);
-    if (rc != AFMT_OK)
-        return afmt_fail(s->err, rc, "%s", afmt_writer_errmsg(s->w));
-    return AFMT_OK;
+    return afmt_stream_end(&s->c);
+}
+
+static void ps_free(afmt_stream *stream)
+{
+    ps_state *s = (ps_state *)stream;
+    afmt_buf_free(&s->base);
 }
 
 int afmt_import_pushshift(afmt_writer *w, int fd, const char *path, size_t path_len,
                           afmt_import_stats *stats, char *errbuf, size_t errbuf_size)
 {
-    ps_state *s = calloc(1, sizeof *s);
-    if (s == NULL) {
-        afmt_import_errcopy(errbuf, errbuf_size, "out of memory");
-        return AFMT_E_NOMEM;
-    }
-    s->w = w;
-    afmt_pending_init(&s->pending, w, s->err);
-    int rc = afmt_idmaker_init(&s->ids);
-    if (rc == AFMT_OK)
-        rc = run(s, fd, path, path_len);
-    else
-        afmt_fail(s->err, rc, "cannot set up the id table");
-    if (rc == AFMT_OK)
-        afmt_import_stats_add(stats, &s->st);
-    else
-        afmt_import_errcopy(errbuf, errbuf_size, s->err);
-    afmt_lines_free(&s->lines);
-    afmt_pending_free(&s->pending);
-    afmt_idmaker_free(&s->ids);
-    afmt_buf_free(&s->base);
-    afmt_buf_free(&s->deferred);
-    free(s);
-    return rc;
+    return afmt_stream_import(sizeof(ps_state), run, ps_free, w, fd, path, path_len, stats,
+                              errbuf, errbuf_size);
 }
