@@ -86,38 +86,34 @@ static void ma_time(afmt_imp_rec *rec, json_t *obj, const char *key)
     }
 }
 
-/* An ActivityPub object (a Note) at [start, end), the object of a Create
- * whose actor is `actor` (may be NULL). */
-static int ap_object(ma_ctx *c, json_t *o, size_t start, size_t end, json_t *actor)
+/* The fields every post has, into the record just pushed: its id (the
+ * string `id`; `what` names the object in the message when it has none),
+ * parent (`parent`, `parent_what` in messages), author and content warning
+ * (a title).  Strings that are not, or empty, are absent. */
+static int ma_fields(ma_ctx *c, size_t start, json_t *id, const char *what, json_t *parent,
+                     const char *parent_what, json_t *author, json_t *cw)
 {
-    afmt_imp_rec *rec = ma_push(c, start, end);
-    if (rec == NULL)
-        return ma_nomem(c);
     afmt_imp_str s;
-    int r = ma_str(c, json_object_get(o, "id"), AFMT_MAX_ID_BYTES, &s, start, "an id");
+    afmt_imp_rec *rec;
+    int r = ma_str(c, id, AFMT_MAX_ID_BYTES, &s, start, "an id");
     if (r <= 0)
-        return r < 0 ? r : ma_fail(c, start, AFMT_E_STATE, "internal error: object without id");
+        return r < 0 ? r : ma_fail(c, start, AFMT_E_STATE, what);
     rec = &c->d.recs.v[c->d.recs.n - 1];
     rec->id = s;
-    json_t *p = ap_ref(json_object_get(o, "inReplyTo"));
-    if (json_is_string(p) && json_string_length(p) > 0) {
-        if ((r = ma_str(c, p, AFMT_MAX_ID_BYTES, &s, start, "an inReplyTo")) < 0)
+    if (json_is_string(parent) && json_string_length(parent) > 0) {
+        if ((r = ma_str(c, parent, AFMT_MAX_ID_BYTES, &s, start, parent_what)) < 0)
             return r;
         rec = &c->d.recs.v[c->d.recs.n - 1];
         rec->parent = s;
         rec->has_parent = 1;
     }
-    json_t *a = ap_ref(json_object_get(o, "attributedTo"));
-    if (!json_is_string(a))
-        a = ap_ref(actor);
-    if ((r = ma_str(c, a, AFMT_MAX_AUTHOR_BYTES, &s, start, "an author")) < 0)
+    if ((r = ma_str(c, author, AFMT_MAX_AUTHOR_BYTES, &s, start, "an author")) < 0)
         return r;
     rec = &c->d.recs.v[c->d.recs.n - 1];
     if (r == 1) {
         rec->author = s;
         rec->has_author = 1;
     }
-    json_t *cw = json_object_get(o, "summary");
     if (json_is_string(cw) && json_string_length(cw) > 0) {
         if ((r = ma_str(c, cw, AFMT_MAX_TITLE_BYTES, &s, start, "a content warning")) < 0)
             return r;
@@ -125,6 +121,24 @@ static int ap_object(ma_ctx *c, json_t *o, size_t start, size_t end, json_t *act
         rec->title = s;
         rec->has_title = 1;
     }
+    return AFMT_OK;
+}
+
+/* An ActivityPub object (a Note) at [start, end), the object of a Create
+ * whose actor is `actor` (may be NULL). */
+static int ap_object(ma_ctx *c, json_t *o, size_t start, size_t end, json_t *actor)
+{
+    if (ma_push(c, start, end) == NULL)
+        return ma_nomem(c);
+    json_t *a = ap_ref(json_object_get(o, "attributedTo"));
+    if (!json_is_string(a))
+        a = ap_ref(actor);
+    int r = ma_fields(c, start, json_object_get(o, "id"), "internal error: object without id",
+                      ap_ref(json_object_get(o, "inReplyTo")), "an inReplyTo", a,
+                      json_object_get(o, "summary"));
+    if (r != AFMT_OK)
+        return r;
+    afmt_imp_rec *rec = &c->d.recs.v[c->d.recs.n - 1];
     ma_time(rec, o, "published");
     if (afmt_js_string_is(o, "type", "Tombstone"))
         rec->flags |= AFMT_POST_DELETED;
@@ -134,39 +148,15 @@ static int ap_object(ma_ctx *c, json_t *o, size_t start, size_t end, json_t *act
 /* A Mastodon API status at [start, end). */
 static int api_status(ma_ctx *c, json_t *o, size_t start, size_t end)
 {
-    afmt_imp_rec *rec = ma_push(c, start, end);
-    if (rec == NULL)
+    if (ma_push(c, start, end) == NULL)
         return ma_nomem(c);
-    afmt_imp_str s;
-    int r = ma_str(c, json_object_get(o, "id"), AFMT_MAX_ID_BYTES, &s, start, "an id");
-    if (r <= 0)
-        return r < 0 ? r : ma_fail(c, start, AFMT_E_STATE, "internal error: status without id");
-    rec = &c->d.recs.v[c->d.recs.n - 1];
-    rec->id = s;
-    json_t *p = json_object_get(o, "in_reply_to_id");
-    if (json_is_string(p) && json_string_length(p) > 0) {
-        if ((r = ma_str(c, p, AFMT_MAX_ID_BYTES, &s, start, "an in_reply_to_id")) < 0)
-            return r;
-        rec = &c->d.recs.v[c->d.recs.n - 1];
-        rec->parent = s;
-        rec->has_parent = 1;
-    }
-    json_t *acct = json_object_get(json_object_get(o, "account"), "acct");
-    if ((r = ma_str(c, acct, AFMT_MAX_AUTHOR_BYTES, &s, start, "an author")) < 0)
+    int r = ma_fields(c, start, json_object_get(o, "id"), "internal error: status without id",
+                      json_object_get(o, "in_reply_to_id"), "an in_reply_to_id",
+                      json_object_get(json_object_get(o, "account"), "acct"),
+                      json_object_get(o, "spoiler_text"));
+    if (r != AFMT_OK)
         return r;
-    rec = &c->d.recs.v[c->d.recs.n - 1];
-    if (r == 1) {
-        rec->author = s;
-        rec->has_author = 1;
-    }
-    json_t *cw = json_object_get(o, "spoiler_text");
-    if (json_is_string(cw) && json_string_length(cw) > 0) {
-        if ((r = ma_str(c, cw, AFMT_MAX_TITLE_BYTES, &s, start, "a content warning")) < 0)
-            return r;
-        rec = &c->d.recs.v[c->d.recs.n - 1];
-        rec->title = s;
-        rec->has_title = 1;
-    }
+    afmt_imp_rec *rec = &c->d.recs.v[c->d.recs.n - 1];
     ma_time(rec, o, "created_at");
     json_t *rcv = json_object_get(o, "replies_count");
     if (json_is_integer(rcv) && json_integer_value(rcv) >= 0)
