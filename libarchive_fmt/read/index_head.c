@@ -246,3 +246,20 @@ int afmt_head_load_page(const afmt_index_head *h, uint64_t p, afmt_buf *frame,
         return AFMT_FAIL(err, rc, "index page %" PRIu64 ": %s", p, msg);
     return AFMT_OK;
 }
+
+int afmt_head_options(const afmt_reader_options **opts, const afmt_reader_options *defaults,
+                      int args_ok, const char *what)
+{
+    afmt_error_clear();
+    if (*opts == NULL)
+        *opts = defaults;
+    if ((*opts)->version != AFMT_READER_OPTIONS_VERSION)
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "unknown reader options version");
+    if (!args_ok)
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "%s", what);
+    if ((*opts)->trusted_keys == NULL && (*opts)->ntrusted_keys > 0)
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "trusted key count without keys");
+    if (afmt_init() != AFMT_OK)
+        return AFMT_FAIL(NULL, AFMT_E_CRYPTO, "libsodium could not be initialised");
+    return AFMT_OK;
+}

@@ -113,4 +113,12 @@ AFMT_INTERNAL int afmt_head_block_check(const afmt_index_head *h, const uint8_t 
 AFMT_INTERNAL int afmt_head_block_decode(const afmt_index_head *h, const uint8_t *table,
                                          uint64_t b, afmt_block_bufs *bufs, char *err);
 
+/* The start of every reading entry point: clears the last error, takes
+ * `*defaults` when *opts is NULL, checks the options' version and keys and
+ * that the caller's own arguments are there (`args_ok`, else `what`), and
+ * initialises the crypto libraries. */
+AFMT_INTERNAL int afmt_head_options(const afmt_reader_options **opts,
+                                    const afmt_reader_options *defaults, int args_ok,
+                                    const char *what);
+
 #endif

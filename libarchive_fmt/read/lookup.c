@@ -198,19 +198,13 @@ static int read_content(lookup *L, const afmt_entry_view *view, const uint32_t p
 int afmt_lookup_post(afmt_public_key *signer, const char *path, const char *id, size_t id_len,
                      afmt_sink sink, void *ctx, const afmt_reader_options *opts)
 {
-    afmt_error_clear();
     afmt_reader_options defaults = AFMT_READER_OPTIONS_INIT;
-    if (opts == NULL)
-        opts = &defaults;
-    if (opts->version != AFMT_READER_OPTIONS_VERSION)
-        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "unknown reader options version");
+    int rc0 = afmt_head_options(&opts, &defaults, path != NULL && id != NULL && sink != NULL,
+                                "afmt_lookup_post: no path, id or sink");
+    if (rc0 != AFMT_OK)
+        return rc0;
     const afmt_public_key *keys = opts->trusted_keys;
     size_t nkeys = opts->ntrusted_keys; /* (one thread: opts->threads is not needed) */
-    if (path == NULL || id == NULL || sink == NULL || (keys == NULL && nkeys > 0))
-        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT,
-                         "afmt_lookup_post: no path, id, sink, or keys");
-    if (afmt_init() != AFMT_OK)
-        return AFMT_FAIL(NULL, AFMT_E_CRYPTO, "libsodium could not be initialised");
     lookup state = {0}, *L = &state;
     int rc = afmt_head_open(&L->h, path, keys, nkeys, L->err);
     if (signer != NULL && rc == AFMT_OK)

@@ -37,18 +37,12 @@ int afmt_reader_open_ext(afmt_reader **out, const char *path, const afmt_reader_
     if (out == NULL)
         return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_reader_open: out is NULL");
     *out = NULL;
-    afmt_error_clear();
     afmt_reader_options defaults = AFMT_READER_OPTIONS_INIT;
-    if (opts == NULL)
-        opts = &defaults;
-    if (opts->version != AFMT_READER_OPTIONS_VERSION)
-        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "unknown reader options version");
+    int rc0 = afmt_head_options(&opts, &defaults, path != NULL, "afmt_reader_open: no path");
+    if (rc0 != AFMT_OK)
+        return rc0;
     const afmt_public_key *keys = opts->trusted_keys;
     size_t nkeys = opts->ntrusted_keys;
-    if (path == NULL || (keys == NULL && nkeys > 0))
-        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_reader_open: no path, or no keys");
-    if (afmt_init() != AFMT_OK)
-        return AFMT_FAIL(NULL, AFMT_E_CRYPTO, "libsodium could not be initialised");
     afmt_reader *r = calloc(1, sizeof *r);
     if (r == NULL)
         return AFMT_FAIL(NULL, AFMT_E_NOMEM, "out of memory");
