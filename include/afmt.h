@@ -601,13 +601,30 @@ AFMT_API const char *afmt_reader_errmsg(const afmt_reader *r);
 AFMT_API int afmt_reader_checkpoint_export(const uint8_t **out_bytes, size_t *out_len,
                                            char **out_minisig, const afmt_reader *r);
 
-/* The checkpoint as a C2SP signed note (spec 6.2): its text, an empty line
- * and the signer's note signature line, into a malloc'd NUL-terminated
+/* The checkpoint as a C2SP signed note (spec 6.2): its text, an empty line,
+ * the signer's note signature line and one line per cosignature (spec
+ * 12.2, c2sp.org/tlog-cosignature), into a malloc'd NUL-terminated
  * *out_note (caller frees) of *out_len bytes.  Go's
  * golang.org/x/mod/sumdb/note Open accepts it with the verifier key of
  * afmt_public_key_vkey. */
 AFMT_API int afmt_reader_checkpoint_note(char **out_note, size_t *out_len,
                                          const afmt_reader *r);
+
+/* A cosignature the bundle carries (spec 12.2), verified when the bundle was
+ * opened: the cosigner vouches for this checkpoint as of `timestamp`.
+ * Whether the cosigner is trusted is the caller's policy: compare `key`. */
+typedef struct afmt_cosignature_info {
+    const char *name;   size_t name_len; /* its C2SP key name (borrowed) */
+    uint8_t key[AFMT_PUBLICKEY_BYTES];   /* its Ed25519 public key */
+    uint8_t key_hash[4];                 /* C2SP key id (signature type 0x04) */
+    uint64_t timestamp;                  /* POSIX seconds */
+} afmt_cosignature_info;
+
+/* The number of cosignatures, and cosignature i (AFMT_E_INVALID_ARGUMENT
+ * when i is not below the count). */
+AFMT_API size_t afmt_reader_cosignature_count(const afmt_reader *r);
+AFMT_API int afmt_reader_cosignature(afmt_cosignature_info *out, const afmt_reader *r,
+                                     size_t i) AFMT_WARN_UNUSED;
 
 /* Closes the bundle. Accepts NULL. */
 AFMT_API void afmt_reader_free(afmt_reader *r);

@@ -83,7 +83,9 @@ int afmt_sigsec_encode(afmt_buf *out, const afmt_sigsec *s)
 {
     if (s->comment_len > AFMT_MAX_TRUSTED_COMMENT_BYTES)
         return AFMT_E_LIMIT;
-    int rc = afmt_buf_reserve(out, AFMT_SIGNATURE_FIXED_BYTES + s->comment_len);
+    if (s->attest_len > AFMT_MAX_ATTESTATION_BYTES)
+        return AFMT_E_LIMIT;
+    int rc = afmt_buf_reserve(out, AFMT_SIGNATURE_FIXED_BYTES + s->comment_len + s->attest_len);
     if (rc != AFMT_OK)
         return rc;
     afmt_buf_append(out, "ED", 2);
@@ -96,6 +98,8 @@ int afmt_sigsec_encode(afmt_buf *out, const afmt_sigsec *s)
     afmt_buf_append(out, s->key_id, AFMT_KEYID_BYTES);
     afmt_buf_append(out, s->public_key, AFMT_PUBLICKEY_BYTES);
     afmt_buf_append(out, s->note_sig, 64);
+    if (s->attest_len > 0)
+        afmt_buf_append(out, s->attest, s->attest_len);
     return AFMT_OK;
 }
 
@@ -116,12 +120,12 @@ int afmt_sigsec_decode(afmt_sigsec *s, const uint8_t *in, size_t len, char *errb
                          AFMT_MAX_TRUSTED_COMMENT_BYTES);
     if (len < AFMT_SIGNATURE_FIXED_BYTES + t)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "signature section size does not match");
-    if (len > AFMT_SIGNATURE_FIXED_BYTES + t)
-        /* Attestations (spec 12.2): each must be verified or the bundle
-         * refused, and this version verifies none. */
-        return AFMT_FAIL(errbuf, AFMT_E_UNSUPPORTED,
-                         "the bundle carries attestations (cosignatures, timestamps, a "
-                         "withholding or history record): not supported by this version");
+    /* Attestations follow note_sig, up to the end (spec 12.2). */
+    s->attest_len = len - (AFMT_SIGNATURE_FIXED_BYTES + t);
+    s->attest = s->attest_len > 0 ? in + AFMT_SIGNATURE_FIXED_BYTES + t : NULL;
+    if (s->attest_len > AFMT_MAX_ATTESTATION_BYTES)
+        return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "attestations over %u bytes",
+                         AFMT_MAX_ATTESTATION_BYTES);
     s->comment = (const char *)in + 76;
     s->comment_len = t;
     if (!afmt_sig_comment_valid(s->comment, t))

@@ -52,11 +52,14 @@ typedef struct afmt_sigsec {
     uint8_t global_sig[64];
     uint8_t public_key[AFMT_PUBLICKEY_BYTES];
     uint8_t note_sig[64]; /* plain Ed25519 of the checkpoint: the C2SP note's */
+    const uint8_t *attest; /* the attestation records after note_sig (spec 12.2) */
+    size_t attest_len;     /* at most AFMT_MAX_ATTESTATION_BYTES; 0: none */
 } afmt_sigsec;
 
 /* Appends the encoded signature section to `out`. */
 AFMT_INTERNAL int afmt_sigsec_encode(afmt_buf *out, const afmt_sigsec *s);
-/* Checks the layout (not the signatures). */
+/* Checks the layout (not the signatures, nor the attestations' framing:
+ * see format/attestation.h). */
 AFMT_INTERNAL int afmt_sigsec_decode(afmt_sigsec *s, const uint8_t *in, size_t len,
                                      char *errbuf);
 

@@ -30,17 +30,17 @@ void afmt_note_key_name(char out[AFMT_NOTE_KEY_NAME_BYTES + 1],
 }
 
 void afmt_note_key_hash(uint8_t out[AFMT_NOTE_KEY_HASH_BYTES], const char *name,
+                        size_t name_len, uint8_t sig_type,
                         const uint8_t pk[AFMT_PUBLICKEY_BYTES])
 {
-    size_t n = strlen(name);
-    uint8_t m[64 + 2 + AFMT_PUBLICKEY_BYTES], h[AFMT_HASH_BYTES];
-    if (n > 64)
-        n = 64; /* afmt names are 21 bytes */
-    memcpy(m, name, n);
-    m[n] = 0x0A;
-    m[n + 1] = AFMT_NOTE_SIG_TYPE_ED25519;
-    memcpy(m + n + 2, pk, AFMT_PUBLICKEY_BYTES);
-    afmt_content_hash(h, m, n + 2 + AFMT_PUBLICKEY_BYTES);
+    uint8_t m[AFMT_NOTE_MAX_KEY_NAME_BYTES + 2 + AFMT_PUBLICKEY_BYTES], h[AFMT_HASH_BYTES];
+    if (name_len > AFMT_NOTE_MAX_KEY_NAME_BYTES)
+        name_len = AFMT_NOTE_MAX_KEY_NAME_BYTES; /* callers check names first */
+    memcpy(m, name, name_len);
+    m[name_len] = 0x0A;
+    m[name_len + 1] = sig_type;
+    memcpy(m + name_len + 2, pk, AFMT_PUBLICKEY_BYTES);
+    afmt_content_hash(h, m, name_len + 2 + AFMT_PUBLICKEY_BYTES);
     memcpy(out, h, AFMT_NOTE_KEY_HASH_BYTES);
 }
 
@@ -55,7 +55,7 @@ int afmt_note_format(char **out, size_t *out_len, const uint8_t *text, size_t le
     char name[AFMT_NOTE_KEY_NAME_BYTES + 1];
     afmt_note_key_name(name, key_id);
     uint8_t blob[AFMT_NOTE_KEY_HASH_BYTES + AFMT_ED25519_SIGNATURE_BYTES];
-    afmt_note_key_hash(blob, name, pk);
+    afmt_note_key_hash(blob, name, AFMT_NOTE_KEY_NAME_BYTES, AFMT_NOTE_SIG_TYPE_ED25519, pk);
     memcpy(blob + AFMT_NOTE_KEY_HASH_BYTES, sig, AFMT_ED25519_SIGNATURE_BYTES);
     /* text, "\n", "— ", name, " ", base64, "\n" */
     size_t total = len + 1 + 3 + 1 + AFMT_NOTE_KEY_NAME_BYTES + 1 + SIGLINE_B64_LEN + 1;
@@ -93,7 +93,8 @@ int afmt_public_key_vkey(char **out, const afmt_public_key *pk)
     char name[AFMT_NOTE_KEY_NAME_BYTES + 1];
     afmt_note_key_name(name, pk->key_id);
     uint8_t kh[AFMT_NOTE_KEY_HASH_BYTES], key[1 + AFMT_PUBLICKEY_BYTES];
-    afmt_note_key_hash(kh, name, pk->key);
+    afmt_note_key_hash(kh, name, AFMT_NOTE_KEY_NAME_BYTES, AFMT_NOTE_SIG_TYPE_ED25519,
+                       pk->key);
     key[0] = AFMT_NOTE_SIG_TYPE_ED25519;
     memcpy(key + 1, pk->key, AFMT_PUBLICKEY_BYTES);
     char b64[VKEY_B64_LEN + 1];

@@ -12,12 +12,16 @@
 #define AFMT_NOTE_KEY_NAME_BYTES 21
 #define AFMT_NOTE_KEY_HASH_BYTES 4
 #define AFMT_NOTE_SIG_TYPE_ED25519 0x01
+#define AFMT_NOTE_SIG_TYPE_COSIGNATURE 0x04 /* c2sp.org/tlog-cosignature, Ed25519 */
+#define AFMT_NOTE_MAX_KEY_NAME_BYTES 255    /* a cosignature record's u8 length */
 
 /* The signer's note key name, from its minisign key id. */
 AFMT_INTERNAL void afmt_note_key_name(char out[AFMT_NOTE_KEY_NAME_BYTES + 1],
                                       const uint8_t key_id[AFMT_KEYID_BYTES]);
-/* C2SP key id: SHA-256(name || 0x0A || 0x01 || public key)[0..4). */
+/* C2SP key id: SHA-256(name || 0x0A || sig_type || public key)[0..4), sig_type
+ * 0x01 for a note signer, 0x04 for a cosigner.  name_len <= 255. */
 AFMT_INTERNAL void afmt_note_key_hash(uint8_t out[AFMT_NOTE_KEY_HASH_BYTES], const char *name,
+                                      size_t name_len, uint8_t sig_type,
                                       const uint8_t pk[AFMT_PUBLICKEY_BYTES]);
 /* text, an empty line, "— " name " " base64(key hash || sig) "\n": the signed
  * note, malloc'd and NUL-terminated in *out, its length in *out_len. */

@@ -26,6 +26,9 @@ void afmt_head_close(afmt_index_head *h)
     h->fd = -1;
     free(h->checkpoint);
     free(h->sigsec_bytes);
+    free(h->cosigs);
+    h->cosigs = NULL;
+    h->ncosigs = 0;
     free(h->bytes);
     free(h->pages);
     afmt_codec_free(h->codec);
@@ -218,7 +221,7 @@ int afmt_head_open(afmt_index_head *h, const char *path, const afmt_public_key *
         return AFMT_FAIL(err, AFMT_E_FORMAT, "entry count differs from the checkpoint");
     if ((rc = afmt_codec_new(&h->codec, 3)) != AFMT_OK)
         return AFMT_FAIL(err, rc, "out of memory");
-    return AFMT_OK;
+    return afmt_head_attestations(h, err);
 }
 
 int afmt_head_load_page(const afmt_index_head *h, uint64_t p, afmt_buf *frame,

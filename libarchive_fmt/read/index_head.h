@@ -8,6 +8,7 @@
 #ifndef AFMT_INDEX_HEAD_H
 #define AFMT_INDEX_HEAD_H
 
+#include "format/attestation.h"
 #include "format/block.h"
 #include "common/internal.h"
 #include "format/layout.h"
@@ -20,6 +21,8 @@ typedef struct afmt_index_head {
     uint8_t *sigsec_bytes;      /* raw signature section */
     afmt_sigsec sig;
     afmt_checkpoint_info info;  /* the checkpoint and signer; a full open adds the counts */
+    afmt_cosig *cosigs;         /* the cosignatures (spec 12.2), each verified */
+    size_t ncosigs;
 
     uint8_t *bytes;             /* index header and page directory, as stored */
     afmt_index_header ih;
@@ -34,6 +37,11 @@ typedef struct afmt_index_head {
 AFMT_INTERNAL int afmt_head_open(afmt_index_head *h, const char *path,
                                  const afmt_public_key *keys, size_t nkeys, char *err);
 AFMT_INTERNAL void afmt_head_close(afmt_index_head *h);
+
+/* Checks the attestations (spec 12.2, after steps 1 to 5): their framing,
+ * then each record; keeps the cosignatures in h->cosigs.  A kind this
+ * version does not verify yet refuses the bundle (AFMT_E_UNSUPPORTED). */
+AFMT_INTERNAL int afmt_head_attestations(afmt_index_head *h, char *err);
 
 /* AFMT_OK when one of the keys is the signer's, else AFMT_E_WRONG_KEY. */
 AFMT_INTERNAL int afmt_head_signer_is(const afmt_index_head *h, const afmt_public_key *keys,

@@ -103,9 +103,53 @@ int afmt_reader_checkpoint_note(char **out_note, size_t *out_len, const afmt_rea
 {
     if (out_note == NULL || out_len == NULL || r == NULL)
         return AFMT_E_INVALID_ARGUMENT;
+    *out_note = NULL;
+    *out_len = 0;
     const afmt_index_head *h = &r->head;
-    return afmt_note_format(out_note, out_len, h->checkpoint, h->trailer.checkpoint_size,
-                            h->sig.key_id, h->sig.public_key, h->sig.note_sig);
+    char *note;
+    size_t len;
+    int rc = afmt_note_format(&note, &len, h->checkpoint, h->trailer.checkpoint_size,
+                              h->sig.key_id, h->sig.public_key, h->sig.note_sig);
+    if (rc != AFMT_OK || h->ncosigs == 0) {
+        *out_note = note;
+        *out_len = rc == AFMT_OK ? len : 0;
+        return rc;
+    }
+    /* Every cosignature, one more signature line each, in stored order. */
+    afmt_buf b = {0};
+    rc = afmt_buf_append(&b, note, len);
+    free(note);
+    for (size_t i = 0; i < h->ncosigs && rc == AFMT_OK; i++)
+        rc = afmt_cosig_note_line(&b, &h->cosigs[i]);
+    if (rc == AFMT_OK)
+        rc = afmt_buf_append_u8(&b, '\0');
+    if (rc != AFMT_OK) {
+        afmt_buf_free(&b);
+        return rc;
+    }
+    *out_note = (char *)b.data;
+    *out_len = b.len - 1;
+    return AFMT_OK;
+}
+
+size_t afmt_reader_cosignature_count(const afmt_reader *r)
+{
+    return r == NULL ? 0 : r->head.ncosigs;
+}
+
+int afmt_reader_cosignature(afmt_cosignature_info *out, const afmt_reader *r, size_t i)
+{
+    if (out == NULL || r == NULL || i >= r->head.ncosigs)
+        return AFMT_E_INVALID_ARGUMENT;
+    const afmt_cosig *c = &r->head.cosigs[i];
+    memset(out, 0, sizeof *out);
+    out->name = c->name;
+    out->name_len = c->name_len;
+    memcpy(out->key, c->key, AFMT_PUBLICKEY_BYTES);
+    afmt_note_key_hash(out->key_hash, c->name, c->name_len, AFMT_NOTE_SIG_TYPE_COSIGNATURE,
+                       c->key);
+    out->timestamp = c->timestamp;
+    return AFMT_OK;
 }
 
 int afmt_reader_checkpoint_export(const uint8_t **out_bytes, size_t *out_len,
