@@ -195,6 +195,57 @@ static void entry_place(const afmt_reader *r, uint64_t n, uint32_t *block, uint3
     fail_msg("entry %llu is in no record page", (unsigned long long)n);
 }
 
+/* The cosignatures (spec 12.2) as the checker read them: each one the
+ * library reports, and its line in the note, whose signature verifies over
+ * "cosignature/v1\ntime T\n" and the checkpoint (c2sp.org/tlog-cosignature). */
+static void check_cosignatures(vcase *c, const json_t *v, const uint8_t *cp, size_t cp_len)
+{
+    assert_true(json_is_array(v));
+    assert_int_equal(json_array_size(v), afmt_reader_cosignature_count(c->r));
+    char *note;
+    size_t note_len;
+    assert_int_equal(afmt_reader_checkpoint_note(&note, &note_len, c->r), AFMT_OK);
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        const json_t *jc = json_array_get(v, i);
+        afmt_cosignature_info ci;
+        assert_int_equal(afmt_reader_cosignature(&ci, c->r, i), AFMT_OK);
+        expect_str(json_object_get(jc, "name"), ci.name, ci.name_len);
+        expect_hex(json_object_get(jc, "public_key"), ci.key, AFMT_PUBLICKEY_BYTES);
+        expect_hex(json_object_get(jc, "key_hash"), ci.key_hash, 4);
+        expect_u64(json_object_get(jc, "timestamp"), ci.timestamp);
+        assert_int_equal(json_object_size(jc), 4);
+        /* its note line: "— <name> base64(key hash || u64 BE time || sig)" */
+        char head[300];
+        snprintf(head, sizeof head, "\n\xE2\x80\x94 %.*s ", (int)ci.name_len, ci.name);
+        const char *line = strstr(note + cp_len, head);
+        assert_non_null(line);
+        const char *b64 = line + strlen(head);
+        const char *eol = strchr(b64, '\n');
+        assert_non_null(eol);
+        uint8_t raw[76];
+        size_t got;
+        assert_int_equal(sodium_base642bin(raw, sizeof raw, b64, (size_t)(eol - b64), NULL, &got,
+                                           NULL, sodium_base64_VARIANT_ORIGINAL),
+                         0);
+        assert_int_equal(got, 76);
+        assert_memory_equal(raw, ci.key_hash, 4);
+        uint64_t ts = 0;
+        for (int k = 0; k < 8; k++)
+            ts = (ts << 8) | raw[4 + k];
+        assert_true(ts == ci.timestamp);
+        char msg_head[64];
+        int h = snprintf(msg_head, sizeof msg_head, "cosignature/v1\ntime %" PRIu64 "\n", ts);
+        uint8_t *msg = malloc((size_t)h + cp_len);
+        assert_non_null(msg);
+        memcpy(msg, msg_head, (size_t)h);
+        memcpy(msg + h, cp, cp_len);
+        assert_int_equal(crypto_sign_verify_detached(raw + 12, msg, (size_t)h + cp_len, ci.key),
+                         0);
+        free(msg);
+    }
+    free(note);
+}
+
 /* Writes every entry's content, as the library extracts it, to dir/e<n>,
  * and sha256sums them all. */
 static void extract_all(vcase *c)
@@ -590,12 +641,17 @@ static void test_valid(void **state)
             assert_int_equal(afmt_reader_checkpoint_note(&note, &note_len, c.r), AFMT_OK);
             assert_true(note_len > cp_len + 1);
             assert_memory_equal(note, cp, cp_len);
-            assert_non_null(strstr(note + cp_len, "\n\xE2\x80\x94 afmt/"));
+            /* the signer's line comes first: "— afmt/KEYID base64\n" */
+            const char *line = strstr(note + cp_len, "\n\xE2\x80\x94 afmt/");
+            assert_non_null(line);
+            const char *b64 = line + 5 + 21 + 1; /* "\n— " (5 bytes), the name, " " */
+            assert_int_equal(b64[-1], ' ');
+            const char *eol = strchr(b64, '\n');
+            assert_non_null(eol);
             uint8_t raw[68];
             size_t got;
-            const char *b64 = strrchr(note, ' ') + 1;
-            assert_int_equal(sodium_base642bin(raw, sizeof raw, b64, strlen(b64) - 1, NULL, &got,
-                                               NULL, sodium_base64_VARIANT_ORIGINAL),
+            assert_int_equal(sodium_base642bin(raw, sizeof raw, b64, (size_t)(eol - b64), NULL,
+                                               &got, NULL, sodium_base64_VARIANT_ORIGINAL),
                              0);
             assert_int_equal(got, 68);
             uint8_t sig[64];
@@ -606,6 +662,8 @@ static void test_valid(void **state)
             assert_memory_equal(raw + 4, sig, 64);
             assert_int_equal(crypto_sign_verify_detached(sig, cp, cp_len, info->signer.key), 0);
             free(note);
+        } else if (strcmp(key, "cosignatures") == 0) {
+            check_cosignatures(&c, v, cp, cp_len);
         } else if (strcmp(key, "layout") == 0) {
             check_layout(&c, v);
         } else if (strcmp(key, "entry_list") == 0) {

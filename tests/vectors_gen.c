@@ -1674,7 +1674,8 @@ static void invalid_signature(void)
     emit_model("trusted-comment-tab", "format", &m);
 }
 
-/* ---- attestations (spec 12.2): laid out now, refused by version 2 ---- */
+/* ---- attestations (spec 12.2): cosignatures read; the other kinds laid
+ * out now and refused by version 2 ---- */
 
 static void att_record(afmt_buf *out, uint8_t kind, const afmt_buf *body)
 {
@@ -1683,35 +1684,147 @@ static void att_record(afmt_buf *out, uint8_t kind, const afmt_buf *body)
     buf_add(out, body->data, body->len);
 }
 
-/* A C2SP tlog-cosignature/v1 (Ed25519) by a witness key made from a fixed
- * seed: name, key, big-endian time, signature over "cosignature/v1\ntime
- * T\n" and the checkpoint. */
-static void att_cosignature(model *m, const afmt_buf *cp, const uint8_t note_sig[64],
-                            afmt_buf *out)
+/* A C2SP tlog-cosignature/v1 (Ed25519) body by a witness key made from the
+ * seed byte: name, key, big-endian time, signature over "cosignature/v1\ntime
+ * T\n" and the checkpoint; `flip` changes one bit of the signature. */
+static void cosig_body(afmt_buf *body, uint8_t seed_byte, const char *name, uint64_t ts,
+                       const afmt_buf *cp, int flip)
 {
-    (void)m;
-    (void)note_sig;
     uint8_t seed[32], pk[32], sk[64], sig[64];
-    memset(seed, 0x77, sizeof seed);
+    memset(seed, seed_byte, sizeof seed);
     crypto_sign_seed_keypair(pk, sk, seed);
-    static const char name[] = "witness.example/w1";
-    const uint64_t ts = 1795568400; /* an hour after the bundle's time */
-    afmt_buf msg = {0}, body = {0};
+    afmt_buf msg = {0};
     char line[64];
     int n = snprintf(line, sizeof line, "cosignature/v1\ntime %" PRIu64 "\n", ts);
     buf_add(&msg, line, (size_t)n);
     buf_add(&msg, cp->data, cp->len);
     crypto_sign_detached(sig, NULL, msg.data, msg.len, sk);
-    buf_u8(&body, (uint8_t)(sizeof name - 1));
-    buf_add(&body, name, sizeof name - 1);
-    buf_add(&body, pk, 32);
+    if (flip)
+        sig[17] ^= 0x20;
+    buf_u8(body, (uint8_t)strlen(name));
+    buf_add(body, name, strlen(name));
+    buf_add(body, pk, 32);
     for (int i = 7; i >= 0; i--)
-        buf_u8(&body, (uint8_t)(ts >> (8 * i)));
-    buf_add(&body, sig, 64);
-    att_record(out, 0x01, &body);
+        buf_u8(body, (uint8_t)(ts >> (8 * i)));
+    buf_add(body, sig, 64);
     afmt_buf_free(&msg);
-    afmt_buf_free(&body);
     sodium_memzero(sk, sizeof sk);
+}
+
+static const uint64_t cosig_time = 1795568400; /* an hour after the bundles' time */
+
+static void att_cosig(afmt_buf *out, uint8_t seed_byte, const char *name, uint64_t ts,
+                      const afmt_buf *cp, int flip)
+{
+    afmt_buf body = {0};
+    cosig_body(&body, seed_byte, name, ts, cp, flip);
+    att_record(out, 0x01, &body);
+    afmt_buf_free(&body);
+}
+
+/* Which case the next att_cases call writes (the model's callback has no
+ * room for it). */
+static enum {
+    ATT_TWO_COSIGNERS,
+    ATT_BAD_SIGNATURE,
+    ATT_SAME_COSIGNER_TWICE,
+    ATT_SAME_RECORD_TWICE,
+    ATT_NAME_WITH_SPACE,
+    ATT_NAME_WITH_PLUS,
+    ATT_TIME_OVER_2E63,
+    ATT_BODY_LONGER,
+    ATT_LENGTH_0,
+    ATT_CUT_SHORT,
+    ATT_17_COSIGNERS,
+    ATT_OUT_OF_ORDER,
+} g_att_case;
+
+static void att_history(model *m, const afmt_buf *cp, const uint8_t note_sig[64],
+                        afmt_buf *out);
+
+static void att_cases(model *m, const afmt_buf *cp, const uint8_t note_sig[64], afmt_buf *out)
+{
+    afmt_buf body = {0};
+    switch (g_att_case) {
+    case ATT_TWO_COSIGNERS:
+        att_cosig(out, 0x77, "witness.example/w1", cosig_time, cp, 0);
+        att_cosig(out, 0x78, "archive.example/newsroom", cosig_time + 60, cp, 0);
+        break;
+    case ATT_BAD_SIGNATURE:
+        att_cosig(out, 0x77, "witness.example/w1", cosig_time, cp, 0);
+        att_cosig(out, 0x78, "archive.example/newsroom", cosig_time, cp, 1);
+        break;
+    case ATT_SAME_COSIGNER_TWICE:
+        att_cosig(out, 0x77, "witness.example/w1", cosig_time, cp, 0);
+        att_cosig(out, 0x77, "witness.example/w1", cosig_time + 1, cp, 0);
+        break;
+    case ATT_SAME_RECORD_TWICE:
+        att_cosig(out, 0x77, "witness.example/w1", cosig_time, cp, 0);
+        att_cosig(out, 0x77, "witness.example/w1", cosig_time, cp, 0);
+        break;
+    case ATT_NAME_WITH_SPACE:
+        att_cosig(out, 0x77, "witness example", cosig_time, cp, 0);
+        break;
+    case ATT_NAME_WITH_PLUS:
+        att_cosig(out, 0x77, "witness+example", cosig_time, cp, 0);
+        break;
+    case ATT_TIME_OVER_2E63:
+        att_cosig(out, 0x77, "witness.example/w1", (uint64_t)1 << 63, cp, 0);
+        break;
+    case ATT_BODY_LONGER:
+        cosig_body(&body, 0x77, "witness.example/w1", cosig_time, cp, 0);
+        buf_u8(&body, 0);
+        att_record(out, 0x01, &body);
+        break;
+    case ATT_LENGTH_0:
+        att_record(out, 0x01, &body);
+        break;
+    case ATT_CUT_SHORT:
+        att_cosig(out, 0x77, "witness.example/w1", cosig_time, cp, 0);
+        buf_add(out, "\x01\x00\x00", 3);
+        break;
+    case ATT_17_COSIGNERS:
+        for (uint8_t k = 0; k < 17; k++) {
+            char name[32];
+            snprintf(name, sizeof name, "witness.example/w%u", (unsigned)k);
+            att_cosig(out, (uint8_t)(0x40 + k), name, cosig_time, cp, 0);
+        }
+        break;
+    case ATT_OUT_OF_ORDER:
+        att_history(m, cp, note_sig, out);
+        att_cosig(out, 0x77, "witness.example/w1", cosig_time, cp, 0);
+        break;
+    }
+    afmt_buf_free(&body);
+}
+
+/* valid/cosigned.afmt: one-post.afmt with two cosignatures.  Written through
+ * the model (the writer makes no attestation), then read back. */
+static void valid_cosigned(void)
+{
+    model m;
+    model_load(&m, "one-post.afmt");
+    g_att_case = ATT_TWO_COSIGNERS;
+    m.attest = att_cases;
+    afmt_buf out = {0};
+    model_seal(&m, &out);
+    model_free(&m);
+    char *path = path_join(g_out, "valid", "cosigned.afmt");
+    write_bytes(path, out.data, out.len);
+    afmt_buf_free(&out);
+    char err[512];
+    afmt_reader *r;
+    if (afmt_reader_open(&r, path, err, sizeof err) != AFMT_OK)
+        die("%s: reader: %s", path, err);
+    if (afmt_reader_verify(r, NULL, NULL) != AFMT_OK)
+        die("%s: verify: %s", path, afmt_reader_errmsg(r));
+    afmt_cosignature_info ci;
+    if (afmt_reader_cosignature_count(r) != 2 || afmt_reader_cosignature(&ci, r, 1) != AFMT_OK ||
+        ci.timestamp != cosig_time + 60 || ci.name_len != strlen("archive.example/newsroom"))
+        die("%s: the cosignatures do not read back", path);
+    afmt_reader_free(r);
+    free(path);
+    g_count_valid++;
 }
 
 /* A history record: an earlier checkpoint of the same log with its note
@@ -1741,12 +1854,29 @@ static void att_unknown(model *m, const afmt_buf *cp, const uint8_t note_sig[64]
     afmt_buf_free(&body);
 }
 
-static void invalid_attestations(void)
+static void emit_att_case(const char *name, const char *error, int which)
 {
     model m;
     model_load(&m, "one-post.afmt");
-    m.attest = att_cosignature;
-    emit_model("attestation-cosignature", "unsupported", &m);
+    g_att_case = which;
+    m.attest = att_cases;
+    emit_model(name, error, &m);
+}
+
+static void invalid_attestations(void)
+{
+    model m;
+    emit_att_case("cosignature-bad-signature", "bad-signature", ATT_BAD_SIGNATURE);
+    emit_att_case("cosignature-same-cosigner-twice", "format", ATT_SAME_COSIGNER_TWICE);
+    emit_att_case("attestation-twice", "format", ATT_SAME_RECORD_TWICE);
+    emit_att_case("cosigner-name-with-space", "format", ATT_NAME_WITH_SPACE);
+    emit_att_case("cosigner-name-with-plus", "format", ATT_NAME_WITH_PLUS);
+    emit_att_case("cosignature-time-2e63", "format", ATT_TIME_OVER_2E63);
+    emit_att_case("cosignature-body-longer", "format", ATT_BODY_LONGER);
+    emit_att_case("attestation-length-0", "format", ATT_LENGTH_0);
+    emit_att_case("attestation-cut-short", "format", ATT_CUT_SHORT);
+    emit_att_case("cosignatures-17", "limit", ATT_17_COSIGNERS);
+    emit_att_case("attestations-out-of-kind-order", "format", ATT_OUT_OF_ORDER);
 
     model_load(&m, "one-post.afmt");
     m.attest = att_history;
@@ -2608,6 +2738,7 @@ int main(int argc, char **argv)
     valid_fields();
     valid_files();
     valid_pages();
+    valid_cosigned();
     static const char *const valid_names[] = {"empty.afmt", "one-post.afmt", "thread.afmt",
                                               "fields.afmt", "files.afmt", "pages.afmt"};
     for (size_t i = 0; i < sizeof valid_names / sizeof valid_names[0]; i++)

@@ -254,42 +254,70 @@ def vkey_of(kid, pk):
     return "%s+%s+%s" % (name, khash.hex(), base64.b64encode(b"\x01" + pk).decode())
 
 
-def describe_attestations(att, cp, signer_pk):
-    """Spec 12.2: the records after note_sig, as a later version will read them.  Version 2
-    refuses them all; this reading checks that the vectors' records are laid out as the spec
-    says (and that a cosignature verifies), so the layout is pinned before it is used."""
-    out, pos = [], 0
+UNICODE_SPACES = {0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000} | set(
+    range(0x2000, 0x200B))
+
+
+def key_name_ok(name):
+    """signed-note: a key name is non-empty UTF-8 without spaces or '+'; afmt: 1 to 255 bytes,
+    no control character (spec 12.2)."""
+    if not 1 <= len(name) <= 255 or not clean_text(name):
+        return False
+    text = name.decode()
+    return not any(ch in " +" or ord(ch) in UNICODE_SPACES for ch in text)
+
+
+def check_attestations(att, cp):
+    """Spec 12.2: the records after note_sig.  Framing first (whole records, known kinds in
+    order, counts, no two equal), then each record: a cosignature (c2sp.org/tlog-cosignature)
+    must verify over this checkpoint; the other kinds are refused (`unsupported`).  Returns the
+    cosignatures as (name, key, timestamp)."""
+    rule = "12.2 (attestations)"
+    recs, pos = [], 0
     while pos < len(att):
-        if pos + 5 > len(att):
-            return "a record cut short"
+        if len(att) - pos < 5:
+            reject("format", "attestation %d is cut short" % (len(recs) + 1), rule)
         kind, n = att[pos], u32(att, pos + 1)
+        if kind < 1 or kind > 4:
+            reject("unsupported", "attestation %d of unknown kind %d" % (len(recs) + 1, kind),
+                   rule, named=True)
+        if n == 0 or n > len(att) - pos - 5:
+            reject("format", "attestation %d: length %d does not fit" % (len(recs) + 1, n), rule)
+        if recs and kind < recs[-1][0]:
+            reject("format", "attestation %d out of kind order" % (len(recs) + 1), rule)
+        same = sum(1 for k, _ in recs if k == kind)
+        if (kind, same) in ((1, 16), (2, 4), (3, 1)):
+            reject("limit", "too many attestations of kind %d" % kind,
+                   rule + " (16 cosignatures, 4 timestamps, 1 withholding statement)",
+                   named=True)
         body = att[pos + 5:pos + 5 + n]
+        if (kind, body) in recs:
+            reject("format", "two equal attestations", rule)
+        recs.append((kind, body))
         pos += 5 + n
-        if len(body) != n:
-            return "a record cut short"
-        if kind == 1:  # C2SP tlog-cosignature/v1, Ed25519
-            nl = body[0]
-            name, pk, ts, sig = (body[1:1 + nl], body[1 + nl:33 + nl],
-                                 int.from_bytes(body[33 + nl:41 + nl], "big"), body[41 + nl:])
-            msg = b"cosignature/v1\ntime %d\n" % ts + cp
-            ok = len(sig) == 64 and ed25519_verify(pk, msg, sig)
-            out.append("cosignature by %s at %d: %s" % (name.decode(errors="replace"), ts,
-                                                        "verifies" if ok else "does NOT verify"))
-        elif kind == 2:
-            out.append("an RFC 3161 timestamp token of %d bytes" % n)
-        elif kind == 3:
-            out.append("a withholding statement of %d bytes" % n)
-        elif kind == 4:
-            cl = u32(body, 0)
-            old = body[4:4 + cl]
-            nsig = body[4 + cl:68 + cl]
-            ok = ed25519_verify(signer_pk, old, nsig)
-            out.append("an earlier checkpoint of %d entries (%s)" % (
-                int(old.split(b"\n")[1]) if old.count(b"\n") > 2 else -1,
-                "signed by this bundle's key" if ok else "signature not checked"))
-        else:
-            out.append("a record of unknown kind %d" % kind)
-    return "; ".join(out)
+    cosigs = []
+    for number, (kind, body) in enumerate(recs, 1):
+        if kind != 1:
+            what = {2: "an RFC 3161 timestamp", 3: "a withholding statement",
+                    4: "a history record"}[kind]
+            reject("unsupported", "attestation %d is %s" % (number, what),
+                   rule + " (only cosignatures are read by this version)", named=True)
+        m = body[0]
+        if len(body) != 1 + m + 32 + 8 + 64:
+            reject("format", "attestation %d: a cosignature's length" % number, rule)
+        name, pk = body[1:1 + m], body[1 + m:33 + m]
+        ts, sig = int.from_bytes(body[33 + m:41 + m], "big"), body[41 + m:]
+        if not key_name_ok(name):
+            reject("format", "attestation %d: cosigner name %r" % (number, name), rule)
+        if ts >= 1 << 63:
+            reject("format", "attestation %d: time above 2^63 - 1" % number, rule)
+        if any(pk == k for _, k, _ in cosigs):
+            reject("format", "attestation %d: a second cosignature by one key" % number, rule)
+        if not ed25519_verify(pk, b"cosignature/v1\ntime %d\n" % ts + cp, sig):
+            reject("bad-signature", "attestation %d: the cosignature does not verify" % number,
+                   rule + ", c2sp.org/tlog-cosignature", named=True)
+        cosigs.append((name, pk, ts))
+    return cosigs
 
 
 # ----------------------------------------------------------------------------- zstd frames
@@ -647,10 +675,9 @@ def read_bundle(data, tmp):
     if signature_size < SIG_FIXED + tlen:
         reject("format", "signature_size %d is under %d + %d" % (signature_size, SIG_FIXED, tlen),
                "5")
-    if signature_size > SIG_FIXED + tlen:
-        what = describe_attestations(sec[SIG_FIXED + tlen:], cp, sec[150 + tlen:182 + tlen])
-        reject("unsupported", "attestations after note_sig (%s)" % what,
-               "12.2 (attestations: `unsupported` in version 2)", named=True)
+    attestations = sec[SIG_FIXED + tlen:]
+    if len(attestations) > MIB:
+        reject("limit", "%d bytes of attestations" % len(attestations), "5, 11, 12.2", named=True)
     comment = sec[76:76 + tlen]
     if not clean_text(comment):
         reject("format", "trusted comment is not UTF-8 free of control characters", "5")
@@ -772,6 +799,9 @@ def read_bundle(data, tmp):
                "7.2 (record pages add up to records_size)")
     if n != c["entries"]:
         reject("format", "entry_count %d, checkpoint says %d" % (n, c["entries"]), "6 (entries)")
+
+    # After step 5, the attestations (12.2).
+    cosigs = check_attestations(attestations, cp)
 
     # Step 6: each page against its hash, then decoded (7.2, the frame rules of 7.3).
     for p, pg in enumerate(pages):
@@ -1000,10 +1030,17 @@ def read_bundle(data, tmp):
             "trailer": (index_offset, index_size, checkpoint_size, signature_size),
             "head_size": head_size, "body_size": body_size, "records_size": records_size,
             "record_pages": nrec, "id_pages": nid, "pages": pages, "id_table": id_table,
-            "blocks": blocks, "blobs": blobs, "entries": entries}
+            "blocks": blocks, "blobs": blobs, "entries": entries, "cosignatures": cosigs}
 
 
 # ------------------------------------------------------------------------------- the JSON
+def cosig_json(name, pk, ts):
+    """A cosignature and its note line's key (signature type 0x04, c2sp tlog-cosignature)."""
+    khash = hashlib.sha256(name + b"\n\x04" + pk).digest()[:4]
+    return {"name": name.decode(), "public_key": pk.hex(), "key_hash": khash.hex(),
+            "timestamp": ts}
+
+
 
 def byte_field(obj, name, value):
     """A byte string as hex, and as text when it is UTF-8 (both null when absent)."""
@@ -1044,6 +1081,7 @@ def to_json(name, data, b):
         "signer_public_key": b["public_key"].hex(),
         "signer_vkey": vkey_of(b["key_id"], b["public_key"]),
         "note_signature": base64.b64encode(b["note_sig"]).decode(),
+        "cosignatures": [cosig_json(nm, pk, ts) for nm, pk, ts in b["cosignatures"]],
         "layout": {
             "index_offset": b["trailer"][0],
             "index_size": b["trailer"][1],
