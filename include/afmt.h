@@ -101,7 +101,9 @@ typedef enum afmt_error {
     AFMT_E_PASSPHRASE = -18,    /* wrong passphrase (secret key checksum) */
     AFMT_E_CRYPTO = -19,        /* libsodium could not be initialised */
     AFMT_E_EXISTS = -20,        /* output file exists and overwrite not asked */
-    AFMT_E_USER = -21           /* a callback returned nonzero: stopped on request */
+    AFMT_E_USER = -21,          /* a callback returned nonzero: stopped on request */
+    AFMT_E_WITHHELD = -22       /* not in this bundle, whose archiver withheld entries
+                                   from it: it may be one of them (spec 12.1; 0.3.0) */
 } afmt_error;
 
 /* Returns a static, human-readable name for an error code. Never NULL. */
@@ -392,7 +394,10 @@ typedef struct afmt_reader afmt_reader;
 
 typedef enum afmt_entry_type {
     AFMT_ENTRY_POST = 1,
-    AFMT_ENTRY_FILE = 2
+    AFMT_ENTRY_FILE = 2,
+    AFMT_ENTRY_WITHHELD = 3  /* withheld by the archiver (spec 12.1): no id, no
+                                content; `hash` is its leaf, `withheld_type`
+                                what it was (since 0.3.0) */
 } afmt_entry_type;
 
 /* A borrowed view of one entry.  String pointers point into the reader and
@@ -414,6 +419,7 @@ typedef struct afmt_entry {
                         file's parts use (UINT64_MAX: none, e.g. an empty post).
                         Reading entries in increasing block order decodes each
                         block about once. */
+    afmt_entry_type withheld_type; /* AFMT_ENTRY_WITHHELD: post or file; else 0 */
 } afmt_entry;
 
 /* Summary of what the checkpoint says (borrowed strings). */
@@ -431,6 +437,14 @@ typedef struct afmt_checkpoint_info {
     uint8_t root[AFMT_HASH_BYTES];
     afmt_public_key signer;
     const char *origin;           size_t origin_len; /* the log (spec 6.1) */
+    /* Withholding (spec 12.1): entries the archiver withheld, posts and files
+     * apart (not counted in `posts` nor `files`, nor in `deleted`, which the
+     * source did); `withheld` is 1 when the bundle carries a withholding
+     * statement, verified, by `withholder`.  Since 0.3.0. */
+    uint64_t withheld_posts;
+    uint64_t withheld_files;
+    int withheld;
+    afmt_public_key withholder;
 } afmt_checkpoint_info;
 
 /* Options of afmt_reader_open_ext and afmt_lookup_post.  Start from
@@ -628,6 +642,48 @@ AFMT_API int afmt_reader_cosignature(afmt_cosignature_info *out, const afmt_read
 
 /* Closes the bundle. Accepts NULL. */
 AFMT_API void afmt_reader_free(afmt_reader *r);
+
+/* --------------------------------------------------------------- withhold */
+
+/* Chooses the posts to withhold: called once for every post of the bundle,
+ * in entry order, with the post (borrowed, as afmt_reader_entry gives it);
+ * returns 1 to withhold it, 0 to keep it, or a negative value to stop.
+ * Then called once more with post NULL: the choice is complete (the caller
+ * may check, say, that every id it named was found); nonzero stops.  No
+ * byte of the output exists before that last call returns 0. */
+typedef int (*afmt_withhold_fn)(void *ctx, const afmt_entry *post);
+
+/* What afmt_withhold did. */
+typedef struct afmt_withhold_stats {
+    uint64_t posts;          /* posts withheld now */
+    uint64_t files;          /* files withheld now because a withheld post is part of
+                                them (their other bytes could name it) */
+    uint64_t earlier;        /* entries withheld before (a withheld input) */
+    uint64_t blobs_dropped;  /* contents no longer stored */
+} afmt_withhold_stats;
+
+/* Writes to `out_path` the bundle at `in_path` with the posts `choose`
+ * picks withheld (spec 12.1): each replaced by its leaf, its content and
+ * metadata gone from the file (a content another kept entry also names
+ * stays), every file that holds one of them withheld too, the index
+ * rewritten, and a withholding statement (spec 12.2 kind 0x03) naming the
+ * new index, signed by `withholder` (any minisign key: the withholder is
+ * trusted for nothing a reader releases).  The archiver's checkpoint,
+ * signature, cosignatures and timestamps are kept as they are, so the
+ * output verifies with the archiver's key, and proofs made before
+ * withholding still hold.  A withheld input may be withheld again: its
+ * statement is replaced.  The input is opened as afmt_reader_open_ext with
+ * `ropts` (NULL: defaults; trusted keys check the archiver), and every
+ * content copied is checked against its hash.  `wopts` (NULL: defaults)
+ * gives the zstd level, threads and overwrite; its title, created and
+ * trusted comment are not used.  AFMT_E_INVALID_ARGUMENT when nothing new
+ * is withheld, AFMT_E_USER when `choose` stopped.  `stats` may be NULL.
+ * Since 0.3.0. */
+AFMT_API int afmt_withhold(afmt_withhold_stats *stats, const char *in_path,
+                           const char *out_path, afmt_withhold_fn choose, void *ctx,
+                           const afmt_secret_key *withholder,
+                           const afmt_reader_options *ropts,
+                           const afmt_writer_options *wopts) AFMT_WARN_UNUSED;
 
 #ifdef __cplusplus
 }

@@ -22,6 +22,7 @@ static const struct command {
     {"verify", cmd_verify, "check everything, and that the signer is trusted"},
     {"checkpoint", cmd_checkpoint, "export the signed checkpoint (minisign pair, C2SP note)"},
     {"key", cmd_key, "print a public key's C2SP verifier key (key vkey)"},
+    {"withhold", cmd_withhold, "copy a bundle with posts withheld, still verifiable"},
 };
 
 static void usage(FILE *out)
@@ -38,6 +39,7 @@ static void usage(FILE *out)
           "  afmt verify (-p PUBKEY | -P KEY)... [--json] BUNDLE\n"
           "  afmt checkpoint [-f] BUNDLE -o FILE\n"
           "  afmt key vkey (-p PUBKEY | -P KEY)\n"
+          "  afmt withhold -s SECKEY -o OUT [--author NAME]... [--ids-from FILE] BUNDLE [ID...]\n"
           "  afmt --help | --version | COMMAND --help\n"
           "\n"
           "Commands:\n",
@@ -61,7 +63,9 @@ static void usage(FILE *out)
           "  1  the bundle is not authentic or not intact (altered, corrupt, truncated,\n"
           "     signed by a key that is not trusted)\n"
           "  2  usage error\n"
-          "  3  any other failure (I/O, missing file, wrong passphrase, out of memory)\n",
+          "  3  any other failure (I/O, missing file, wrong passphrase, out of memory)\n"
+          "  4  what was asked for is not in the bundle because the archiver withheld\n"
+          "     it, or may have (cat, extract; the bundle itself verified)\n",
           out);
 }
 

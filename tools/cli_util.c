@@ -205,6 +205,8 @@ int cli_exit_for(int err)
 {
     if (err == AFMT_OK)
         return CLI_EXIT_OK;
+    if (err == AFMT_E_WITHHELD)
+        return CLI_EXIT_WITHHELD;
     return afmt_error_is_integrity(err) ? CLI_EXIT_INTEGRITY : CLI_EXIT_FAILURE;
 }
 
@@ -245,6 +247,7 @@ const char *cli_error_slug(int err)
     case AFMT_E_CRYPTO: return "crypto";
     case AFMT_E_EXISTS: return "exists";
     case AFMT_E_USER: return "user";
+    case AFMT_E_WITHHELD: return "withheld";
     default: return "unknown";
     }
 }

@@ -19,7 +19,8 @@ enum {
     CLI_EXIT_OK = 0,        /* success */
     CLI_EXIT_INTEGRITY = 1, /* bundle not authentic or not intact */
     CLI_EXIT_USAGE = 2,     /* usage error */
-    CLI_EXIT_FAILURE = 3    /* any other failure */
+    CLI_EXIT_FAILURE = 3,   /* any other failure */
+    CLI_EXIT_WITHHELD = 4   /* what was asked for was withheld by the archiver */
 };
 
 #define CLI_PROG "afmt"

@@ -14,6 +14,7 @@ int cmd_extract(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);
 int cmd_key(int argc, char **argv);
+int cmd_withhold(int argc, char **argv);
 
 /* Long-only options use values above any byte, so they never clash with a
  * short option letter. */
@@ -24,7 +25,9 @@ enum {
     OPT_FORMAT,
     OPT_POSTS,
     OPT_MAX_SIZE,
-    OPT_PASSPHRASE_FILE
+    OPT_PASSPHRASE_FILE,
+    OPT_AUTHOR,
+    OPT_IDS_FROM
 };
 
 #endif

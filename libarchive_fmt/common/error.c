@@ -34,6 +34,7 @@ const char *afmt_strerror(int err)
     case AFMT_E_CRYPTO: return "cryptography library unavailable";
     case AFMT_E_EXISTS: return "file exists";
     case AFMT_E_USER: return "stopped by a callback";
+    case AFMT_E_WITHHELD: return "not in this bundle: the archiver withheld entries from it";
     default: return "unknown error";
     }
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "format/entry.h"
+#include "format/withholding.h"
 
 /* The fixed offsets of spec 8.1 and 8.2, pinned. */
 _Static_assert(AFMT_POST_OFF_HASH == 18, "a post's content hash follows type, flags and salt");
@@ -317,9 +318,14 @@ int afmt_entry_decode(afmt_entry_view *e, const uint8_t *enc, size_t len, char *
         rc = decode_post(e, enc, &c, errbuf);
     else if (e->type == AFMT_ENTRY_TYPE_FILE)
         rc = decode_file(e, enc, &c, errbuf);
-    else if (e->type == 0x03) /* spec 12.1 */
-        return AFMT_FAIL(errbuf, AFMT_E_UNSUPPORTED,
-                         "a withheld entry (type 0x03): not supported by this version");
+    else if (e->type == AFMT_ENTRY_TYPE_WITHHELD) { /* spec 12.1: no salt, no fields */
+        if ((rc = afmt_withheld_check(enc, len, errbuf)) != AFMT_OK)
+            return rc;
+        e->flags = 0;
+        e->withheld_type = enc[AFMT_WITHHELD_OFF_TYPE];
+        e->hash = enc + AFMT_WITHHELD_OFF_LEAF;
+        return AFMT_OK;
+    }
     else
         return AFMT_FAIL(errbuf, AFMT_E_UNSUPPORTED, "unknown entry type 0x%02x", e->type);
     if (rc != AFMT_OK)

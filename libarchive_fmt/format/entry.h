@@ -77,6 +77,8 @@ typedef struct afmt_entry_view {
     /* file */
     uint32_t part_count;
     const uint8_t *parts;    size_t parts_len;
+    /* withheld (type 0x03, spec 12.1): the type it had; `hash` is its leaf */
+    uint8_t withheld_type;
 } afmt_entry_view;
 
 /* One part of a file. */
@@ -98,7 +100,8 @@ AFMT_INTERNAL int afmt_entry_encode_file(afmt_buf *out, const uint8_t *path, siz
                                          size_t parts_len, char *errbuf);
 
 /* Decodes and checks one encoding (every field's range, flags, no bytes
- * left over; parts are walked and checked for layout).  References to
+ * left over; parts are walked and checked for layout; a withheld entry's
+ * layout, spec 12.1).  References to
  * other entries and blobs are checked by the reader.  AFMT_E_FORMAT,
  * AFMT_E_UNSUPPORTED (unknown type, flag or part kind) or AFMT_E_LIMIT. */
 AFMT_INTERNAL int afmt_entry_decode(afmt_entry_view *e, const uint8_t *enc, size_t len,

@@ -58,9 +58,7 @@ int afmt_head_attestations(afmt_index_head *h, char *err)
                            "version", i + 1);
             break;
         case AFMT_ATTEST_WITHHOLDING:
-            rc = AFMT_FAIL(err, AFMT_E_UNSUPPORTED,
-                           "attestation %zu is a withholding statement: not supported by this "
-                           "version", i + 1);
+            rc = afmt_head_withholding(h, &recs[i], i + 1, err);
             break;
         default:
             rc = AFMT_FAIL(err, AFMT_E_UNSUPPORTED,

@@ -94,6 +94,14 @@ static int check_thrash(afmt_reader *r, const afmt_entry_view *e)
 
 static const uint8_t nothing = 0;
 
+/* Entry `number` was withheld by the archiver (spec 12.1): it has no
+ * content to read, which is not a failure of the bundle. */
+static int withheld(afmt_reader *r, uint64_t number)
+{
+    return AFMT_FAIL(r->err, AFMT_E_WITHHELD, "entry %" PRIu64 " was withheld by the archiver",
+                     number);
+}
+
 /* Entry `number`, decoded; for a post also its content, verified (*data
  * borrows from the cache). */
 static int entry_and_post(afmt_reader *r, uint64_t number, afmt_entry_view *e,
@@ -103,6 +111,8 @@ static int entry_and_post(afmt_reader *r, uint64_t number, afmt_entry_view *e,
         return AFMT_FAIL(r->err, AFMT_E_INVALID_ARGUMENT, "no entry %" PRIu64, number);
     afmt_rd_entry_view(e, r, number);
     *data = &nothing;
+    if (e->type == AFMT_ENTRY_TYPE_WITHHELD)
+        return withheld(r, number);
     if (e->type == AFMT_ENTRY_TYPE_POST && e->size > 0)
         return afmt_rd_load_blob(r, r->post_blob[number], data);
     return AFMT_OK;
@@ -173,6 +183,8 @@ static int plan_entry(afmt_reader *r, uint64_t number, uint32_t which, afmt_sink
         return AFMT_FAIL(r->err, AFMT_E_INVALID_ARGUMENT, "no entry %" PRIu64, number);
     afmt_entry_view e;
     afmt_rd_entry_view(&e, r, number);
+    if (e.type == AFMT_ENTRY_TYPE_WITHHELD)
+        return withheld(r, number);
     uint64_t need = e.type == AFMT_ENTRY_TYPE_POST ? 1 : e.part_count;
     if (need > *cap - *n) {
         /* parts are counted in the checked index: the plan is a few times
@@ -312,6 +324,8 @@ int afmt_reader_read_post(void **out, size_t *out_len, afmt_reader *r, uint64_t 
         return AFMT_FAIL(r->err, AFMT_E_INVALID_ARGUMENT, "no entry %" PRIu64, number);
     afmt_entry_view e;
     afmt_rd_entry_view(&e, r, number);
+    if (e.type == AFMT_ENTRY_TYPE_WITHHELD)
+        return withheld(r, number);
     if (e.type != AFMT_ENTRY_TYPE_POST)
         return AFMT_FAIL(r->err, AFMT_E_INVALID_ARGUMENT, "entry %" PRIu64 " is not a post",
                          number);

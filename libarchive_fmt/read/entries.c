@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "format/hash.h"
+#include "format/withholding.h"
 #include "read/reader_internal.h"
 
 /* The id of post `e`, and its id key. */
@@ -71,6 +72,14 @@ int afmt_reader_entry(afmt_entry *out, const afmt_reader *r, uint64_t number)
     out->id = (const char *)e.id;
     out->id_len = e.id_len;
     out->size = e.size;
+    if (e.type == AFMT_ENTRY_TYPE_WITHHELD) { /* no id, no content: its leaf only */
+        out->type = AFMT_ENTRY_WITHHELD;
+        out->withheld_type = e.withheld_type == AFMT_ENTRY_TYPE_POST ? AFMT_ENTRY_POST
+                                                                     : AFMT_ENTRY_FILE;
+        memcpy(out->hash, e.hash, AFMT_HASH_BYTES);
+        out->block = UINT64_MAX;
+        return AFMT_OK;
+    }
     if (e.type == AFMT_ENTRY_TYPE_FILE) {
         out->type = AFMT_ENTRY_FILE;
         out->block = file_first_block(r, &e);
@@ -102,7 +111,7 @@ int afmt_reader_entry_leaf(uint8_t out[AFMT_HASH_BYTES], const afmt_reader *r, u
         return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "no entry %" PRIu64, number);
     uint32_t len;
     const uint8_t *enc = afmt_rd_record(r, number, &len);
-    afmt_hash_leaf(out, enc, len);
+    afmt_record_leaf(out, enc, len);
     return AFMT_OK;
 }
 

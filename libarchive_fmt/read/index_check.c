@@ -13,6 +13,7 @@
 
 #include "format/hash.h"
 #include "format/merkle.h"
+#include "format/withholding.h"
 #include "read/reader_internal.h"
 
 /* Keys of the blob set, fetched back from the index body. */
@@ -198,6 +199,18 @@ static int check_entry(afmt_reader *r, uint64_t i, const uint8_t *enc, uint32_t 
     if (rc != AFMT_OK)
         return AFMT_FAIL(r->err, rc, "entry %" PRIu64 ": %s", i, msg);
     afmt_checkpoint_info *info = &r->head.info;
+    if (e.type == AFMT_ENTRY_TYPE_WITHHELD) {
+        /* Spec 12.1: only a withholding statement's index may hold one. */
+        if (!r->head.withheld)
+            return AFMT_FAIL(r->err, AFMT_E_FORMAT,
+                             "entry %" PRIu64 " is withheld, but the bundle has no "
+                             "withholding statement", i);
+        if (e.withheld_type == AFMT_ENTRY_TYPE_POST)
+            info->withheld_posts++;
+        else
+            info->withheld_files++;
+        return AFMT_OK;
+    }
     if (e.type == AFMT_ENTRY_TYPE_POST) {
         keys[i] = afmt_id_key(e.id, e.id_len);
         info->posts++;
@@ -227,6 +240,10 @@ static int check_entry(afmt_reader *r, uint64_t i, const uint8_t *enc, uint32_t 
                                  "entry %" PRIu64 ": part names a later entry", i);
             afmt_entry_view pe;
             afmt_rd_entry_view(&pe, r, part.entry);
+            if (pe.type == AFMT_ENTRY_TYPE_WITHHELD)
+                return AFMT_FAIL(r->err, AFMT_E_FORMAT,
+                                 "entry %" PRIu64 ": part names a withheld entry (a file "
+                                 "holding a withheld post is withheld too)", i);
             if (pe.type != AFMT_ENTRY_TYPE_POST)
                 return AFMT_FAIL(r->err, AFMT_E_FORMAT,
                                  "entry %" PRIu64 ": part names a file, not a post", i);
@@ -316,6 +333,10 @@ static int check_records(afmt_reader *r, uint64_t *keys)
         rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "record pages do not hold the entries exactly");
     if (rc == AFMT_OK && r->head.info.posts != r->head.ih.post_count)
         rc = AFMT_FAIL(r->err, AFMT_E_FORMAT, "post count differs from the index header");
+    if (rc == AFMT_OK && r->head.withheld &&
+        r->head.info.withheld_posts + r->head.info.withheld_files == 0)
+        rc = AFMT_FAIL(r->err, AFMT_E_FORMAT,
+                       "a withholding statement, but no entry is withheld");
     if (rc == AFMT_OK && r->head.info.files > 0)
         rc = check_paths(r);
     return rc;
@@ -349,7 +370,7 @@ static void *compute_root(void *arg)
         int step;
         while ((step = afmt_record_iter_next(&it, &enc, &len)) == AFMT_RECORD_NEXT) {
             uint8_t leaf[AFMT_HASH_BYTES];
-            afmt_hash_leaf(leaf, enc, len);
+            afmt_record_leaf(leaf, enc, len);
             afmt_merkle_stream_push(&tree, leaf);
         }
         if (step != AFMT_RECORD_END)
@@ -381,6 +402,9 @@ static int check_blobs(afmt_reader *r)
             return AFMT_FAIL(r->err, AFMT_E_FORMAT, "blob %" PRIu64 " names no entry", i);
         uint32_t len;
         const uint8_t *enc = afmt_rd_record(r, entry, &len);
+        if (afmt_encoding_type(enc) == AFMT_ENTRY_TYPE_WITHHELD)
+            return AFMT_FAIL(r->err, AFMT_E_FORMAT,
+                             "blob %" PRIu64 " names a withheld entry", i);
         if (afmt_encoding_type(enc) == AFMT_ENTRY_TYPE_POST) {
             afmt_entry_view pe;
             afmt_rd_entry_view(&pe, r, entry);
@@ -466,6 +490,8 @@ static int check_refs(afmt_reader *r)
         afmt_entry_view e;
         afmt_rd_entry_view(&e, r, i);
         int rc = AFMT_OK;
+        if (e.type == AFMT_ENTRY_TYPE_WITHHELD)
+            continue; /* names nothing */
         if (e.type == AFMT_ENTRY_TYPE_POST) {
             rc = check_ref(r, e.hash, e.size, i);
             uint32_t blob;

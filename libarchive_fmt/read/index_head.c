@@ -102,7 +102,8 @@ static int load_index_head(afmt_index_head *h, const uint8_t want[AFMT_HASH_BYTE
     afmt_content_hash(hash, h->bytes, (size_t)h->ih.head_size);
     if (sodium_memcmp(hash, want, AFMT_HASH_BYTES) != 0)
         return AFMT_FAIL(err, AFMT_E_INDEX_MISMATCH,
-                         "the index does not match the signed checkpoint");
+                         h->withheld ? "the index does not match the withholding statement"
+                                     : "the index does not match the signed checkpoint");
     h->pages = malloc((size_t)h->ih.page_count * sizeof *h->pages);
     if (h->pages == NULL)
         return AFMT_FAIL(err, AFMT_E_NOMEM, "out of memory");
@@ -213,15 +214,22 @@ int afmt_head_open(afmt_index_head *h, const char *path, const afmt_public_key *
     memcpy(h->info.root, cp.root, AFMT_HASH_BYTES);
     memcpy(h->info.signer.key_id, h->sig.key_id, AFMT_KEYID_BYTES);
     memcpy(h->info.signer.key, h->sig.public_key, AFMT_PUBLICKEY_BYTES);
+    /* The attestations (spec 12.2) before step 5: a withholding statement
+     * names the index head in place of the checkpoint (spec 12.1).  They
+     * are checked against the checkpoint, which withholding leaves as the
+     * archiver signed it. */
+    if ((rc = afmt_head_attestations(h, err)) != AFMT_OK)
+        return rc;
     /* Step 5: the index head (header and page directory), against its
      * signed hash; each page, against its row, once it is read. */
-    if ((rc = load_index_head(h, cp.index_hash, err)) != AFMT_OK)
+    if ((rc = load_index_head(h, h->withheld ? h->withholding.index_hash : cp.index_hash,
+                              err)) != AFMT_OK)
         return rc;
     if (h->ih.entry_count != cp.entries)
         return AFMT_FAIL(err, AFMT_E_FORMAT, "entry count differs from the checkpoint");
     if ((rc = afmt_codec_new(&h->codec, 3)) != AFMT_OK)
         return AFMT_FAIL(err, rc, "out of memory");
-    return afmt_head_attestations(h, err);
+    return AFMT_OK;
 }
 
 int afmt_head_load_page(const afmt_index_head *h, uint64_t p, afmt_buf *frame,

@@ -12,6 +12,7 @@
 #include "format/block.h"
 #include "common/internal.h"
 #include "format/layout.h"
+#include "format/withholding.h"
 
 typedef struct afmt_index_head {
     int fd;
@@ -23,6 +24,8 @@ typedef struct afmt_index_head {
     afmt_checkpoint_info info;  /* the checkpoint and signer; a full open adds the counts */
     afmt_cosig *cosigs;         /* the cosignatures (spec 12.2), each verified */
     size_t ncosigs;
+    int withheld;               /* a withholding statement (spec 12.1), verified: */
+    afmt_withholding withholding; /* its index replaces the checkpoint's in step 5 */
 
     uint8_t *bytes;             /* index header and page directory, as stored */
     afmt_index_header ih;
@@ -38,10 +41,16 @@ AFMT_INTERNAL int afmt_head_open(afmt_index_head *h, const char *path,
                                  const afmt_public_key *keys, size_t nkeys, char *err);
 AFMT_INTERNAL void afmt_head_close(afmt_index_head *h);
 
-/* Checks the attestations (spec 12.2, after steps 1 to 5): their framing,
- * then each record; keeps the cosignatures in h->cosigs.  A kind this
- * version does not verify yet refuses the bundle (AFMT_E_UNSUPPORTED). */
+/* Checks the attestations (spec 12.2, after steps 1 to 4, before the index
+ * head of step 5): their framing, then each record; keeps the cosignatures
+ * in h->cosigs and the withholding statement in h->withholding.  A kind
+ * this version does not verify yet refuses the bundle (AFMT_E_UNSUPPORTED). */
 AFMT_INTERNAL int afmt_head_attestations(afmt_index_head *h, char *err);
+
+/* withheld.c: a withholding statement (kind 0x03, record `number`), checked
+ * against the checkpoint and kept in h->withholding. */
+AFMT_INTERNAL int afmt_head_withholding(afmt_index_head *h, const afmt_attest_record *rec,
+                                        size_t number, char *err);
 
 /* AFMT_OK when one of the keys is the signer's, else AFMT_E_WRONG_KEY. */
 AFMT_INTERNAL int afmt_head_signer_is(const afmt_index_head *h, const afmt_public_key *keys,

@@ -195,6 +195,34 @@ static int read_content(lookup *L, const afmt_entry_view *view, const uint32_t p
     return AFMT_OK;
 }
 
+/* A bundle with withheld entries (spec 12.1): its index head is named by
+ * the withholder, not the archiver, so nothing is released before a full
+ * open has checked every record against the archiver's root.  A post not
+ * found there may be one the archiver withheld: AFMT_E_WITHHELD. */
+static int lookup_full(const char *path, const char *id, size_t id_len, afmt_sink sink,
+                       void *ctx, const afmt_reader_options *opts)
+{
+    afmt_reader *r = NULL;
+    int rc = afmt_reader_open_ext(&r, path, opts);
+    if (rc != AFMT_OK)
+        return rc;
+    uint64_t n = 0;
+    rc = afmt_reader_find_post(&n, r, id, id_len);
+    if (rc == AFMT_OK) {
+        rc = afmt_reader_read(r, n, sink, ctx);
+    } else if (rc == AFMT_E_NOT_FOUND) {
+        const afmt_checkpoint_info *info = afmt_reader_checkpoint(r);
+        rc = info->withheld_posts > 0
+                 ? AFMT_FAIL(NULL, AFMT_E_WITHHELD,
+                             "no post with this id: the archiver withheld %" PRIu64
+                             " posts from this bundle, and it may be one of them",
+                             info->withheld_posts)
+                 : AFMT_FAIL(NULL, AFMT_E_NOT_FOUND, "no post with this id");
+    }
+    afmt_reader_free(r);
+    return rc;
+}
+
 int afmt_lookup_post(afmt_public_key *signer, const char *path, const char *id, size_t id_len,
                      afmt_sink sink, void *ctx, const afmt_reader_options *opts)
 {
@@ -211,6 +239,10 @@ int afmt_lookup_post(afmt_public_key *signer, const char *path, const char *id, 
         *signer = L->h.info.signer;
     if (rc != AFMT_OK)
         goto done;
+    if (L->h.withheld) {
+        afmt_head_close(&L->h);
+        return lookup_full(path, id, id_len, sink, ctx, opts);
+    }
     L->pages = calloc((size_t)L->h.ih.page_count, sizeof *L->pages);
     L->loaded = calloc((size_t)L->h.ih.page_count, 1);
     L->offs = calloc((size_t)L->h.ih.record_pages + 1, sizeof *L->offs);

@@ -24,6 +24,7 @@
 #include "write/pipeline.h"
 #include "common/set.h"
 #include "format/signature.h"
+#include "format/withholding.h"
 #include "write/writer_internal.h"
 
 static int block_done(void *ctx, const uint8_t *frame, size_t frame_len, size_t raw_len,
@@ -93,15 +94,11 @@ int afmt_writer_options_check(const afmt_writer_options *opts)
     return check_options(opts, NULL);
 }
 
-int afmt_writer_open(afmt_writer **out, const char *path, const afmt_secret_key *sk,
-                     const afmt_writer_options *opts)
+/* A writer of new entries (sk, which salts them) or of a rewritten bundle
+ * (sk NULL: the encodings come salted). */
+static int writer_open(afmt_writer **out, const char *path, const afmt_secret_key *sk,
+                       const afmt_writer_options *opts)
 {
-    if (out == NULL)
-        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_writer_open: out is NULL");
-    *out = NULL;
-    afmt_error_clear();
-    if (path == NULL || sk == NULL)
-        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_writer_open: no path or key");
     if (afmt_init() != AFMT_OK)
         return AFMT_FAIL(NULL, AFMT_E_CRYPTO, "libsodium could not be initialised");
     afmt_writer *w = calloc(1, sizeof *w);
@@ -127,10 +124,13 @@ int afmt_writer_open(afmt_writer **out, const char *path, const afmt_secret_key 
      * (SOURCE_DATE_EPOCH) is the caller's to pass in `created`. */
     w->created = w->opts.created >= 0 ? w->opts.created : (int64_t)time(NULL);
     w->sk = sk;
+    w->rewrite = sk == NULL;
     afmt_merkle_stream_init(&w->tree);
     /* The salts' seed (spec 8.3): the log's, fixed by its first capture. */
-    afmt_hash_salt_key(w->salt_key, sk->sk);
-    afmt_hash_log_seed(w->salt_key, w->salt_key, w->created, w->title, strlen(w->title));
+    if (sk != NULL) {
+        afmt_hash_salt_key(w->salt_key, sk->sk);
+        afmt_hash_log_seed(w->salt_key, w->salt_key, w->created, w->title, strlen(w->title));
+    }
     unsigned threads = w->opts.threads;
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -159,6 +159,27 @@ int afmt_writer_open(afmt_writer **out, const char *path, const afmt_secret_key 
 fail:
     afmt_writer_free(w);
     return rc;
+}
+
+int afmt_writer_open(afmt_writer **out, const char *path, const afmt_secret_key *sk,
+                     const afmt_writer_options *opts)
+{
+    if (out == NULL)
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_writer_open: out is NULL");
+    *out = NULL;
+    afmt_error_clear();
+    if (path == NULL || sk == NULL)
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_writer_open: no path or key");
+    return writer_open(out, path, sk, opts);
+}
+
+int afmt_writer_open_rewrite(afmt_writer **out, const char *path,
+                             const afmt_writer_options *opts)
+{
+    *out = NULL;
+    if (path == NULL)
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_writer_open_rewrite: no path");
+    return writer_open(out, path, NULL, opts);
 }
 
 void afmt_writer_free(afmt_writer *w)
@@ -333,9 +354,10 @@ int afmt_writer_add_record(afmt_writer *w, const uint32_t loc[2], uint64_t size,
     uint64_t page_after = afmt_record_page_size_with(&w->page, len);
     if (page_after > UINT32_MAX || w->records_size + page_after > AFMT_MAX_INDEX_BYTES)
         return AFMT_FAIL(w->err, AFMT_E_LIMIT, "entry records over 4 GiB");
-    afmt_hash_salt(enc + AFMT_SALT_OFFSET, w->salt_key, w->entries, enc, len);
+    if (!w->rewrite) /* a rewritten entry keeps the salt it has */
+        afmt_hash_salt(enc + AFMT_SALT_OFFSET, w->salt_key, w->entries, enc, len);
     uint8_t leaf[AFMT_HASH_BYTES];
-    afmt_hash_leaf(leaf, enc, len);
+    afmt_record_leaf(leaf, enc, len);
     int rc;
     if ((rc = afmt_buf_append_u64(&w->sizes, size)) != AFMT_OK ||
         (rc = afmt_record_page_add(&w->page, enc, len, loc[0], loc[1])) != AFMT_OK)
@@ -479,6 +501,48 @@ int afmt_writer_add_post(uint64_t *out_entry, afmt_writer *w, const afmt_post *p
     return AFMT_OK;
 }
 
+/* A rewrite's post, salted already: its id, its content stored once, its
+ * record with the place of that content. */
+int afmt_writer_add_salted_post(afmt_writer *w, const uint8_t *enc, size_t len,
+                                const void *content)
+{
+    afmt_entry_view e;
+    int rc = afmt_entry_decode(&e, enc, len, w->err);
+    if (rc != AFMT_OK)
+        return afmt_writer_failed(w, rc);
+    w->scratch.len = 0;
+    if ((rc = afmt_buf_append(&w->scratch, enc, len)) != AFMT_OK)
+        return afmt_writer_failed(w, AFMT_FAIL(w->err, rc, "out of memory"));
+    int ins = take_id(w, e.id, e.id_len);
+    if (ins <= 0)
+        return afmt_writer_failed(w, ins == 0 ? AFMT_FAIL(w->err, AFMT_E_DUPLICATE,
+                                                          "duplicate post id")
+                                              : AFMT_FAIL(w->err, ins, "out of memory"));
+    uint32_t loc[2] = {0, 0};
+    if (e.size > 0 &&
+        (rc = afmt_writer_store_blob(w, e.hash, content, (size_t)e.size, w->entries, 0, loc)) !=
+            AFMT_OK)
+        return afmt_writer_failed(w, rc);
+    /* store_blob may have flushed a block, but the scratch is ours alone */
+    if ((rc = afmt_writer_add_record(w, loc, e.size, NULL)) != AFMT_OK)
+        return afmt_writer_failed(w, rc);
+    return AFMT_OK;
+}
+
+/* A rewrite's file (its blobs stored by the caller) or withheld entry:
+ * the record alone, at place (0, 0). */
+int afmt_writer_add_salted_entry(afmt_writer *w, const uint8_t *enc, size_t len)
+{
+    static const uint32_t none[2] = {0, 0};
+    w->scratch.len = 0;
+    int rc = afmt_buf_append(&w->scratch, enc, len);
+    if (rc != AFMT_OK)
+        return afmt_writer_failed(w, AFMT_FAIL(w->err, rc, "out of memory"));
+    if ((rc = afmt_writer_add_record(w, none, UINT64_MAX, NULL)) != AFMT_OK)
+        return afmt_writer_failed(w, rc);
+    return AFMT_OK;
+}
+
 static int index_out(afmt_writer *w, const void *data, size_t len)
 {
     int rc = afmt_outfile_write(&w->out, data, len, w->err);
@@ -601,10 +665,27 @@ static void default_comment(char *out, size_t cap, int64_t created, uint64_t n,
              n, hex);
 }
 
-int afmt_writer_finish(afmt_writer *w)
+/* Writes the checkpoint, the signature section and the trailer after the
+ * index, and gives the file its name. */
+static int write_tail(afmt_writer *w, uint64_t index_offset, const afmt_buf *text,
+                      const afmt_buf *sigbuf)
 {
-    if (w == NULL)
-        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "no writer");
+    int rc;
+    uint64_t index_size = w->offset - index_offset;
+    afmt_trailer tr = {index_offset, index_size, (uint32_t)text->len, (uint32_t)sigbuf->len};
+    uint8_t trailer[AFMT_TRAILER_BYTES];
+    afmt_trailer_encode(trailer, &tr);
+    if ((rc = afmt_outfile_write(&w->out, text->data, text->len, w->err)) == AFMT_OK &&
+        (rc = afmt_outfile_write(&w->out, sigbuf->data, sigbuf->len, w->err)) == AFMT_OK &&
+        (rc = afmt_outfile_write(&w->out, trailer, sizeof trailer, w->err)) == AFMT_OK)
+        rc = afmt_outfile_commit(&w->out, w->opts.overwrite != 0, w->err);
+    return rc;
+}
+
+/* The last blocks, then the index. */
+static int finish_body(afmt_writer *w, uint64_t *index_offset,
+                       uint8_t head_hash[AFMT_HASH_BYTES])
+{
     if (w->state != 0 || w->file_open)
         return AFMT_FAIL(w->err, AFMT_E_STATE, "writer finished or failed, or a file is open");
     w->state = 1;
@@ -612,12 +693,38 @@ int afmt_writer_finish(afmt_writer *w)
     if ((rc = afmt_writer_check_paths(w)) != AFMT_OK || (rc = flush_block(w)) != AFMT_OK ||
         (rc = afmt_pipeline_drain(w->pipeline, w->err)) != AFMT_OK)
         return rc;
+    *index_offset = w->offset;
+    return write_index(w, head_hash);
+}
 
-    uint64_t index_offset = w->offset;
-    afmt_checkpoint cp = {0};
-    if ((rc = write_index(w, cp.index_hash)) != AFMT_OK)
+int afmt_writer_finish_rewrite(afmt_writer *w, const uint8_t *checkpoint, size_t cp_len,
+                               afmt_rewrite_sign_fn sign, void *ctx)
+{
+    uint64_t index_offset;
+    uint8_t head[AFMT_HASH_BYTES], root[AFMT_HASH_BYTES];
+    int rc = finish_body(w, &index_offset, head);
+    if (rc != AFMT_OK)
         return rc;
-    uint64_t index_size = w->offset - index_offset;
+    afmt_merkle_stream_root(&w->tree, root);
+    afmt_buf text = {(uint8_t *)checkpoint, cp_len, cp_len}, sigbuf = {0};
+    if ((rc = sign(ctx, head, root, w->entries, &sigbuf, w->err)) == AFMT_OK)
+        rc = write_tail(w, index_offset, &text, &sigbuf);
+    afmt_buf_free(&sigbuf);
+    return rc;
+}
+
+int afmt_writer_finish(afmt_writer *w)
+{
+    if (w == NULL)
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "no writer");
+    if (w->rewrite)
+        return AFMT_FAIL(w->err, AFMT_E_STATE, "a rewriting writer finishes with its checkpoint");
+    int rc;
+
+    uint64_t index_offset;
+    afmt_checkpoint cp = {0};
+    if ((rc = finish_body(w, &index_offset, cp.index_hash)) != AFMT_OK)
+        return rc;
     afmt_merkle_stream_root(&w->tree, cp.root);
     cp.title = w->title;
     cp.title_len = strlen(w->title);
@@ -655,13 +762,7 @@ int afmt_writer_finish(afmt_writer *w)
         afmt_buf_free(&sigbuf);
         return AFMT_FAIL(w->err, rc, "cannot sign the checkpoint: %s", afmt_strerror(rc));
     }
-    afmt_trailer tr = {index_offset, index_size, (uint32_t)text.len, (uint32_t)sigbuf.len};
-    uint8_t trailer[AFMT_TRAILER_BYTES];
-    afmt_trailer_encode(trailer, &tr);
-    if ((rc = afmt_outfile_write(&w->out, text.data, text.len, w->err)) == AFMT_OK &&
-        (rc = afmt_outfile_write(&w->out, sigbuf.data, sigbuf.len, w->err)) == AFMT_OK &&
-        (rc = afmt_outfile_write(&w->out, trailer, sizeof trailer, w->err)) == AFMT_OK)
-        rc = afmt_outfile_commit(&w->out, w->opts.overwrite != 0, w->err);
+    rc = write_tail(w, index_offset, &text, &sigbuf);
     afmt_buf_free(&text);
     afmt_buf_free(&sigbuf);
     return rc;

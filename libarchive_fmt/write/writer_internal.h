@@ -67,6 +67,8 @@ struct afmt_writer {
     uint64_t file_total;
 
     afmt_buf scratch;         /* an entry being encoded */
+    int rewrite;              /* a bundle rewritten (withholding): entries come
+                                 salted, the checkpoint is the archiver's */
     int state;                /* 0 open, 1 finished or failed */
     char err[AFMT_ERRMSG_BYTES];
 };
@@ -81,6 +83,32 @@ AFMT_INTERNAL int afmt_writer_store_blob(afmt_writer *w, const uint8_t hash[AFMT
 /* Appends the encoded entry in w->scratch as the next record, with its place. */
 AFMT_INTERNAL int afmt_writer_add_record(afmt_writer *w, const uint32_t loc[2], uint64_t size,
                                          uint64_t *out_entry);
+/* ---- rewriting a bundle (edit/withhold.c): the same blocks, pages and
+ * index as a new bundle, but entries that come salted (some withheld,
+ * spec 12.1) and the archiver's checkpoint kept as it is. ---- */
+
+/* A writer with no key: afmt_writer_add_record keeps each encoding's salt. */
+AFMT_INTERNAL int afmt_writer_open_rewrite(afmt_writer **out, const char *path,
+                                           const afmt_writer_options *opts);
+/* A post whose encoding comes salted: its id taken, its content (e's
+ * size bytes) stored once, its record added with the content's place. */
+AFMT_INTERNAL int afmt_writer_add_salted_post(afmt_writer *w, const uint8_t *enc, size_t len,
+                                              const void *content);
+/* A file (whose blob parts the caller stored first, with
+ * afmt_writer_store_blob, naming entry w->entries) or a withheld entry. */
+AFMT_INTERNAL int afmt_writer_add_salted_entry(afmt_writer *w, const uint8_t *enc, size_t len);
+/* Makes the signature section (into sigsec) once the index is written:
+ * given the new index head, and the root and entry count of the leaves
+ * written, which must be the checkpoint's. */
+typedef int (*afmt_rewrite_sign_fn)(void *ctx, const uint8_t head[AFMT_HASH_BYTES],
+                                    const uint8_t root[AFMT_HASH_BYTES], uint64_t entries,
+                                    afmt_buf *sigsec, char *err);
+/* Finishes a rewrite: the last blocks, the index, then `checkpoint` as it
+ * is and the signature section `sign` makes. */
+AFMT_INTERNAL int afmt_writer_finish_rewrite(afmt_writer *w, const uint8_t *checkpoint,
+                                             size_t cp_len, afmt_rewrite_sign_fn sign,
+                                             void *ctx);
+
 /* At finish: no two files share a path and no file's path is another's folder. */
 AFMT_INTERNAL int afmt_writer_check_paths(afmt_writer *w);
 
