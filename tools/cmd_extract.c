@@ -68,6 +68,10 @@ static const char extract_help[] =
     "name a file of terabytes (one content repeated), and each block is decoded once\n"
     "however many files use it.\n"
     "\n"
+    "A bundle with posts withheld by the archiver (afmt withhold): an ID not found\n"
+    "there may be a withheld one, and files that held withheld posts are withheld\n"
+    "too; either is said on stderr and the exit status is 4 (the rest is written).\n"
+    "\n"
     "  -C DIR     where to write (default .)\n"
     "  -f         replace existing files (a symbolic link in their place is\n"
     "             replaced, not followed)\n"
@@ -527,8 +531,17 @@ static int extract_posts(extractor *x, char **ids, size_t nids)
         if (lrc == AFMT_OK)
             lrc = afmt_reader_entry(&e, x->r, number);
         if (lrc != AFMT_OK) {
-            cli_err(x->bundle, "no post with id '%s'", ids[i]);
-            missing = 1;
+            const afmt_checkpoint_info *ci = afmt_reader_checkpoint(x->r);
+            if (ci->withheld_posts > 0) {
+                cli_err(x->bundle, "no post with id '%s': the archiver withheld %" PRIu64
+                        " posts from this bundle, and it may be one of them", ids[i],
+                        ci->withheld_posts);
+                missing = missing == 0 || missing == CLI_EXIT_WITHHELD ? CLI_EXIT_WITHHELD
+                                                                       : missing;
+            } else {
+                cli_err(x->bundle, "no post with id '%s'", ids[i]);
+                missing = CLI_EXIT_FAILURE;
+            }
             continue;
         }
         if (done[number / 8] & (1u << (number % 8)))
@@ -541,7 +554,7 @@ static int extract_posts(extractor *x, char **ids, size_t nids)
         extract_post_refs(x, refs, n);
     free(refs);
     free(done);
-    return missing ? CLI_EXIT_FAILURE : x->status;
+    return missing ? missing : x->status;
 }
 
 /* ---- files: all of them planned by block ---- */
@@ -723,7 +736,7 @@ static int extract_files(extractor *x)
     size_t n;
     if (collect_refs(x, AFMT_ENTRY_FILE, &refs, &n) != 0)
         return x->status;
-    if (n == 0)
+    if (n == 0 && afmt_reader_checkpoint(x->r)->withheld_files == 0)
         cli_err(x->bundle, "holds no files (use --posts to write its posts)");
     if (n > 1)
         qsort(refs, n, sizeof *refs, entry_ref_cmp);
@@ -882,6 +895,16 @@ int cmd_extract(int argc, char **argv)
             rc = extract_posts(&x, pos + 1, npos - 1);
         else
             rc = extract_files(&x);
+        /* The files the archiver withheld are not there to write: said, and
+         * a status of their own once the rest is written. */
+        const afmt_checkpoint_info *ci = afmt_reader_checkpoint(x.r);
+        if (!(posts || npos > 1) && ci->withheld_files > 0) {
+            cli_err(pos[0], "%" PRIu64 " file%s withheld by the archiver (holding withheld "
+                    "posts) not written; --posts writes the posts that remain",
+                    ci->withheld_files, ci->withheld_files == 1 ? "" : "s");
+            if (rc == CLI_EXIT_OK)
+                rc = CLI_EXIT_WITHHELD;
+        }
         cli_progress_stop();
         cli_dirchain_free(&x.chain);
     }

@@ -34,7 +34,12 @@ static const char list_help[] =
     "the keys id, parent (or null), author (or null), created (RFC 3339 UTC string,\n"
     "or null), title (or null), type (media type), size (bytes of content) and hash\n"
     "(SHA-256 of the content, 64 lowercase hex digits, as sha256sum).  File\n"
-    "entries are not posts and are not listed.  Strings are UTF-8; control\n"
+    "entries are not posts and are not listed.  A post withheld by the archiver\n"
+    "(afmt withhold) is a line in its place with every key above null and the keys\n"
+    "withheld (true), entry (its number) and leaf (its leaf hash, hex).  In the\n"
+    "tree, replies to a post that is not in a bundle with withheld posts hang under\n"
+    "a '[withheld] PARENT-ID' line, and the withheld entries are listed by number\n"
+    "at the end.  Strings are UTF-8; control\n"
     "characters, C1 controls, bidi marks and the invisible characters above are\n"
     "written as \\uXXXX escapes (a surrogate pair above U+FFFF); a byte\n"
     "that is not part of valid UTF-8 is written as \\udcXX, U+DC00 plus the byte\n"
@@ -166,7 +171,9 @@ static void print_post_line(const post *p, size_t depth, int cycle)
     printf("  (%" PRIu64 " bytes)", e->size);
     if (e->flags & AFMT_POST_DELETED)
         fputs("  [deleted]", stdout);
-    if (e->parent != NULL && p->parent == SIZE_MAX) {
+    if (e->parent != NULL && p->parent == SIZE_MAX && depth > 0) {
+        /* under its "[withheld]" line: said there */
+    } else if (e->parent != NULL && p->parent == SIZE_MAX) {
         fputs("  (reply to ", stdout);
         cli_escape_write(stdout, e->parent, e->parent_len);
         fputs(", not in the bundle)", stdout);
@@ -192,13 +199,13 @@ typedef struct frame {
     int closing; /* print the "more replies" line after the children */
 } frame;
 
-static int print_tree(post *posts, size_t n, size_t start, int cycle)
+static int print_tree(post *posts, size_t n, size_t start, int cycle, size_t depth0)
 {
     frame *stack = malloc((2 * n + 2) * sizeof *stack);
     if (stack == NULL)
         return -1;
     size_t sp = 0;
-    stack[sp++] = (frame){start, 0, 0};
+    stack[sp++] = (frame){start, depth0, 0};
     while (sp > 0) {
         frame f = stack[--sp];
         post *p = &posts[f.idx];
@@ -229,6 +236,24 @@ static int print_tree(post *posts, size_t n, size_t start, int cycle)
 }
 
 static void flag_posts_total(const char *path, uint64_t sum);
+
+/* The withheld entries by number: where they were, all that is left. */
+static void print_withheld(afmt_reader *r, const afmt_checkpoint_info *ci)
+{
+    printf("\n[withheld] %" PRIu64 " post%s", ci->withheld_posts,
+           ci->withheld_posts == 1 ? "" : "s");
+    if (ci->withheld_files > 0)
+        printf(" and %" PRIu64 " file%s", ci->withheld_files,
+               ci->withheld_files == 1 ? "" : "s");
+    fputs(" withheld by the archiver, entries", stdout);
+    uint64_t total = afmt_reader_entry_count(r);
+    for (uint64_t i = 0; i < total; i++) {
+        afmt_entry e;
+        if (afmt_reader_entry(&e, r, i) == AFMT_OK && e.type == AFMT_ENTRY_WITHHELD)
+            printf(" %" PRIu64 "%s", i, e.withheld_type == AFMT_ENTRY_FILE ? " (file)" : "");
+    }
+    fputc('\n', stdout);
+}
 
 static int list_tree(afmt_reader *r, const char *path)
 {
@@ -280,12 +305,36 @@ static int list_tree(afmt_reader *r, const char *path)
         }
     }
     int rc = CLI_EXIT_OK;
-    for (size_t i = 0; i < n && rc == CLI_EXIT_OK; i++)
-        if (posts[i].parent == SIZE_MAX && !posts[i].visited && print_tree(posts, n, i, 0) != 0)
+    /* In a bundle with withheld posts, a reply whose parent is not here
+     * hangs under a "[withheld]" line naming that parent: the format keeps
+     * the reply's parent id, not which withheld entry had it, so the line
+     * says the parent may also never have been captured. */
+    const afmt_entry *held_under = NULL;
+    for (size_t i = 0; i < n && rc == CLI_EXIT_OK; i++) {
+        if (posts[i].parent != SIZE_MAX || posts[i].visited)
+            continue;
+        size_t base = 0;
+        const afmt_entry *e = &posts[i].e;
+        if (ci->withheld_posts > 0 && e->parent != NULL) {
+            if (held_under == NULL || held_under->parent_len != e->parent_len ||
+                memcmp(held_under->parent, e->parent, e->parent_len) != 0) {
+                fputs("[withheld] ", stdout);
+                cli_escape_write(stdout, e->parent, e->parent_len);
+                fputs("  (withheld by the archiver, or not captured)\n", stdout);
+            }
+            held_under = e;
+            base = 1;
+        } else {
+            held_under = NULL;
+        }
+        if (print_tree(posts, n, i, 0, base) != 0)
             rc = CLI_EXIT_FAILURE;
+    }
     for (size_t i = 0; i < n && rc == CLI_EXIT_OK; i++)
-        if (!posts[i].visited && print_tree(posts, n, i, 1) != 0)
+        if (!posts[i].visited && print_tree(posts, n, i, 1, 0) != 0)
             rc = CLI_EXIT_FAILURE;
+    if (rc == CLI_EXIT_OK && ci->withheld)
+        print_withheld(r, ci);
     if (rc != CLI_EXIT_OK)
         cli_err(NULL, "out of memory");
     uint64_t psum = 0;
@@ -354,6 +403,13 @@ static int list_json(afmt_reader *r, const char *path)
         if (rc != AFMT_OK) {
             cli_err(path, "entry %" PRIu64 ": %s", i, afmt_strerror(rc));
             return cli_exit_for(rc);
+        }
+        if (e.type == AFMT_ENTRY_WITHHELD && e.withheld_type == AFMT_ENTRY_POST) {
+            char leaf[2 * AFMT_HASH_BYTES + 1];
+            afmt_hash_to_hex(leaf, e.hash);
+            printf("{\"id\":null,\"parent\":null,\"author\":null,\"created\":null,"
+                   "\"title\":null,\"type\":null,\"size\":null,\"hash\":null,"
+                   "\"withheld\":true,\"entry\":%" PRIu64 ",\"leaf\":\"%s\"}\n", i, leaf);
         }
         if (e.type == AFMT_ENTRY_POST) {
             print_json(&e);

@@ -24,8 +24,11 @@ static const char verify_help[] =
     "  BUNDLE: OK, N posts, M files, signed by KEYID, trusted comment: COMMENT\n"
     "with '(D deleted at the source)' after the posts when some are, and ', thread\n"
     "incomplete: R replies not loaded under K posts' when the source left replies out\n"
-    "(R counts only what the source announced).  --json adds the keys deleted,\n"
-    "complete, incomplete_posts and missing_replies.\n"
+    "(R counts only what the source announced), and ', W posts withheld by the\n"
+    "archiver (statement by FINGERPRINT)' when posts were withheld from the bundle\n"
+    "after it was signed (afmt withhold; not the source's deletions).  --json adds\n"
+    "the keys deleted, complete, incomplete_posts, missing_replies, withheld_posts,\n"
+    "withheld_files and withholder_fingerprint (null when none).\n"
     "and exits 0.  On failure it names on standard error every post (by id) and file\n"
     "(by path) whose content or record does not match, and why, and exits 1.  A\n"
     "block that does not match its signed hash is never decoded, so every post in\n"
@@ -385,14 +388,35 @@ static int run_verify(const char *bundle, const cli_keys *keys, int json)
             fputs(",\"origin\":", stdout);
             cli_json_string(stdout, ci->origin, ci->origin_len);
             printf(",\"root\":\"%s\",\"deleted\":%" PRIu64 ",\"complete\":%s"
-                   ",\"incomplete_posts\":%" PRIu64 ",\"missing_replies\":%" PRIu64 "}\n",
+                   ",\"incomplete_posts\":%" PRIu64 ",\"missing_replies\":%" PRIu64,
                    root, ci->deleted, ci->incomplete ? "false" : "true", ci->incomplete,
                    ci->missing_replies);
+            printf(",\"withheld_posts\":%" PRIu64 ",\"withheld_files\":%" PRIu64
+                   ",\"withholder_fingerprint\":",
+                   ci->withheld_posts, ci->withheld_files);
+            if (ci->withheld) {
+                char wfp[AFMT_FINGERPRINT_CHARS];
+                afmt_public_key_fingerprint(wfp, &ci->withholder);
+                printf("\"%s\"}\n", wfp);
+            } else {
+                fputs("null}\n", stdout);
+            }
         } else {
             cli_escape_write(stdout, bundle, strlen(bundle));
             printf(": OK, %" PRIu64 " post%s", ci->posts, ci->posts == 1 ? "" : "s");
             if (ci->deleted > 0)
                 printf(" (%" PRIu64 " deleted at the source)", ci->deleted);
+            if (ci->withheld) {
+                /* not the source's deletions: the archiver's choice, after */
+                char wfp[AFMT_FINGERPRINT_CHARS];
+                afmt_public_key_fingerprint(wfp, &ci->withholder);
+                printf(", %" PRIu64 " post%s withheld by the archiver", ci->withheld_posts,
+                       ci->withheld_posts == 1 ? "" : "s");
+                if (ci->withheld_files > 0)
+                    printf(" (and %" PRIu64 " file%s holding them)", ci->withheld_files,
+                           ci->withheld_files == 1 ? "" : "s");
+                printf(" (statement by %s)", wfp);
+            }
             if (ci->incomplete > 0)
                 printf(", thread incomplete: %" PRIu64 " repl%s not loaded under %" PRIu64
                        " post%s", ci->missing_replies, ci->missing_replies == 1 ? "y" : "ies",
