@@ -133,8 +133,23 @@ static void test_post_refused(void **state)
     afmt_buf_append_u8(&b, 0);
     assert_int_equal(afmt_entry_decode(&e, b.data, b.len, err), AFMT_E_FORMAT);
     b.len--;
-    b.data[0] = 0x03;
+    uint8_t flags1 = b.data[1];
+    b.data[0] = 0x04;
     assert_int_equal(afmt_entry_decode(&e, b.data, b.len, err), AFMT_E_UNSUPPORTED);
+    /* a withheld entry (spec 12.1): exactly type, old type (post or file), leaf */
+    b.data[0] = 0x03;
+    assert_int_equal(afmt_entry_decode(&e, b.data, b.len, err), AFMT_E_FORMAT);
+    b.data[1] = AFMT_ENTRY_TYPE_POST;
+    assert_int_equal(afmt_entry_decode(&e, b.data, 34, err), AFMT_OK);
+    assert_int_equal(e.type, 0x03);
+    assert_int_equal(e.withheld_type, AFMT_ENTRY_TYPE_POST);
+    assert_ptr_equal(e.hash, b.data + 2);
+    assert_int_equal(afmt_entry_decode(&e, b.data, 33, err), AFMT_E_FORMAT);
+    b.data[1] = 0x03;
+    assert_int_equal(afmt_entry_decode(&e, b.data, 34, err), AFMT_E_FORMAT);
+    b.data[1] = 0x02;
+    assert_int_equal(afmt_entry_decode(&e, b.data, 34, err), AFMT_OK);
+    b.data[1] = flags1;
     b.data[0] = AFMT_ENTRY_TYPE_POST;
     b.data[1] |= 0x40;
     assert_int_equal(afmt_entry_decode(&e, b.data, b.len, err), AFMT_E_UNSUPPORTED);

@@ -256,7 +256,11 @@ static void extract_all(vcase *c)
     for (uint64_t i = 0; i < n; i++) {
         afmt_test_buf content = {malloc(1), 0, 1}; /* never NULL, even when nothing arrives */
         assert_non_null(content.data);
-        assert_int_equal(afmt_reader_read(c->r, i, afmt_test_sink, &content), AFMT_OK);
+        int rc = afmt_reader_read(c->r, i, afmt_test_sink, &content);
+        if (afmt_rd_entry_type(c->r, i) == AFMT_ENTRY_TYPE_WITHHELD)
+            assert_int_equal(rc, AFMT_E_WITHHELD); /* written empty: nothing is there */
+        else
+            assert_int_equal(rc, AFMT_OK);
         char name[32];
         snprintf(name, sizeof name, "e%" PRIu64, i);
         char *path = afmt_test_path(c->dir, name);
@@ -316,6 +320,32 @@ static void check_entry(vcase *c, const json_t *je, uint64_t n)
     assert_int_equal(afmt_reader_entry(&e, c->r, n), AFMT_OK);
     afmt_entry_view ev;
     afmt_rd_entry_view(&ev, c->r, n);
+    if (e.type == AFMT_ENTRY_WITHHELD) { /* spec 12.1: its leaf, nothing to read */
+        const char *key;
+        json_t *v;
+        afmt_test_buf none = {malloc(1), 0, 1};
+        assert_non_null(none.data);
+        assert_int_equal(afmt_reader_read(c->r, n, afmt_test_sink, &none), AFMT_E_WITHHELD);
+        assert_int_equal(none.len, 0);
+        free(none.data);
+        json_object_foreach((json_t *)je, key, v) {
+            if (strcmp(key, "number") == 0)
+                expect_u64(v, n);
+            else if (strcmp(key, "type") == 0)
+                assert_string_equal(json_string_value(v), "withheld");
+            else if (strcmp(key, "former_type") == 0)
+                assert_string_equal(json_string_value(v),
+                                    e.withheld_type == AFMT_ENTRY_POST ? "post" : "file");
+            else if (strcmp(key, "leaf") == 0)
+                expect_hex(v, e.hash, AFMT_HASH_BYTES);
+            else if (strcmp(key, "place") == 0)
+                assert_int_equal(json_integer_value(json_object_get(v, "block")) +
+                                     json_integer_value(json_object_get(v, "offset")), 0);
+            else
+                fail_msg("entry %llu: unknown key %s", (unsigned long long)n, key);
+        }
+        return;
+    }
     afmt_test_buf content = {malloc(1), 0, 1}; /* never NULL, even when nothing arrives */
     assert_non_null(content.data);
     assert_int_equal(afmt_reader_read(c->r, n, afmt_test_sink, &content), AFMT_OK);
@@ -595,15 +625,27 @@ static void test_valid(void **state)
             expect_u64(v, info->posts);
         } else if (strcmp(key, "files") == 0) {
             expect_u64(v, info->files);
+        } else if (strcmp(key, "withheld") == 0) {
+            expect_u64(v, info->withheld_posts + info->withheld_files);
+        } else if (strcmp(key, "withholding_index") == 0) {
+            /* the index head a withholding statement names (spec 12.1) */
+            if (json_is_null(v))
+                assert_false(info->withheld);
+            else
+                expect_hex(v, c.r->head.withholding.index_hash, AFMT_HASH_BYTES);
         } else if (strcmp(key, "root") == 0) {
             expect_hex(v, info->root, AFMT_HASH_BYTES);
         } else if (strcmp(key, "index_hash") == 0) {
-            /* the signed value, and the hash of the index head: the index
-             * header and the page directory (spec 6, 7) */
+            /* the signed value (the checkpoint's, or a withholding
+             * statement's: spec 12.1), and the hash of the index head: the
+             * index header and the page directory (spec 6, 7) */
             const uint8_t *line = memmem(cp, cp_len, "\nindex ", 7);
             assert_non_null(line);
             assert_true(json_string_length(v) == 64);
-            assert_memory_equal(line + 7, json_string_value(v), 64);
+            if (info->withheld)
+                expect_hex(v, c.r->head.withholding.index_hash, AFMT_HASH_BYTES);
+            else
+                assert_memory_equal(line + 7, json_string_value(v), 64);
             uint8_t h[AFMT_HASH_BYTES];
             assert_true(c.r->head.ih.head_size <= c.r->head.trailer.index_size);
             afmt_content_hash(h, c.file + c.r->head.trailer.index_offset, (size_t)c.r->head.ih.head_size);
@@ -765,7 +807,19 @@ static void test_vector_set(void **state)
         "version-3.unsupported.afmt", "version-1-earlier-draft.unsupported.afmt",
         "header-flags-1.unsupported.afmt",
         "compression-id-2.unsupported.afmt",
-        "entry-type-3.unsupported.afmt",
+        /* withholding (spec 12.1, 12.2 kind 0x03) */
+        "withheld-without-statement.format.afmt",
+        "withholding-statement-bad-signature.bad-signature.afmt",
+        "withholding-statement-other-root.format.afmt",
+        "withholding-statement-old-index.index-mismatch.afmt",
+        "withholding-statement-key-name.format.afmt",
+        "withholding-statement-twice.limit.afmt",
+        "withholding-statement-nothing-withheld.format.afmt",
+        "withheld-entry-35-bytes.format.afmt",
+        "withheld-entry-former-type-3.format.afmt",
+        "withheld-entry-wrong-leaf.root-mismatch.afmt",
+        "withheld-entry-with-place.format.afmt",
+        "withheld-entry-names-blob.format.afmt",
         "post-flag-bit-6.unsupported.afmt",
         "legacy-Ed-signature.unsupported.afmt",
         "checkpoint-byte-flipped.bad-signature.afmt",

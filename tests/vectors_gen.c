@@ -50,6 +50,7 @@
 #include "format/layout.h"
 #include "format/merkle.h"
 #include "format/signature.h"
+#include "format/withholding.h"
 #include "forge.h" /* tests/hostile: the tests' one bundle forger */
 
 /* 2026-11-25T00:00:00Z, the date of the spec's first draft. */
@@ -664,6 +665,12 @@ struct model {
     /* appends attestation records (spec 12.2) after note_sig */
     void (*attest)(model *m, const afmt_buf *cp, const uint8_t note_sig[64], afmt_buf *out);
     int note_sig_flip;        /* a wrong C2SP note signature, the rest right */
+    /* withholding (spec 12.1): the checkpoint names cp_index (the index
+     * the archiver signed), not this index, whose hash seal leaves in
+     * index_hash for the statement */
+    int set_cp_index;
+    uint8_t cp_index[AFMT_HASH_BYTES];
+    uint8_t index_hash[AFMT_HASH_BYTES];
 };
 
 static void model_init(model *m)
@@ -982,7 +989,8 @@ static void model_seal(model *m, afmt_buf *out)
     /* The checkpoint (spec 6): a C2SP tlog-checkpoint and afmt's lines. */
     char rb[45], xh[65], line[160];
     sodium_bin2base64(rb, sizeof rb, root, 32, sodium_base64_VARIANT_ORIGINAL);
-    hex32(xh, ih);
+    memcpy(m->index_hash, ih, 32);
+    hex32(xh, m->set_cp_index ? m->cp_index : ih);
     uint64_t cp_entries = m->set_cp_entries    ? m->cp_entries
                           : m->set_entry_count ? m->entry_count
                                                : (uint64_t)m->nenc;
@@ -2417,23 +2425,191 @@ static void invalid_blocks(void)
     afmt_buf_free(&fr[1]);
 }
 
+/* ---- withholding (spec 12.1, and 12.2 kind 0x03) ---- */
+
+/* The withholder: a key of its own, made from a seed, with a key id whose
+ * hex has letters (a key name spelled in lower case differs). */
+static afmt_secret_key g_wh;
+
+static void withholder_init(void)
+{
+    uint8_t seed[32], pk[32];
+    memset(seed, 0x57, sizeof seed);
+    crypto_sign_seed_keypair(pk, g_wh.sk, seed);
+    static const uint8_t kid[8] = {0xEF, 0xCD, 0xAB, 0x89, 0x67, 0x45, 0x23, 0xA1};
+    memcpy(g_wh.key_id, kid, 8);
+}
+
+enum { WH_OK, WH_BAD_SIGNATURE, WH_OTHER_ROOT, WH_OLD_INDEX, WH_KEY_NAME, WH_TWICE };
+static int g_wh_case;
+
+/* Replaces the first `find` (n bytes) in b by `with` (n bytes). */
+static void buf_patch(afmt_buf *b, size_t from, const void *find, const void *with, size_t n)
+{
+    for (size_t i = from; i + n <= b->len; i++)
+        if (memcmp(b->data + i, find, n) == 0) {
+            memcpy(b->data + i, with, n);
+            return;
+        }
+    die("buf_patch: not found");
+}
+
+/* The withholding statement of the case g_wh_case, by g_wh, about `cp`. */
+static void att_withhold(model *m, const afmt_buf *cp, const uint8_t note_sig[64], afmt_buf *out)
+{
+    (void)note_sig;
+    char err[AFMT_ERRMSG_BYTES];
+    size_t at = out->len;
+    uint8_t idx[32];
+    memcpy(idx, g_wh_case == WH_OLD_INDEX ? m->cp_index : m->index_hash, 32);
+    if (g_wh_case == WH_BAD_SIGNATURE)
+        idx[0] ^= 1; /* signed over another index; the right one put in below */
+    afmt_buf c = {0};
+    buf_add(&c, cp->data, cp->len);
+    if (g_wh_case == WH_OTHER_ROOT) { /* the root line of another tree */
+        char rb[45];
+        uint8_t other[32] = {1};
+        sodium_bin2base64(rb, sizeof rb, other, 32, sodium_base64_VARIANT_ORIGINAL);
+        size_t nl = 0, k = 0;
+        while (nl < 2)
+            nl += c.data[k++] == '\n';
+        memcpy(c.data + k, rb, 44);
+    }
+    check(afmt_withholding_encode(out, c.data, c.len, idx, &g_wh, err), "statement");
+    afmt_buf_free(&c);
+    char good[65], bad[65];
+    if (g_wh_case == WH_BAD_SIGNATURE) {
+        hex32(bad, idx);
+        hex32(good, m->index_hash);
+        buf_patch(out, at, bad, good, 64);
+    }
+    if (g_wh_case == WH_KEY_NAME) /* afmt/A1234567... as afmt/a1234567... */
+        buf_patch(out, at, "afmt/A1", "afmt/a1", 7);
+    if (g_wh_case == WH_TWICE) {
+        idx[0] ^= 1;
+        check(afmt_withholding_encode(out, cp->data, cp->len, idx, &g_wh, err), "statement");
+    }
+}
+
+/* thread.afmt with entry `e` withheld: 0x03, its type, its leaf, at place
+ * (0, 0); the checkpoint stays thread's own (it names thread's index). */
+static void model_withheld(model *m, size_t e)
+{
+    model_load(m, "thread.afmt");
+    model tmp;
+    model_load(&tmp, "thread.afmt");
+    afmt_buf out = {0};
+    model_seal(&tmp, &out);
+    memcpy(m->cp_index, tmp.index_hash, 32);
+    model_free(&tmp);
+    afmt_buf_free(&out);
+    m->set_cp_index = 1;
+    uint8_t leaf[32];
+    afmt_hash_leaf(leaf, m->enc[e].data, m->enc[e].len);
+    uint8_t old = m->enc[e].data[0];
+    m->enc[e].len = 0;
+    buf_u8(&m->enc[e], 0x03);
+    buf_u8(&m->enc[e], old);
+    buf_add(&m->enc[e], leaf, 32);
+    m->place[e][0] = m->place[e][1] = 0;
+    m->attest = att_withhold;
+    g_wh_case = WH_OK;
+}
+
+/* valid/withheld.afmt: thread.afmt with post 4 (whose content post 1
+ * shares) withheld, and the withholding statement; read back. */
+static void valid_withheld(void)
+{
+    model m;
+    model_withheld(&m, 4);
+    afmt_buf out = {0};
+    model_seal(&m, &out);
+    model_free(&m);
+    char *path = path_join(g_out, "valid", "withheld.afmt");
+    write_bytes(path, out.data, out.len);
+    afmt_buf_free(&out);
+    char err[512];
+    afmt_reader *r;
+    if (afmt_reader_open(&r, path, err, sizeof err) != AFMT_OK)
+        die("%s: reader: %s", path, err);
+    if (afmt_reader_verify(r, NULL, NULL) != AFMT_OK)
+        die("%s: verify: %s", path, afmt_reader_errmsg(r));
+    const afmt_checkpoint_info *ci = afmt_reader_checkpoint(r);
+    if (ci->withheld_posts != 1 || !ci->withheld || ci->withholder.key_id[7] != 0xA1)
+        die("%s: the withholding does not read back", path);
+    afmt_reader_free(r);
+    free(path);
+    g_count_valid++;
+}
+
+static void wh_no_statement(model *m, const afmt_buf *cp, const uint8_t ns[64], afmt_buf *out)
+{
+    (void)m;
+    (void)cp;
+    (void)ns;
+    (void)out;
+}
+
+static void invalid_withholding(void)
+{
+    model m;
+    static const int cases[] = {WH_BAD_SIGNATURE, WH_OTHER_ROOT, WH_OLD_INDEX, WH_KEY_NAME,
+                                WH_TWICE};
+    static const char *const names[][2] = {
+        {"withholding-statement-bad-signature", "bad-signature"},
+        {"withholding-statement-other-root", "format"},
+        {"withholding-statement-old-index", "index-mismatch"},
+        {"withholding-statement-key-name", "format"},
+        {"withholding-statement-twice", "limit"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        model_withheld(&m, 4);
+        g_wh_case = cases[i];
+        emit_model(names[i][0], names[i][1], &m);
+    }
+    /* the withheld entry, but the checkpoint names the new index and no
+     * statement is there: only a statement's index may hold one */
+    model_withheld(&m, 4);
+    m.set_cp_index = 0;
+    m.attest = wh_no_statement;
+    emit_model("withheld-without-statement", "format", &m);
+    /* a statement, but nothing withheld */
+    model_load(&m, "thread.afmt");
+    m.attest = att_withhold;
+    g_wh_case = WH_OK;
+    emit_model("withholding-statement-nothing-withheld", "format", &m);
+    /* the withheld entry one byte long too many; its former type 0x03 */
+    model_withheld(&m, 4);
+    buf_u8(&m.enc[4], 0);
+    emit_model("withheld-entry-35-bytes", "format", &m);
+    model_withheld(&m, 4);
+    m.enc[4].data[1] = 0x03;
+    emit_model("withheld-entry-former-type-3", "format", &m);
+    /* its leaf changed: the root no longer holds */
+    model_withheld(&m, 4);
+    uint8_t leaves[32 * 16];
+    for (size_t i = 0; i < m.nenc && i < 16; i++)
+        afmt_record_leaf(leaves + 32 * i, m.enc[i].data, m.enc[i].len);
+    check(afmt_merkle_root(m.root, leaves, m.nenc), "root");
+    m.set_root = 1; /* the archiver's root, over the right leaf */
+    m.enc[4].data[10] ^= 1;
+    emit_model("withheld-entry-wrong-leaf", "root-mismatch", &m);
+    /* a place that is not (0, 0) */
+    model_withheld(&m, 4);
+    m.place[4][1] = 1;
+    emit_model("withheld-entry-with-place", "format", &m);
+    /* a blob row naming the withheld entry (the row of post 1's content) */
+    model_withheld(&m, 4);
+    for (size_t i = 0; i < m.blob_tab.len; i += 8)
+        if (afmt_load32(m.blob_tab.data + i) == 1)
+            afmt_store32(m.blob_tab.data + i, 4);
+    emit_model("withheld-entry-names-blob", "format", &m);
+}
+
 static void invalid_entries(void)
 {
     model m;
     rawpost p;
     afmt_buf parts = {0};
-
-    /* entry 4 of thread.afmt (whose content post 1 shares) replaced by a
-     * withheld entry (spec 12.1): 0x03, its type 0x01, its leaf; the root is
-     * thread's own */
-    model_load(&m, "thread.afmt");
-    uint8_t leaf[32];
-    afmt_hash_leaf(leaf, m.enc[4].data, m.enc[4].len);
-    m.enc[4].len = 0;
-    buf_u8(&m.enc[4], 0x03);
-    buf_u8(&m.enc[4], 0x01); /* it was a post */
-    buf_add(&m.enc[4], leaf, 32);
-    emit_model("entry-type-3", "unsupported", &m);
 
     model_load(&m, "one-post.afmt");
     m.enc[0].data[1] |= 0x40;
@@ -2739,6 +2915,8 @@ int main(int argc, char **argv)
     valid_files();
     valid_pages();
     valid_cosigned();
+    withholder_init();
+    valid_withheld();
     static const char *const valid_names[] = {"empty.afmt", "one-post.afmt", "thread.afmt",
                                               "fields.afmt", "files.afmt", "pages.afmt"};
     for (size_t i = 0; i < sizeof valid_names / sizeof valid_names[0]; i++)
@@ -2756,6 +2934,7 @@ int main(int argc, char **argv)
     invalid_places();
     invalid_blocks();
     invalid_entries();
+    invalid_withholding();
 
     printf("%d valid and %d invalid vectors in %s\n", g_count_valid, g_count_invalid, g_out);
     afmt_secret_key_free(g_sk);

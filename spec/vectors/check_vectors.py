@@ -295,13 +295,16 @@ def check_attestations(att, cp):
             reject("format", "two equal attestations", rule)
         recs.append((kind, body))
         pos += 5 + n
-    cosigs = []
+    cosigs, withheld_index = [], None
     for number, (kind, body) in enumerate(recs, 1):
+        if kind == 3:
+            withheld_index = check_withholding(body, cp, number)
+            continue
         if kind != 1:
-            what = {2: "an RFC 3161 timestamp", 3: "a withholding statement",
-                    4: "a history record"}[kind]
+            what = {2: "an RFC 3161 timestamp", 4: "a history record"}[kind]
             reject("unsupported", "attestation %d is %s" % (number, what),
-                   rule + " (only cosignatures are read by this version)", named=True)
+                   rule + " (cosignatures and withholding statements are read by this "
+                   "version)", named=True)
         m = body[0]
         if len(body) != 1 + m + 32 + 8 + 64:
             reject("format", "attestation %d: a cosignature's length" % number, rule)
@@ -317,7 +320,48 @@ def check_attestations(att, cp):
             reject("bad-signature", "attestation %d: the cosignature does not verify" % number,
                    rule + ", c2sp.org/tlog-cosignature", named=True)
         cosigs.append((name, pk, ts))
-    return cosigs
+    return cosigs, withheld_index
+
+
+def check_withholding(body, cp, number):
+    """Spec 12.2 kind 0x03: a C2SP signed note by the withholder, exactly
+    '<origin>\\n<entries>\\n<root>\\nafmt-withheld 2\\nindex <hex>\\n', an empty line, the
+    signature line '— afmt/KEYID base64(key hash || sig)', then the withholder's key (32
+    bytes); origin, entries and root the checkpoint's.  Returns the new index head."""
+    rule = "12.2 (withholding statement)"
+    head = b"".join(cp.split(b"\n")[i] + b"\n" for i in range(3))
+    line = b"afmt-withheld 2\nindex "
+    text_len = len(head) + len(line) + 64 + 1
+    if len(body) != text_len + 1 + 3 + 1 + 21 + 1 + 92 + 1 + 32:
+        reject("format", "attestation %d: a withholding statement's length" % number, rule)
+    if body[:len(head)] != head:
+        reject("format", "attestation %d: origin, entries or root not the checkpoint's"
+               % number, rule)
+    if body[len(head):len(head) + len(line)] != line:
+        reject("format", "attestation %d: no 'afmt-withheld 2' and index lines" % number, rule)
+    hexi = body[len(head) + len(line):text_len - 1]
+    if not all(c in b"0123456789abcdef" for c in hexi) or body[text_len - 1:text_len] != b"\n":
+        reject("format", "attestation %d: the index is not 64 lowercase hex digits" % number,
+               rule)
+    sigline, pk = body[text_len:-32], body[-32:]
+    name = sigline[5:26]
+    if (sigline[:5] != "\n\u2014 ".encode() or name[:5] != b"afmt/"
+            or not all(c in b"0123456789ABCDEF" for c in name[5:]) or sigline[26:27] != b" "
+            or sigline[-1:] != b"\n"):
+        reject("format", "attestation %d: the signature line is not '— afmt/KEYID ...'"
+               % number, rule + ", 6.2 (key name)")
+    try:
+        blob = base64.b64decode(sigline[27:-1], validate=True)
+    except ValueError:
+        blob = b""
+    khash = hashlib.sha256(name + b"\n\x01" + pk).digest()[:4]
+    if len(blob) != 68 or base64.b64encode(blob) != sigline[27:-1] or blob[:4] != khash:
+        reject("format", "attestation %d: the signature line's key hash or base64" % number,
+               rule + ", c2sp.org/signed-note")
+    if not ed25519_verify(pk, body[:text_len], blob[4:]):
+        reject("bad-signature", "attestation %d: the withholding statement does not verify"
+               % number, rule, named=True)
+    return bytes.fromhex(hexi.decode())
 
 
 # ----------------------------------------------------------------------------- zstd frames
@@ -439,6 +483,14 @@ def decode_entry(enc, number):
     c = Cursor(enc)
     c.pos = 2
     e = {"number": number, "type": etype, "flags": flags, "encoding": enc}
+    if etype == 3:
+        # 12.1: a withheld entry, exactly its former type (post or file) and its leaf.
+        if len(enc) != 34 or flags not in (1, 2):
+            reject("format", "%s: a withheld entry of %d bytes, former type %d"
+                   % (where, len(enc), flags), "12.1 (withheld entry)")
+        e.update({"withheld": flags, "leaf": enc[2:], "id": None, "salt": None, "size": 0,
+                  "hash": None, "parts": []})
+        return e
     if etype == 1:
         if flags & 0xC0:
             reject("unsupported", "%s: post flag bits 0x%02x" % (where, flags & 0xC0),
@@ -710,6 +762,10 @@ def read_bundle(data, tmp):
                                                                             want_origin),
                "6.1 (the origin)")
 
+    # Before step 5, the attestations (12.2): a withholding statement names the index head in
+    # place of the checkpoint (12.1).
+    cosigs, withheld_index = check_attestations(attestations, cp)
+
     # Step 5: the index header (7.1), checked before anything is allocated.
     index = data[index_offset:index_offset + index_size]
     if u32(index, 0) != 1:
@@ -745,9 +801,10 @@ def read_bundle(data, tmp):
                "7.1 `format` (56 + 48 * page_count <= index_size)", named=True)
     head = index[:head_size]
     head_hash = H(head)
-    if head_hash != c["index"]:
-        reject("index-mismatch", "H(index head) differs from the checkpoint",
-               "6, 10 step 5 (`index mismatch`)", named=True)
+    if head_hash != (withheld_index or c["index"]):
+        reject("index-mismatch", "H(index head) differs from the %s"
+               % ("withholding statement" if withheld_index else "checkpoint"),
+               "6, 12.1, 10 step 5 (`index mismatch`)", named=True)
 
     # The page directory (7.2): pages tile the rest of the index; each page's size is the one
     # its kind requires and within the bomb bound; the `first` values.
@@ -800,8 +857,6 @@ def read_bundle(data, tmp):
     if n != c["entries"]:
         reject("format", "entry_count %d, checkpoint says %d" % (n, c["entries"]), "6 (entries)")
 
-    # After step 5, the attestations (12.2).
-    cosigs = check_attestations(attestations, cp)
 
     # Step 6: each page against its hash, then decoded (7.2, the frame rules of 7.3).
     for p, pg in enumerate(pages):
@@ -886,6 +941,13 @@ def read_bundle(data, tmp):
                 if total != e["size"]:
                     reject("format", "entry %d: parts add up to %d, not %d" % (i, total, e["size"]),
                            "8.2 (total size)")
+    withheld = sum(1 for e in entries if e["type"] == 3)
+    if withheld and withheld_index is None:
+        reject("format", "%d withheld entries but no withholding statement" % withheld,
+               "12.1 (a bundle with a withheld entry carries exactly one statement)")
+    if withheld_index is not None and not withheld:
+        reject("format", "a withholding statement, but no entry is withheld",
+               "12.1 (a statement only with withheld entries)")
     posts = sum(1 for e in entries if e["type"] == 1)
     if posts != nposts:
         reject("format", "%d posts, post_count %d" % (posts, nposts), "7.1 (post_count), 10 step 6")
@@ -942,6 +1004,9 @@ def read_bundle(data, tmp):
         if entry >= n:
             reject("format", "blob %d names entry %d of %d" % (r, entry, n), "7.4")
         e = entries[entry]
+        if e["type"] == 3:
+            reject("format", "blob %d names withheld entry %d" % (r, entry),
+                   "7.4, 12.1 (a withheld entry names no content)")
         if e["type"] == 1:
             if part != 0 or e["size"] == 0:
                 reject("format", "blob %d names no content" % r, "7.4 (post reference)")
@@ -992,7 +1057,8 @@ def read_bundle(data, tmp):
 
     # Leaves and root (9).
     for e in entries:
-        e["leaf"] = H(b"\x00" + e["encoding"])
+        if e["type"] != 3:  # 12.1: a withheld entry's leaf is the one it holds
+            e["leaf"] = H(b"\x00" + e["encoding"])
     root = mth([e["leaf"] for e in entries])
     if root != c["root"]:
         reject("root-mismatch", "the Merkle root differs from the checkpoint",
@@ -1009,6 +1075,9 @@ def read_bundle(data, tmp):
         if H(bl["data"]) != bl["hash"]:
             reject("hash-mismatch", "blob %d does not match its hash" % r, "10")
     for e in entries:
+        if e["type"] == 3:
+            e["content"] = b""
+            continue
         if e["type"] == 1:
             e["content"] = blobs[by_hash[e["hash"]]]["data"] if e["size"] else b""
         else:
@@ -1030,7 +1099,8 @@ def read_bundle(data, tmp):
             "trailer": (index_offset, index_size, checkpoint_size, signature_size),
             "head_size": head_size, "body_size": body_size, "records_size": records_size,
             "record_pages": nrec, "id_pages": nid, "pages": pages, "id_table": id_table,
-            "blocks": blocks, "blobs": blobs, "entries": entries, "cosignatures": cosigs}
+            "blocks": blocks, "blobs": blobs, "entries": entries, "cosignatures": cosigs,
+            "withheld_index": withheld_index}
 
 
 # ------------------------------------------------------------------------------- the JSON
@@ -1064,6 +1134,7 @@ def page_json(pg):
 def to_json(name, data, b):
     c = b["checkpoint"]
     posts = sum(1 for e in b["entries"] if e["type"] == 1)
+    held = sum(1 for e in b["entries"] if e["type"] == 3)
     out = {
         "file": name,
         "file_size": len(data),
@@ -1071,7 +1142,8 @@ def to_json(name, data, b):
         "created": c["created"],
         "entries": len(b["entries"]),
         "posts": posts,
-        "files": len(b["entries"]) - posts,
+        "files": len(b["entries"]) - posts - held,
+        "withheld": held,
         "origin": c["origin"].decode(),
         "root": b["root"].hex(),
         "root_base64": base64.b64encode(b["root"]).decode(),
@@ -1082,6 +1154,7 @@ def to_json(name, data, b):
         "signer_vkey": vkey_of(b["key_id"], b["public_key"]),
         "note_signature": base64.b64encode(b["note_sig"]).decode(),
         "cosignatures": [cosig_json(nm, pk, ts) for nm, pk, ts in b["cosignatures"]],
+        "withholding_index": None if b["withheld_index"] is None else b["withheld_index"].hex(),
         "layout": {
             "index_offset": b["trailer"][0],
             "index_size": b["trailer"][1],
@@ -1103,6 +1176,13 @@ def to_json(name, data, b):
         "entry_list": [],
     }
     for e in b["entries"]:
+        if e["type"] == 3:
+            out["entry_list"].append({"number": e["number"], "type": "withheld",
+                                      "former_type": "post" if e["withheld"] == 1 else "file",
+                                      "leaf": e["leaf"].hex(),
+                                      "place": {"block": e["place"][0],
+                                                "offset": e["place"][1]}})
+            continue
         j = {"number": e["number"], "type": "post" if e["type"] == 1 else "file"}
         byte_field(j, "id", e["id"])
         j["salt"] = e["salt"].hex()
@@ -1158,6 +1238,8 @@ def salt_check(entries, sk, created, title):
     seed = mac(salt_key, b"afmt log seed v2\0" + struct.pack("<q", created) + title)
     bad = []
     for e in entries:
+        if e["type"] == 3:
+            continue  # withheld: no salt shown
         enc = e["encoding"]
         e0 = enc[:2] + bytes(16) + enc[18:]
         want = mac(seed, struct.pack("<Q", e["number"]) + e0)[:16]
