@@ -155,4 +155,43 @@ cmp -s w.afmt bad.afmt && printf 'B' | dd of=bad.afmt bs=1 seek=$((size - 32 - 3
     conv=notrunc status=none
 expect 1 "$AFMT" verify -p ar.pub bad.afmt
 
+# Go's golang.org/x/mod/sumdb/note (code afmt did not write) opens the
+# archiver's checkpoint of the withheld bundle with the archiver's verifier
+# key, and the withholding statement (its record's body less the key at its
+# end, spec 13) with the withholder's; a changed byte of it is refused.
+GOSRC=/usr/share/gocode
+if command -v go > /dev/null && [ -d "$GOSRC/src/golang.org/x/mod/sumdb/note" ]; then
+    export GOPATH=$GOSRC GO111MODULE=off GOFLAGS= GOPROXY=off GOTOOLCHAIN=local \
+        GOCACHE=$T/gocache GOTMPDIR=$T
+    go build -o afmtcheck "$SRC/tests/go/afmtcheck.go" || fail "cannot build afmtcheck.go"
+    expect 0 ./afmtcheck note "$("$AFMT" key vkey -p ar.pub)" w.cp.note
+    python3 - w.afmt > stmt.note <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+io, isz, cs, ss = struct.unpack_from("<QQII", data, len(data) - 32)
+sec = data[io + isz + cs:io + isz + cs + ss]
+att = sec[246 + struct.unpack_from("<H", sec, 74)[0]:]
+while att:
+    kind, n = att[0], struct.unpack_from("<I", att, 1)[0]
+    if kind == 3:
+        sys.stdout.buffer.write(att[5:5 + n - 32])
+    att = att[5 + n:]
+PY
+    [ -s stmt.note ] || fail "no withholding statement found"
+    expect 0 ./afmtcheck note "$("$AFMT" key vkey -p wh.pub)" stmt.note
+    [ "$(head -3 stmt.note)" = "$(head -3 w.cp)" ] || fail "the statement's head differs"
+    head=$(python3 -c '
+import hashlib, struct, sys
+d = open(sys.argv[1], "rb").read()
+io, isz = struct.unpack_from("<QQ", d, len(d) - 32)
+rp, pc = struct.unpack_from("<Q", d, io + 40)[0], struct.unpack_from("<Q", d, io + 16)[0]
+print(hashlib.sha256(d[io:io + 56 + 48 * (2 + rp + (pc + 4095) // 4096)]).hexdigest())' w.afmt)
+    [ "$(sed -n 5p stmt.note)" = "index $head" ] || fail "statement index is not the index head"
+    expect 1 ./afmtcheck note "$("$AFMT" key vkey -p ar.pub)" stmt.note
+    sed 's/^index ./index x/' stmt.note > stmt.bad
+    expect 1 ./afmtcheck note "$("$AFMT" key vkey -p wh.pub)" stmt.bad
+else
+    echo "withhold: Go checks skipped (needs golang-go and golang-golang-x-mod-dev)"
+fi
+
 echo "withhold: $(stat -c %s t.afmt) bytes, withheld $(stat -c %s w.afmt) bytes; $needles needles absent"
