@@ -19,6 +19,9 @@ static const char cat_help[] =
     "marks are shown escaped instead (redirect the output to get the bytes).  An ID\n"
     "that starts with '-' can follow '--'.  Only the signature, the index pages on the\n"
     "way to the post and its block are read and checked; `afmt verify` checks the rest.\n"
+    "On a bundle with withheld posts (afmt withhold) the whole index is checked against\n"
+    "the archiver's root first, and an ID that is not there exits 4: it may be one of\n"
+    "the withheld posts.\n"
     "\n"
     "  -p PUBKEY  a trusted public key file (repeatable)\n"
     "  -P KEY     a trusted public key, as its base64 line (repeatable)\n";
@@ -94,11 +97,15 @@ int cmd_cat(int argc, char **argv)
                                    NULL, &opts);
         if (tty && fflush(stdout) != 0 && lrc == AFMT_OK)
             lrc = AFMT_E_USER; /* as when a sink fails: the write */
-        if (keys.n == 0 && (lrc == AFMT_OK || lrc == AFMT_E_NOT_FOUND || lrc == AFMT_E_USER))
+        if (keys.n == 0 && (lrc == AFMT_OK || lrc == AFMT_E_NOT_FOUND || lrc == AFMT_E_USER ||
+                            lrc == AFMT_E_WITHHELD))
             cli_warn_untrusted_signer(bundle, &signer);
         if (lrc == AFMT_E_USER) {
             cli_err(NULL, "standard output: write error");
             rc = CLI_EXIT_FAILURE;
+        } else if (lrc == AFMT_E_WITHHELD) {
+            cli_err(bundle, "post '%s': %s", id, cli_lib_msg(lrc));
+            rc = CLI_EXIT_WITHHELD;
         } else if (lrc == AFMT_E_NOT_FOUND) {
             cli_err(bundle, "no post with id '%s'", id);
             rc = CLI_EXIT_FAILURE;
