@@ -511,6 +511,17 @@ AFMT_API int afmt_reader_entry(afmt_entry *out, const afmt_reader *r, uint64_t n
 AFMT_API int afmt_reader_entry_leaf(uint8_t out[AFMT_HASH_BYTES], const afmt_reader *r,
                                     uint64_t number) AFMT_WARN_UNUSED;
 
+/* The canonical encoding of entry `number` (spec/FORMAT.md section 8), the
+ * bytes its Merkle leaf hashes: leaf = SHA-256(0x00 || encoding).  Borrowed
+ * (*out stays valid until the reader is freed).  For a program that checks
+ * the tree without this library (`afmt view` hands them to a web page that
+ * recomputes every leaf and the root).  A later version that reads withheld
+ * entries (spec 12.1) gives theirs as stored: type 0x03, the old type, and
+ * the leaf itself.  Since 0.2.0 (issue 17). */
+AFMT_API int afmt_reader_entry_encoding(const uint8_t **out, size_t *out_len,
+                                        const afmt_reader *r, uint64_t number)
+    AFMT_WARN_UNUSED;
+
 /* Finds the post with this id; AFMT_E_NOT_FOUND when there is none. */
 AFMT_API int afmt_reader_find_post(uint64_t *out_number, const afmt_reader *r,
                                    const char *id, size_t id_len) AFMT_WARN_UNUSED;

@@ -412,6 +412,17 @@ static void check_entry(vcase *c, const json_t *je, uint64_t n)
             uint8_t leaf[AFMT_HASH_BYTES];
             assert_int_equal(afmt_reader_entry_leaf(leaf, c->r, n), AFMT_OK);
             expect_hex(v, leaf, AFMT_HASH_BYTES);
+            /* the encoding handed out (afmt view's) hashes to the same leaf */
+            const uint8_t *enc;
+            size_t enc_len;
+            assert_int_equal(afmt_reader_entry_encoding(&enc, &enc_len, c->r, n), AFMT_OK);
+            uint8_t *pre = malloc(enc_len + 1);
+            assert_non_null(pre);
+            pre[0] = 0x00;
+            memcpy(pre + 1, enc, enc_len);
+            afmt_content_hash(leaf, pre, enc_len + 1);
+            free(pre);
+            expect_hex(v, leaf, AFMT_HASH_BYTES);
         } else if (post && expect_byte_field(key, v, "parent", e.parent, e.parent_len)) {
         } else if (post && expect_byte_field(key, v, "author", e.author, e.author_len)) {
         } else if (post && expect_byte_field(key, v, "title", e.title, e.title_len)) {

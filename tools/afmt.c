@@ -21,6 +21,7 @@ static const struct command {
     {"extract", cmd_extract, "write back the packed files, or one file per post"},
     {"verify", cmd_verify, "check everything, and that the signer is trusted"},
     {"checkpoint", cmd_checkpoint, "export the signed checkpoint (minisign pair, C2SP note)"},
+    {"view", cmd_view, "write the thread as one HTML page that verifies itself"},
     {"key", cmd_key, "print a public key's C2SP verifier key (key vkey)"},
     {"withhold", cmd_withhold, "copy a bundle with posts withheld, still verifiable"},
 };
@@ -38,6 +39,7 @@ static void usage(FILE *out)
           "  afmt extract [-C DIR] [-f] [--posts] [-p PUBKEY | -P KEY]... BUNDLE [ID...]\n"
           "  afmt verify (-p PUBKEY | -P KEY)... [--json] BUNDLE\n"
           "  afmt checkpoint [-f] BUNDLE -o FILE\n"
+          "  afmt view [-p PUBKEY | -P KEY]... [-o FILE.html] [-f] [--max-size SIZE] BUNDLE\n"
           "  afmt key vkey (-p PUBKEY | -P KEY)\n"
           "  afmt withhold -s SECKEY -o OUT [--author NAME]... [--ids-from FILE] BUNDLE [ID...]\n"
           "  afmt --help | --version | COMMAND --help\n"

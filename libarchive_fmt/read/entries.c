@@ -115,6 +115,21 @@ int afmt_reader_entry_leaf(uint8_t out[AFMT_HASH_BYTES], const afmt_reader *r, u
     return AFMT_OK;
 }
 
+int afmt_reader_entry_encoding(const uint8_t **out, size_t *out_len, const afmt_reader *r,
+                               uint64_t number)
+{
+    if (out == NULL || out_len == NULL)
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_reader_entry_encoding: no output");
+    *out = NULL;
+    *out_len = 0;
+    if (r == NULL || number >= r->head.ih.entry_count)
+        return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "no entry %" PRIu64, number);
+    uint32_t len;
+    *out = afmt_rd_record(r, number, &len);
+    *out_len = len;
+    return AFMT_OK;
+}
+
 int afmt_reader_find_post(uint64_t *out_number, const afmt_reader *r, const char *id,
                           size_t id_len)
 {
