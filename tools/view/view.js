@@ -18,7 +18,7 @@
  */
 'use strict';
 (function () {
-  const PAGE = 1000;          /* posts rendered at once; the rest on request */
+  const PAGE = 500;           /* posts rendered at once; the rest on request */
   const RAW_SHOWN = 262144;   /* bytes of a post shown in its raw view */
   const $ = (id) => document.getElementById(id);
   const te = new TextEncoder();
@@ -269,6 +269,15 @@
    * into `out`; no attribute is copied but a checked http(s) link. */
   function sanitise(html, out) {
     const doc = new DOMParser().parseFromString(html, 'text/html');
+    /* At once, before any task the parser queued (an image's error, a
+     * details' toggle) can run: no element keeps an attribute but a
+     * link's href and an image's alt.  (The document is inert and the
+     * CSP allows no inline handler either: this is the third wall.) */
+    for (const e of doc.querySelectorAll('*')) {
+      for (const a of e.getAttributeNames()) {
+        if (!(a === 'href' && e.localName === 'a') && !(a === 'alt' && e.localName === 'img')) e.removeAttribute(a);
+      }
+    }
     const copy = (src, dst, depth) => {
       for (const n of Array.from(src.childNodes)) {
         if (n.nodeType === 3) { markedText(dst, n.nodeValue, HIDDEN_BIDI); continue; }
@@ -322,9 +331,12 @@
   }
 
   function latin1(u) { let s = ''; for (let i = 0; i < u.length; i++) s += String.fromCharCode(u[i]); return s; }
+  /* Text in its declared charset; undeclared or declared UTF-8 but not
+   * valid UTF-8 (raw 8-bit mail headers and bodies), as windows-1252. */
   function decodeCharset(u, charset) {
-    if (charset) {
-      try { return new TextDecoder(charset).decode(u); } catch (e) { /* unknown label */ }
+    const cs = (charset || '').trim().toLowerCase();
+    if (cs && cs !== 'utf-8' && cs !== 'utf8') {
+      try { return new TextDecoder(cs).decode(u); } catch (e) { /* unknown label */ }
     }
     try { return new TextDecoder('utf-8', { fatal: true }).decode(u); } catch (e) { return new TextDecoder('windows-1252').decode(u); }
   }
@@ -460,7 +472,7 @@
 
   /* ------------------------------------------------------------- thread */
 
-  function named(s, isMail) { return isMail ? decodeWords(bytesText(s)) : bytesText(s); }
+  function named(s, isMail) { return isMail ? decodeWords(decodeCharset(s, null)) : bytesText(s); }
 
   function postCard(p, depth, versions) {
     const isMail = /^message\//i.test(bytesText(p.media));
@@ -604,6 +616,7 @@
   }
 
   function finish(state, text, problems) {
+    performance.mark('afmt-verified');
     const b = $('badge');
     b.className = 'badge ' + state;
     b.textContent = text;
@@ -615,6 +628,7 @@
   }
 
   async function main() {
+    performance.mark('afmt-script-start');
     let data, model;
     try {
       data = JSON.parse($('afmt-data').textContent);
@@ -636,6 +650,7 @@
       finish('invalid', 'INVALID: this page\u2019s data cannot be read (' + err.message + ').', []);
       return;
     }
+    performance.mark('afmt-data-read');
     const t = $('title');
     t.textContent = '';
     markedText(t, model.cp.title || '(untitled bundle)', HIDDEN_ALL);
@@ -672,6 +687,7 @@
     }
     const job = verify(data, model);
     page();
+    performance.mark('afmt-first-page-shown');
     try { res = await job; } catch (err) {
       showMeta(data, model, null);
       finish('invalid', 'INVALID: the check failed (' + err.message + ').', []);
