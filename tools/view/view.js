@@ -19,6 +19,7 @@
 'use strict';
 (function () {
   const PAGE = 500;           /* posts rendered at once; the rest on request */
+  const FIRST = 40;           /* of which drawn before the check */
   const RAW_SHOWN = 262144;   /* bytes of a post shown in its raw view */
   const $ = (id) => document.getElementById(id);
   const te = new TextEncoder();
@@ -582,9 +583,10 @@
     return order;
   }
 
+  let okLabel = 'matches the signed root';
   function markCard(p) {
     if (!p.status || p.verdict === undefined) return;
-    if (p.verdict) { p.card.classList.add('ok'); p.status.className = 'tag ok'; p.status.textContent = 'matches the signed root'; }
+    if (p.verdict) { p.card.classList.add('ok'); p.status.className = 'tag ok'; p.status.textContent = okLabel; }
     else { p.card.classList.add('bad'); p.status.className = 'tag bad'; p.status.textContent = 'ALTERED: ' + p.problem; }
   }
 
@@ -661,8 +663,8 @@
     let shown = 0;
     let res = null;
     const more = el('button', 'more');
-    const page = () => {
-      const end = Math.min(order.length, shown + PAGE);
+    const page = (count) => {
+      const end = Math.min(order.length, shown + count);
       const frag = document.createDocumentFragment();
       for (; shown < end; shown++) {
         const [e, d, vs] = order[shown];
@@ -677,35 +679,44 @@
         main_.appendChild(more);
       } else more.remove();
     };
-    more.addEventListener('click', page);
+    more.addEventListener('click', () => page(PAGE));
 
     if (!subtle) {
       showMeta(data, model, null);
-      page();
+      page(PAGE);
       finish('unchecked', 'NOT CHECKED: this browser gives no WebCrypto here (it needs a secure context such as a file:// or https:// page).', []);
       return;
     }
+    /* A screenful first; the rest of the first page once the check is
+     * done, so that drawing does not hold up the hashing. */
     const job = verify(data, model);
-    page();
-    performance.mark('afmt-first-page-shown');
+    page(FIRST);
+    performance.mark('afmt-first-posts-shown');
     try { res = await job; } catch (err) {
       showMeta(data, model, null);
+      page(PAGE - FIRST);
       finish('invalid', 'INVALID: the check failed (' + err.message + ').', []);
       return;
     }
     showMeta(data, model, res);
-    for (const e of model.entries) if (e.type === 'post') { e.verdict = !!e.ok; if (e.card) markCard(e); }
-    if (res.unsupported) { finish('unchecked', 'NOT CHECKED: ' + res.unsupported, []); return; }
-    const who = res.fingerprint + (res.trusted ? ' (the trusted key)' : ' (the key inside the bundle)');
-    const cos = res.cosigs.length ? '; ' + res.cosigs.filter((c) => c.ok).length + ' of ' + res.cosigs.length + ' cosignatures valid' : '';
-    if (res.problems.length === 0 && res.sig && res.rootOk) {
-      finish('valid', 'VALID: signature by ' + who + ' checked; ' + num(res.postsOk) + ' of ' + num(res.posts) +
-        ' posts match the signed root' + cos + '.', []);
+    if (res.unsupported) {
+      finish('unchecked', 'NOT CHECKED: ' + res.unsupported, []);
     } else {
-      finish('invalid', 'INVALID: ' + res.problems[0] + ' (' + num(res.postsOk) + ' of ' + num(res.posts) +
-        ' posts match their signed hashes; signature ' + (res.sig ? 'valid' : 'NOT valid') + '; root ' +
-        (res.rootOk ? 'matches' : 'does NOT match') + cos + '.)', res.problems);
+      const proven = res.sig && res.rootOk;
+      okLabel = proven ? 'matches the signed root' : 'matches its entry, but the root or signature failed';
+      for (const e of model.entries) if (e.type === 'post') { e.verdict = !!e.ok; if (e.card) markCard(e); }
+      const who = res.fingerprint + (res.trusted ? ' (the trusted key)' : ' (the key inside the bundle)');
+      const cos = res.cosigs.length ? '; ' + res.cosigs.filter((c) => c.ok).length + ' of ' + res.cosigs.length + ' cosignatures valid' : '';
+      if (res.problems.length === 0 && proven) {
+        finish('valid', 'VALID: signature by ' + who + ' checked; ' + num(res.postsOk) + ' of ' + num(res.posts) +
+          ' posts match the signed root' + cos + '.', []);
+      } else {
+        finish('invalid', 'INVALID: ' + res.problems[0] + ' (' + num(res.postsOk) + ' of ' + num(res.posts) +
+          ' posts match their signed hashes; signature ' + (res.sig ? 'valid' : 'NOT valid') + '; root ' +
+          (res.rootOk ? 'matches' : 'does NOT match') + cos + '.)', res.problems);
+      }
     }
+    page(PAGE - FIRST);
   }
   main();
 })();
