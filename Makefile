@@ -31,6 +31,8 @@ DEPS := libzstd-dev libsodium-dev libcmocka-dev libjansson-dev libxml2-dev pkg-c
 DEPS += libssl-dev golang-go golang-golang-x-mod-dev
 # robustness (issue 5): clang with libFuzzer and its sanitizer runtimes, for `make fuzz`
 DEPS += clang-14 libclang-rt-14-dev
+# afmt view (issue 17): headless Chromium loads the pages in the tests
+DEPS += chromium
 
 AFMT      = $(abspath $(BUILD_DIR))/afmt
 DEMO_DIR  = $(abspath $(BUILD_DIR))/demo

@@ -56,6 +56,15 @@ has .eval -qF "</script><script>window.__afmt_canary='plain breakout'</script>" 
     fail "a plain-text payload is not shown as text"
 has .eval -qF "abcU+202Edcba" || fail "a bidi override in a body is not shown as a mark"
 has .eval -qF "zero width: a" || fail "zero-width text lost"
+# the raw bytes, one click away: the line as packed, exactly
+page nd.html --eval '(async () => { for (const d of document.querySelectorAll("details.raw")) d.open = true;
+    await new Promise((r) => setTimeout(r, 200));
+    return [...document.querySelectorAll("details.raw pre")].map((p) => p.innerText).join("\n"); })()'
+has .eval -qF "{\"id\": \"n0\", \"parent\": null, \"author\": \"mallory\\u202e\\u200b\"" ||
+    fail "raw view: $(q .eval | head -c 300)"
+has .eval -qF "\"body\": \"</script><script>window.__afmt_canary='plain breakout'</script>\"}" ||
+    fail "raw view of the breakout line"
+[ "$(q .canary)" = null ] && [ "$(q .dom.script)" = 2 ] || fail "opening the raw views ran something"
 
 expect 0 "$AFMT" pack -s k.key -o mail.afmt --format mbox hostile.mbox
 expect 0 "$AFMT" view -p k.pub -o mail.html mail.afmt

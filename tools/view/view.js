@@ -525,9 +525,13 @@
     }
     const raw = el('details', 'raw');
     raw.appendChild(el('summary', null, 'Raw bytes (' + num(p.content ? p.content.length : 0) + ' bytes, ' +
-      bytesText(p.media) + ', entry ' + p.number + ', SHA-256 ' + hex(p.hash) + ')'));
+      bytesText(p.media) + ')'));
     raw.addEventListener('toggle', () => {
-      if (raw.open && !raw.dataset.filled) { raw.dataset.filled = '1'; rawView(p, raw.appendChild(el('pre'))); }
+      if (!raw.open || raw.dataset.filled) return;
+      raw.dataset.filled = '1';
+      raw.appendChild(el('div', 'note', 'Entry ' + p.number + '; SHA-256 ' + hex(p.hash) +
+        ' (sha256sum of these bytes); marks like U+202E stand for invisible characters, \\xHH for bytes that are not UTF-8.'));
+      rawView(p, raw.appendChild(el('pre')));
     });
     card.appendChild(raw);
     return card;
@@ -601,7 +605,8 @@
     const posts = model.entries.filter((e) => e.type === 'post').length;
     const files = model.entries.filter((e) => e.type === 'file').length;
     const withheld = model.entries.filter((e) => e.type === 'withheld').length;
-    row('entries', num(model.entries.length) + ': ' + num(posts) + ' posts, ' + num(files) + ' source files' +
+    const n = (k, one, many) => num(k) + ' ' + (k === 1 ? one : many);
+    row('entries', num(model.entries.length) + ': ' + n(posts, 'post', 'posts') + ', ' + n(files, 'source file', 'source files') +
       (withheld ? ', ' + num(withheld) + ' withheld' : ''));
     const del = model.entries.filter((e) => e.type === 'post' && e.deleted).length;
     const inc = model.entries.filter((e) => e.type === 'post' && e.incomplete);
