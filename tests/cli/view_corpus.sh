@@ -6,7 +6,7 @@
 # for nothing but itself, and shows bodies readably (HTML entities decoded,
 # a Latin-1 mail decoded, cosigners named).  Also the command's own rules:
 # -p with another key (exit 1), an existing output (3), --max-size (3),
-# the default output name, usage errors (2).
+# the default output name, usage errors (2).  And every valid test vector.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/view_lib.bash"
 C=${AFMT_CORPUS:?}
@@ -50,8 +50,15 @@ has .eval -qF 'Danilo Šegan' || fail "an RFC 2047 name is not decoded"
 cp t1.json page.json
 has .eval -qF 'text and q&a based subreddits' || fail "Reddit's legacy &amp; is not decoded"
 
+# every valid test vector (empty, fields of any bytes, files, 4,097 posts over pages)
+for v in "$SRC"/spec/vectors/valid/*.afmt; do
+    b=$(basename "$v" .afmt)
+    expect 0 "$AFMT" view -o "vec-$b.html" "$v"
+    page_valid "vec-$b.html" "$(jq .posts "${v%.afmt}.json")"
+done
+
 # cosigners: the vector signed by two witnesses
-expect 0 "$AFMT" view -o cos.html "$SRC/spec/vectors/valid/cosigned.afmt"
+cp vec-cosigned.html cos.html
 page_valid cos.html 1
 has .text -q '2 of 2 cosignatures valid' || fail "cosignatures not checked: $(q .text)"
 page cos.html --eval 'document.getElementById("meta").innerText'

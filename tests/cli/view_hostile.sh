@@ -6,7 +6,8 @@
 # breakout and remote loads from a listener on 127.0.0.1 (tests/view/
 # listener.py); NDJSON posts with the same as plain text, NUL, CR and bidi
 # and zero-width characters in bodies and names; and a mail whose HTML part
-# does the same.  In headless Chromium each page verifies, no payload runs
+# does the same (and two replies in Latin-1 and GB2312, quoted-printable
+# and base64, which must show decoded).  In headless Chromium each page verifies, no payload runs
 # (window.__afmt_canary stays unset, the title unchanged), the page makes
 # no request but for itself (DevTools network events) and the listener
 # sees none, and the DOM holds no script but the page's own two, no
@@ -68,8 +69,10 @@ has .eval -qF "\"body\": \"</script><script>window.__afmt_canary='plain breakout
 
 expect 0 "$AFMT" pack -s k.key -o mail.afmt --format mbox hostile.mbox
 expect 0 "$AFMT" view -p k.pub -o mail.html mail.afmt
-inert mail.html 1 'afmt thread — afmt'
+inert mail.html 3 'afmt thread — afmt'
 has .eval -qF 'mail html body' || fail "the mail's HTML part is not shown"
+has .eval -qF 'Café crème, naïve soft break' || fail "a quoted-printable Latin-1 body is not decoded"
+has .eval -qF '中文邮件' || fail "a base64 GB2312 body is not decoded"
 has .eval -qF 'Mallory U+202E' || fail "an RFC 2047 name with a bidi override: $(q .eval | head -3)"
 
 sleep 0.5

@@ -67,4 +67,15 @@ with open(f"{out}/hostile.mbox", "wb") as f:
             b"Content-Type: text/html; charset=utf-8\n\n"
             + f"<html><head><meta http-equiv=refresh content=\"0;url={U}/mail\"></head>"
               f"<body onload=\"{C}='mail'\"><img src=\"{U}/mail.png\">mail html body</body></html>\n".encode()
-            + b"--b--\n")
+            + b"--b--\n\n"
+            # bodies in their charsets: quoted-printable Latin-1, base64 GB2312
+            b"From a@example.org Mon Jan  1 00:01:00 2024\nFrom: a@example.org\n"
+            b"Subject: latin-1\nMessage-ID: <h2@example.org>\nIn-Reply-To: <h1@example.org>\n"
+            b"Date: Mon, 1 Jan 2024 00:01:00 +0000\nMIME-Version: 1.0\n"
+            b"Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\n"
+            b"Caf=E9 cr=E8me, na=EFve =\nsoft break\n\n"
+            b"From b@example.org Mon Jan  1 00:02:00 2024\nFrom: b@example.org\n"
+            b"Subject: gb2312\nMessage-ID: <h3@example.org>\nIn-Reply-To: <h1@example.org>\n"
+            b"Date: Mon, 1 Jan 2024 00:02:00 +0000\nMIME-Version: 1.0\n"
+            b"Content-Type: text/plain; charset=\"gb2312\"\nContent-Transfer-Encoding: base64\n\n"
+            + __import__("base64").b64encode("中文邮件".encode("gb2312")) + b"\n")

@@ -270,10 +270,11 @@
    * into `out`; no attribute is copied but a checked http(s) link. */
   function sanitise(html, out) {
     const doc = new DOMParser().parseFromString(html, 'text/html');
-    /* At once, before any task the parser queued (an image's error, a
-     * details' toggle) can run: no element keeps an attribute but a
-     * link's href and an image's alt.  (The document is inert and the
-     * CSP allows no inline handler either: this is the third wall.) */
+    /* No element of the parsed document keeps an attribute but a link's
+     * href and an image's alt, so the copy below cannot take one by
+     * mistake.  (Parsing alone may try an inline handler, an <img
+     * onerror>: the document is inert and the CSP refuses it; Chromium
+     * logs the refusal.) */
     for (const e of doc.querySelectorAll('*')) {
       for (const a of e.getAttributeNames()) {
         if (!(a === 'href' && e.localName === 'a') && !(a === 'alt' && e.localName === 'img')) e.removeAttribute(a);
