@@ -210,6 +210,8 @@ def hn_posts(raw):
                 elif isinstance(c, (dict, list)):
                     value(c)
             cc = o.get("commentscount")
+            if not (isinstance(cc, int) and not isinstance(cc, bool) and cc > 0):
+                cc = o.get("comments_count")  # HNPWA's name (issue 19)
             if isinstance(cc, int) and not isinstance(cc, bool) and cc > below:
                 p.flags |= 2
                 p.missing += cc - below

@@ -299,6 +299,38 @@ static void test_synthetic_forms(void **state)
     afmt_reader_free(r);
 }
 
+/* HNPWA names the count "comments_count" (issue 19): a partial thread
+ * with it is incomplete, not complete. */
+static void test_hnpwa_comments_count(void **state)
+{
+    (void)state;
+    const char *text =
+        "{\"id\":7,\"user\":\"a\",\"time\":100,\"type\":\"link\",\"content\":\"\","
+        "\"comments_count\":4,\"comments\":[{\"id\":8,\"user\":\"b\",\"time\":101,"
+        "\"content\":\"c\",\"level\":0,\"comments\":[]}]}\n"
+        "{\"id\":9,\"user\":\"c\",\"time\":100,\"content\":\"\",\"comments_count\":2,"
+        "\"comments\":[]}\n";
+    afmt_import_stats st = {0};
+    char err[256] = "";
+    int rc = ic_pack_text(AFMT_SOURCE_HN, "hn_hnpwa", text, &st, err, sizeof err);
+    if (rc != AFMT_OK)
+        print_message("%s\n", err);
+    assert_int_equal(rc, AFMT_OK);
+    assert_int_equal(st.posts, 3);
+    assert_int_equal(st.incomplete, 2);
+    assert_int_equal(st.missing_replies, 3 + 2);
+    afmt_reader *r = afmt_test_open_verified(ic_tmp("hn_hnpwa.afmt"));
+    afmt_entry e = afmt_test_find(r, "7");
+    assert_true(e.flags & AFMT_POST_INCOMPLETE);
+    assert_int_equal(e.missing_replies, 3); /* 4 said, 1 held */
+    e = afmt_test_find(r, "9");
+    assert_int_equal(e.missing_replies, 2); /* none held */
+    e = afmt_test_find(r, "8");
+    assert_false(e.flags & AFMT_POST_INCOMPLETE);
+    afmt_reader_free(r);
+    ic_pack_and_check(AFMT_SOURCE_HN, ic_tmp("hn_hnpwa.json"), NULL);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -327,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_nested_cut),
         cmocka_unit_test(test_synthetic_forms),
         cmocka_unit_test(test_differential_random),
+        cmocka_unit_test(test_hnpwa_comments_count),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, ic_setup, ic_teardown);

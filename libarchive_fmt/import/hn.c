@@ -80,6 +80,20 @@ static int hn_is_item(json_t *v)
 
 static int hn_value(hn_ctx *c, json_t *v, size_t start, size_t end);
 
+/* How many comments a nested item says it has: node-hnapi and older
+ * clients name it "commentscount", HNPWA "comments_count" (issue 19).
+ * 0 when neither is a positive integer. */
+static uint64_t hn_comments_count(json_t *v)
+{
+    static const char *const keys[] = {"commentscount", "comments_count"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        json_t *cc = json_object_get(v, keys[i]);
+        if (json_is_integer(cc) && json_integer_value(cc) > 0)
+            return (uint64_t)json_integer_value(cc);
+    }
+    return 0;
+}
+
 /* An item at [start, end).  parent: the enclosing nested item's id, or
  * NULL.  Adds the number of items below it to *below. */
 static int hn_item(hn_ctx *c, json_t *v, size_t start, size_t end, const afmt_imp_str *parent,
@@ -196,19 +210,18 @@ static int hn_item(hn_ctx *c, json_t *v, size_t start, size_t end, const afmt_im
         if (r < 0 || j != json_array_size(comments))
             return hn_fail(c, start, AFMT_E_STATE, "internal error: scanner and parser disagree");
         /* a nested item that says how many comments it has and holds fewer */
-        json_t *cc = json_object_get(v, "commentscount");
-        if (json_is_integer(cc) && json_integer_value(cc) > 0 &&
-            (uint64_t)json_integer_value(cc) > mine) {
+        uint64_t cc = hn_comments_count(v);
+        if (cc > mine) {
             c->d.recs.v[ri].flags |= AFMT_POST_INCOMPLETE;
-            c->d.recs.v[ri].missing += (uint64_t)json_integer_value(cc) - mine;
+            c->d.recs.v[ri].missing += cc - mine;
         }
         if (below != NULL)
             *below += mine;
     } else if (json_is_array(comments)) {
-        json_t *cc = json_object_get(v, "commentscount");
-        if (json_is_integer(cc) && json_integer_value(cc) > 0) {
+        uint64_t cc = hn_comments_count(v);
+        if (cc > 0) {
             c->d.recs.v[ri].flags |= AFMT_POST_INCOMPLETE;
-            c->d.recs.v[ri].missing += (uint64_t)json_integer_value(cc);
+            c->d.recs.v[ri].missing += cc;
         }
     }
     return AFMT_OK;

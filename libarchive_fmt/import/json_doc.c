@@ -155,6 +155,16 @@ int afmt_js_true(json_t *obj, const char *key)
     return json_is_true(json_object_get(obj, key));
 }
 
+int afmt_reddit_text_removed(json_t *thing)
+{
+    static const char *const fields[] = {"body", "selftext"};
+    for (size_t i = 0; i < 2; i++)
+        if (afmt_js_string_is(thing, fields[i], "[deleted]") ||
+            afmt_js_string_is(thing, fields[i], "[removed]"))
+            return 1;
+    return json_is_string(json_object_get(thing, "removed_by_category"));
+}
+
 /* ------------------------------------------------------------------- arena */
 
 int afmt_imp_str_add(afmt_buf *arena, afmt_imp_str *out, const void *s, size_t n)

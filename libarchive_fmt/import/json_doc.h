@@ -124,6 +124,13 @@ AFMT_INTERNAL int afmt_js_time_value(json_t *v, int64_t *out);
 /* Nonzero when member key is JSON true. */
 AFMT_INTERNAL int afmt_js_true(json_t *obj, const char *key);
 
+/* The one rule of the Reddit and Pushshift importers (issue 19): a thing
+ * (a comment or submission object) is deleted at the source when its text
+ * was removed: "body" or "selftext" is exactly "[deleted]" or "[removed]",
+ * or "removed_by_category" is a string.  An author "[deleted]" alone (the
+ * account is gone, the text stands) is not: the author field says so. */
+AFMT_INTERNAL int afmt_reddit_text_removed(json_t *thing);
+
 /* ---- a growing arena of bytes, addressed by offset ---- */
 
 typedef struct afmt_imp_str {

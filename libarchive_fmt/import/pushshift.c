@@ -71,18 +71,6 @@ static const char *str_of(json_t *v, size_t *len)
     return json_string_value(v);
 }
 
-static int str_is(json_t *v, const char *lit)
-{
-    size_t n;
-    const char *p = str_of(v, &n);
-    return p != NULL && n == strlen(lit) && memcmp(p, lit, n) == 0;
-}
-
-static int is_deleted_marker(json_t *v)
-{
-    return str_is(v, "[deleted]") || str_is(v, "[removed]");
-}
-
 /* created_utc: a JSON integer, a JSON real (its floor), or a string holding
  * a decimal number ("1134365188", "1134365188.0").  Returns 1 with *out
  * set, 0 when absent, of another type or outside years 1..9999. */
@@ -220,8 +208,7 @@ static int add_record(ps_state *s, const uint8_t *line, size_t len, uint64_t *en
         }
     }
     p.has_created = created_of(json_object_get(o, "created_utc"), &p.created);
-    if (is_deleted_marker(author_v) || is_deleted_marker(json_object_get(o, "body")) ||
-        is_deleted_marker(json_object_get(o, "selftext")))
+    if (afmt_reddit_text_removed(o)) /* the Reddit importer's rule: the text is gone */
         p.flags |= AFMT_POST_DELETED;
 
     /* A repeated id (issue 12, item 8): the line waits until every id of

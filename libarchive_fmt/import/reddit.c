@@ -184,11 +184,7 @@ static int rd_thing(rd_ctx *c, json_t *thing, size_t start, size_t end, unsigned
     rec->has_title = r == 1;
     rec->has_created = afmt_js_time(data, "created_utc", &rec->created) ? 1 : 0;
     /* deleted or removed at the source: the text is gone */
-    if (afmt_js_string_is(data, "body", "[deleted]") ||
-        afmt_js_string_is(data, "body", "[removed]") ||
-        afmt_js_string_is(data, "selftext", "[deleted]") ||
-        afmt_js_string_is(data, "selftext", "[removed]") ||
-        json_is_string(json_object_get(data, "removed_by_category")))
+    if (afmt_reddit_text_removed(data))
         rec->flags |= AFMT_POST_DELETED;
 
     json_t *replies = json_object_get(data, "replies");
