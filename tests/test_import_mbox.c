@@ -869,7 +869,7 @@ static void test_rfc5322_dates(void **state)
     expect_date("31 Apr 2001 00:00:00 +0000", 0, 0);
     expect_date("1 Jan 2001 24:00:00 +0000", 0, 0);
     expect_date("1 Jan 2001 00:60:00 +0000", 0, 0);
-    expect_date("1 Jan 2001 00:00:00 +0060", 0, 0);
+    expect_date("1 Jan 2001 00:00:00 +00600", 0, 0);
     expect_date("1 Jan 2001 00:00:00 +000", 0, 0);
     expect_date("1 Foo 2001 00:00:00 +0000", 0, 0);
     expect_date("1 Jan 2001 00:00:00 +0000 junk", 0, 0);
@@ -877,6 +877,28 @@ static void test_rfc5322_dates(void **state)
     expect_date("1 Jan 2001 00:00:00 (unterminated", 0, 0);
     expect_date("2016-09-21T22:42:07+03:00", 0, 0);
     expect_date("1 Jan 10000 00:00:00 +0000", 0, 0);
+
+    /* issue 19: dates real mail carries, which Python's email.utils reads */
+    expect_date("Thu, 5 Jun 2003 16:54:6 -0500", 1, 1054850046);     /* one-digit second */
+    expect_date("Thu, 5 Jun 2003 4:54:06 PM -0500", 1, 1054850046);  /* AM/PM */
+    expect_date("Thu, 5 Jun 2003 4:54:06 pm -0500", 1, 1054850046);
+    expect_date("Thu, 5 Jun 2003 12:10:00 AM +0000", 1, 1054771800); /* 12 AM: midnight */
+    expect_date("Thu, 5 Jun 2003 12:10:00 PM +0000", 1, 1054771800 + 12 * 3600);
+    expect_date("Thu, 5 Jun 2003 13:10:00 PM +0000", 0, 0);          /* not a 12-hour time */
+    expect_date("Thu, 5 Jun 2003 10:00:00 0530", 1, 1054787400);     /* sign left out */
+    expect_date("Thu, 5 Jun 2003 10:00:00 +-0500", 1, 1054825200);   /* a sign too many */
+    expect_date("Thu, 5 Jun 2003 10:00:00 Eastern Daylight Time", 1, 1054821600);
+    expect_date("Thu, 5 Jun 2003 10:00:00 eastern  daylight time", 1, 1054821600);
+    expect_date("Thu, 5 Jun 2003 10:00:00 -0400 Eastern Daylight Time", 1, 1054821600);
+    expect_date("Thu, 5 Jun 2003 10:00:00 -0400 EDT", 1, 1054821600);
+    expect_date("Thu, 5 Jun 2003 10:00:00 Eastern Lunch Time", 0, 0);
+    expect_date("Thu, 5 Jun 2003 10:00:00 -0060", 1, 1054810800);     /* hh*60+mm, as Python */
+    expect_date("Thu, 5 Jun 2003 10:00:00 UTC", 1, 1054807200);
+    expect_date("Fri, 1 Dec 0099 00:00:00 +0000", 1, 944006400);      /* zero-padded years */
+    expect_date("Mon, 7 Jan 0102 00:00:00 +0000", 1, 1010361600);     /* year - 1900, padded */
+    expect_date("Tue, 7 Jan 02003 00:00:00 +0000", 1, 1041897600);
+    expect_date("Tue, 7 Jan 12003 00:00:00 +0000", 0, 0);
+    expect_date("Tue, 7 Jan 2003 00:00:00 +0000 junk", 0, 0);
 }
 
 /* Through the public entry point, with detection from the content. */

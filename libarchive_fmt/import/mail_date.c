@@ -1,6 +1,7 @@
 /*
  * mail_date.c - RFC 5322 date-time parsing (rules in the header).
  */
+#include <string.h>
 #include <strings.h>
 
 #include "import/mail_date.h"
@@ -117,15 +118,17 @@ static const char *const day_names[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
 static const char *const month_names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-/* Named zones of RFC 5322 section 4.3, in minutes east of UTC. */
+/* Named zones of RFC 5322 section 4.3 (and UTC, AST, ADT, which Python's
+ * email.utils knows too), in minutes east of UTC. */
 static int zone_name(const uint8_t *w, size_t len, int *minutes)
 {
     static const struct {
         const char *name;
         int minutes;
-    } zones[] = {{"UT", 0},          {"GMT", 0},         {"Z", 0},           {"EST", -5 * 60},
-                 {"EDT", -4 * 60},   {"CST", -6 * 60},   {"CDT", -5 * 60},   {"MST", -7 * 60},
-                 {"MDT", -6 * 60},   {"PST", -8 * 60},   {"PDT", -7 * 60}};
+    } zones[] = {{"UT", 0},          {"UTC", 0},         {"GMT", 0},         {"Z", 0},
+                 {"AST", -4 * 60},   {"ADT", -3 * 60},   {"EST", -5 * 60},   {"EDT", -4 * 60},
+                 {"CST", -6 * 60},   {"CDT", -5 * 60},   {"MST", -7 * 60},   {"MDT", -6 * 60},
+                 {"PST", -8 * 60},   {"PDT", -7 * 60}};
     for (size_t k = 0; k < sizeof zones / sizeof zones[0]; k++)
         if (strlen(zones[k].name) == len &&
             strncasecmp((const char *)w, zones[k].name, len) == 0) {
@@ -139,6 +142,79 @@ static int zone_name(const uint8_t *w, size_t len, int *minutes)
         return 1;
     }
     return 0;
+}
+
+/* The long zone names Windows mailers write ("Eastern Daylight Time"),
+ * three words, in any case, with any whitespace between them. */
+static int long_zone_name(cur *c, int *minutes)
+{
+    static const struct {
+        const char *region;
+        int standard; /* minutes east of UTC; daylight time is an hour more */
+    } regions[] = {{"Atlantic", -4 * 60}, {"Eastern", -5 * 60}, {"Central", -6 * 60},
+                   {"Mountain", -7 * 60}, {"Pacific", -8 * 60}, {"Alaskan", -9 * 60},
+                   {"GMT", 0},            {"Greenwich Mean", 0}};
+    cur t = *c;
+    const uint8_t *w[3];
+    size_t wl[3];
+    for (int k = 0; k < 3; k++) {
+        if (k > 0 && (t.i >= t.n || (t.s[t.i] != ' ' && t.s[t.i] != '\t')))
+            return 0;
+        while (t.i < t.n && (t.s[t.i] == ' ' || t.s[t.i] == '\t'))
+            t.i++;
+        wl[k] = word(&t, &w[k]);
+        if (wl[k] == 0)
+            return 0;
+    }
+    /* region [Standard|Daylight] Time, or "Greenwich Mean Time" */
+    if (wl[2] != 4 || strncasecmp((const char *)w[2], "Time", 4) != 0)
+        return 0;
+    for (size_t k = 0; k < sizeof regions / sizeof regions[0]; k++) {
+        const char *r = regions[k].region;
+        if (strchr(r, ' ') != NULL) { /* two words: region and no kind */
+            size_t a = (size_t)(strchr(r, ' ') - r);
+            if (wl[0] == a && strncasecmp((const char *)w[0], r, a) == 0 &&
+                wl[1] == strlen(r + a + 1) &&
+                strncasecmp((const char *)w[1], r + a + 1, wl[1]) == 0) {
+                *minutes = regions[k].standard;
+                c->i = t.i;
+                return 1;
+            }
+            continue;
+        }
+        if (wl[0] != strlen(r) || strncasecmp((const char *)w[0], r, wl[0]) != 0)
+            continue;
+        if (wl[1] == 8 && strncasecmp((const char *)w[1], "Standard", 8) == 0)
+            *minutes = regions[k].standard;
+        else if (wl[1] == 8 && strncasecmp((const char *)w[1], "Daylight", 8) == 0)
+            *minutes = regions[k].standard + 60;
+        else
+            return 0;
+        c->i = t.i;
+        return 1;
+    }
+    return 0;
+}
+
+/* A year as mail writes it: 2 digits (50-99 -> 19xx, 00-49 -> 20xx), 3
+ * digits (1900 + y), or 4.  Leading zeros do not count ("0099" is 99, "0102"
+ * is 102, as a program that printed year - 1900 padded them), up to 6 digits
+ * in all. */
+static int year_of(cur *c, int64_t *year)
+{
+    int64_t y;
+    size_t start = c->i, n = digits(c, 6, &y);
+    if (n < 2 || (c->i < c->n && is_digit(c->s[c->i])))
+        return 0;
+    int padded = c->s[start] == '0' && n >= 4;
+    if (n == 2 || (padded && y < 100))
+        y += y < 50 ? 2000 : 1900;
+    else if (n == 3 || (padded && y < 1000))
+        y += 1900;
+    else if (n > 4 && !padded)
+        return 0;
+    *year = y;
+    return 1;
 }
 
 int afmt_rfc5322_date(const uint8_t *s, size_t len, int64_t *out)
@@ -166,47 +242,78 @@ int afmt_rfc5322_date(const uint8_t *s, size_t len, int64_t *out)
     int month = name_index(w, wl, month_names, 12) + 1;
     if (month == 0 || !skip_cfws(&c))
         return 0;
-    size_t yd = digits(&c, 4, &year);
-    if (yd < 2)
+    if (!year_of(&c, &year))
         return 0;
-    if (yd == 2)
-        year += year < 50 ? 2000 : 1900;
-    else if (yd == 3)
-        year += 1900;
-    if (c.i < c.n && is_digit(c.s[c.i]))
-        return 0;
+    /* hour, minute and second take one or two digits ("16:54:6") */
     if (!skip_cfws(&c) || digits(&c, 2, &hour) == 0 || !skip_cfws(&c))
         return 0;
     if (c.i >= c.n || c.s[c.i] != ':')
         return 0;
     c.i++;
-    if (!skip_cfws(&c) || digits(&c, 2, &minute) != 2 || !skip_cfws(&c))
+    if (!skip_cfws(&c) || digits(&c, 2, &minute) == 0 || !skip_cfws(&c))
         return 0;
     if (c.i < c.n && c.s[c.i] == ':') {
         c.i++;
-        if (!skip_cfws(&c) || digits(&c, 2, &second) != 2)
+        if (!skip_cfws(&c) || digits(&c, 2, &second) == 0)
             return 0;
     }
     if (!skip_cfws(&c))
         return 0;
+    /* a 12-hour clock: "4:54:06 PM" (12 AM is midnight, 12 PM noon) */
+    if (c.i + 2 <= c.n && is_alpha(c.s[c.i])) {
+        cur t = c;
+        wl = word(&t, &w);
+        if (wl == 2 && (w[0] == 'A' || w[0] == 'a' || w[0] == 'P' || w[0] == 'p') &&
+            (w[1] == 'M' || w[1] == 'm')) {
+            if (hour < 1 || hour > 12)
+                return 0;
+            hour = hour % 12 + (w[0] == 'P' || w[0] == 'p' ? 12 : 0);
+            c = t;
+            if (!skip_cfws(&c))
+                return 0;
+        }
+    }
     int zone_minutes = 0;
     if (c.i < c.n) {
         uint8_t ch = c.s[c.i];
-        if (ch == '+' || ch == '-') {
-            c.i++;
+        if (ch == '+' || ch == '-' || is_digit(ch)) {
+            /* +hhmm / -hhmm; "+-0500" (a sign too many: the one next to the
+             * digits counts); "0530" (the sign left out: east) */
+            int neg = 0;
+            if (!is_digit(ch)) {
+                c.i++;
+                if (c.i < c.n && (c.s[c.i] == '+' || c.s[c.i] == '-'))
+                    ch = c.s[c.i++];
+                neg = ch == '-';
+            }
             int64_t z;
             size_t start = c.i;
             if (digits(&c, 4, &z) != 4 || c.i - start != 4)
                 return 0;
-            if (z % 100 > 59)
-                return 0;
+            /* hh * 60 + mm, as Python's email.utils reads it: "-0060" is
+             * an hour west, whatever the sender meant */
             zone_minutes = (int)(z / 100 * 60 + z % 100);
-            if (ch == '-')
+            if (neg)
                 zone_minutes = -zone_minutes;
-        } else if (is_alpha(ch)) {
-            wl = word(&c, &w);
-            if (!zone_name(w, wl, &zone_minutes))
+            if (!skip_cfws(&c))
                 return 0;
+            /* a zone's name after its offset: "-0400 EDT",
+             * "-0400 Eastern Daylight Time" (the offset counts) */
+            if (c.i < c.n && is_alpha(c.s[c.i])) {
+                int ignored;
+                cur t = c;
+                wl = word(&t, &w);
+                if (zone_name(w, wl, &ignored))
+                    c = t;
+                else if (!long_zone_name(&c, &ignored))
+                    return 0;
+            }
+        } else if (is_alpha(ch)) {
+            if (!long_zone_name(&c, &zone_minutes)) {
+                wl = word(&c, &w);
+                if (!zone_name(w, wl, &zone_minutes))
+                    return 0;
+            }
         } else {
             return 0;
         }

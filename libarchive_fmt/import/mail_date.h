@@ -3,17 +3,25 @@
  * 3.3, with the obsolete forms of section 4.3), as Unix seconds UTC.
  *
  * Accepted: [day-of-week ","] day month year hour ":" minute [":" second]
- * [zone], with comments "( ... )" (nested, with quoted-pairs) and folding
- * whitespace anywhere between tokens.  day-of-week and month are the
- * English three-letter names in any case; the day of week is not checked
- * against the date.  A two-digit year is 1950-2049 (00-49 -> 20xx), a
- * three-digit year is 1900 + y.  The zone is +hhmm / -hhmm, or UT, GMT, Z,
- * EST, EDT, CST, CDT, MST, MDT, PST, PDT; a one-letter military zone other
- * than Z, or no zone at all, counts as -0000 (UTC, offset unknown), as RFC
- * 5322 section 4.3 says.  Anything else (a stray word, a day 31 in a
- * 30-day month, hour 24, minute 60, second over 60, a year outside 1..9999
- * after the offset) makes the whole date unparsable.  Second 60 (a leap
- * second) is accepted and counts as the next minute's 00.
+ * [AM|PM] [zone [zone name]], with comments "( ... )" (nested, with
+ * quoted-pairs) and folding whitespace anywhere between tokens.
+ * day-of-week and month are the English three-letter names in any case; the
+ * day of week is not checked against the date.  Hour, minute and second
+ * take one or two digits; AM/PM makes a 12-hour time 24-hour.  A two-digit
+ * year is 1950-2049 (00-49 -> 20xx), a three-digit year is 1900 + y, and a
+ * year of 4 to 6 digits with leading zeros is read by its value the same
+ * way ("0099" 1999, "0102" 2002, "02003" 2003).  The zone is +hhmm / -hhmm
+ * (hh * 60 + mm minutes, so "-0060" is an hour west), hhmm without a sign
+ * (east), a doubled sign ("+-0500": the one next to the digits counts), or
+ * UT, UTC, GMT, Z, AST, ADT, EST, EDT, CST, CDT, MST, MDT, PST, PDT, or a
+ * Windows long name ("Eastern Daylight Time", "Pacific Standard Time", ...);
+ * a short or long name may follow a numeric zone, which then counts.  A
+ * one-letter military zone other than Z, or no zone at all, counts as -0000
+ * (UTC, offset unknown), as RFC 5322 section 4.3 says.  Anything else (a
+ * stray word, a day 31 in a 30-day month, hour 24, minute 60, second over
+ * 60, a year outside 1..9999 after the offset) makes the whole date
+ * unparsable.  Second 60 (a leap second) is accepted and counts as the next
+ * minute's 00.  The post's content keeps the raw header either way.
  */
 #ifndef AFMT_IMPORT_MBOX_DATE_H
 #define AFMT_IMPORT_MBOX_DATE_H
