@@ -830,6 +830,17 @@ static void test_rfc2047(void **state)
     expect_2047("raw \xe9 byte =?utf-8?q?=C3=A9?=", "raw \xe9 byte \xc3\xa9");
     expect_2047("=?utf-8?q?not closed", "=?utf-8?q?not closed");
     expect_2047("=??q?x?=", "=??q?x?=");
+    /* issue 19: labels glibc's iconv does not know, mapped before decoding */
+    expect_2047("=?ks_c_5601-1987?B?vsiz58fPvLy/5A==?=",
+                "\xec\x95\x88\xeb\x85\x95\xed\x95\x98\xec\x84\xb8\xec\x9a\x94");
+    expect_2047("=?KS_C_5601-1987?b?vsiz58fPvLy/5A==?=",
+                "\xec\x95\x88\xeb\x85\x95\xed\x95\x98\xec\x84\xb8\xec\x9a\x94");
+    expect_2047("=?x-gbk?B?xOO6ww==?=", "\xe4\xbd\xa0\xe5\xa5\xbd");
+    expect_2047("=?x-x-big5?B?p0Gmbg==?=", "\xe4\xbd\xa0\xe5\xa5\xbd");
+    expect_2047("=?x-mac-roman?B?jg==?=", "\xc3\xa9");
+    expect_2047("=?iso-8859-8-i?B?+ezl7Q==?=", "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d");
+    assert_string_equal(afmt_charset_iconv_name("KS_C_5601-1987"), "CP949");
+    assert_string_equal(afmt_charset_iconv_name("utf-8"), "utf-8"); /* not an alias */
 }
 
 static void expect_date(const char *s, int ok, int64_t want)

@@ -116,6 +116,42 @@ static int word_bytes(afmt_buf *out, const word *w)
     return 1;
 }
 
+/* Charset names mail uses that glibc's iconv does not know, and the name it
+ * knows for the same bytes (issue 19).  IANA registry aliases first, then
+ * the "x-" names of mailers that predate the registered ones.  A KS C 5601
+ * label in mail is Windows code page 949 (Outlook's label for it), a
+ * superset of EUC-KR; a GB 2312 label without a registered name is read as
+ * GBK, its superset, as mailers that wrote it did. */
+static const struct {
+    const char *label, *iconv_name;
+} charset_aliases[] = {
+    {"ks_c_5601-1987", "CP949"},   {"ks_c_5601-1989", "CP949"},   {"ksc_5601", "CP949"},
+    {"ks_c_5601", "CP949"},        {"ksc5601", "CP949"},          {"iso-ir-149", "CP949"},
+    {"korean", "CP949"},           {"csksc56011987", "CP949"},    {"windows-949", "CP949"},
+    {"x-euc-kr", "CP949"},         {"gb_2312-80", "GBK"},         {"iso-ir-58", "GBK"},
+    {"chinese", "GBK"},            {"csiso58gb231280", "GBK"},    {"x-gbk", "GBK"},
+    {"x-euc-cn", "GBK"},           {"x-gb18030", "GB18030"},      {"csbig5", "BIG5"},
+    {"x-big5", "BIG5"},            {"x-x-big5", "BIG5"},          {"x-sjis", "SHIFT_JIS"},
+    {"x-euc-jp", "EUC-JP"},        {"iso-8859-6-i", "ISO-8859-6"}, {"iso-8859-6-e", "ISO-8859-6"},
+    {"iso-8859-8-i", "ISO-8859-8"}, {"iso-8859-8-e", "ISO-8859-8"},
+    {"unicode-1-1-utf-7", "UTF-7"}, {"csunicode11utf7", "UTF-7"},  {"x-unicode20utf8", "UTF-8"},
+    {"x-utf8", "UTF-8"},           {"x-mac-roman", "MACINTOSH"},  {"x-mac-cyrillic", "MAC-CYRILLIC"},
+    {"x-mac-ce", "MAC-CENTRALEUROPE"}, {"x-mac-centraleurope", "MAC-CENTRALEUROPE"},
+    {"x-mac-ukrainian", "MACUKRAINIAN"}, {"x-mac-icelandic", "MAC-IS"},
+    {"x-windows-874", "CP874"},    {"x-cp1250", "CP1250"},        {"x-cp1251", "CP1251"},
+    {"x-cp1252", "CP1252"},        {"x-cp1253", "CP1253"},        {"x-cp1254", "CP1254"},
+    {"x-cp1255", "CP1255"},        {"x-cp1256", "CP1256"},        {"x-cp1257", "CP1257"},
+    {"x-koi8-r", "KOI8-R"},        {"646", "ASCII"},
+};
+
+const char *afmt_charset_iconv_name(const char *label)
+{
+    for (size_t k = 0; k < sizeof charset_aliases / sizeof charset_aliases[0]; k++)
+        if (strcasecmp(label, charset_aliases[k].label) == 0)
+            return charset_aliases[k].iconv_name;
+    return label;
+}
+
 /* Converts in[0..len) from `charset` to UTF-8, appending to out.  Returns
  * 1, 0 when iconv does not know the charset or the bytes are not valid in
  * it (out is then unchanged), or AFMT_E_NOMEM. */
@@ -127,7 +163,10 @@ static int convert(afmt_buf *out, const uint8_t *charset, size_t charset_len,
         return 0;
     memcpy(name, charset, charset_len);
     name[charset_len] = 0;
+    /* the label as written when iconv knows it, else its alias */
     iconv_t cd = iconv_open("UTF-8", name);
+    if (cd == (iconv_t)-1 && afmt_charset_iconv_name(name) != name)
+        cd = iconv_open("UTF-8", afmt_charset_iconv_name(name));
     if (cd == (iconv_t)-1)
         return 0;
     size_t start = out->len;

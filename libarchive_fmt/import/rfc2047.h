@@ -12,6 +12,9 @@
  *  - whitespace between two encoded words is dropped;
  *  - consecutive encoded words in the same charset are joined before the
  *    conversion, so a character split across two words survives;
+ *  - a charset label glibc's iconv does not know but the IANA registry or
+ *    common mailers use (ks_c_5601-1987, x-mac-roman, iso-8859-8-i...) is
+ *    mapped to the name iconv knows (afmt_charset_iconv_name);
  *  - a word whose charset iconv does not know, whose Q or B text is
  *    malformed, or whose bytes are not valid in its charset stays exactly as
  *    it was written (raw);
@@ -28,5 +31,10 @@
 /* Appends the decoded form of in[0..len) to out.  Returns AFMT_OK or
  * AFMT_E_NOMEM. */
 AFMT_INTERNAL int afmt_rfc2047_decode(afmt_buf *out, const uint8_t *in, size_t len);
+
+/* The name to give iconv for a charset label iconv does not know
+ * (ks_c_5601-1987 -> CP949...), compared in any case; label itself when it
+ * is none of the aliases. */
+AFMT_INTERNAL const char *afmt_charset_iconv_name(const char *label);
 
 #endif
