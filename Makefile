@@ -29,6 +29,9 @@ DEPS := libzstd-dev libsodium-dev libcmocka-dev libjansson-dev libxml2-dev pkg-c
         make minisign zstd jq python3 coreutils valgrind
 # format v2 (issue 11): SHA-256 from OpenSSL; Go and x/mod to check notes and proofs in tests
 DEPS += libssl-dev golang-go golang-golang-x-mod-dev
+# compressed inputs of the importers (issue 19): zlib, libbz2, liblzma, and the stock
+# tools the tests compress with
+DEPS += zlib1g-dev libbz2-dev liblzma-dev gzip bzip2 xz-utils
 # robustness (issue 5): clang with libFuzzer and its sanitizer runtimes, for `make fuzz`
 DEPS += clang-14 libclang-rt-14-dev
 # afmt view (issue 17): headless Chromium loads the pages in the tests

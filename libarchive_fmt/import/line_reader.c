@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <zstd.h>
-
+#include "import/decompress.h"
 #include "import/line_reader.h"
 
 /* ------------------------------------------------------------ line reader */
@@ -67,7 +66,7 @@ static int raw_fill(afmt_lines *l, size_t *got)
 /* Adds bytes at buf[end..cap).  Sets l->eof when the stream has ended. */
 static int fill(afmt_lines *l)
 {
-    if (l->dctx == NULL) {
+    if (l->dec == NULL) {
         ssize_t n = read_some(l->fd, l->buf + l->end, l->cap - l->end);
         if (n < 0)
             return lines_fail(l, AFMT_E_IO, "read failed after %" PRIu64 " bytes: %s",
@@ -78,50 +77,54 @@ static int fill(afmt_lines *l)
         l->raw_bytes += (uint64_t)n;
         return AFMT_OK;
     }
+    const char *zname = afmt_z_name((afmt_zkind)l->zkind);
     for (;;) {
-        ZSTD_outBuffer out = {l->buf + l->end, l->cap - l->end, 0};
-        ZSTD_inBuffer in = {l->zin, l->zin_len, l->zin_pos};
-        size_t r = ZSTD_decompressStream((ZSTD_DCtx *)l->dctx, &out, &in);
-        if (ZSTD_isError(r))
-            return lines_fail(l, AFMT_E_FORMAT,
-                              "zstd: %s (compressed input byte %" PRIu64 ")",
-                              ZSTD_getErrorName(r),
-                              l->raw_bytes - (uint64_t)(l->zin_len - in.pos));
-        /* At a frame boundary with no input left the decoder answers the
-         * size of the next frame's header without making progress: only a
-         * call that moved something says where the stream stands. */
-        if (in.pos > l->zin_pos || out.pos > 0)
-            l->zlast = r;
-        l->zin_pos = in.pos;
-        l->end += out.pos;
-        if (out.pos > 0)
-            return AFMT_OK;
-        if (l->zin_pos == l->zin_len) {
-            size_t got;
-            int rc = raw_fill(l, &got);
-            if (rc != AFMT_OK)
-                return rc;
-            if (got == 0) {
-                if (l->zlast != 0)
-                    return lines_fail(l, AFMT_E_FORMAT,
-                                      "zstd: the input ends inside a frame (truncated, "
-                                      "%" PRIu64 " bytes)", l->raw_bytes);
-                l->eof = 1;
-                return AFMT_OK;
-            }
+        size_t used, got;
+        int rc = afmt_zdec_step(l->dec, l->zin + l->zin_pos, l->zin_len - l->zin_pos, &used,
+                                l->buf + l->end, l->cap - l->end, &got, l->raw_eof, l->errbuf);
+        if (rc != AFMT_OK) {
+            char why[AFMT_ERRMSG_BYTES];
+            snprintf(why, sizeof why, "%s", l->errbuf != NULL ? l->errbuf : "");
+            return lines_fail(l, rc, "%s (compressed input byte %" PRIu64 ")", why,
+                              l->raw_bytes - (uint64_t)(l->zin_len - l->zin_pos));
         }
+        l->zin_pos += used;
+        l->end += got;
+        l->out_bytes += got;
+        /* a decompression bomb: far more out than real text gives */
+        uint64_t most = AFMT_DECOMP_FLOOR + (uint64_t)AFMT_DECOMP_RATIO * l->raw_bytes;
+        if (l->out_bytes > most)
+            return lines_fail(l, AFMT_E_LIMIT,
+                              "%s: %" PRIu64 " compressed bytes expand to more than %" PRIu64
+                              " (%u times their size plus %llu MiB): refused as a "
+                              "decompression bomb",
+                              zname, l->raw_bytes, most, AFMT_DECOMP_RATIO,
+                              (unsigned long long)(AFMT_DECOMP_FLOOR >> 20));
+        if (got > 0)
+            return AFMT_OK;
+        if (l->zin_pos < l->zin_len) {
+            if (used == 0)
+                return lines_fail(l, AFMT_E_FORMAT, "%s: the decoder makes no progress "
+                                  "(compressed input byte %" PRIu64 ")", zname,
+                                  l->raw_bytes - (uint64_t)(l->zin_len - l->zin_pos));
+            continue;
+        }
+        if (l->raw_eof) {
+            if (!afmt_zdec_complete(l->dec))
+                return lines_fail(l, AFMT_E_FORMAT,
+                                  "%s: the input ends inside a frame or member (truncated, "
+                                  "%" PRIu64 " bytes)", zname, l->raw_bytes);
+            l->eof = 1;
+            return AFMT_OK;
+        }
+        size_t n;
+        rc = raw_fill(l, &n);
+        if (rc != AFMT_OK)
+            return rc;
     }
 }
 
-static int is_zstd_start(const uint8_t *p, size_t n)
-{
-    if (n < 4)
-        return 0;
-    uint32_t m = afmt_load32(p);
-    return m == ZSTD_MAGICNUMBER || (m & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START;
-}
-
-int afmt_lines_open(afmt_lines *l, int fd, size_t max_line, int detect_zstd,
+int afmt_lines_open(afmt_lines *l, int fd, size_t max_line, unsigned flags,
                     afmt_lines_tap tap, void *tap_ctx, int *out_compressed, char *errbuf)
 {
     memset(l, 0, sizeof *l);
@@ -130,6 +133,7 @@ int afmt_lines_open(afmt_lines *l, int fd, size_t max_line, int detect_zstd,
     l->errbuf = errbuf;
     l->tap = tap;
     l->tap_ctx = tap_ctx;
+    l->flags = flags;
     if (out_compressed != NULL)
         *out_compressed = 0;
     l->cap = AFMT_IMPORT_PIECE_BYTES;
@@ -137,7 +141,7 @@ int afmt_lines_open(afmt_lines *l, int fd, size_t max_line, int detect_zstd,
     if (l->buf == NULL)
         return lines_fail(l, AFMT_E_NOMEM, "out of memory");
     /* The first bytes, enough to see a magic number. */
-    while (l->end < 4) {
+    while (l->end < AFMT_Z_MAGIC_BYTES) {
         ssize_t n = read_some(fd, l->buf + l->end, l->cap - l->end);
         if (n < 0)
             return lines_fail(l, AFMT_E_IO, "read failed: %s", strerror(errno));
@@ -148,39 +152,61 @@ int afmt_lines_open(afmt_lines *l, int fd, size_t max_line, int detect_zstd,
         l->end += (size_t)n;
     }
     l->raw_bytes = l->end;
-    if (!detect_zstd || !is_zstd_start(l->buf, l->end))
+    afmt_zkind k = (flags & AFMT_LINES_DECOMPRESS) ? afmt_z_detect(l->buf, l->end) : AFMT_Z_NONE;
+    if (k == AFMT_Z_NONE)
         return AFMT_OK;
 
     /* Compressed: what was read is the decoder's first input. */
-    ZSTD_DCtx *d = ZSTD_createDCtx();
     l->zin = malloc(AFMT_IMPORT_READ_BYTES > l->cap ? AFMT_IMPORT_READ_BYTES : l->cap);
-    if (d == NULL || l->zin == NULL) {
-        ZSTD_freeDCtx(d);
+    if (l->zin == NULL)
         return lines_fail(l, AFMT_E_NOMEM, "out of memory");
-    }
-    l->dctx = d;
-    size_t r = ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, AFMT_IMPORT_ZSTD_WINDOW_LOG_MAX);
-    if (ZSTD_isError(r))
-        return lines_fail(l, AFMT_E_UNSUPPORTED, "zstd: cannot set windowLogMax %d: %s",
-                          AFMT_IMPORT_ZSTD_WINDOW_LOG_MAX, ZSTD_getErrorName(r));
+    int rc = afmt_zdec_new(&l->dec, k, l->errbuf);
+    if (rc != AFMT_OK)
+        return rc;
+    l->zkind = (int)k;
     memcpy(l->zin, l->buf, l->end);
     l->zin_len = l->end;
     l->zin_pos = 0;
-    l->zlast = 1;
+    l->raw_eof = l->eof;
     l->end = 0;
     l->eof = 0;
     if (out_compressed != NULL)
-        *out_compressed = 1;
+        *out_compressed = (int)k;
     if (l->tap != NULL) {
-        int rc = l->tap(l->tap_ctx, l->zin, l->zin_len);
+        rc = l->tap(l->tap_ctx, l->zin, l->zin_len);
         if (rc != AFMT_OK)
             return rc;
     }
     return AFMT_OK;
 }
 
+/* The first line: a UTF-8 byte order mark before it is taken off (it
+ * stays in the file entry: the importers store it as data, l->bom). */
+static int take_bom(afmt_lines *l)
+{
+    while (l->end - l->pos < 3 && !l->eof) {
+        if (l->cap - l->end < 3)
+            break; /* cannot happen: the buffer is far larger */
+        int rc = fill(l);
+        if (rc != AFMT_OK)
+            return rc;
+    }
+    if (l->end - l->pos >= 3 && memcmp(l->buf + l->pos, "\xEF\xBB\xBF", 3) == 0) {
+        l->pos += 3;
+        l->scan = l->pos;
+        l->consumed += 3;
+        l->bom = 1;
+    }
+    return AFMT_OK;
+}
+
 int afmt_lines_next(afmt_lines *l, const uint8_t **line, size_t *len)
 {
+    if (l->line_no == 0 && (l->flags & AFMT_LINES_SKIP_BOM) && !l->bom) {
+        int rc = take_bom(l);
+        if (rc != AFMT_OK)
+            return rc;
+    }
     for (;;) {
         if (l->scan < l->end) {
             const uint8_t *nl = memchr(l->buf + l->scan, '\n', l->end - l->scan);
@@ -247,7 +273,7 @@ void afmt_lines_free(afmt_lines *l)
 {
     free(l->buf);
     free(l->zin);
-    ZSTD_freeDCtx((ZSTD_DCtx *)l->dctx);
+    afmt_zdec_free(l->dec);
     memset(l, 0, sizeof *l);
 }
 
@@ -270,7 +296,16 @@ static int pending_emit(afmt_pending *p, const uint8_t *data, size_t len)
     return AFMT_OK;
 }
 
+static int pending_store(afmt_pending *p, const void *data, size_t len);
+
 int afmt_pending_add(afmt_pending *p, const void *data, size_t len)
+{
+    if (p->raw_only)
+        return AFMT_OK; /* the compressed bytes are the file: the tap stores them */
+    return pending_store(p, data, len);
+}
+
+static int pending_store(afmt_pending *p, const void *data, size_t len)
 {
     const uint8_t *d = data;
     while (len > 0) {
@@ -312,7 +347,7 @@ void afmt_pending_free(afmt_pending *p)
 
 int afmt_pending_tap(void *ctx, const uint8_t *data, size_t len)
 {
-    return afmt_pending_add(ctx, data, len);
+    return pending_store(ctx, data, len);
 }
 
 /* --------------------------------------------------------------- helpers */

@@ -3,8 +3,10 @@
  * ndjson.c, pushshift.c and mbox.c:
  *
  *  - afmt_lines: reads a file descriptor line by line in bounded memory,
- *    optionally through a zstd decoder (ZSTD_d_windowLogMax 31, so the
- *    2 GiB windows of the Pushshift dumps decode), with a hard limit on the
+ *    optionally through a decoder of the compression its magic bytes name
+ *    (zstd with ZSTD_d_windowLogMax 31, so the 2 GiB windows of the
+ *    Pushshift dumps decode; gzip; bzip2; xz: decompress.h), with a hard
+ *    limit on the
  *    length of one line and an optional "tap" that sees every raw byte read
  *    from the descriptor (used to store a compressed input as it is);
  *  - afmt_pending: the literal bytes of a file entry that are not post
@@ -49,31 +51,44 @@ typedef struct afmt_lines {
     uint64_t line_offset;  /* offset of that line in the (decompressed) stream */
     uint64_t consumed;     /* bytes handed out so far */
     uint64_t raw_bytes;    /* bytes read from fd */
-    /* zstd input, when the stream is compressed */
-    void *dctx;            /* ZSTD_DCtx *, NULL for a plain stream */
+    /* the decoder, when the stream is compressed (decompress.h) */
+    struct afmt_zdec *dec; /* NULL for a plain stream */
+    int zkind;             /* its afmt_zkind, 0 for none */
     uint8_t *zin;
     size_t zin_len, zin_pos;
-    size_t zlast;          /* last ZSTD_decompressStream result: 0 at a frame end */
     int raw_eof;
+    uint64_t out_bytes;    /* decompressed bytes so far (the bomb bound) */
+    unsigned flags;        /* AFMT_LINES_* */
+    int bom;               /* a UTF-8 byte order mark was taken off the first line */
     afmt_lines_tap tap;
     void *tap_ctx;
     char *errbuf;          /* AFMT_ERRMSG_BYTES, owned by the caller */
 } afmt_lines;
 
-/* Opens a line reader on fd.  When detect_zstd is set and the input starts
- * with a zstd frame (magic 28 B5 2F FD) or a skippable frame, the stream is
- * decompressed and every raw byte read is passed to tap(tap_ctx, ...) (tap
- * may be NULL) before it is decoded.  *out_compressed (may be NULL) tells
- * which.  errbuf must hold AFMT_ERRMSG_BYTES and stay valid. */
-AFMT_INTERNAL int afmt_lines_open(afmt_lines *l, int fd, size_t max_line, int detect_zstd,
+/* afmt_lines_open flags. */
+/* Decompress an input whose first bytes are a zstd, gzip, bzip2 or xz
+ * magic number (decompress.h).  Such a stream may expand at most
+ * AFMT_DECOMP_RATIO times its compressed size plus AFMT_DECOMP_FLOOR. */
+#define AFMT_LINES_DECOMPRESS 1u
+/* Take a UTF-8 byte order mark (EF BB BF) off the start of the first line
+ * and set l->bom, so that a JSON parser sees the text (issue 19). */
+#define AFMT_LINES_SKIP_BOM 2u
+
+/* Opens a line reader on fd.  With AFMT_LINES_DECOMPRESS and a compressed
+ * input, the stream is decompressed and every raw byte read is passed to
+ * tap(tap_ctx, ...) (tap may be NULL) before it is decoded.
+ * *out_compressed (may be NULL) gets the afmt_zkind, 0 for a plain input.
+ * errbuf must hold AFMT_ERRMSG_BYTES and stay valid. */
+AFMT_INTERNAL int afmt_lines_open(afmt_lines *l, int fd, size_t max_line, unsigned flags,
                                   afmt_lines_tap tap, void *tap_ctx, int *out_compressed,
                                   char *errbuf);
 
 /* The next line, with its "\n" (the last line of the stream may lack it).
  * Returns 1 and sets *line / *len (valid until the next call), 0 at the end
  * of the stream, or a negative afmt_error (message in errbuf): AFMT_E_LIMIT
- * for a line longer than max_line, AFMT_E_FORMAT for a corrupt or truncated
- * zstd stream, AFMT_E_IO, AFMT_E_NOMEM. */
+ * for a line longer than max_line or a stream that expands too much,
+ * AFMT_E_FORMAT for a corrupt or truncated compressed stream, AFMT_E_IO,
+ * AFMT_E_NOMEM. */
 AFMT_INTERNAL int afmt_lines_next(afmt_lines *l, const uint8_t **line, size_t *len);
 
 AFMT_INTERNAL void afmt_lines_free(afmt_lines *l);
@@ -85,15 +100,21 @@ typedef struct afmt_pending {
     afmt_buf b;
     uint64_t stored;       /* bytes handed to the writer */
     char *errbuf;
+    /* The input is compressed: the file entry is its raw bytes, given by
+     * the tap (afmt_pending_tap), and afmt_pending_add, which the
+     * importers call with the decompressed text's separators, stores
+     * nothing. */
+    int raw_only;
 } afmt_pending;
 
 AFMT_INTERNAL void afmt_pending_init(afmt_pending *p, afmt_writer *w, char *errbuf);
-/* Appends; hands out full pieces of AFMT_IMPORT_PIECE_BYTES as they fill. */
+/* Appends; hands out full pieces of AFMT_IMPORT_PIECE_BYTES as they fill
+ * (nothing when raw_only is set). */
 AFMT_INTERNAL int afmt_pending_add(afmt_pending *p, const void *data, size_t len);
 /* Hands out whatever is gathered (nothing when empty). */
 AFMT_INTERNAL int afmt_pending_flush(afmt_pending *p);
 AFMT_INTERNAL void afmt_pending_free(afmt_pending *p);
-/* A tap (afmt_lines_tap) that appends to an afmt_pending. */
+/* A tap (afmt_lines_tap) that appends to an afmt_pending, raw_only or not. */
 AFMT_INTERNAL int afmt_pending_tap(void *ctx, const uint8_t *data, size_t len);
 
 /* ---- helpers ---- */

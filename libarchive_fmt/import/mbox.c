@@ -352,7 +352,7 @@ static int finish_message(mbox_state *s)
         return mb_fail(s, rc, "adding post %.*s: %s", (int)(p.id_len > 200 ? 200 : p.id_len),
                        p.id, afmt_writer_errmsg(s->c.w));
     s->c.st.posts++;
-    if (s->c.final_pass)
+    if (s->c.final_pass || s->c.pending.raw_only)
         return AFMT_OK; /* its bytes are in the file entry already */
 
     if ((rc = afmt_pending_flush(&s->c.pending)) != AFMT_OK)
@@ -370,9 +370,14 @@ static int run(afmt_stream *stream, int fd, const char *path, size_t path_len)
     int rc = afmt_writer_file_begin(s->c.w, path, path_len);
     if (rc != AFMT_OK)
         return afmt_fail(s->c.err, rc, "%s", afmt_writer_errmsg(s->c.w));
-    rc = afmt_lines_open(&s->c.lines, fd, AFMT_MAX_CONTENT_BYTES, 0, NULL, NULL, NULL, s->c.err);
+    /* a compressed mbox (pipermail's .txt.gz): the file entry is the
+     * compressed bytes as read, the messages are posts */
+    int compressed = 0;
+    rc = afmt_lines_open(&s->c.lines, fd, AFMT_MAX_CONTENT_BYTES, AFMT_LINES_DECOMPRESS,
+                         afmt_pending_tap, &s->c.pending, &compressed, s->c.err);
     if (rc != AFMT_OK)
         return rc;
+    s->c.pending.raw_only = compressed != 0;
     s->prev_blank = 1; /* the start of the file counts as after a blank line */
     for (;;) {
         const uint8_t *line;

@@ -407,6 +407,10 @@ static int write_line(ndjson_state *s, parsed *p, afmt_import_stats *st)
     static const uint8_t newline = '\n';
     int rc;
     s->line_no = p->line_no; /* for writer_fail's message */
+    /* a byte order mark the line reader took off line 1 stays in the file */
+    if (p->line_no == 1 && s->lines.bom &&
+        (rc = emit_data(s, (const uint8_t *)"\xEF\xBB\xBF", 3)) != AFMT_OK)
+        return writer_fail(s, rc);
     if (p->blank) {
         const uint8_t *line = p->post.content; /* set by write_batch */
         rc = emit_data(s, line, p->len);
@@ -472,7 +476,8 @@ int afmt_import_ndjson(afmt_writer *w, int fd, const char *path, size_t path_len
         const char *m = afmt_writer_errmsg(w);
         return fail(&s, rc, "%s", m && *m ? m : afmt_strerror(rc));
     }
-    rc = afmt_lines_open(&s.lines, fd, MAX_LINE, 0, NULL, NULL, NULL, s.lines_err);
+    rc = afmt_lines_open(&s.lines, fd, MAX_LINE, AFMT_LINES_SKIP_BOM, NULL, NULL, NULL,
+                         s.lines_err);
     if (rc != AFMT_OK) {
         afmt_lines_free(&s.lines);
         return fail(&s, rc, "%s", s.lines_err);

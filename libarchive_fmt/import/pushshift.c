@@ -266,10 +266,12 @@ static int run(afmt_stream *stream, int fd, const char *path, size_t path_len)
     int rc = afmt_writer_file_begin(s->c.w, path, path_len);
     if (rc != AFMT_OK)
         return afmt_fail(s->c.err, rc, "%s", afmt_writer_errmsg(s->c.w));
-    rc = afmt_lines_open(&s->c.lines, fd, AFMT_PUSHSHIFT_MAX_LINE, 1, afmt_pending_tap,
+    rc = afmt_lines_open(&s->c.lines, fd, AFMT_PUSHSHIFT_MAX_LINE,
+                         AFMT_LINES_DECOMPRESS | AFMT_LINES_SKIP_BOM, afmt_pending_tap,
                          &s->c.pending, &s->compressed, s->c.err);
     if (rc != AFMT_OK)
         return rc;
+    s->c.pending.raw_only = s->compressed != 0;
     for (;;) {
         const uint8_t *line;
         size_t len;
@@ -278,6 +280,10 @@ static int run(afmt_stream *stream, int fd, const char *path, size_t path_len)
             return rc;
         if (rc == 0)
             break;
+        /* a byte order mark the line reader took off line 1 stays in the file */
+        if (s->c.lines.line_no == 1 && s->c.lines.bom &&
+            (rc = afmt_pending_add(&s->c.pending, "\xEF\xBB\xBF", 3)) != AFMT_OK)
+            return rc;
         size_t body = len;
         if (body > 0 && line[body - 1] == '\n')
             body--;
