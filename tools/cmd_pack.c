@@ -91,13 +91,17 @@ static int parse_level(int *out, const char *s)
 }
 
 #define DETECT_HEAD (64 * 1024)
+/* A bzip2 input gives nothing until its first block (up to 900 kB of text)
+ * is whole, so detection reads this much of one. */
+#define DETECT_HEAD_BZIP2 (1024 * 1024)
 
-/* Reads up to DETECT_HEAD bytes from fd at its current position. */
+/* Reads up to DETECT_HEAD bytes from fd at its current position (up to
+ * DETECT_HEAD_BZIP2 of a bzip2 stream; buf holds that many). */
 static ssize_t read_head(int fd, uint8_t *buf)
 {
-    size_t len = 0;
-    while (len < DETECT_HEAD) {
-        ssize_t n = read(fd, buf + len, DETECT_HEAD - len);
+    size_t len = 0, want = DETECT_HEAD;
+    while (len < want) {
+        ssize_t n = read(fd, buf + len, want - len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -105,6 +109,8 @@ static ssize_t read_head(int fd, uint8_t *buf)
         if (n == 0)
             break;
         len += (size_t)n;
+        if (len >= 3 && memcmp(buf, "BZh", 3) == 0)
+            want = DETECT_HEAD_BZIP2;
     }
     return (ssize_t)len;
 }
@@ -191,7 +197,7 @@ static int import_fd(afmt_writer *w, afmt_source_format fmt, int forced, int fd,
         }
         return import_one(w, fmt, fd, where, base);
     }
-    uint8_t *head = malloc(DETECT_HEAD);
+    uint8_t *head = malloc(DETECT_HEAD_BZIP2);
     if (head == NULL) {
         cli_err(NULL, "out of memory");
         return CLI_EXIT_FAILURE;

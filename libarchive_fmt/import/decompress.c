@@ -238,6 +238,36 @@ int afmt_zdec_complete(const afmt_zdec *d)
     }
 }
 
+size_t afmt_z_peek(afmt_zkind k, const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+    char err[AFMT_ERRMSG_BYTES];
+    afmt_zdec *d;
+    if (k == AFMT_Z_ZSTD) {
+        /* without the 2 GiB window: a head is not worth allocating one */
+        d = calloc(1, sizeof *d);
+        if (d == NULL || (d->zstd = ZSTD_createDCtx()) == NULL) {
+            afmt_zdec_free(d);
+            return 0;
+        }
+        d->kind = k;
+        d->zlast = 1;
+    } else if (afmt_zdec_new(&d, k, err) != AFMT_OK) {
+        return 0;
+    }
+    size_t pos = 0, len = 0;
+    while (len < cap) {
+        size_t used, got;
+        if (afmt_zdec_step(d, in + pos, n - pos, &used, out + len, cap - len, &got, 0, err) !=
+                AFMT_OK ||
+            (used == 0 && got == 0))
+            break;
+        pos += used;
+        len += got;
+    }
+    afmt_zdec_free(d);
+    return len;
+}
+
 void afmt_zdec_free(afmt_zdec *d)
 {
     if (d == NULL)

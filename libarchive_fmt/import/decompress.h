@@ -44,6 +44,13 @@ AFMT_INTERNAL afmt_zkind afmt_z_detect(const uint8_t *b, size_t n);
 /* "zstd", "gzip", "bzip2", "xz" or "none". */
 AFMT_INTERNAL const char *afmt_z_name(afmt_zkind k);
 
+/* Decodes what it can of in[0..n), the head of a stream of kind k, into
+ * out[0..cap) and returns the bytes decoded (0 on any error): for telling
+ * what is inside a compressed input.  A zstd frame is read with the
+ * default window limit here (128 MiB), not the Pushshift dumps' 2 GiB. */
+AFMT_INTERNAL size_t afmt_z_peek(afmt_zkind k, const uint8_t *in, size_t n, uint8_t *out,
+                                 size_t cap);
+
 typedef struct afmt_zdec afmt_zdec;
 
 /* A decoder of kind k (not AFMT_Z_NONE).  AFMT_E_NOMEM, or

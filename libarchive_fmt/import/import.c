@@ -3,11 +3,13 @@
  * of afmt_import() to the importer of each format (import_<format>.c).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <jansson.h>
 
+#include "import/decompress.h"
 #include "import/import.h"
 #include "import/json_doc.h"
 
@@ -276,22 +278,51 @@ static int looks_like_article(const uint8_t *b, size_t len)
     return 0;
 }
 
+static afmt_source_format detect_plain(const char *name, const uint8_t *head, size_t len);
+
+/* A compressed input (by its magic bytes, issue 19): what its decoded head
+ * is.  Only the streaming importers that decompress take it: an mbox, or
+ * NDJSON lines (Pushshift).  A zstd input whose head cannot be told (a
+ * 2 GiB window, which the peek does not allocate) is Pushshift, as before. */
+static afmt_source_format detect_compressed(afmt_zkind k, const char *name,
+                                            const uint8_t *head, size_t len)
+{
+    enum { PEEK = 64 * 1024 };
+    uint8_t *out = malloc(PEEK);
+    if (out == NULL)
+        return k == AFMT_Z_ZSTD ? AFMT_SOURCE_PUSHSHIFT : AFMT_SOURCE_UNKNOWN;
+    size_t n = afmt_z_peek(k, head, len, out, PEEK);
+    afmt_source_format f = n > 0 ? detect_plain(NULL, out, n) : AFMT_SOURCE_UNKNOWN;
+    free(out);
+    (void)name;
+    if (f == AFMT_SOURCE_MBOX)
+        return f;
+    if (f == AFMT_SOURCE_PUSHSHIFT || f == AFMT_SOURCE_NDJSON || k == AFMT_Z_ZSTD)
+        return AFMT_SOURCE_PUSHSHIFT;
+    return AFMT_SOURCE_UNKNOWN;
+}
+
 afmt_source_format afmt_source_detect(const char *name, const uint8_t *head, size_t len)
 {
     if (head == NULL)
         len = 0;
+    afmt_zkind k = afmt_z_detect(head, len);
+    if (k != AFMT_Z_NONE)
+        return detect_compressed(k, name, head, len);
+    return detect_plain(name, head, len);
+}
+
+static afmt_source_format detect_plain(const char *name, const uint8_t *head, size_t len)
+{
     if (len >= 5 && memcmp(head, "From ", 5) == 0)
         return AFMT_SOURCE_MBOX;
-    /* a zstd frame, or a skippable frame (magic 0x184D2A50..5F) */
-    if (len >= 4 && ((head[0] == 0x28 && head[1] == 0xB5 && head[2] == 0x2F && head[3] == 0xFD) ||
-                     ((head[0] & 0xF0) == 0x50 && head[1] == 0x2A && head[2] == 0x4D &&
-                      head[3] == 0x18)))
-        return AFMT_SOURCE_PUSHSHIFT;
 
     if (looks_like_se_dump(head, len))
         return AFMT_SOURCE_STACKEXCHANGE;
 
-    size_t p = len ? afmt_js_ws(head, len, 0) : 0;
+    /* a UTF-8 byte order mark may come before JSON (issue 19) */
+    size_t bom = len >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    size_t p = len ? afmt_js_ws(head, len, bom) : 0;
     if (p < len && (head[p] == '[' || head[p] == '{')) {
         int in_array = head[p] == '[';
         size_t obj = p;

@@ -511,7 +511,10 @@ int afmt_imp_index_ids_msg(afmt_imp_map *map, afmt_imp_recs *r, afmt_buf *arena,
 int afmt_imp_each_document(afmt_jtext *t, int (*doc)(void *ctx, size_t start, size_t end),
                            void *ctx, char *errbuf, size_t errbuf_size)
 {
-    size_t p = afmt_js_ws(t->b, t->len, 0);
+    /* a UTF-8 byte order mark before the JSON (issue 19): skipped here,
+     * kept in the file entry with every other byte that is no post's */
+    size_t bom = t->len >= 3 && memcmp(t->b, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    size_t p = afmt_js_ws(t->b, t->len, bom);
     if (p == t->len)
         return afmt_imp_fail(errbuf, errbuf_size, AFMT_E_FORMAT, "no JSON in the input");
     while (p < t->len) {
