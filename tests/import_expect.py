@@ -161,7 +161,7 @@ def reddit_posts(raw):
 # ---------------------------------------------------------------------- hn
 
 HN_KEYS = ("type", "by", "time", "kids", "parent", "text", "deleted", "dead",
-           "title", "user", "content", "comments")
+           "user", "content", "comments")  # not "title" alone (issue 19)
 
 
 def hn_id(v):

@@ -66,9 +66,11 @@ static int hn_id_text(hn_ctx *c, json_t *v, afmt_imp_str *out, size_t off)
 
 static int hn_is_item(json_t *v)
 {
-    static const char *const keys[] = {"type", "by",      "time",    "kids", "parent",
-                                       "text", "deleted", "dead",    "title", "user",
-                                       "content", "comments"};
+    /* "title" is not among them: a Discourse topic ({id, title, ...}) is no
+     * item (issue 19); every real item has one of these besides */
+    static const char *const keys[] = {"type", "by",   "time",    "kids", "parent",
+                                       "text", "deleted", "dead", "user", "content",
+                                       "comments"};
     /* Hacker News ids are integers (a Reddit thing's "id" is a string) */
     if (!json_is_integer(json_object_get(v, "id")))
         return 0;
@@ -76,6 +78,17 @@ static int hn_is_item(json_t *v)
         if (json_object_get(v, keys[i]) != NULL)
             return 1;
     return 0;
+}
+
+/* Algolia's Hacker News items ({id, author, created_at_i, parent_id,
+ * children: [...]}) name every field otherwise: read as items they would
+ * lose their authors, times, parents and replies, so they are refused
+ * (issue 19). */
+static int hn_is_algolia(json_t *v)
+{
+    return json_is_array(json_object_get(v, "children")) &&
+           (json_object_get(v, "created_at_i") != NULL || json_object_get(v, "author") != NULL ||
+            json_object_get(v, "story_id") != NULL);
 }
 
 static int hn_value(hn_ctx *c, json_t *v, size_t start, size_t end);
@@ -250,6 +263,10 @@ static int hn_value(hn_ctx *c, json_t *v, size_t start, size_t end)
     }
     if (!json_is_object(v))
         return AFMT_OK;
+    if (hn_is_algolia(v))
+        return hn_fail(c, start, AFMT_E_FORMAT,
+                       "an Algolia Hacker News item (author, created_at_i, children): not the "
+                       "official API's items or the nested {id,user,content,comments} form");
     if (hn_is_item(v))
         return hn_item(c, v, start, end, NULL, NULL);
     /* a wrapper such as {"post": item, "comments": [item, ...]} */

@@ -29,6 +29,7 @@ typedef struct ma_ctx {
     afmt_imp_doc d; /* first: the run's afmt_imp_doc is this context */
     int64_t *replies_count; /* per record: the status's replies_count, or -1 */
     size_t rc_cap;
+    int containers; /* collections and contexts seen: these may hold no post */
 } ma_ctx;
 
 static int ma_fail(ma_ctx *c, size_t off, int err, const char *what)
@@ -256,11 +257,13 @@ static int ma_document(afmt_imp_doc *d, json_t *v, size_t start, size_t end)
             rc = ma_fail(c, start, AFMT_E_STATE, "internal error: scanner and parser disagree");
     } else if (json_is_object(v) && (json_is_array(json_object_get(v, "orderedItems")) ||
                                      json_is_array(json_object_get(v, "items")))) {
+        c->containers++;
         rc = ma_array_member(c, v, start, "orderedItems");
         if (rc == AFMT_OK)
             rc = ma_array_member(c, v, start, "items");
     } else if (json_is_object(v) && (json_is_array(json_object_get(v, "ancestors")) ||
                                      json_is_array(json_object_get(v, "descendants")))) {
+        c->containers++;
         rc = ma_array_member(c, v, start, "ancestors");
         if (rc == AFMT_OK)
             rc = ma_array_member(c, v, start, "descendants");
@@ -286,8 +289,17 @@ static void ma_free(afmt_imp_doc *d)
     free(((ma_ctx *)d)->replies_count);
 }
 
+/* An outbox or a context may be empty; a bare array (a Reddit page given
+ * --format mastodon, issue 19) that holds no status is not Mastodon's. */
+static int ma_has_container(const afmt_imp_doc *d)
+{
+    return ((const ma_ctx *)d)->containers > 0;
+}
+
 static const afmt_imp_doc_ops ma_ops = {
     .document = ma_document,
+    .none_msg = "no Mastodon status, ActivityPub note, collection or context in the input",
+    .has_input = ma_has_container,
     .before_emit = ma_mark_replies,
     .free = ma_free,
 };

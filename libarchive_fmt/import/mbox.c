@@ -64,6 +64,7 @@ typedef struct mbox_state {
     size_t last_line;      /* offset in msg of its last line */
     int in_msg;
     int prev_blank;
+    int text_before;       /* a line that is not blank came before any message */
     uint64_t msg_no;       /* number of the current message, from 1 */
     uint64_t msg_line;     /* line number of its From_ line */
     afmt_mail_fields f;
@@ -404,6 +405,7 @@ static int run(afmt_stream *stream, int fd, const char *path, size_t path_len)
             continue;
         }
         if (!s->in_msg) {
+            s->text_before |= !is_blank_line(line, len);
             if ((rc = afmt_pending_add(&s->c.pending, line, len)) != AFMT_OK)
                 return rc;
             continue;
@@ -417,6 +419,13 @@ static int run(afmt_stream *stream, int fd, const char *path, size_t path_len)
     }
     if (s->in_msg && (rc = finish_message(s)) != AFMT_OK)
         return rc;
+    /* Text and no message: not an mbox (a JSON file given --format mbox,
+     * issue 19), refused rather than stored as a file without posts. */
+    if (s->msg_no == 0 && s->text_before)
+        return afmt_fail(s->c.err, AFMT_E_FORMAT,
+                         "not an mbox: no message (no line starts with \"From \" at the "
+                         "start of the file or after a blank line)%s",
+                         s->c.lines.zkind ? ", after decompression" : "");
     /* The repeats, now that every id of the file is taken. */
     s->c.final_pass = 1;
     uint64_t tags[2];
