@@ -741,15 +741,24 @@ static void test_cutting_rules(void **state)
     afmt_test_check_file(r, 2, in);
     afmt_reader_free(r);
 
-    /* An empty file and a file with no From_ line: no post, same bytes. */
+    /* An empty file, or blank lines: no post, same bytes. */
     r = pack_text(f, "empty.mbox", "", 0, &in);
     assert_int_equal(afmt_reader_entry_count(r), 1);
     afmt_test_check_file(r, 0, in);
     afmt_reader_free(r);
-    r = pack_text(f, "nofrom.mbox", "just text\n", 10, &in);
+    r = pack_text(f, "blank.mbox", "\n\r\n\n", 4, &in);
     assert_int_equal(afmt_reader_entry_count(r), 1);
     afmt_test_check_file(r, 0, in);
     afmt_reader_free(r);
+    /* Text with no From_ line is not an mbox (issue 19: a JSON file given
+     * --format mbox was packed as a file without posts). */
+    in = afmt_test_tmp(f, "nofrom.mbox");
+    assert_int_equal(afmt_test_write_file(in, "just text\n", 10), 0);
+    char err[512] = "";
+    assert_int_equal(afmt_test_import(f->sk, afmt_test_tmp(f, "nofrom.afmt"), AFMT_SOURCE_MBOX,
+                                      1, &in, NULL, NULL, err, sizeof err),
+                     AFMT_E_FORMAT);
+    assert_non_null(strstr(err, "not an mbox: no message"));
 }
 
 /* Arbitrary bytes with From_ lines, blank lines, CRs and headers mixed in:
@@ -776,6 +785,12 @@ static void test_arbitrary_bytes_round_trip(void **state)
         assert_non_null(t);
         int count = 1 + round * 10;
         for (int i = 0; i < count; i++) {
+            if (i == count / 2) {
+                /* at least one message: text alone is no mbox (issue 19) */
+                static const char from[] = "\n\nFrom a@b Mon Jan  1 00:00:00 2001\n";
+                memcpy(t + n, from, sizeof from - 1);
+                n += sizeof from - 1;
+            }
             seed = seed * 1103515245u + 12345u;
             uint32_t r = seed >> 8;
             if (r % 5 == 0) {
