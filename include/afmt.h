@@ -696,6 +696,82 @@ AFMT_API int afmt_withhold(afmt_withhold_stats *stats, const char *in_path,
                            const afmt_reader_options *ropts,
                            const afmt_writer_options *wopts) AFMT_WARN_UNUSED;
 
+/* ------------------------------------------------------------------ proofs */
+
+/* One post proven alone (spec section 16): a c2sp.org/tlog-proof@v1 text
+ * holding the post's entry encoding (the `extra` line, from which anyone
+ * recomputes its Merkle leaf, spec 9), its entry number, its RFC 9162 audit
+ * path and the bundle's checkpoint note, verbatim, with the signer's line
+ * and every cosignature line (afmt_reader_checkpoint_note).  The post's
+ * bytes travel beside it: the entry commits to their SHA-256.  A proof is
+ * at most AFMT_PROOF_MAX_BYTES; checkers refuse a longer one unread. */
+#define AFMT_PROOF_MAX_BYTES (128u * 1024)
+
+/* Makes the proof of post `number` of an open reader into a malloc'd,
+ * NUL-terminated *out_proof (caller frees) of *out_len bytes.  The first
+ * call hashes every leaf and keeps the tree's levels in the reader (64
+ * bytes per entry), so that each proof after it costs O(log n): proving
+ * every post of a bundle costs one pass over its index.  Read the post's
+ * bytes with afmt_reader_read_post.  AFMT_E_INVALID_ARGUMENT when `number`
+ * is not a post.  Since 0.2.0 (issue 13). */
+AFMT_API int afmt_reader_prove(char **out_proof, size_t *out_len, afmt_reader *r,
+                               uint64_t number) AFMT_WARN_UNUSED;
+
+/* What a proof proves about its entry. */
+typedef enum afmt_proof_kind {
+    AFMT_PROOF_POST = 1,    /* the entry is this post (afmt_proof_info.post) */
+    AFMT_PROOF_WITHHELD = 2 /* the entry was withheld (spec 12.1): only its
+                               leaf and former type are known (issue 14) */
+} afmt_proof_kind;
+
+/* A checked proof, as afmt_proof_get_info gives it.  Strings borrow from
+ * the afmt_proof handle and are not NUL-terminated. */
+typedef struct afmt_proof_info {
+    afmt_proof_kind kind;
+    afmt_entry post;          /* kind POST: the post; post.number is the entry
+                                 number, post.block UINT64_MAX */
+    int content_checked;      /* 1: the post's bytes were given and their
+                                 SHA-256 and size are the entry's; 0: not given */
+    uint64_t index;           /* the entry number */
+    uint64_t entries;         /* the tree size: the bundle's entry count */
+    uint8_t leaf[AFMT_HASH_BYTES];
+    uint8_t root[AFMT_HASH_BYTES];
+    afmt_public_key signer;   /* the trusted key whose note signature verified */
+    const char *origin;       size_t origin_len; /* the log (spec 6.1) */
+    const char *title;        size_t title_len;  /* the bundle's title */
+    int64_t created;          /* the bundle's creation time */
+    size_t other_signatures;  /* signature lines of keys not given (cosigners,
+                                 other signers): present, not checked */
+    unsigned withheld_type;   /* kind WITHHELD: the type the entry had */
+} afmt_proof_info;
+
+typedef struct afmt_proof afmt_proof;
+
+/* Checks a proof (its text: proof_len bytes, at most AFMT_PROOF_MAX_BYTES)
+ * as c2sp.org/tlog-proof says, with nothing but the proof, the post's bytes
+ * and the trusted keys (nkeys >= 1): the proof's layout; the checkpoint
+ * note's signature by one of `keys` (a line of a trusted key that fails is
+ * AFMT_E_BAD_SIGNATURE, no trusted key's line AFMT_E_WRONG_KEY, other
+ * lines are ignored and counted); the checkpoint text (spec 6) and its
+ * origin (6.1); the entry encoding of the `extra` line (spec 8: a post);
+ * its leaf through the audit path to the checkpoint's root
+ * (AFMT_E_ROOT_MISMATCH); and, when `post` is not NULL, that the post's
+ * post_len bytes have the entry's size and SHA-256 (AFMT_E_HASH_MISMATCH;
+ * pass a non-NULL pointer for an empty post).  Any other flaw is
+ * AFMT_E_FORMAT (AFMT_E_LIMIT over a bound, AFMT_E_UNSUPPORTED for what a
+ * later version writes).  On success *out belongs to the caller
+ * (afmt_proof_free); on failure it is NULL and the detail is in
+ * afmt_error_last().  Since 0.2.0 (issue 13). */
+AFMT_API int afmt_proof_check(afmt_proof **out, const void *proof, size_t proof_len,
+                              const void *post, size_t post_len, const afmt_public_key *keys,
+                              size_t nkeys) AFMT_WARN_UNUSED;
+
+/* What a checked proof proved (borrowed: valid until afmt_proof_free). */
+AFMT_API const afmt_proof_info *afmt_proof_get_info(const afmt_proof *p);
+
+/* Frees a checked proof.  Accepts NULL. */
+AFMT_API void afmt_proof_free(afmt_proof *p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -214,6 +214,72 @@ int afmt_merkle_verify_consistency(uint64_t first, uint64_t second, const uint8_
                : AFMT_E_ROOT_MISMATCH;
 }
 
+int afmt_merkle_tree_init(afmt_merkle_tree *t, uint64_t n)
+{
+    memset(t, 0, sizeof *t);
+    if (n == 0 || n > (UINT64_MAX / 2 - 64) / HB)
+        return AFMT_E_INVALID_ARGUMENT;
+    uint64_t total = 0, m = n;
+    unsigned l = 0;
+    for (;;) {
+        t->off[l] = total;
+        t->len[l] = m;
+        total += m;
+        l++;
+        if (m == 1)
+            break;
+        m = (m + 1) / 2;
+    }
+    if (total > SIZE_MAX / HB)
+        return AFMT_E_NOMEM;
+    if ((t->nodes = malloc((size_t)total * HB)) == NULL)
+        return AFMT_E_NOMEM;
+    t->n = n;
+    t->levels = l;
+    return AFMT_OK;
+}
+
+void afmt_merkle_tree_hash(afmt_merkle_tree *t)
+{
+    for (unsigned l = 1; l < t->levels; l++) {
+        const uint8_t *below = t->nodes + t->off[l - 1] * HB;
+        uint8_t *here = t->nodes + t->off[l] * HB;
+        uint64_t nb = t->len[l - 1];
+        for (uint64_t i = 0; i < nb / 2; i++)
+            afmt_hash_node(here + i * HB, below + 2 * i * HB, below + (2 * i + 1) * HB);
+        if (nb % 2) /* the unpaired last node goes up unchanged */
+            memcpy(here + (nb / 2) * HB, below + (nb - 1) * HB, HB);
+    }
+}
+
+void afmt_merkle_tree_root(const afmt_merkle_tree *t, uint8_t out[HB])
+{
+    memcpy(out, t->nodes + t->off[t->levels - 1] * HB, HB);
+}
+
+int afmt_merkle_tree_path(uint8_t *path, size_t *len, const afmt_merkle_tree *t, uint64_t m)
+{
+    *len = 0;
+    if (t->nodes == NULL || m >= t->n)
+        return AFMT_E_INVALID_ARGUMENT;
+    /* The sibling at each level, when there is one: a node without one is
+     * carried up, and RFC 9162's path has no hash for that level. */
+    for (unsigned l = 0; l + 1 < t->levels; l++, m >>= 1) {
+        uint64_t sib = m ^ 1;
+        if (sib < t->len[l])
+            proof_push(path, len, t->nodes + (t->off[l] + sib) * HB);
+    }
+    return AFMT_OK;
+}
+
+void afmt_merkle_tree_free(afmt_merkle_tree *t)
+{
+    if (t == NULL)
+        return;
+    free(t->nodes);
+    memset(t, 0, sizeof *t);
+}
+
 void afmt_merkle_stream_init(afmt_merkle_stream *m)
 {
     m->depth = 0;

@@ -43,6 +43,39 @@ AFMT_INTERNAL int afmt_merkle_verify_consistency(uint64_t first, uint64_t second
                                                  const uint8_t *path, size_t len)
     __attribute__((warn_unused_result));
 
+/* Every level of one tree kept, for many inclusion proofs of it: level 0
+ * is the n leaves, each next level their pairs hashed with an unpaired
+ * last node carried up (the bottom-up form of RFC 9162's tree, as
+ * afmt_merkle_root computes it), at most 2n hashes in all.  A proof is then
+ * the sibling at each level: O(log n) instead of O(n) for
+ * afmt_merkle_inclusion_proof, which proving every post of a bundle needs. */
+typedef struct afmt_merkle_tree {
+    uint8_t *nodes;        /* every level, back to back */
+    uint64_t n;            /* leaves */
+    unsigned levels;
+    uint64_t off[65];      /* first node of each level */
+    uint64_t len[65];      /* nodes of each level */
+} afmt_merkle_tree;
+
+/* Allocates the tree of n >= 1 leaves; the caller writes the leaves into
+ * afmt_merkle_tree_leaves(t) (n * 32 bytes), then calls
+ * afmt_merkle_tree_hash.  AFMT_E_NOMEM, AFMT_E_INVALID_ARGUMENT (n 0). */
+AFMT_INTERNAL int afmt_merkle_tree_init(afmt_merkle_tree *t, uint64_t n);
+static inline uint8_t *afmt_merkle_tree_leaves(afmt_merkle_tree *t)
+{
+    return t->nodes;
+}
+/* Hashes every level above the leaves. */
+AFMT_INTERNAL void afmt_merkle_tree_hash(afmt_merkle_tree *t);
+/* The tree head: the one node of the top level. */
+AFMT_INTERNAL void afmt_merkle_tree_root(const afmt_merkle_tree *t, uint8_t out[AFMT_HASH_BYTES]);
+/* The RFC 9162 2.1.3.1 audit path of leaf m, as afmt_merkle_inclusion_proof
+ * gives it: at most AFMT_MERKLE_MAX_PROOF hashes into `path`, their count
+ * into *len.  AFMT_E_INVALID_ARGUMENT unless m < n. */
+AFMT_INTERNAL int afmt_merkle_tree_path(uint8_t *path, size_t *len, const afmt_merkle_tree *t,
+                                        uint64_t m);
+AFMT_INTERNAL void afmt_merkle_tree_free(afmt_merkle_tree *t);
+
 /* The same tree head computed incrementally, leaf by leaf, in O(log n)
  * memory: a binary counter of perfect subtrees, folded right to left. */
 typedef struct afmt_merkle_stream {

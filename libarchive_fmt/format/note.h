@@ -30,4 +30,27 @@ AFMT_INTERNAL int afmt_note_format(char **out, size_t *out_len, const uint8_t *t
                                    const uint8_t pk[AFMT_PUBLICKEY_BYTES],
                                    const uint8_t sig[AFMT_ED25519_SIGNATURE_BYTES]);
 
+/* Decodes standard base64 with padding (RFC 4648 section 4) into at most
+ * `cap` bytes, refusing any other spelling of the same bytes (unused low
+ * bits set, missing padding, whitespace), so that one set of bytes has one
+ * text.  AFMT_OK or AFMT_E_FORMAT. */
+AFMT_INTERNAL int afmt_b64_decode_canonical(uint8_t *out, size_t cap, size_t *out_len,
+                                            const char *b64, size_t len);
+
+/* Most signature lines a note may carry: the signer and 16 cosigners
+ * (spec 12.2) with room to spare; C2SP asks verifiers to accept 16. */
+#define AFMT_NOTE_MAX_SIGNATURES 32
+
+/* Opens a signed note (c2sp.org/signed-note): UTF-8 without control
+ * characters but LF, ending in LF; the text up to the last empty line,
+ * then one or more lines "— <name> <base64(key hash || sig)>".  Each line
+ * whose name and key hash are those of a trusted key (afmt/KEYID, type
+ * 0x01) must verify as Ed25519 over the text (AFMT_E_BAD_SIGNATURE); other
+ * lines are counted in *others and not checked.  No verified line from a
+ * trusted key: AFMT_E_WRONG_KEY.  On success *text (borrowed from `note`)
+ * and *text_len are the signed text and *signer the key that signed it. */
+AFMT_INTERNAL int afmt_note_open(const uint8_t **text, size_t *text_len, afmt_public_key *signer,
+                                 size_t *others, const uint8_t *note, size_t len,
+                                 const afmt_public_key *keys, size_t nkeys, char *errbuf);
+
 #endif

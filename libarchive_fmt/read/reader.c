@@ -25,6 +25,7 @@ void afmt_reader_free(afmt_reader *r)
     free(r->blobs);
     free(r->post_blob);
     free(r->bad_blocks);
+    afmt_rd_prove_free(r);
     afmt_buf_free(&r->part_off);
     afmt_buf_free(&r->body);
     afmt_set_free(&r->blob_set);

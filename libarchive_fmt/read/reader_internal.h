@@ -48,6 +48,8 @@ struct afmt_reader {
                                    UINT64_MAX: posts sharing one content are
                                    hashed once, not once each */
     uint8_t *bad_blocks;        /* bitmap of blocks that failed their hash, or NULL */
+    struct afmt_merkle_tree *proof_tree; /* every level of the tree, built by the
+                                   first afmt_reader_prove (prove.c), or NULL */
     unsigned threads;           /* afmt_reader_options.threads (0: the default) */
 
     char err[AFMT_ERRMSG_BYTES];
@@ -109,6 +111,9 @@ static inline uint8_t afmt_rd_entry_type(const afmt_reader *r, uint64_t n)
     uint32_t len;
     return afmt_encoding_type(afmt_rd_record(r, n, &len));
 }
+
+/* prove.c: frees proof_tree. */
+AFMT_INTERNAL void afmt_rd_prove_free(afmt_reader *r);
 
 /* pages.c: every index page, decoded into r->body (step 6, its reads). */
 AFMT_INTERNAL int afmt_rd_load_pages(afmt_reader *r);
