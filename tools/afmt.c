@@ -22,6 +22,8 @@ static const struct command {
     {"verify", cmd_verify, "check everything, and that the signer is trusted"},
     {"checkpoint", cmd_checkpoint, "export the signed checkpoint (minisign pair, C2SP note)"},
     {"view", cmd_view, "write the thread as one HTML page that verifies itself"},
+    {"prove", cmd_prove, "prove one post alone: a C2SP tlog-proof and the post's bytes"},
+    {"check", cmd_check, "check a proof of one post against trusted keys"},
     {"key", cmd_key, "print a public key's C2SP verifier key (key vkey)"},
     {"withhold", cmd_withhold, "copy a bundle with posts withheld, still verifiable"},
 };
@@ -40,6 +42,8 @@ static void usage(FILE *out)
           "  afmt verify (-p PUBKEY | -P KEY)... [--json] BUNDLE\n"
           "  afmt checkpoint [-f] BUNDLE -o FILE\n"
           "  afmt view [-p PUBKEY | -P KEY]... [-o FILE.html] [-f] [--max-size SIZE] BUNDLE\n"
+          "  afmt prove  [-p PUBKEY | -P KEY]... BUNDLE (ID... | --all) [-o FILE | -C DIR]\n"
+          "  afmt check  (-p PUBKEY | -P KEY)... [--json] PROOF [POST]\n"
           "  afmt key vkey (-p PUBKEY | -P KEY)\n"
           "  afmt withhold -s SECKEY -o OUT [--author NAME]... [--ids-from FILE] BUNDLE [ID...]\n"
           "  afmt --help | --version | COMMAND --help\n"
