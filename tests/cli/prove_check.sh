@@ -123,4 +123,16 @@ if [ -f "$V" ]; then
     expect 0 "$AFMT" check -p "$SRC/spec/vectors/test.pub" --json "$p"
     [ "$(jq -r .other_signatures out)" = $((sigs - 1)) ] || fail "other_signatures: $(cat out)"
 fi
+# The proof vectors (spec/vectors/proofs): made again byte for byte, checked by all three.
+P=$SRC/spec/vectors/proofs
+for v in thread:t1_c3:thread-t1_c3 cosigned:post-1:cosigned; do
+    IFS=: read -r bundle id name <<< "$v"
+    expect 0 "$AFMT" prove -p "$SRC/spec/vectors/test.pub" "$SRC/spec/vectors/valid/$bundle.afmt" \
+        "$id" -o "$name.tlog-proof"
+    cmp "$name.tlog-proof" "$P/$name.tlog-proof" || fail "$name: the proof vector changed"
+    cmp "$name.tlog-proof.post" "$P/$name.tlog-proof.post" || fail "$name: the post changed"
+    mkdir "vec-$name" && cp "$P/$name.tlog-proof" "$P/$name.tlog-proof.post" "vec-$name/"
+    check_all "$SRC/spec/vectors/test.pub" "$("$AFMT" key vkey -p "$SRC/spec/vectors/test.pub")" \
+        "vec-$name"
+done
 echo "prove_check: OK"
