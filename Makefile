@@ -32,6 +32,8 @@ DEPS += libssl-dev golang-go golang-golang-x-mod-dev
 # compressed inputs of the importers (issue 19): zlib, libbz2, liblzma, and the stock
 # tools the tests compress with
 DEPS += zlib1g-dev libbz2-dev liblzma-dev gzip bzip2 xz-utils
+# proofs of one post (issue 13): Python's Ed25519 for the independent proof checker
+DEPS += python3-cryptography
 # robustness (issue 5): clang with libFuzzer and its sanitizer runtimes, for `make fuzz`
 DEPS += clang-14 libclang-rt-14-dev
 # afmt view (issue 17): headless Chromium loads the pages in the tests
