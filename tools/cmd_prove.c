@@ -214,7 +214,10 @@ int cmd_prove(int argc, char **argv)
         for (size_t i = 1; i < npos; i++) {
             uint64_t number;
             int lrc = afmt_reader_find_post(&number, p.r, pos[i], strlen(pos[i]));
-            if (lrc == AFMT_E_NOT_FOUND) {
+            if (lrc == AFMT_E_NOT_FOUND && afmt_reader_checkpoint(p.r)->withheld_posts > 0) {
+                cli_err(p.bundle, "post '%s': %s", pos[i], cli_lib_msg(AFMT_E_WITHHELD));
+                note(&p, CLI_EXIT_WITHHELD); /* as `afmt cat` */
+            } else if (lrc == AFMT_E_NOT_FOUND) {
                 cli_err(p.bundle, "no post with id '%s'", pos[i]);
                 note(&p, CLI_EXIT_FAILURE); /* as `afmt cat` */
             } else if (lrc != AFMT_OK) {

@@ -10,6 +10,7 @@
 
 #include "format/hash.h"
 #include "format/merkle.h"
+#include "format/withholding.h"
 #include "format/tlog_proof.h"
 #include "read/reader_internal.h"
 
@@ -39,7 +40,7 @@ static int build_tree(afmt_reader *r)
     for (uint64_t i = 0; i < n; i++) {
         uint32_t len;
         const uint8_t *enc = afmt_rd_record(r, i, &len);
-        afmt_hash_leaf(leaves + i * AFMT_HASH_BYTES, enc, len);
+        afmt_record_leaf(leaves + i * AFMT_HASH_BYTES, enc, len); /* a withheld entry: its leaf */
     }
     afmt_merkle_tree_hash(t);
     uint8_t root[AFMT_HASH_BYTES];

@@ -194,4 +194,25 @@ else
     echo "withhold: Go checks skipped (needs golang-go and golang-golang-x-mod-dev)"
 fi
 
+# Proofs (issue 14 item 3): a kept post proven from the original and from
+# the withheld bundle gives the same proof, and both check against the
+# archiver's key; a proof made before withholding still checks.
+KEPT=$("$AFMT" list --json w.afmt | python3 -c '
+import json, sys
+withheld = set(open("pick").read().split())
+for line in sys.stdin:
+    o = json.loads(line)
+    if o.get("id") and not o.get("withheld") and o["id"] not in withheld:
+        print(o["id"]); break')
+[ -n "$KEPT" ] || fail "no kept post to prove"
+expect 0 "$AFMT" prove -p ar.pub t.afmt "$KEPT" -o before.proof
+expect 0 "$AFMT" prove -p ar.pub w.afmt "$KEPT" -o after.proof
+cmp before.proof after.proof || fail "a kept post's proof differs after withholding"
+cmp before.proof.post after.proof.post || fail "a kept post's bytes differ after withholding"
+expect 0 "$AFMT" check -p ar.pub before.proof before.proof.post
+grep -q "proven: post" out || fail "check said: $(cat out)"
+# A withheld post cannot be proven from the withheld bundle.
+expect 4 "$AFMT" prove -p ar.pub w.afmt "${IDS[0]}" -o gone.proof
+[ ! -e gone.proof ] || fail "a proof of a withheld post was written"
+
 echo "withhold: $(stat -c %s t.afmt) bytes, withheld $(stat -c %s w.afmt) bytes; $needles needles absent"
