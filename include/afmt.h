@@ -651,6 +651,40 @@ AFMT_API size_t afmt_reader_cosignature_count(const afmt_reader *r);
 AFMT_API int afmt_reader_cosignature(afmt_cosignature_info *out, const afmt_reader *r,
                                      size_t i) AFMT_WARN_UNUSED;
 
+/* An RFC 3161 timestamp the bundle carries (spec 12.2), verified when the
+ * bundle was opened: its token's CMS signature with the certificate it
+ * carries, and its imprint, SHA-256 of this checkpoint.  Whether the
+ * authority is trusted is a separate question: afmt_reader_timestamp_trusted.
+ * Since 0.2.0 (issue 15). */
+typedef struct afmt_timestamp_info {
+    int64_t time;              /* the token's genTime, POSIX seconds */
+    const char *authority;     /* the signing certificate's subject, RFC 2253
+                                  (borrowed, NUL-terminated, from the token:
+                                  escape it before display) */
+    const char *serial;        /* the token's serial number, lowercase hex */
+    const uint8_t *token;      /* the DER TimeStampToken (borrowed), as
+                                  `openssl ts -verify -token_in -in` reads it */
+    size_t token_len;
+} afmt_timestamp_info;
+
+AFMT_API size_t afmt_reader_timestamp_count(const afmt_reader *r);
+AFMT_API int afmt_reader_timestamp(afmt_timestamp_info *out, const afmt_reader *r, size_t i)
+    AFMT_WARN_UNUSED;
+
+/* AFMT_OK when timestamp i chains to a CA certificate of the PEM file
+ * `ca_file` (the token's own certificates may be intermediates), at the
+ * current time, as `openssl ts -verify -CAfile` decides: an expired TSA
+ * certificate does not.  AFMT_E_WRONG_KEY (with the reason in
+ * afmt_error_last) when it does not; AFMT_E_IO when the file cannot be read. */
+AFMT_API int afmt_reader_timestamp_trusted(const afmt_reader *r, size_t i, const char *ca_file)
+    AFMT_WARN_UNUSED;
+
+/* An RFC 3161 request for this bundle's checkpoint, DER, into a malloc'd
+ * *out (caller frees): SHA-256 imprint of the checkpoint bytes, a random
+ * nonce, certReq true (as `openssl ts -query -data CP -sha256 -cert`). */
+AFMT_API int afmt_reader_timestamp_request(uint8_t **out, size_t *out_len,
+                                           const afmt_reader *r);
+
 /* Closes the bundle. Accepts NULL. */
 AFMT_API void afmt_reader_free(afmt_reader *r);
 
@@ -771,6 +805,45 @@ AFMT_API const afmt_proof_info *afmt_proof_get_info(const afmt_proof *p);
 
 /* Frees a checked proof.  Accepts NULL. */
 AFMT_API void afmt_proof_free(afmt_proof *p);
+/* ------------------------------------------------------------ attestations */
+
+/* Attestation kinds (spec 12.2). */
+#define AFMT_ATTESTATION_COSIGNATURE 0x01
+#define AFMT_ATTESTATION_TIMESTAMP 0x02
+
+/* Adds one attestation record (kind, body) to the bundle at `path`: the
+ * bundle is checked up to its index head with its attestations (spec 10,
+ * steps 1 to 5: signatures, checkpoint, index head), the record is put in
+ * kind order after those of its kind, and only the signature section and
+ * the trailer are rewritten: every byte before the signature section is
+ * copied unchanged, so the signatures and any proof made earlier still
+ * hold.  The result is checked as a reader checks it (the new record
+ * verified over the checkpoint, the framing's limits and its rules) before
+ * it is put in place.  out_path NULL: `path` is replaced (a temporary file
+ * beside it, renamed); else out_path is created, never overwritten
+ * (AFMT_E_EXISTS).  It does not check the blocks: verify the bundle first
+ * (afmt_reader_verify) when that matters.  Since 0.2.0 (issue 15). */
+AFMT_API int afmt_bundle_add_attestation(const char *path, const char *out_path,
+                                         unsigned kind, const void *body, size_t len);
+
+/* Cosigns the bundle's checkpoint (c2sp.org/tlog-cosignature, Ed25519) with
+ * `sk` under the C2SP key name name[0..name_len) (1 to 255 bytes; NULL: the
+ * note key name of spec 6.2, "afmt/KEYID") as of `timestamp` (POSIX
+ * seconds), and adds the record as afmt_bundle_add_attestation does.
+ * AFMT_E_DUPLICATE when the key has cosigned the bundle already. */
+AFMT_API int afmt_bundle_cosign(const char *path, const char *out_path,
+                                const afmt_secret_key *sk, const char *name, size_t name_len,
+                                uint64_t timestamp);
+
+/* Adds the token of an RFC 3161 reply (a DER TimeStampResp, as a TSA sends
+ * it) after checking that it answers a request for this bundle: status
+ * granted, SHA-256 imprint of the checkpoint, the token's signature with
+ * the certificate it carries; with `request` (the DER request that was
+ * sent; NULL: none) also its nonce and policy.  A reply for another request
+ * is AFMT_E_BAD_SIGNATURE; one the authority refused,
+ * AFMT_E_INVALID_ARGUMENT.  Then as afmt_bundle_add_attestation. */
+AFMT_API int afmt_bundle_timestamp(const char *path, const char *out_path, const void *reply,
+                                   size_t reply_len, const void *request, size_t request_len);
 
 #ifdef __cplusplus
 }

@@ -26,6 +26,8 @@ static const struct command {
     {"check", cmd_check, "check a proof of one post against trusted keys"},
     {"key", cmd_key, "print a public key's C2SP verifier key (key vkey)"},
     {"withhold", cmd_withhold, "copy a bundle with posts withheld, still verifiable"},
+    {"cosign", cmd_cosign, "add a cosignature (c2sp.org/tlog-cosignature) to a bundle"},
+    {"timestamp", cmd_timestamp, "RFC 3161 timestamps: request, attach, export"},
 };
 
 static void usage(FILE *out)
@@ -39,13 +41,19 @@ static void usage(FILE *out)
           "  afmt list   [--json] [-p PUBKEY | -P KEY]... BUNDLE\n"
           "  afmt cat    [-p PUBKEY | -P KEY]... BUNDLE ID\n"
           "  afmt extract [-C DIR] [-f] [--posts] [-p PUBKEY | -P KEY]... BUNDLE [ID...]\n"
-          "  afmt verify (-p PUBKEY | -P KEY)... [--json] BUNDLE\n"
+          "  afmt verify (-p PUBKEY | -P KEY)... [--cosigner PUBKEY]... [--require N]\n"
+          "              [--tsa-ca CA.pem] [--json] BUNDLE\n"
           "  afmt checkpoint [-f] BUNDLE -o FILE\n"
           "  afmt view [-p PUBKEY | -P KEY]... [-o FILE.html] [-f] [--max-size SIZE] BUNDLE\n"
           "  afmt prove  [-p PUBKEY | -P KEY]... BUNDLE (ID... | --all) [-o FILE | -C DIR]\n"
           "  afmt check  (-p PUBKEY | -P KEY)... [--json] PROOF [POST]\n"
           "  afmt key vkey (-p PUBKEY | -P KEY)\n"
           "  afmt withhold -s SECKEY -o OUT [--author NAME]... [--ids-from FILE] BUNDLE [ID...]\n"
+          "  afmt cosign -s SECKEY [-o OUT] [--name NAME] [-p PUBKEY | -P KEY]...\n"
+          "              [--no-verify] [--passphrase-file FILE] BUNDLE\n"
+          "  afmt timestamp request BUNDLE -o REQ.tsq [-f]\n"
+          "  afmt timestamp attach [-o OUT] [-q REQ.tsq] BUNDLE RESP.tsr\n"
+          "  afmt timestamp export [-n N] [-f] BUNDLE -o TOKEN.tst\n"
           "  afmt --help | --version | COMMAND --help\n"
           "\n"
           "Commands:\n",

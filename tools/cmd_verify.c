@@ -13,8 +13,11 @@
 #include "cli_util.h"
 #include "commands.h"
 
+enum { OPT_COSIGNER = 500, OPT_REQUIRE, OPT_TSA_CA };
+
 static const char verify_help[] =
-    "Usage: afmt verify (-p PUBKEY | -P KEY)... [--json] BUNDLE\n"
+    "Usage: afmt verify (-p PUBKEY | -P KEY)... [--cosigner PUBKEY]... [--require N]\n"
+    "                   [--tsa-ca CA.pem] [--json] BUNDLE\n"
     "\n"
     "Checks everything: the layout, every block and content hash, every file's\n"
     "parts, the index and the Merkle root against the signed checkpoint, the\n"
@@ -45,9 +48,31 @@ static const char verify_help[] =
     "   \"type\" (\"post\", \"file\" or null), \"id\" (or null), \"error\", \"message\"}]}\n"
     "(strings as in 'afmt list --json').\n"
     "\n"
-    "  -p PUBKEY  a trusted public key file (repeatable)\n"
-    "  -P KEY     a trusted public key, as its base64 line (repeatable)\n"
-    "  --json     machine-readable output\n";
+    "Attestations (cosignatures, RFC 3161 timestamps: 'afmt cosign', 'afmt\n"
+    "timestamp') are each verified over the checkpoint; one that does not verify\n"
+    "fails the bundle, naming it.  After the OK line, one line each:\n"
+    "  cosigned by NAME (KEY FINGERPRINT, C2SP key id HASH) at TIME: trusted\n"
+    "      cosigner | not a given cosigner (trust not checked)\n"
+    "  timestamped at TIME by AUTHORITY (serial S): chains to CA.pem |\n"
+    "      does NOT chain to CA.pem (why) | trust not checked (no --tsa-ca)\n"
+    "A cosigner is trusted only when its key is one of --cosigner; --require N\n"
+    "(a k-of-n quorum, as C2SP tlog-policy's 'group' of the --cosigner keys, 1 <=\n"
+    "N <= their number) fails the bundle (exit 1) unless N of them cosigned.  With\n"
+    "--tsa-ca, a timestamp's authority is trusted when its certificate chains to a\n"
+    "CA certificate of that PEM file now, as 'openssl ts -verify -CAfile' decides\n"
+    "(an expired TSA certificate does not), and the bundle fails unless at least\n"
+    "one timestamp does.  --json adds \"cosignatures\": [{\"name\", \"key\" (base64),\n"
+    "\"fingerprint\", \"key_hash\", \"time\", \"trusted\"}], \"timestamps\":\n"
+    "[{\"time\", \"authority\", \"serial\", \"trusted\" (true, false or null when not\n"
+    "checked), \"trust_error\"}], \"cosigners_required\" and \"cosigners_trusted\".\n"
+    "\n"
+    "  -p PUBKEY          a trusted public key file (repeatable)\n"
+    "  -P KEY             a trusted public key, as its base64 line (repeatable)\n"
+    "  --cosigner PUBKEY  a trusted cosigner's minisign public key file\n"
+    "                     (repeatable)\n"
+    "  --require N        at least N of the --cosigner keys must have cosigned\n"
+    "  --tsa-ca CA.pem    CA certificates (PEM) a timestamp authority must chain to\n"
+    "  --json             machine-readable output\n";
 
 typedef struct problem {
     uint64_t entry; /* UINT64_MAX: not tied to one entry */
@@ -306,10 +331,176 @@ static void report(const char *bundle, afmt_reader *r, const problems *p, int js
         cli_json_string(stdout, q->msg, strlen(q->msg));
         fputs("}", stdout);
     }
-    fputs("]}\n", stdout);
+    fputs("]", stdout);
 }
 
-static int run_verify(const char *bundle, const cli_keys *keys, int json)
+/* ------------------------------------------------------------ attestations */
+
+/* What the user trusts besides the signer. */
+typedef struct trust_policy {
+    cli_keys cosigners;   /* --cosigner */
+    unsigned long require; /* --require: 0 = nothing required */
+    const char *tsa_ca;   /* --tsa-ca */
+} trust_policy;
+
+/* Each attestation of an open, verified bundle against the policy. */
+typedef struct trust_view {
+    size_t ncos, trusted;   /* cosignatures, and those by a --cosigner key */
+    int *cos_trusted;
+    size_t nts, chains;     /* timestamps, and those that chain to --tsa-ca */
+    int *ts_state;          /* 1 chains, 0 does not, -1 not checked */
+    char (*ts_err)[512];
+} trust_view;
+
+static void trust_view_free(trust_view *v)
+{
+    free(v->cos_trusted);
+    free(v->ts_state);
+    free(v->ts_err);
+    memset(v, 0, sizeof *v);
+}
+
+static int trust_view_make(trust_view *v, const afmt_reader *r, const trust_policy *pol)
+{
+    memset(v, 0, sizeof *v);
+    v->ncos = afmt_reader_cosignature_count(r);
+    v->nts = afmt_reader_timestamp_count(r);
+    v->cos_trusted = calloc(v->ncos + 1, sizeof *v->cos_trusted);
+    v->ts_state = calloc(v->nts + 1, sizeof *v->ts_state);
+    v->ts_err = calloc(v->nts + 1, sizeof *v->ts_err);
+    if (v->cos_trusted == NULL || v->ts_state == NULL || v->ts_err == NULL)
+        return -1;
+    for (size_t i = 0; i < v->ncos; i++) {
+        afmt_cosignature_info ci;
+        if (afmt_reader_cosignature(&ci, r, i) != AFMT_OK)
+            continue;
+        /* Trust is the key bytes: the name and the key id are claims. */
+        for (size_t k = 0; k < pol->cosigners.n && !v->cos_trusted[i]; k++)
+            if (memcmp(pol->cosigners.keys[k].key, ci.key, AFMT_PUBLICKEY_BYTES) == 0)
+                v->cos_trusted[i] = 1;
+        v->trusted += (size_t)v->cos_trusted[i];
+    }
+    for (size_t i = 0; i < v->nts; i++) {
+        v->ts_state[i] = -1;
+        if (pol->tsa_ca == NULL)
+            continue;
+        int lrc = afmt_reader_timestamp_trusted(r, i, pol->tsa_ca);
+        v->ts_state[i] = lrc == AFMT_OK;
+        if (lrc != AFMT_OK)
+            snprintf(v->ts_err[i], sizeof v->ts_err[i], "%s", cli_lib_msg(lrc));
+        v->chains += (size_t)(lrc == AFMT_OK);
+    }
+    return 0;
+}
+
+static void print_attestations(const afmt_reader *r, const trust_view *v,
+                               const trust_policy *pol)
+{
+    for (size_t i = 0; i < v->ncos; i++) {
+        afmt_cosignature_info ci;
+        if (afmt_reader_cosignature(&ci, r, i) != AFMT_OK)
+            continue;
+        afmt_public_key pk;
+        memset(&pk, 0, sizeof pk);
+        memcpy(pk.key, ci.key, AFMT_PUBLICKEY_BYTES);
+        char fp[AFMT_FINGERPRINT_CHARS], t[32];
+        afmt_public_key_fingerprint(fp, &pk);
+        cli_format_rfc3339(t, ci.timestamp > INT64_MAX ? -1 : (int64_t)ci.timestamp);
+        fputs("  cosigned by ", stdout);
+        cli_escape_write(stdout, ci.name, ci.name_len);
+        printf(" (key %s, C2SP key id %02x%02x%02x%02x) at %s: %s\n", fp, ci.key_hash[0],
+               ci.key_hash[1], ci.key_hash[2], ci.key_hash[3], t,
+               v->cos_trusted[i] ? "trusted cosigner"
+                                 : "not a given cosigner (trust not checked)");
+    }
+    for (size_t i = 0; i < v->nts; i++) {
+        afmt_timestamp_info ti;
+        if (afmt_reader_timestamp(&ti, r, i) != AFMT_OK)
+            continue;
+        char t[32];
+        cli_format_rfc3339(t, ti.time);
+        printf("  timestamped at %s by ", t);
+        cli_escape_write(stdout, ti.authority, strlen(ti.authority));
+        printf(" (serial %s): ", ti.serial);
+        if (v->ts_state[i] < 0) {
+            fputs("trust not checked (no --tsa-ca)\n", stdout);
+        } else if (v->ts_state[i]) {
+            fputs("chains to ", stdout);
+            cli_escape_write(stdout, pol->tsa_ca, strlen(pol->tsa_ca));
+            fputc('\n', stdout);
+        } else {
+            fputs("does NOT chain: ", stdout);
+            cli_escape_write(stdout, v->ts_err[i], strlen(v->ts_err[i]));
+            fputc('\n', stdout);
+        }
+    }
+}
+
+static void print_attestations_json(const afmt_reader *r, const trust_view *v,
+                                    const trust_policy *pol)
+{
+    fputs(",\"cosignatures\":[", stdout);
+    for (size_t i = 0; i < v->ncos; i++) {
+        afmt_cosignature_info ci;
+        if (afmt_reader_cosignature(&ci, r, i) != AFMT_OK)
+            continue;
+        afmt_public_key pk;
+        memset(&pk, 0, sizeof pk);
+        memcpy(pk.key, ci.key, AFMT_PUBLICKEY_BYTES);
+        char fp[AFMT_FINGERPRINT_CHARS], t[32];
+        afmt_public_key_fingerprint(fp, &pk);
+        cli_format_rfc3339(t, ci.timestamp > INT64_MAX ? -1 : (int64_t)ci.timestamp);
+        printf("%s{\"name\":", i ? "," : "");
+        cli_json_string(stdout, ci.name, ci.name_len);
+        printf(",\"fingerprint\":\"%s\",\"key_hash\":\"%02x%02x%02x%02x\",\"time\":\"%s\","
+               "\"timestamp\":%" PRIu64 ",\"trusted\":%s}",
+               fp, ci.key_hash[0], ci.key_hash[1], ci.key_hash[2], ci.key_hash[3], t,
+               ci.timestamp, v->cos_trusted[i] ? "true" : "false");
+    }
+    fputs("],\"timestamps\":[", stdout);
+    for (size_t i = 0; i < v->nts; i++) {
+        afmt_timestamp_info ti;
+        if (afmt_reader_timestamp(&ti, r, i) != AFMT_OK)
+            continue;
+        char t[32];
+        cli_format_rfc3339(t, ti.time);
+        printf("%s{\"time\":\"%s\",\"authority\":", i ? "," : "", t);
+        cli_json_string(stdout, ti.authority, strlen(ti.authority));
+        printf(",\"serial\":\"%s\",\"trusted\":%s,\"trust_error\":", ti.serial,
+               v->ts_state[i] < 0 ? "null" : v->ts_state[i] ? "true" : "false");
+        if (v->ts_state[i] == 0)
+            cli_json_string(stdout, v->ts_err[i], strlen(v->ts_err[i]));
+        else
+            fputs("null", stdout);
+        fputs("}", stdout);
+    }
+    printf("],\"cosigners_required\":%lu,\"cosigners_trusted\":%zu", pol->require,
+           v->trusted);
+    if (pol->tsa_ca != NULL)
+        printf(",\"timestamps_trusted\":%zu", v->chains);
+}
+
+/* The policy's verdict: problems for what it requires and did not get. */
+static void check_policy(problems *p, const trust_view *v, const trust_policy *pol)
+{
+    char m[512];
+    if (v->trusted < pol->require) {
+        snprintf(m, sizeof m,
+                 "%lu of the %zu given cosigners must have cosigned; %zu did (the bundle "
+                 "holds %zu cosignature%s)",
+                 pol->require, pol->cosigners.n, v->trusted, v->ncos, v->ncos == 1 ? "" : "s");
+        add_problem(p, UINT64_MAX, AFMT_E_WRONG_KEY, m);
+    }
+    if (pol->tsa_ca != NULL && v->chains == 0) {
+        snprintf(m, sizeof m, "%s",
+                 v->nts == 0 ? "no timestamp, and --tsa-ca asks for one"
+                             : "no timestamp chains to the CA certificates of --tsa-ca");
+        add_problem(p, UINT64_MAX, AFMT_E_WRONG_KEY, m);
+    }
+}
+
+static int run_verify(const char *bundle, const cli_keys *keys, int json,
+                      const trust_policy *pol)
 {
     problems p;
     memset(&p, 0, sizeof p);
@@ -354,6 +545,22 @@ static int run_verify(const char *bundle, const cli_keys *keys, int json)
                 name_altered_blocks(r, &p);
         }
     }
+    /* Every attestation verified when the bundle was opened; which of them
+     * the user trusts, and whether that is enough, is decided here. */
+    trust_view view;
+    int have_view = 0;
+    if (r != NULL && first == AFMT_OK) {
+        if (trust_view_make(&view, r, pol) != 0) {
+            p.oom = 1;
+        } else {
+            have_view = 1;
+            check_policy(&p, &view, pol);
+            if (p.n > 0)
+                first = p.v[0].err;
+            if (p.n > 0 && !json)
+                print_attestations(r, &view, pol);
+        }
+    }
     int status;
     if (p.oom) {
         cli_err(NULL, "out of memory");
@@ -364,6 +571,10 @@ static int run_verify(const char *bundle, const cli_keys *keys, int json)
             if (afmt_error_is_integrity(p.v[i].err))
                 status = CLI_EXIT_INTEGRITY;
         report(bundle, r, &p, json, first);
+        if (json && have_view)
+            print_attestations_json(r, &view, pol);
+        if (json)
+            fputs("}\n", stdout);
         if (status == CLI_EXIT_INTEGRITY)
             cli_err(bundle, "NOT intact or not authentic: %zu problem%s", p.n,
                     p.n == 1 ? "" : "s");
@@ -397,10 +608,12 @@ static int run_verify(const char *bundle, const cli_keys *keys, int json)
             if (ci->withheld) {
                 char wfp[AFMT_FINGERPRINT_CHARS];
                 afmt_public_key_fingerprint(wfp, &ci->withholder);
-                printf("\"%s\"}\n", wfp);
+                printf("\"%s\"", wfp);
             } else {
-                fputs("null}\n", stdout);
+                fputs("null", stdout);
             }
+            print_attestations_json(r, &view, pol);
+            fputs("}\n", stdout);
         } else {
             cli_escape_write(stdout, bundle, strlen(bundle));
             printf(": OK, %" PRIu64 " post%s", ci->posts, ci->posts == 1 ? "" : "s");
@@ -425,9 +638,12 @@ static int run_verify(const char *bundle, const cli_keys *keys, int json)
                    ci->files, ci->files == 1 ? "" : "s", fp, kid);
             cli_escape_write(stdout, ci->trusted_comment, ci->trusted_comment_len);
             fputc('\n', stdout);
+            print_attestations(r, &view, pol);
         }
         status = CLI_EXIT_OK;
     }
+    if (have_view)
+        trust_view_free(&view);
     for (size_t i = 0; i < p.n; i++)
         free(p.v[i].msg);
     free(p.v);
@@ -437,24 +653,85 @@ static int run_verify(const char *bundle, const cli_keys *keys, int json)
 
 int cmd_verify(int argc, char **argv)
 {
+    static const struct option longopts[] = {{"help", no_argument, NULL, OPT_HELP},
+                                              {"json", no_argument, NULL, OPT_JSON},
+                                              {"cosigner", required_argument, NULL, OPT_COSIGNER},
+                                              {"require", required_argument, NULL, OPT_REQUIRE},
+                                              {"tsa-ca", required_argument, NULL, OPT_TSA_CA},
+                                              {NULL, 0, NULL, 0}};
     const char *cmd = "verify";
-    const char *bundle;
-    int json, done;
+    const char *bundle = NULL, *require = NULL;
+    int json = 0;
     cli_keys keys;
+    trust_policy pol;
     memset(&keys, 0, sizeof keys);
-    int rc = cli_parse_bundle_opts(cmd, verify_help, argc, argv, &bundle, &json, &keys, &done);
-    if (done) {
-        cli_keys_free(&keys);
-        return rc;
+    memset(&pol, 0, sizeof pol);
+    cli_seen seen = {{0}};
+    int rc = CLI_EXIT_OK, c;
+    optind = 0;
+    opterr = 0;
+    while (rc == CLI_EXIT_OK && (c = getopt_long(argc, argv, "-:p:P:", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_HELP:
+            cli_keys_free(&keys);
+            cli_keys_free(&pol.cosigners);
+            fputs(verify_help, stdout);
+            return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+        case ':':
+        case '?': rc = cli_getopt_error(cmd, c, optopt, argv[optind - 1]); break;
+        case 1:
+            if (bundle != NULL)
+                rc = cli_usage(cmd, "unexpected argument '%s'", optarg);
+            bundle = optarg;
+            break;
+        case 'p':
+        case 'P': rc = cli_keys_defer(&keys, c, optarg); break;
+        case OPT_COSIGNER: rc = cli_keys_defer(&pol.cosigners, 'p', optarg); break;
+        case OPT_JSON:
+        case OPT_REQUIRE:
+        case OPT_TSA_CA:
+            if (cli_once(&seen, c) != 0) {
+                rc = cli_repeated(cmd, c, longopts);
+                break;
+            }
+            if (c == OPT_JSON)
+                json = 1;
+            else if (c == OPT_REQUIRE)
+                require = optarg;
+            else
+                pol.tsa_ca = optarg;
+            break;
+        default: rc = cli_usage(cmd, "unknown option"); break;
+        }
     }
+    for (; rc == CLI_EXIT_OK && optind < argc; optind++) {
+        if (bundle != NULL)
+            rc = cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        bundle = argv[optind];
+    }
+    if (rc == CLI_EXIT_OK && bundle == NULL)
+        rc = cli_usage(cmd, "no bundle given");
     if (rc == CLI_EXIT_OK && keys.nargs == 0)
         rc = cli_usage(cmd, "verify needs the trusted key(s): -p PUBKEY or -P KEY");
+    if (rc == CLI_EXIT_OK && require != NULL) {
+        /* C2SP tlog-policy: a group's k is 1 <= k <= n. */
+        char *end;
+        pol.require = strtoul(require, &end, 10);
+        if (require[0] < '0' || require[0] > '9' || *end != '\0' || pol.require < 1 ||
+            pol.require > pol.cosigners.nargs)
+            rc = cli_usage(cmd, "--require N: N from 1 to the number of --cosigner keys (%zu)",
+                           pol.cosigners.nargs);
+    }
+    if (rc == CLI_EXIT_OK && pol.tsa_ca != NULL && pol.tsa_ca[0] == '\0')
+        rc = cli_usage(cmd, "--tsa-ca: empty file name");
     if (rc == CLI_EXIT_OK)
         rc = cli_keys_load(&keys, cmd);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_keys_load(&pol.cosigners, cmd);
     if (rc == CLI_EXIT_OK) {
         struct stat st;
         cli_progress_start("verifying", stat(bundle, &st) == 0 ? (uint64_t)st.st_size : 0);
-        rc = run_verify(bundle, &keys, json);
+        rc = run_verify(bundle, &keys, json, &pol);
         cli_progress_stop();
         if (fflush(stdout) != 0 || ferror(stdout)) {
             cli_err(NULL, "standard output: write error");
@@ -463,5 +740,6 @@ int cmd_verify(int argc, char **argv)
         }
     }
     cli_keys_free(&keys);
+    cli_keys_free(&pol.cosigners);
     return rc;
 }

@@ -18,6 +18,8 @@ int cmd_withhold(int argc, char **argv);
 int cmd_view(int argc, char **argv);
 int cmd_prove(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_cosign(int argc, char **argv);
+int cmd_timestamp(int argc, char **argv);
 
 /* Long-only options use values above any byte, so they never clash with a
  * short option letter. */

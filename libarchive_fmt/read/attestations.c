@@ -53,9 +53,7 @@ int afmt_head_attestations(afmt_index_head *h, char *err)
             rc = check_cosignature(h, &recs[i], i + 1, err);
             break;
         case AFMT_ATTEST_TIMESTAMP:
-            rc = AFMT_FAIL(err, AFMT_E_UNSUPPORTED,
-                           "attestation %zu is an RFC 3161 timestamp: not supported by this "
-                           "version", i + 1);
+            rc = afmt_head_timestamp(h, &recs[i], i + 1, err);
             break;
         case AFMT_ATTEST_WITHHOLDING:
             rc = afmt_head_withholding(h, &recs[i], i + 1, err);

@@ -29,6 +29,9 @@ void afmt_head_close(afmt_index_head *h)
     free(h->cosigs);
     h->cosigs = NULL;
     h->ncosigs = 0;
+    free(h->tstamps);
+    h->tstamps = NULL;
+    h->ntstamps = 0;
     free(h->bytes);
     free(h->pages);
     afmt_codec_free(h->codec);

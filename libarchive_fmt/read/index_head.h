@@ -13,6 +13,7 @@
 #include "common/internal.h"
 #include "format/layout.h"
 #include "format/withholding.h"
+#include "format/timestamp.h"
 
 typedef struct afmt_index_head {
     int fd;
@@ -26,6 +27,8 @@ typedef struct afmt_index_head {
     size_t ncosigs;
     int withheld;               /* a withholding statement (spec 12.1), verified: */
     afmt_withholding withholding; /* its index replaces the checkpoint's in step 5 */
+    afmt_tstamp *tstamps;       /* the RFC 3161 timestamps, each verified (no trust) */
+    size_t ntstamps;
 
     uint8_t *bytes;             /* index header and page directory, as stored */
     afmt_index_header ih;
@@ -43,9 +46,14 @@ AFMT_INTERNAL void afmt_head_close(afmt_index_head *h);
 
 /* Checks the attestations (spec 12.2, after steps 1 to 4, before the index
  * head of step 5): their framing, then each record; keeps the cosignatures
- * in h->cosigs and the withholding statement in h->withholding.  A kind
- * this version does not verify yet refuses the bundle (AFMT_E_UNSUPPORTED). */
+ * in h->cosigs, the timestamps in h->tstamps and the withholding statement
+ * in h->withholding.  A kind this version does not verify yet refuses the
+ * bundle (AFMT_E_UNSUPPORTED). */
 AFMT_INTERNAL int afmt_head_attestations(afmt_index_head *h, char *err);
+/* Verifies timestamp record `number` (read/timestamps.c) and keeps it in
+ * h->tstamps. */
+AFMT_INTERNAL int afmt_head_timestamp(afmt_index_head *h, const afmt_attest_record *rec,
+                                      size_t number, char *err);
 
 /* withheld.c: a withholding statement (kind 0x03, record `number`), checked
  * against the checkpoint and kept in h->withholding. */
