@@ -429,7 +429,7 @@ static void print_attestations(const afmt_reader *r, const trust_view *v,
             cli_escape_write(stdout, pol->tsa_ca, strlen(pol->tsa_ca));
             fputc('\n', stdout);
         } else {
-            fputs("does NOT chain: ", stdout);
+            fputs("NOT trusted: ", stdout);
             cli_escape_write(stdout, v->ts_err[i], strlen(v->ts_err[i]));
             fputc('\n', stdout);
         }

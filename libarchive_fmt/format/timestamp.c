@@ -91,6 +91,55 @@ static int check_imprint(TS_TST_INFO *tst, const uint8_t want[32], char *errbuf)
     return AFMT_OK;
 }
 
+/* An algorithm identifier's parameters: absent or NULL. */
+static int params_plain(const X509_ALGOR *alg)
+{
+    int ptype;
+    X509_ALGOR_get0(NULL, &ptype, NULL, alg);
+    return ptype == V_ASN1_UNDEF || ptype == V_ASN1_NULL;
+}
+
+/* The fields of the CMS structure that its signature does not cover and
+ * OpenSSL does not look at, held to their one meaning (RFC 5652 with an
+ * eContentType other than id-data, RFC 3161): so that no byte of a token
+ * can change while it still verifies. */
+static int check_unsigned_fields(PKCS7 *p7, X509 *signer, char *errbuf)
+{
+    PKCS7_SIGNED *sd = p7->d.sign;
+    STACK_OF(PKCS7_SIGNER_INFO) *sis = PKCS7_get_signer_info(p7);
+    if (ASN1_INTEGER_get(sd->version) != 3 || sis == NULL ||
+        sk_PKCS7_SIGNER_INFO_num(sis) != 1 || sd->crl != NULL)
+        return AFMT_FAIL(errbuf, AFMT_E_FORMAT,
+                         "a timestamp token that is not an RFC 3161 SignedData (version 3, "
+                         "one signer, no CRL)");
+    PKCS7_SIGNER_INFO *si = sk_PKCS7_SIGNER_INFO_value(sis, 0);
+    X509_ALGOR *dig = NULL, *sig = NULL;
+    PKCS7_SIGNER_INFO_get0_algs(si, NULL, &dig, &sig);
+    if (ASN1_INTEGER_get(si->version) != 1 || dig == NULL || sig == NULL || !params_plain(dig))
+        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "a timestamp token's signer is malformed");
+    for (int i = 0; i < sk_X509_ALGOR_num(sd->md_algs); i++)
+        if (!params_plain(sk_X509_ALGOR_value(sd->md_algs, i)))
+            return AFMT_FAIL(errbuf, AFMT_E_FORMAT,
+                             "a timestamp token's digest algorithms are malformed");
+    /* The signature algorithm: the key's own type, or a signature
+     * algorithm for that key type and the signer's digest. */
+    const ASN1_OBJECT *sig_oid, *dig_oid;
+    X509_ALGOR_get0(&sig_oid, NULL, NULL, sig);
+    X509_ALGOR_get0(&dig_oid, NULL, NULL, dig);
+    int sig_nid = OBJ_obj2nid(sig_oid), md_nid = 0, pk_nid = 0;
+    EVP_PKEY *pkey = X509_get0_pubkey(signer);
+    int key_nid = pkey != NULL ? EVP_PKEY_get_base_id(pkey) : NID_undef;
+    int ok;
+    if (OBJ_find_sigid_algs(sig_nid, &md_nid, &pk_nid))
+        ok = pk_nid == key_nid && (md_nid == NID_undef || md_nid == OBJ_obj2nid(dig_oid));
+    else
+        ok = sig_nid != NID_undef && sig_nid == key_nid;
+    if (!ok || (sig_nid != NID_rsassaPss && !params_plain(sig)))
+        return AFMT_FAIL(errbuf, AFMT_E_FORMAT,
+                         "a timestamp token's signature algorithm does not fit its key");
+    return AFMT_OK;
+}
+
 static void describe(afmt_tstamp *t, TS_TST_INFO *tst, X509 *signer)
 {
     struct tm tm;
@@ -147,6 +196,8 @@ int afmt_tstamp_verify(afmt_tstamp *t, const uint8_t *body, size_t len,
         goto out;
     }
     X509 *signer = sk_X509_value(signers, 0);
+    if ((rc = check_unsigned_fields(p7, signer, errbuf)) != AFMT_OK)
+        goto out;
     /* OpenSSL's own check (signature, ESS certificate id, time-stamping
      * key usage) with the carried certificate as the only anchor and no
      * look at the clock: integrity, not trust, which afmt_tstamp_trusted
