@@ -12,6 +12,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "common/fileio.h"
 
 enum { OPT_COSIGNER = 500, OPT_REQUIRE, OPT_TSA_CA };
 
@@ -728,6 +729,19 @@ int cmd_verify(int argc, char **argv)
         rc = cli_keys_load(&keys, cmd);
     if (rc == CLI_EXIT_OK)
         rc = cli_keys_load(&pol.cosigners, cmd);
+    if (rc == CLI_EXIT_OK && pol.tsa_ca != NULL) {
+        /* A CA file that cannot be read is the user's problem (3), told
+         * before the bundle is read, not a timestamp that fails to chain. */
+        uint8_t *pem;
+        size_t pem_len;
+        char err[AFMT_ERRMSG_BYTES];
+        if (afmt_file_read_small(&pem, &pem_len, pol.tsa_ca, 16u << 20, err) != AFMT_OK) {
+            cli_err(pol.tsa_ca, "%s", err);
+            rc = CLI_EXIT_FAILURE;
+        } else {
+            free(pem);
+        }
+    }
     if (rc == CLI_EXIT_OK) {
         struct stat st;
         cli_progress_start("verifying", stat(bundle, &st) == 0 ? (uint64_t)st.st_size : 0);

@@ -10,8 +10,16 @@ sections 4, 5 and 12.2 lay them out (independent of afmt's code).
   attest_bytes.py same OLD NEW      exit 0 when NEW keeps every byte of OLD
                                     before its attestations (the checkpoint,
                                     the signatures, all before them)
+  attest_bytes.py flip BUNDLE COPY CMD...
+                                    for every byte of every attestation: writes
+                                    BUNDLE with that byte's lowest bit flipped
+                                    to COPY and runs CMD; prints "KIND
+                                    OFFSET-IN-RECORD STATUS" and, when CMD
+                                    exited 1, whether its stderr names an
+                                    attestation ("named" or "unnamed")
 """
 import struct
+import subprocess
 import sys
 
 
@@ -45,6 +53,18 @@ def main():
         new, so2, fixed2, _ = layout(sys.argv[3])
         ok = so == so2 and fixed == fixed2 and old[:so + fixed] == new[:so + fixed]
         sys.exit(0 if ok else 1)
+    elif sys.argv[1] == "flip":
+        src, copy, cmd = sys.argv[2], sys.argv[3], sys.argv[4:]
+        data = open(src, "rb").read()
+        for kind, pos, n in records(src):
+            for i in range(pos, pos + n):
+                m = bytearray(data)
+                m[i] ^= 1
+                with open(copy, "wb") as f:
+                    f.write(m)
+                r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                named = "named" if b"attestation" in r.stderr else "unnamed"
+                print(kind, i - pos, r.returncode, named, flush=True)
 
 
 main()
