@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <sodium.h>
@@ -193,6 +194,48 @@ static void entry_place(const afmt_reader *r, uint64_t n, uint32_t *block, uint3
         at += row->size;
     }
     fail_msg("entry %llu is in no record page", (unsigned long long)n);
+}
+
+/* The RFC 3161 timestamps (spec 12.2) as the checker read them with the
+ * openssl command: each token's bytes (by their SHA-256), its imprint
+ * (SHA-256 of the checkpoint) and its time as `openssl ts -reply -text`
+ * prints it ("Mon DD HH:MM:SS YYYY GMT"); and each chains to the vectors'
+ * test CA (tsa/ca.pem). */
+static void check_timestamps(vcase *c, const json_t *v, const uint8_t *cp, size_t cp_len)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    assert_true(json_is_array(v));
+    assert_int_equal(json_array_size(v), afmt_reader_timestamp_count(c->r));
+    uint8_t want[32];
+    afmt_content_hash(want, cp, cp_len);
+    char want_hex[65], hex[65];
+    afmt_hash_to_hex(want_hex, want);
+    char *ca;
+    assert_true(asprintf(&ca, "%s/tsa/ca.pem", VECTORS) > 0);
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        const json_t *t = json_array_get(v, i);
+        afmt_timestamp_info ti;
+        assert_int_equal(afmt_reader_timestamp(&ti, c->r, i), AFMT_OK);
+        uint8_t h[32];
+        afmt_content_hash(h, ti.token, ti.token_len);
+        afmt_hash_to_hex(hex, h);
+        assert_string_equal(hex, json_string_value(json_object_get(t, "token_sha256")));
+        assert_string_equal(want_hex, json_string_value(json_object_get(t, "sha256_imprint")));
+        char mon[4];
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        assert_int_equal(sscanf(json_string_value(json_object_get(t, "time")),
+                                "%3s %d %d:%d:%d %d GMT", mon, &tm.tm_mday, &tm.tm_hour,
+                                &tm.tm_min, &tm.tm_sec, &tm.tm_year),
+                         6);
+        const char *m = strstr(months, mon);
+        assert_non_null(m);
+        tm.tm_mon = (int)(m - months) / 3;
+        tm.tm_year -= 1900;
+        assert_int_equal(ti.time, (int64_t)timegm(&tm));
+        assert_int_equal(afmt_reader_timestamp_trusted(c->r, i, ca), AFMT_OK);
+    }
+    free(ca);
 }
 
 /* The cosignatures (spec 12.2) as the checker read them: each one the
@@ -717,6 +760,8 @@ static void test_valid(void **state)
             free(note);
         } else if (strcmp(key, "cosignatures") == 0) {
             check_cosignatures(&c, v, cp, cp_len);
+        } else if (strcmp(key, "timestamps") == 0) {
+            check_timestamps(&c, v, cp, cp_len);
         } else if (strcmp(key, "layout") == 0) {
             check_layout(&c, v);
         } else if (strcmp(key, "entry_list") == 0) {
@@ -803,7 +848,7 @@ static void test_vector_set(void **state)
 {
     (void)state;
     static const char *const valid[] = {"empty", "one-post", "thread", "files", "fields",
-                                        "pages"};
+                                        "pages", "timestamped"};
     for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++) {
         char a[64], b[64];
         snprintf(a, sizeof a, "%s.afmt", valid[i]);

@@ -1895,6 +1895,137 @@ static void invalid_attestations(void)
     emit_model("attestation-unknown-kind", "unsupported", &m);
 }
 
+/* ---- timestamps (spec 12.2, kind 0x02): RFC 3161 tokens made once by
+ * spec/vectors/tsa/make_tokens.sh (a token holds the authority's time and a
+ * fresh signature, so it is an input here, read from <out>/tsa/) ---- */
+
+static enum {
+    TS_TWO,
+    TS_ANOTHER_CHECKPOINT,
+    TS_SIGNATURE_FLIPPED,
+    TS_NO_CERTIFICATE,
+    TS_SHA512,
+    TS_TRAILING_BYTE,
+    TS_NOT_A_TOKEN,
+    TS_FIVE,
+    TS_TWICE,
+    TS_AFTER_COSIGNATURE,
+} g_ts_case;
+
+static void ts_token(afmt_buf *out, const char *name)
+{
+    char *path = path_join(g_out, "tsa", name);
+    read_bytes(out, path);
+    free(path);
+}
+
+static void att_ts(afmt_buf *out, const char *name, int flip_last, int trailing)
+{
+    afmt_buf body = {0};
+    ts_token(&body, name);
+    if (flip_last)
+        body.data[body.len - 1] ^= 0x01; /* inside the signature value */
+    if (trailing)
+        buf_u8(&body, 0);
+    att_record(out, 0x02, &body);
+    afmt_buf_free(&body);
+}
+
+static void att_ts_cases(model *m, const afmt_buf *cp, const uint8_t note_sig[64],
+                         afmt_buf *out)
+{
+    (void)m;
+    (void)note_sig;
+    afmt_buf body = {0};
+    switch (g_ts_case) {
+    case TS_TWO:
+        att_cosig(out, 0x77, "witness.example/w1", cosig_time, cp, 0);
+        att_ts(out, "one-post-1.tst", 0, 0);
+        att_ts(out, "one-post-2.tst", 0, 0);
+        break;
+    case TS_ANOTHER_CHECKPOINT: att_ts(out, "thread.tst", 0, 0); break;
+    case TS_SIGNATURE_FLIPPED: att_ts(out, "one-post-1.tst", 1, 0); break;
+    case TS_NO_CERTIFICATE: att_ts(out, "one-post-nocert.tst", 0, 0); break;
+    case TS_SHA512: att_ts(out, "one-post-sha512.tst", 0, 0); break;
+    case TS_TRAILING_BYTE: att_ts(out, "one-post-1.tst", 0, 1); break;
+    case TS_NOT_A_TOKEN:
+        buf_add(&body, "\x30\x03\x02\x01\x01", 5); /* a DER SEQUENCE { INTEGER 1 } */
+        att_record(out, 0x02, &body);
+        break;
+    case TS_FIVE:
+        for (int i = 1; i <= 5; i++) {
+            char name[32];
+            snprintf(name, sizeof name, "one-post-%d.tst", i);
+            att_ts(out, name, 0, 0);
+        }
+        break;
+    case TS_TWICE:
+        att_ts(out, "one-post-1.tst", 0, 0);
+        att_ts(out, "one-post-1.tst", 0, 0);
+        break;
+    case TS_AFTER_COSIGNATURE:
+        att_ts(out, "one-post-1.tst", 0, 0);
+        att_cosig(out, 0x77, "witness.example/w1", cosig_time, cp, 0);
+        break;
+    }
+    afmt_buf_free(&body);
+}
+
+/* valid/timestamped.afmt: one-post.afmt with a cosignature and two RFC 3161
+ * timestamps, read back. */
+static void valid_timestamped(void)
+{
+    model m;
+    model_load(&m, "one-post.afmt");
+    g_ts_case = TS_TWO;
+    m.attest = att_ts_cases;
+    afmt_buf out = {0};
+    model_seal(&m, &out);
+    model_free(&m);
+    char *path = path_join(g_out, "valid", "timestamped.afmt");
+    write_bytes(path, out.data, out.len);
+    afmt_buf_free(&out);
+    char err[512];
+    afmt_reader *r;
+    if (afmt_reader_open(&r, path, err, sizeof err) != AFMT_OK)
+        die("%s: reader: %s", path, err);
+    if (afmt_reader_verify(r, NULL, NULL) != AFMT_OK)
+        die("%s: verify: %s", path, afmt_reader_errmsg(r));
+    afmt_timestamp_info ti;
+    if (afmt_reader_timestamp_count(r) != 2 || afmt_reader_timestamp(&ti, r, 1) != AFMT_OK ||
+        afmt_reader_cosignature_count(r) != 1)
+        die("%s: the timestamps do not read back", path);
+    char *ca = path_join(g_out, "tsa", "ca.pem");
+    if (afmt_reader_timestamp_trusted(r, 0, ca) != AFMT_OK)
+        die("%s: the timestamp does not chain to %s", path, ca);
+    free(ca);
+    afmt_reader_free(r);
+    free(path);
+    g_count_valid++;
+}
+
+static void emit_ts_case(const char *name, const char *error, int which)
+{
+    model m;
+    model_load(&m, "one-post.afmt");
+    g_ts_case = which;
+    m.attest = att_ts_cases;
+    emit_model(name, error, &m);
+}
+
+static void invalid_timestamps(void)
+{
+    emit_ts_case("timestamp-of-another-checkpoint", "bad-signature", TS_ANOTHER_CHECKPOINT);
+    emit_ts_case("timestamp-signature-flipped", "bad-signature", TS_SIGNATURE_FLIPPED);
+    emit_ts_case("timestamp-without-certificate", "format", TS_NO_CERTIFICATE);
+    emit_ts_case("timestamp-sha512-imprint", "format", TS_SHA512);
+    emit_ts_case("timestamp-trailing-byte", "format", TS_TRAILING_BYTE);
+    emit_ts_case("timestamp-not-a-token", "format", TS_NOT_A_TOKEN);
+    emit_ts_case("timestamps-5", "limit", TS_FIVE);
+    emit_ts_case("timestamp-twice", "format", TS_TWICE);
+    emit_ts_case("timestamp-before-cosignature", "format", TS_AFTER_COSIGNATURE);
+}
+
 static void invalid_checkpoint(void)
 {
     model m;
@@ -2917,6 +3048,7 @@ int main(int argc, char **argv)
     valid_cosigned();
     withholder_init();
     valid_withheld();
+    valid_timestamped();
     static const char *const valid_names[] = {"empty.afmt", "one-post.afmt", "thread.afmt",
                                               "fields.afmt", "files.afmt", "pages.afmt"};
     for (size_t i = 0; i < sizeof valid_names / sizeof valid_names[0]; i++)
@@ -2926,6 +3058,7 @@ int main(int argc, char **argv)
     invalid_signature();
     invalid_checkpoint();
     invalid_attestations();
+    invalid_timestamps();
     invalid_index();
     invalid_directory();
     invalid_pages();

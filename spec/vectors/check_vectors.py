@@ -267,11 +267,87 @@ def key_name_ok(name):
     return not any(ch in " +" or ord(ch) in UNICODE_SPACES for ch in text)
 
 
-def check_attestations(att, cp):
+def der_whole(body):
+    """The length of the DER value at the start of body (tag, definite length, value), or
+    None when it is not one."""
+    if len(body) < 2 or body[0] != 0x30:
+        return None
+    n, pos = body[1], 2
+    if n & 0x80:
+        k = n & 0x7F
+        if k == 0 or k > 4 or len(body) < 2 + k or body[2] == 0:
+            return None
+        n, pos = int.from_bytes(body[2:2 + k], "big"), 2 + k
+        if n < 0x80:
+            return None
+    return pos + n
+
+
+def openssl(args, tmp, what):
+    r = subprocess.run(["openssl"] + args, cwd=tmp, capture_output=True)
+    return r.returncode == 0, r.stdout.decode("utf-8", "replace")
+
+
+def check_timestamp(number, body, cp, tmp, rule):
+    """A kind 0x02 record: a DER TimeStampToken (RFC 3161) of SHA-256(checkpoint) carrying the
+    TSA's certificate; its CMS signature checked by the stock openssl command with that
+    certificate as the only anchor and no look at the clock (integrity, not trust).  Returns
+    (time text, imprint hex)."""
+    rule = rule + ", RFC 3161 timestamp"
+    if len(body) > 64 * 1024:
+        reject("limit", "attestation %d: a token over 64 KiB" % number, rule, named=True)
+    if der_whole(body) != len(body):
+        reject("format", "attestation %d: not one DER value" % number, rule)
+    with open(os.path.join(tmp, "token.der"), "wb") as f:
+        f.write(body)
+    with open(os.path.join(tmp, "cp"), "wb") as f:
+        f.write(cp)
+    ok, _ = openssl(["pkcs7", "-inform", "DER", "-in", "token.der", "-outform", "DER",
+                     "-out", "token.re"], tmp, "token")
+    if not ok or open(os.path.join(tmp, "token.re"), "rb").read() != body:
+        reject("format", "attestation %d: not a DER TimeStampToken" % number, rule)
+    ok, text = openssl(["ts", "-reply", "-in", "token.der", "-token_in", "-token_out", "-text"],
+                       tmp, "token")
+    if not ok:
+        reject("format", "attestation %d: no TSTInfo" % number, rule)
+    if "Hash Algorithm: sha256\n" not in text:
+        reject("format", "attestation %d: the imprint is not SHA-256" % number, rule)
+    hexdump = text.split("Message data:\n", 1)[1].split("Serial number:", 1)[0]
+    imprint = "".join(line.split(" - ", 1)[1][:47].replace("-", " ").replace(" ", "")
+                      for line in hexdump.splitlines() if " - " in line)
+    if imprint != hashlib.sha256(cp).hexdigest():
+        reject("bad-signature", "attestation %d: a timestamp of another text" % number, rule,
+               named=True)
+    ok, _ = openssl(["pkcs7", "-inform", "DER", "-in", "token.der", "-print_certs", "-out",
+                     "certs.pem"], tmp, "certificates")
+    certs = open(os.path.join(tmp, "certs.pem")).read() if ok else ""
+    if "BEGIN CERTIFICATE" not in certs:
+        reject("format", "attestation %d: the token carries no certificate" % number, rule)
+    ok, _ = openssl(["ts", "-verify", "-data", "cp", "-in", "token.der", "-token_in",
+                     "-CAfile", "certs.pem", "-partial_chain", "-no_check_time"], tmp, "verify")
+    if not ok:
+        reject("bad-signature", "attestation %d: the timestamp does not verify" % number, rule,
+               named=True)
+    when = text.split("Time stamp: ", 1)[1].split("\n", 1)[0]
+    return when, imprint
+
+
+def timestamp_trusted(body, cp, ca, tmp):
+    """`openssl ts -verify -CAfile ca`: does the token chain to the vectors' test CA?"""
+    with open(os.path.join(tmp, "token.der"), "wb") as f:
+        f.write(body)
+    with open(os.path.join(tmp, "cp"), "wb") as f:
+        f.write(cp)
+    return openssl(["ts", "-verify", "-data", "cp", "-in", "token.der", "-token_in", "-CAfile",
+                    ca], tmp, "trust")[0]
+
+
+def check_attestations(att, cp, tmp=None):
     """Spec 12.2: the records after note_sig.  Framing first (whole records, known kinds in
     order, counts, no two equal), then each record: a cosignature (c2sp.org/tlog-cosignature)
-    must verify over this checkpoint; the other kinds are refused (`unsupported`).  Returns the
-    cosignatures as (name, key, timestamp)."""
+    must verify over this checkpoint, a timestamp (RFC 3161) too (check_timestamp); the other
+    kinds are refused (`unsupported`).  Returns the cosignatures as (name, key, timestamp) and
+    the timestamps as (time text, imprint hex, token)."""
     rule = "12.2 (attestations)"
     recs, pos = [], 0
     while pos < len(att):
@@ -295,16 +371,19 @@ def check_attestations(att, cp):
             reject("format", "two equal attestations", rule)
         recs.append((kind, body))
         pos += 5 + n
-    cosigs, withheld_index = [], None
+    cosigs, stamps, withheld_index = [], [], None
     for number, (kind, body) in enumerate(recs, 1):
         if kind == 3:
             withheld_index = check_withholding(body, cp, number)
             continue
+        if kind == 2:
+            when, imprint = check_timestamp(number, body, cp, tmp, rule)
+            stamps.append((when, imprint, body))
+            continue
         if kind != 1:
-            what = {2: "an RFC 3161 timestamp", 4: "a history record"}[kind]
-            reject("unsupported", "attestation %d is %s" % (number, what),
-                   rule + " (cosignatures and withholding statements are read by this "
-                   "version)", named=True)
+            reject("unsupported", "attestation %d is a history record" % number,
+                   rule + " (cosignatures, timestamps and withholding statements are read by "
+                   "this version)", named=True)
         m = body[0]
         if len(body) != 1 + m + 32 + 8 + 64:
             reject("format", "attestation %d: a cosignature's length" % number, rule)
@@ -320,7 +399,7 @@ def check_attestations(att, cp):
             reject("bad-signature", "attestation %d: the cosignature does not verify" % number,
                    rule + ", c2sp.org/tlog-cosignature", named=True)
         cosigs.append((name, pk, ts))
-    return cosigs, withheld_index
+    return cosigs, stamps, withheld_index
 
 
 def check_withholding(body, cp, number):
@@ -764,7 +843,7 @@ def read_bundle(data, tmp):
 
     # Before step 5, the attestations (12.2): a withholding statement names the index head in
     # place of the checkpoint (12.1).
-    cosigs, withheld_index = check_attestations(attestations, cp)
+    cosigs, stamps, withheld_index = check_attestations(attestations, cp, tmp)
 
     # Step 5: the index header (7.1), checked before anything is allocated.
     index = data[index_offset:index_offset + index_size]
@@ -1100,7 +1179,7 @@ def read_bundle(data, tmp):
             "head_size": head_size, "body_size": body_size, "records_size": records_size,
             "record_pages": nrec, "id_pages": nid, "pages": pages, "id_table": id_table,
             "blocks": blocks, "blobs": blobs, "entries": entries, "cosignatures": cosigs,
-            "withheld_index": withheld_index}
+            "withheld_index": withheld_index, "timestamps": stamps}
 
 
 # ------------------------------------------------------------------------------- the JSON
@@ -1155,6 +1234,10 @@ def to_json(name, data, b):
         "note_signature": base64.b64encode(b["note_sig"]).decode(),
         "cosignatures": [cosig_json(nm, pk, ts) for nm, pk, ts in b["cosignatures"]],
         "withholding_index": None if b["withheld_index"] is None else b["withheld_index"].hex(),
+        **({"timestamps": [{"time": when, "sha256_imprint": imprint,
+                            "token_sha256": hashlib.sha256(tok).hexdigest()}
+                           for when, imprint, tok in b["timestamps"]]}
+           if b["timestamps"] else {}),
         "layout": {
             "index_offset": b["trailer"][0],
             "index_size": b["trailer"][1],
@@ -1298,6 +1381,12 @@ def check_valid(d, name, kid, pk, sk, write, tmp, run):
             refs.update(p["hash"] for p in e["parts"] if p["kind"] == "blob")
     if refs != {x["hash"] for x in b["blobs"]}:
         run.fail("valid/%s: the blobs are not exactly the referenced contents" % name)
+    # Trust in a timestamp's authority is the user's policy (12.2): the vectors' tokens come
+    # from the test TSA of tsa/make_tokens.sh, whose CA is tsa/ca.pem.
+    for i, (_, _, tok) in enumerate(b["timestamps"], 1):
+        if not timestamp_trusted(tok, b["checkpoint_bytes"], os.path.join(d, "tsa", "ca.pem"),
+                                 tmp):
+            run.fail("valid/%s: timestamp %d does not chain to tsa/ca.pem" % (name, i))
     obj = to_json(name, data, b)
     jpath = os.path.join(d, "valid", name[:-5] + ".json")
     text = json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
