@@ -1,5 +1,5 @@
 /*
- * attest.c - adding an attestation (spec 12.2) to a finished bundle:
+ * attest_add.c - adding an attestation (spec 12.2) to a finished bundle:
  * cosignatures and RFC 3161 timestamps.  Only the signature section and the
  * trailer change; every byte before them is copied as it is, so what the
  * signatures and any earlier proof cover stays the same.  The bundle is
