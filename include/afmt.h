@@ -589,9 +589,10 @@ AFMT_API int afmt_reader_read_post(void **out, size_t *out_len, afmt_reader *r,
 /* Finds the post `id` in the bundle at `path` and passes its content to
  * `sink`, checking only what it reads (spec section 10.1): both signatures
  * (and the signer, when opts has trusted keys, as afmt_reader_open_ext), the index
- * head, the index pages it needs, the post's block, and last the content's
- * hash, before any byte reaches the sink.  It touches a few pages of the
- * index instead of all of it, so it is much faster than opening the bundle
+ * head, one id page, the post's record page (whose entry must have this
+ * id), the block table, the post's block, and last the content's hash,
+ * before any byte reaches the sink.  It touches a few pages of the index
+ * instead of all of it, so it is much faster than opening the bundle
  * on a large bundle; it does not check the rest of the bundle nor the
  * Merkle root (afmt_reader_verify does).  AFMT_E_NOT_FOUND when no post has
  * this id; AFMT_E_USER when the sink returned nonzero.  `signer`,

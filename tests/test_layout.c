@@ -140,7 +140,7 @@ static void test_index_header(void **state)
     assert_int_equal(d.id_pages, 2);          /* 4100 posts: 4096 + 4 rows */
     assert_int_equal(d.page_count, 2 + 2 + 2);
     assert_int_equal(d.head_size, AFMT_INDEX_HEADER_BYTES + 6 * AFMT_PAGE_ROW_BYTES);
-    assert_int_equal(d.body_size, 3 * 56 + 2 * 8 + 500000 + 4 * 4100);
+    assert_int_equal(d.body_size, 3 * 56 + 2 * 8 + 500000 + 12 * 4100); /* id rows: 12 bytes */
     /* the directory must fit in the index */
     assert_int_equal(afmt_index_header_decode(&d, b, d.head_size - 1, err), AFMT_E_FORMAT);
     /* more posts than entries, record pages without entries, a count over the limit */
@@ -181,7 +181,7 @@ static void test_page_directory(void **state)
     afmt_page_row_encode(dir, 20, 56, 0, hash);
     afmt_page_row_encode(dir + 48, 9, 0, 0, hash);
     afmt_page_row_encode(dir + 96, 100, 300, 0, hash);
-    afmt_page_row_encode(dir + 144, 15, 8, 12345, hash);
+    afmt_page_row_encode(dir + 144, 15, 2 * AFMT_ID_ROW_BYTES, 12345, hash);
     assert_int_equal(afmt_load32(dir + 96), 100);
     assert_int_equal(afmt_load32(dir + 100), 300);
     assert_memory_equal(dir + 16, hash, 32);
@@ -200,13 +200,17 @@ static void test_page_directory(void **state)
     afmt_page_row_encode(dir, 20, 57, 0, hash);
     assert_int_equal(afmt_page_dir_decode(rows, &h, dir, 1000, 144, err), AFMT_E_FORMAT);
     afmt_page_row_encode(dir, 20, 56, 0, hash);
+    /* an id page of two rows is 24 bytes (u64 key, u32 entry), not 8 */
+    afmt_page_row_encode(dir + 144, 15, 8, 12345, hash);
+    assert_int_equal(afmt_page_dir_decode(rows, &h, dir, 1000, 144, err), AFMT_E_FORMAT);
+    afmt_page_row_encode(dir + 144, 15, 2 * AFMT_ID_ROW_BYTES, 12345, hash);
     /* the first record page starts at entry 0 */
     afmt_page_row_encode(dir + 96, 100, 300, 1, hash);
     assert_int_equal(afmt_page_dir_decode(rows, &h, dir, 1000, 144, err), AFMT_E_FORMAT);
     /* a page that declares more than its frame may hold: a bomb */
     afmt_page_row_encode(dir + 96, 1, 300 + AFMT_INDEX_RATIO_SLACK + AFMT_INDEX_RATIO_MAX, 0,
                          hash);
-    afmt_page_row_encode(dir + 144, 114, 8, 12345, hash);
+    afmt_page_row_encode(dir + 144, 114, 2 * AFMT_ID_ROW_BYTES, 12345, hash);
     assert_int_equal(afmt_page_dir_decode(rows, &h, dir, 1000, 144, err), AFMT_E_LIMIT);
 }
 

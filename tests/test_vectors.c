@@ -322,7 +322,7 @@ static void extract_all(vcase *c)
     for (uint64_t k = 0; k < c->r->head.ih.post_count; k++)
         if (k % AFMT_ID_PAGE_ROWS == 0 || k % AFMT_ID_PAGE_ROWS == AFMT_ID_PAGE_ROWS - 1 ||
             k + 1 == c->r->head.ih.post_count)
-            c->lookup[afmt_load32(c->r->id_table + 4 * k)] = 1;
+            c->lookup[afmt_id_row_entry(c->r->id_table, k)] = 1;
 }
 static void check_part(vcase *c, const json_t *jp, const afmt_part_view *part)
 {
@@ -574,7 +574,7 @@ static void check_layout(vcase *c, const json_t *jl)
         } else if (strcmp(key, "id_table") == 0) {
             assert_int_equal(json_array_size(v), r->head.ih.post_count);
             for (uint64_t k = 0; k < r->head.ih.post_count; k++)
-                expect_u64(json_array_get(v, k), afmt_load32(r->id_table + 4 * k));
+                expect_u64(json_array_get(v, k), afmt_id_row_entry(r->id_table, k));
         } else if (strcmp(key, "blocks") == 0) {
             assert_int_equal(json_array_size(v), r->head.ih.block_count);
             for (uint64_t b = 0; b < r->head.ih.block_count; b++) {

@@ -645,7 +645,7 @@ struct model {
     int set_entry_count;
     uint64_t entry_count;     /* index header and checkpoint, when set */
     /* Hooks, in the order model_seal calls them; `arg` is theirs. */
-    void (*id_edit)(model *m, afmt_buf *rows);           /* u32 rows of the id table */
+    void (*id_edit)(model *m, afmt_buf *rows);           /* rows of the id table */
     void (*page_edit)(model *m, mpage *pages, size_t n); /* pages and directory rows */
     void (*ih_edit)(model *m, uint8_t ih[AFMT_INDEX_HEADER_BYTES]);
     void (*index_edit)(model *m, afmt_buf *index);       /* the laid out index section */
@@ -716,19 +716,6 @@ static afmt_buf *model_add_enc(model *m)
 static int enc_is_post(const afmt_buf *e)
 {
     return e->len > 0 && e->data[0] == AFMT_ENTRY_TYPE_POST;
-}
-
-/* The id key (spec 7.6) of entry e when it is a post (0 when it is not one,
- * or is cut short). */
-static uint64_t model_id_key(const model *m, uint64_t e)
-{
-    const size_t at = 2 + 16 + 32 + 8 + 8;
-    if (e >= m->nenc || !enc_is_post(&m->enc[e]) || m->enc[e].len < at + 2)
-        return 0;
-    size_t n = afmt_load16(m->enc[e].data + at);
-    if (m->enc[e].len < at + 2 + n)
-        return 0;
-    return afmt_id_key(m->enc[e].data + at + 2, n);
 }
 
 /* The id table as a writer makes it: every post once, by (id key, entry)
@@ -903,7 +890,8 @@ static void model_seal(model *m, afmt_buf *out)
     model_id_rows(m, &ids);
     if (m->id_edit != NULL)
         m->id_edit(m, &ids);
-    size_t nrows = ids.len / 4, nid = (nrows + AFMT_ID_PAGE_ROWS - 1) / AFMT_ID_PAGE_ROWS;
+    size_t nrows = ids.len / AFMT_ID_ROW_BYTES;
+    size_t nid = (nrows + AFMT_ID_PAGE_ROWS - 1) / AFMT_ID_PAGE_ROWS;
     size_t np = 2 + nrec + nid;
     mpage *pg = calloc(np, sizeof *pg);
     if (pg == NULL)
@@ -927,8 +915,8 @@ static void model_seal(model *m, afmt_buf *out)
         size_t at = k * AFMT_ID_PAGE_ROWS, n = nrows - at;
         if (n > AFMT_ID_PAGE_ROWS)
             n = AFMT_ID_PAGE_ROWS;
-        buf_add(&p->body, ids.data + 4 * at, 4 * n);
-        p->first = model_id_key(m, afmt_load32(ids.data + 4 * at));
+        buf_add(&p->body, ids.data + AFMT_ID_ROW_BYTES * at, AFMT_ID_ROW_BYTES * n);
+        p->first = afmt_id_row_key(ids.data, at); /* its first row's, as a writer's */
     }
     for (size_t p = 0; p < np; p++)
         page_refresh(&pg[p]);
@@ -1556,34 +1544,53 @@ static void pe_last_first_plus_1(model *m, mpage *pg, size_t n)
     pg[n - 1].first++;
 }
 
-/* Id table rows: row m->arg set to m->arg2 */
+/* Id table rows (u64 key, u32 entry): row m->arg's entry set to m->arg2,
+ * its key kept */
 static void ie_set(model *m, afmt_buf *rows)
 {
-    afmt_store32(rows->data + 4 * m->arg, (uint32_t)m->arg2);
+    afmt_store32(rows->data + AFMT_ID_ROW_BYTES * m->arg + AFMT_ID_ROW_OFF_ENTRY,
+                 (uint32_t)m->arg2);
+}
+/* ...row m->arg's key plus m->arg2, its entry kept */
+static void ie_key_add(model *m, afmt_buf *rows)
+{
+    uint8_t *key = rows->data + AFMT_ID_ROW_BYTES * m->arg + AFMT_ID_ROW_OFF_KEY;
+    afmt_store64(key, afmt_load64(key) + m->arg2);
 }
 /* ...row m->arg a copy of the row before it */
 static void ie_copy_prev(model *m, afmt_buf *rows)
 {
-    afmt_store32(rows->data + 4 * m->arg, afmt_load32(rows->data + 4 * m->arg - 4));
+    memcpy(rows->data + AFMT_ID_ROW_BYTES * m->arg,
+           rows->data + AFMT_ID_ROW_BYTES * (m->arg - 1), AFMT_ID_ROW_BYTES);
 }
 /* ...rows m->arg and m->arg + 1 swapped */
 static void ie_swap(model *m, afmt_buf *rows)
 {
-    uint32_t a = afmt_load32(rows->data + 4 * m->arg);
-    afmt_store32(rows->data + 4 * m->arg, afmt_load32(rows->data + 4 * m->arg + 4));
-    afmt_store32(rows->data + 4 * m->arg + 4, a);
+    uint8_t a[AFMT_ID_ROW_BYTES], *r = rows->data + AFMT_ID_ROW_BYTES * m->arg;
+    memcpy(a, r, AFMT_ID_ROW_BYTES);
+    memcpy(r, r + AFMT_ID_ROW_BYTES, AFMT_ID_ROW_BYTES);
+    memcpy(r + AFMT_ID_ROW_BYTES, a, AFMT_ID_ROW_BYTES);
+}
+/* ...the entries of rows m->arg and m->arg + 1 swapped, the keys kept: each
+ * row leads to the other's post */
+static void ie_swap_entries(model *m, afmt_buf *rows)
+{
+    uint8_t *r = rows->data + AFMT_ID_ROW_BYTES * m->arg + AFMT_ID_ROW_OFF_ENTRY;
+    uint32_t a = afmt_load32(r);
+    afmt_store32(r, afmt_load32(r + AFMT_ID_ROW_BYTES));
+    afmt_store32(r + AFMT_ID_ROW_BYTES, a);
 }
 /* ...the last row left out */
 static void ie_drop_last(model *m, afmt_buf *rows)
 {
     (void)m;
-    rows->len -= 4;
+    rows->len -= AFMT_ID_ROW_BYTES;
 }
 /* ...row 0 once more at the end */
 static void ie_repeat_first(model *m, afmt_buf *rows)
 {
     (void)m;
-    buf_u32(rows, afmt_load32(rows->data));
+    buf_add(rows, rows->data, AFMT_ID_ROW_BYTES);
 }
 
 /* Index header: the u64 at offset m->arg set to m->arg2 */
@@ -2222,7 +2229,7 @@ static void invalid_directory(void)
 
     model_load(&m, "one-post.afmt");
     m.id_edit = ie_repeat_first;
-    emit_model("id-page-size-8-for-1-post", "format", &m);
+    emit_model("id-page-size-24-for-1-post", "format", &m);
 
     model_load(&m, "one-post.afmt");
     m.page_edit = pe_first;
@@ -2399,6 +2406,20 @@ static void invalid_ids(void)
     model_many_posts(&m);
     m.page_edit = pe_last_first_plus_1;
     emit_model("id-page-2-first-not-its-key", "format", &m);
+
+    /* rows whose keys are not their posts' id keys (a lookup goes by the
+     * rows' keys, 10.1): row 1's key one more (the order kept), and rows 1
+     * and 2 leading to each other's posts (the keys in order) */
+    model_load(&m, "thread.afmt");
+    m.id_edit = ie_key_add;
+    m.arg = 1;
+    m.arg2 = 1;
+    emit_model("id-row-key-not-its-posts", "format", &m);
+
+    model_load(&m, "thread.afmt");
+    m.id_edit = ie_swap_entries;
+    m.arg = 1;
+    emit_model("id-rows-lead-to-each-others-posts", "format", &m);
 }
 
 /* Spec 7.5: a post's place is its content's blob's; any other entry's is

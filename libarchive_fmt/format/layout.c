@@ -184,7 +184,8 @@ int afmt_index_header_decode(afmt_index_header *h, const uint8_t *in, uint64_t i
                              (unsigned long long)limits[i].value, limits[i].what);
     /* All counts are below 2^33 now: nothing below overflows 64 bits. */
     h->body_size = AFMT_BLOCK_RECORD_BYTES * h->block_count +
-                   AFMT_BLOB_RECORD_BYTES * h->blob_count + h->records_size + 4 * h->post_count;
+                   AFMT_BLOB_RECORD_BYTES * h->blob_count + h->records_size +
+                   AFMT_ID_ROW_BYTES * h->post_count;
     if (h->body_size > AFMT_MAX_INDEX_BYTES)
         return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "index of %llu bytes is over the limit",
                          (unsigned long long)h->body_size);
@@ -247,7 +248,7 @@ int afmt_page_dir_decode(afmt_page_row *rows, const afmt_index_header *h, const 
             uint64_t k = p - first_id;
             uint64_t n = k + 1 < h->id_pages ? AFMT_ID_PAGE_ROWS
                                              : h->post_count - k * AFMT_ID_PAGE_ROWS;
-            want_size = 4 * n;
+            want_size = AFMT_ID_ROW_BYTES * n;
             ok = k == 0 || row->first >= rows[p - 1].first;
         }
         if (row->size != want_size || !ok)
@@ -271,6 +272,8 @@ int afmt_page_dir_decode(afmt_page_row *rows, const afmt_index_header *h, const 
 
 _Static_assert(AFMT_MIN_RECORD_BYTES == 45, "a record is at least 45 bytes (spec 7.1)");
 _Static_assert(AFMT_PLACE_OFF_OFFSET + 4 == AFMT_PLACE_BYTES, "a place is u32 block, u32 offset");
+_Static_assert(AFMT_ID_ROW_OFF_ENTRY == 8 && AFMT_ID_ROW_OFF_ENTRY + 4 == AFMT_ID_ROW_BYTES,
+               "an id row is u64 id key, u32 entry number (spec 7.6)");
 
 int afmt_record_iter_init(afmt_record_iter *it, const uint8_t *page, uint64_t size,
                           uint64_t count)

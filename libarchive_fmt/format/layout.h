@@ -19,7 +19,7 @@
 #define AFMT_MAX_CHECKPOINT_BYTES 4096
 #define AFMT_COMPRESSION_ZSTD 1u
 #define AFMT_PAGE_ROW_BYTES 48
-#define AFMT_ID_PAGE_ROWS 4096      /* u32 entry numbers in a full id page */
+#define AFMT_ID_PAGE_ROWS 4096      /* rows in a full id page */
 #define AFMT_RECORD_PAGE_TARGET (64u * 1024) /* writers close a record page here */
 #define AFMT_MAX_BLOCKS (1u << 26)
 #define AFMT_MAX_BLOBS (1u << 28)
@@ -201,5 +201,23 @@ AFMT_INTERNAL const uint8_t *afmt_record_page_get(const afmt_record_page *pg, ui
 AFMT_INTERNAL int afmt_record_page_seal(afmt_record_page *pg);
 AFMT_INTERNAL void afmt_record_page_clear(afmt_record_page *pg);
 AFMT_INTERNAL void afmt_record_page_free(afmt_record_page *pg);
+
+/* ---- id pages (spec 7.6) ----
+ * An id page is up to 4096 rows, each the post's id key (u64) then its
+ * entry number (u32), ordered by (key, entry): what a binary search by id
+ * compares, and where it leads, without reading any record page. */
+#define AFMT_ID_ROW_OFF_KEY 0
+#define AFMT_ID_ROW_OFF_ENTRY 8
+#define AFMT_ID_ROW_BYTES 12
+
+/* Row k of an id table (or id page) at `rows`. */
+static inline uint64_t afmt_id_row_key(const uint8_t *rows, uint64_t k)
+{
+    return afmt_load64(rows + k * AFMT_ID_ROW_BYTES + AFMT_ID_ROW_OFF_KEY);
+}
+static inline uint32_t afmt_id_row_entry(const uint8_t *rows, uint64_t k)
+{
+    return afmt_load32(rows + k * AFMT_ID_ROW_BYTES + AFMT_ID_ROW_OFF_ENTRY);
+}
 
 #endif

@@ -9,13 +9,6 @@
 #include "format/withholding.h"
 #include "read/reader_internal.h"
 
-/* The id of post `e`, and its id key. */
-static uint64_t post_id(const afmt_reader *r, uint64_t e, const uint8_t **id, size_t *len)
-{
-    uint32_t enc_len;
-    afmt_entry_key(afmt_rd_record(r, e, &enc_len), id, len);
-    return afmt_id_key(*id, *len);
-}
 
 void afmt_rd_entry_view(afmt_entry_view *e, const afmt_reader *r, uint64_t n)
 {
@@ -137,21 +130,21 @@ int afmt_reader_find_post(uint64_t *out_number, const afmt_reader *r, const char
         return AFMT_FAIL(NULL, AFMT_E_INVALID_ARGUMENT, "afmt_reader_find_post: no reader or id");
     uint64_t key = afmt_id_key((const uint8_t *)id, id_len);
     /* The first row whose key is not below `key`, then the run of rows
-     * with that key. */
+     * with that key (full verification checked each row's key). */
     uint64_t lo = 0, hi = r->head.ih.post_count;
-    const uint8_t *got;
-    size_t got_len;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
-        if (post_id(r, afmt_load32(r->id_table + 4 * mid), &got, &got_len) < key)
+        if (afmt_id_row_key(r->id_table, mid) < key)
             lo = mid + 1;
         else
             hi = mid;
     }
-    for (; lo < r->head.ih.post_count; lo++) {
-        uint32_t e = afmt_load32(r->id_table + 4 * lo);
-        if (post_id(r, e, &got, &got_len) != key)
-            break;
+    for (; lo < r->head.ih.post_count && afmt_id_row_key(r->id_table, lo) == key; lo++) {
+        uint32_t e = afmt_id_row_entry(r->id_table, lo);
+        const uint8_t *got;
+        size_t got_len;
+        uint32_t enc_len;
+        afmt_entry_key(afmt_rd_record(r, e, &enc_len), &got, &got_len);
         if (got_len == id_len && memcmp(got, id, id_len) == 0) {
             *out_number = e;
             return AFMT_OK;

@@ -123,7 +123,7 @@ static int check_run(afmt_reader *r, uint64_t start, uint64_t end)
     if (ids == NULL)
         return AFMT_FAIL(r->err, AFMT_E_NOMEM, "out of memory");
     for (size_t i = 0; i < m; i++) {
-        ids[i].entry = afmt_load32(r->id_table + 4 * (start + i));
+        ids[i].entry = afmt_id_row_entry(r->id_table, start + i);
         /* the ids only: their keys are known equal */
         uint32_t len;
         afmt_entry_key(afmt_rd_record(r, ids[i].entry, &len), &ids[i].path, &ids[i].len);
@@ -139,10 +139,10 @@ static int check_run(afmt_reader *r, uint64_t start, uint64_t end)
     return rc;
 }
 
-/* Step 6, the id table: every post once, ordered by (id key, entry number),
- * each id page's first key in its directory row.  Two posts with one id
- * have one key, so they meet in a run of equal keys.  keys[e] is post e's
- * id key. */
+/* Step 6, the id table: every post once, each row's key its post's id key,
+ * ordered by (id key, entry number), each id page's first key in its
+ * directory row.  Two posts with one id have one key, so they meet in a
+ * run of equal keys.  keys[e] is post e's id key, from its record. */
 static int check_ids(afmt_reader *r, const uint64_t *keys)
 {
     uint64_t n = r->head.ih.post_count;
@@ -153,7 +153,7 @@ static int check_ids(afmt_reader *r, const uint64_t *keys)
     uint64_t prev_key = 0, run = 0; /* the run of equal keys starts at row `run` */
     uint32_t prev = 0;
     for (uint64_t k = 0; k < n; k++) {
-        uint32_t e = afmt_load32(r->id_table + 4 * k);
+        uint32_t e = afmt_id_row_entry(r->id_table, k);
         if (e >= r->head.ih.entry_count ||
             afmt_rd_entry_type(r, e) != AFMT_ENTRY_TYPE_POST ||
             (seen[e / 8] >> (e % 8)) & 1) {
@@ -163,6 +163,12 @@ static int check_ids(afmt_reader *r, const uint64_t *keys)
         }
         seen[e / 8] |= (uint8_t)(1u << (e % 8));
         uint64_t key = keys[e];
+        if (afmt_id_row_key(r->id_table, k) != key) {
+            /* a lookup (10.1) goes by the rows' keys */
+            rc = AFMT_FAIL(r->err, AFMT_E_FORMAT,
+                           "id table row %" PRIu64 " does not carry its post's id key", k);
+            break;
+        }
         if (k % AFMT_ID_PAGE_ROWS == 0 &&
             r->head.pages[afmt_head_id_page(&r->head, k / AFMT_ID_PAGE_ROWS)].first != key) {
             rc = AFMT_FAIL(r->err, AFMT_E_FORMAT,

@@ -1,7 +1,8 @@
 /*
  * lookup.c - one post by its id without checking the whole index (spec
- * section 10.1): the signature, the index head, the pages on the way and
- * one block, each checked against its hash before it is used.
+ * section 10.1): the signature, the index head, one id page, the post's
+ * record page, the block table and one block, each checked against its
+ * hash before it is used.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -90,36 +91,35 @@ static int record(lookup *L, uint64_t e, afmt_entry_view *view, uint32_t place[2
     return AFMT_OK;
 }
 
-/* The id key of the post in id table row `k`, and its entry and record. */
-static int row_post(lookup *L, uint64_t k, uint32_t *e, uint64_t *key, afmt_entry_view *view,
-                    uint32_t place[2])
+/* Id page k (from 0), its hash checked, decoded: its rows and their count.
+ * Its first row must carry its directory row's key, which led here. */
+static int id_page(lookup *L, uint64_t k, const uint8_t **rows, uint64_t *n)
 {
-    uint64_t p = afmt_head_id_page(&L->h, k / AFMT_ID_PAGE_ROWS);
-    const uint8_t *rows;
-    int rc = page(L, p, &rows);
+    uint64_t p = afmt_head_id_page(&L->h, k);
+    int rc = page(L, p, rows);
     if (rc != AFMT_OK)
         return rc;
-    *e = afmt_load32(rows + 4 * (k % AFMT_ID_PAGE_ROWS));
-    if ((rc = record(L, *e, view, place)) != AFMT_OK)
-        return rc;
-    if (view->type != AFMT_ENTRY_TYPE_POST)
-        return AFMT_FAIL(L->err, AFMT_E_FORMAT, "id table row %" PRIu64 " names a file", k);
-    *key = afmt_id_key(view->id, view->id_len);
-    if (k % AFMT_ID_PAGE_ROWS == 0 && L->h.pages[p].first != *key)
-        return AFMT_FAIL(L->err, AFMT_E_FORMAT, "id page %" PRIu64
-                         " does not start with its directory key", k / AFMT_ID_PAGE_ROWS);
+    *n = L->h.pages[p].size / AFMT_ID_ROW_BYTES; /* at least 1 (7.2, checked) */
+    if (afmt_id_row_key(*rows, 0) != L->h.pages[p].first)
+        return AFMT_FAIL(L->err, AFMT_E_FORMAT,
+                         "id page %" PRIu64 " does not start with its directory key", k);
     return AFMT_OK;
 }
 
-/* Finds the post with this id: its entry, record and place. */
+/* Finds the post with this id: its entry, record and place.  The id rows
+ * carry the keys (7.6), so the search reads one id page; each row it
+ * follows costs one record page, and the record must be a post with the
+ * row's key: a forged row finds nothing, never another post. */
 static int find(lookup *L, const uint8_t *id, size_t id_len, afmt_entry_view *view,
                 uint32_t place[2])
 {
     const afmt_index_head *h = &L->h;
     uint64_t want = afmt_id_key(id, id_len), n = h->ih.post_count;
+    if (h->ih.id_pages == 0)
+        return AFMT_E_NOT_FOUND;
     const afmt_page_row *ids = &h->pages[afmt_head_id_page(h, 0)];
-    /* The rows with key `want` start in the last id page whose first key
-     * is below it (or in the first page). */
+    /* The first page whose key is not below `want`: the first row with a
+     * key not below it is in the page before, or starts this one. */
     uint64_t lo = 0, hi = h->ih.id_pages;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
@@ -128,35 +128,50 @@ static int find(lookup *L, const uint8_t *id, size_t id_len, afmt_entry_view *vi
         else
             hi = mid;
     }
-    uint64_t first = lo > 0 ? (lo - 1) * AFMT_ID_PAGE_ROWS : 0;
-    uint64_t last = lo < h->ih.id_pages ? lo * AFMT_ID_PAGE_ROWS + 1 : n;
-    if (last > n)
-        last = n;
-    /* The first row in [first, last) whose key is not below `want`. */
-    uint32_t e;
-    uint64_t key;
-    int rc;
-    while (first < last) {
-        uint64_t mid = first + (last - first) / 2;
-        if ((rc = row_post(L, mid, &e, &key, view, place)) != AFMT_OK)
-            return rc;
-        if (key < want)
-            first = mid + 1;
+    if (lo == 0 && ids[0].first != want)
+        return AFMT_E_NOT_FOUND; /* below every key */
+    uint64_t k = lo > 0 ? lo - 1 : 0, rows_n;
+    const uint8_t *rows;
+    int rc = id_page(L, k, &rows, &rows_n);
+    if (rc != AFMT_OK)
+        return rc;
+    uint64_t a = 0, b = rows_n;
+    while (a < b) {
+        uint64_t mid = a + (b - a) / 2;
+        if (afmt_id_row_key(rows, mid) < want)
+            a = mid + 1;
         else
-            last = mid;
+            b = mid;
     }
-    /* Rows with equal keys go up by entry number (7.6): a table that
-     * repeats a row cannot make this walk long. */
-    uint64_t prev = 0;
-    for (uint64_t k = first; k < n; k++) {
-        if ((rc = row_post(L, k, &e, &key, view, place)) != AFMT_OK)
-            return rc;
-        if (key != want)
+    /* The run of rows with key `want`, up by entry number (7.6): a table
+     * that repeats a row cannot make this walk long. */
+    uint64_t start = k * AFMT_ID_PAGE_ROWS + a;
+    uint32_t prev = 0;
+    for (uint64_t row = start; row < n; row++) {
+        uint64_t i = row % AFMT_ID_PAGE_ROWS;
+        if (row / AFMT_ID_PAGE_ROWS != k) {
+            /* the next page's first key is in the directory */
+            k = row / AFMT_ID_PAGE_ROWS;
+            if (ids[k].first != want)
+                break;
+            if ((rc = id_page(L, k, &rows, &rows_n)) != AFMT_OK)
+                return rc;
+        }
+        if (afmt_id_row_key(rows, i) != want)
             break;
-        if (k > first && e <= prev)
+        uint32_t e = afmt_id_row_entry(rows, i);
+        if (row > start && e <= prev)
             return AFMT_FAIL(L->err, AFMT_E_FORMAT, "id table out of order at row %" PRIu64,
-                             k);
+                             row);
         prev = e;
+        if ((rc = record(L, e, view, place)) != AFMT_OK)
+            return rc;
+        if (view->type != AFMT_ENTRY_TYPE_POST)
+            return AFMT_FAIL(L->err, AFMT_E_FORMAT, "id table row %" PRIu64 " names a file",
+                             row);
+        if (afmt_id_key(view->id, view->id_len) != want)
+            return AFMT_FAIL(L->err, AFMT_E_FORMAT, "id table row %" PRIu64
+                             " names entry %" PRIu32 ", whose id has another key", row, e);
         if (view->id_len == id_len && memcmp(view->id, id, id_len) == 0)
             return AFMT_OK;
     }

@@ -32,7 +32,7 @@ struct afmt_reader {
     const uint8_t *block_table;
     const uint8_t *blob_table;
     const uint8_t *records;     /* the record pages */
-    const uint8_t *id_table;    /* the id pages */
+    const uint8_t *id_table;    /* the id pages: rows of u64 key, u32 entry (7.6) */
     uint32_t *rec_offsets;      /* per entry: offset of the record in records
                                    (the body is at most 4 GiB) */
     afmt_blob_loc *blobs;       /* per blob: where it is and its hash */

@@ -604,13 +604,16 @@ static int write_index(afmt_writer *w, uint8_t head_hash[AFMT_HASH_BYTES])
     int rc;
     if ((rc = close_page(w)) != AFMT_OK)
         return rc;
-    size_t posts = w->id_keys.len / 12;
-    if ((uint64_t)w->blocks.len + w->blobs.len + w->records_size + 4 * (uint64_t)posts >
-        AFMT_MAX_INDEX_BYTES)
+    /* id_keys holds the id table's rows as spec 7.6 lays them out: u64 id
+     * key, u32 entry number; sorted, they are the id pages. */
+    _Static_assert(AFMT_ID_ROW_BYTES == 12, "id_keys rows are id rows");
+    size_t posts = w->id_keys.len / AFMT_ID_ROW_BYTES;
+    if ((uint64_t)w->blocks.len + w->blobs.len + w->records_size +
+            AFMT_ID_ROW_BYTES * (uint64_t)posts > AFMT_MAX_INDEX_BYTES)
         return AFMT_FAIL(w->err, AFMT_E_LIMIT, "index over 4 GiB");
     if (posts > 0)
-        qsort(w->id_keys.data, posts, 12, id_cmp);
-    afmt_buf frames = {0}, rows = {0}, ids = {0}, head = {0};
+        qsort(w->id_keys.data, posts, AFMT_ID_ROW_BYTES, id_cmp);
+    afmt_buf frames = {0}, rows = {0}, head = {0};
     uint64_t ih_blocks = w->blocks.len / AFMT_BLOCK_RECORD_BYTES;
     if ((rc = table_page(w, &frames, &rows, w->blocks.data, w->blocks.len, 0)) != AFMT_OK ||
         (rc = table_page(w, &frames, &rows, w->blobs.data, w->blobs.len, 0)) != AFMT_OK)
@@ -618,14 +621,9 @@ static int write_index(afmt_writer *w, uint8_t head_hash[AFMT_HASH_BYTES])
     size_t tables_len = frames.len;
     for (size_t i = 0; i < posts && rc == AFMT_OK; i += AFMT_ID_PAGE_ROWS) {
         size_t n = posts - i < AFMT_ID_PAGE_ROWS ? posts - i : AFMT_ID_PAGE_ROWS;
-        ids.len = 0;
-        for (size_t k = 0; k < n && rc == AFMT_OK; k++)
-            rc = afmt_buf_append_u32(&ids, afmt_load32(w->id_keys.data + 12 * (i + k) + 8));
-        if (rc != AFMT_OK)
-            rc = AFMT_FAIL(w->err, rc, "out of memory");
-        else
-            rc = table_page(w, &frames, &rows, ids.data, ids.len,
-                            afmt_load64(w->id_keys.data + 12 * i));
+        const uint8_t *page = w->id_keys.data + AFMT_ID_ROW_BYTES * i;
+        rc = table_page(w, &frames, &rows, page, AFMT_ID_ROW_BYTES * n,
+                        afmt_id_row_key(page, 0));
     }
     if (rc != AFMT_OK)
         goto done;
@@ -651,7 +649,6 @@ static int write_index(afmt_writer *w, uint8_t head_hash[AFMT_HASH_BYTES])
 done:
     afmt_buf_free(&frames);
     afmt_buf_free(&rows);
-    afmt_buf_free(&ids);
     afmt_buf_free(&head);
     return rc;
 }

@@ -859,7 +859,7 @@ def read_bundle(data, tmp):
         if value > limit:
             reject("limit", "%s %d, over %d" % (what, value, limit), "7.1 `limit`, 11",
                    named=True)
-    body_size = 56 * nblocks + 8 * nblobs + records_size + 4 * nposts  # Python: no overflow
+    body_size = 56 * nblocks + 8 * nblobs + records_size + 12 * nposts  # Python: no overflow
     if body_size > MAX_INDEX:
         reject("limit", "all pages decompressed: %d bytes" % body_size,
                "7.1 `limit` (body_size 4 GiB), 11", named=True)
@@ -911,7 +911,7 @@ def read_bundle(data, tmp):
             ok = first < n and (first == 0 if p == 2 else first > pages[-1]["first"])
         else:
             k = p - 2 - nrec
-            want = 4 * min(ID_PAGE_ROWS, nposts - k * ID_PAGE_ROWS)
+            want = 12 * min(ID_PAGE_ROWS, nposts - k * ID_PAGE_ROWS)
             ok = k == 0 or first >= pages[-1]["first"]
         if psize != want:
             reject("format", "index page %d (%s): %d bytes, not %d" % (p, kind, psize, want),
@@ -1047,17 +1047,21 @@ def read_bundle(data, tmp):
                     reject("duplicate", "entry %d: %r is also a file" % (e["number"],
                            b"/".join(comps[:k])), "8.2 (a file's path is no folder of another)")
 
-    # The id table (7.6): every post once and nothing else, by (id key, entry number); each id
-    # page's `first` is its first row's key; no two posts with one id.
+    # The id table (7.6): rows of (u64 id key, u32 entry number); every post once and nothing
+    # else, each row with its post's id key, by (id key, entry number); each id page's `first`
+    # is its first row's key; no two posts with one id.
     rows = b"".join(pg["data"] for pg in id_pages)
     id_table, named_rows, prev, run = [], set(), None, []
     for k in range(nposts):
-        e = u32(rows, 4 * k)
+        row_key, e = struct.unpack_from("<QI", rows, 12 * k)
         if e >= n or entries[e]["type"] != 1 or e in named_rows:
             reject("format", "id table row %d names entry %d: no post, or one named before"
                    % (k, e), "7.6 (every post once, nothing else)")
         named_rows.add(e)
         key = id_key(entries[e]["id"])
+        if row_key != key:
+            reject("format", "id table row %d: key %016x, its post's id key %016x"
+                   % (k, row_key, key), "7.6 (each row carries its post's id key)")
         if k % ID_PAGE_ROWS == 0 and id_pages[k // ID_PAGE_ROWS]["first"] != key:
             reject("format", "id page %d: first %016x, its first row's key %016x"
                    % (k // ID_PAGE_ROWS, id_pages[k // ID_PAGE_ROWS]["first"], key),

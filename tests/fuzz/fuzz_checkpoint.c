@@ -58,9 +58,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(memcmp(out, data, sizeof out) == 0);
             FUZZ_CHECK(ih.entry_count <= AFMT_MAX_ENTRIES);
             FUZZ_CHECK(ih.body_size <= AFMT_MAX_INDEX_BYTES);
-            /* spec 7.1 (draft 1.2): the id pages are part of the body */
+            /* spec 7.1: the id pages (12-byte rows) are part of the body */
             FUZZ_CHECK(ih.body_size == 56 * ih.block_count + 8 * ih.blob_count + ih.records_size +
-                                           4 * ih.post_count);
+                                           12 * ih.post_count);
         }
     }
     return 0;

@@ -716,6 +716,12 @@ static int idrow_cmp(const void *x, const void *y)
     return (a->entry > c->entry) - (a->entry < c->entry);
 }
 
+void fi_id_row(fbuf *rows, uint64_t key, uint32_t entry)
+{
+    fb_u64(rows, key);
+    fb_u32(rows, entry);
+}
+
 void fi_id_rows(fbuf *rows, const uint8_t *const *enc, const size_t *len, size_t n,
                 int keep_cut)
 {
@@ -736,7 +742,7 @@ void fi_id_rows(fbuf *rows, const uint8_t *const *enc, const size_t *len, size_t
     }
     qsort(v, k, sizeof *v, idrow_cmp);
     for (size_t i = 0; i < k; i++)
-        fb_u32(rows, v[i].entry);
+        fi_id_row(rows, v[i].key, v[i].entry);
     free(v);
 }
 
@@ -808,8 +814,8 @@ void fb_body(fbundle *b)
         free(enc);
         free(len);
     }
-    for (size_t at = 0; at < rows.n; at += 4 * 4096) {
-        size_t n = rows.n - at < 4 * 4096 ? rows.n - at : 4 * 4096;
+    for (size_t at = 0; at < rows.n; at += FI_ID_ROW * 4096) {
+        size_t n = rows.n - at < FI_ID_ROW * 4096 ? rows.n - at : FI_ID_ROW * 4096;
         fb_put(&fb_new_page(b)->data, rows.p + at, n);
         b->n_id_pages++;
     }
@@ -864,22 +870,12 @@ static void derive_firsts(fbundle *b)
             pg->first = entry;
         entry += pg->count;
     }
-    erec *v;
-    size_t n = entries_of(b, &v);
+    /* an id page's first row carries its key (7.6), as a writer's does */
     for (size_t k = 0; k < b->n_id_pages; k++) {
         fpage *pg = &b->pages[fb_id_page(b, k)];
-        if (pg->first_set)
-            continue;
-        pg->first = 0;
-        const uint8_t *id;
-        size_t id_len;
-        if (pg->data.n >= 4) {
-            uint32_t e = ld32(pg->data.p);
-            if (e < n && fi_post_id(v[e].enc, v[e].len, &id, &id_len))
-                pg->first = fi_key(id, id_len);
-        }
+        if (!pg->first_set)
+            pg->first = pg->data.n >= 8 ? ld64(pg->data.p) : 0;
     }
-    free(v);
 }
 
 void fb_pack(fbundle *b)

@@ -153,7 +153,7 @@ typedef struct fbundle {
                            record pages as 7.5 says: records, then places */
     int places_manual;  /* 0: fb_body writes every post's place (7.5) */
     int ids_set;        /* 1: `ids` is the id table, as given */
-    fbuf ids;           /* u32 rows */
+    fbuf ids;           /* rows of FI_ID_ROW bytes: u64 id key, u32 entry */
     size_t page_bytes;  /* a record page closes at this many bytes (0: 64 KiB) */
     uint64_t page_records; /* ...or at this many records (0: no such limit) */
     const uint64_t *page_split; /* or: the record pages hold these many records */
@@ -269,8 +269,11 @@ void fs_sigsec_ex(fbuf *out, const fkey *k, const void *cp, size_t cp_len, const
                   size_t comment_len, const char sig_alg[2], const char pk_alg[2], int legacy,
                   const uint8_t pk_id[8]);
 
+/* An id table row (spec 7.6): u64 id key, u32 entry number. */
+#define FI_ID_ROW 12
+void fi_id_row(fbuf *rows, uint64_t key, uint32_t entry);
 /* The id table (spec 7.6) of entries enc[0..n) (their encodings): every
- * post by (id key, entry number), as u32 rows appended to `rows`.  A post
+ * post by (id key, entry number), as rows appended to `rows`.  A post
  * too short to hold its id counts with key 0 when keep_cut, else not. */
 void fi_id_rows(fbuf *rows, const uint8_t *const *enc, const size_t *len, size_t n,
                 int keep_cut);

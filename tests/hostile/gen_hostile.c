@@ -445,7 +445,7 @@ enum field {
     F_PAGE_CSIZE, F_PAGE_SIZE, F_PAGE_FIRST, F_IDPAGE_SIZE, F_IDPAGE_FIRST,
     F_BLOCK_OFFSET, F_BLOCK_CSIZE, F_BLOCK_SIZE,
     F_BLOB_ENTRY, F_BLOB_PART,
-    F_REC_BLOCK, F_REC_OFFSET, F_ID_ROW,
+    F_REC_BLOCK, F_REC_OFFSET, F_ID_ROW, F_ID_KEY,
     F_POST_SIZE, F_POST_CREATED, F_POST_MISSING,
     F_FILE_TOTAL, F_FILE_NPARTS, F_PART_ENTRY, F_PART_INLINE_LEN,
     F_RECORD_LEN, F_POST_ID_LEN, F_POST_MEDIA_LEN,
@@ -459,8 +459,8 @@ static const char *const field_names[F_COUNT] = {
     "index_blob_count", "index_record_pages", "index_records_size", "record_page_csize",
     "record_page_size", "record_page_first", "id_page_size", "id_page_first", "block_offset",
     "block_compressed_size", "block_size", "blob_entry", "blob_part", "record_block",
-    "record_offset", "id_row", "post_content_size", "post_created", "post_missing_replies",
-    "file_total_size", "file_part_count", "part_entry_number", "part_inline_length",
+    "record_offset", "id_row", "id_row_key", "post_content_size", "post_created",
+    "post_missing_replies", "file_total_size", "file_part_count", "part_entry_number", "part_inline_length",
     "record_length", "post_id_length", "post_media_type_length", "checkpoint_entries",
     "checkpoint_created"};
 
@@ -550,6 +550,7 @@ static int numeric_bundle(base *t, enum field f, uint64_t v)
     case F_BLOCK_OFFSET: p = ix_block(&t->b, 0); break;
     case F_BLOCK_CSIZE: p = ix_block(&t->b, 0) + 8; break;
     case F_BLOCK_SIZE: p = ix_block(&t->b, 0) + 16; break;
+    case F_ID_KEY: p = t->b.pages[fb_id_page(&t->b, 0)].data.p + FI_ID_ROW; break; /* row 1 */
     default: break;
     }
     if (p != NULL) {
@@ -563,7 +564,8 @@ static int numeric_bundle(base *t, enum field f, uint64_t v)
     case F_RECORD_LEN: p = fb_reclen(&t->b, fb_rec_page(&t->b, 0), 0); break;
     case F_REC_BLOCK: p = ix_record(t, 1); break;     /* post 2: block 0 */
     case F_REC_OFFSET: p = ix_record(t, 1) + 4; break; /* post 2: offset 66 */
-    case F_ID_ROW: p = t->b.pages[fb_id_page(&t->b, 0)].data.p + 4; break;
+    /* row 1 of the id table: its entry number (7.6) */
+    case F_ID_ROW: p = t->b.pages[fb_id_page(&t->b, 0)].data.p + FI_ID_ROW + 8; break;
     default: break;
     }
     if (p != NULL) {
@@ -731,13 +733,14 @@ static void group_overflow(void)
     reseal(&t.b);
     emit("overflow", "records_size_wraps_body", &t.b, BAD, "1", -1, NULL);
     base_free(&t);
-    /* post_count * 4 wraps to the real 16: post_count = 4 + 2^62 */
+    /* post_count * 12 (the id rows' bytes) wraps to the real 48:
+     * post_count = 4 + 2^62 */
     base_init(&t, 0);
     base_records(&t);
     fb_index(&t.b);
     st64(t.b.index.p + 16, 4 + ((uint64_t)1 << 62));
     reseal(&t.b);
-    emit("overflow", "post_count_times_4", &t.b, BAD, "1", -1, NULL);
+    emit("overflow", "post_count_times_12", &t.b, BAD, "1", -1, NULL);
     base_free(&t);
     /* post_count 2^64-1: (post_count + 4095) / 4096 id pages wraps to 0 */
     base_init(&t, 0);
@@ -3366,20 +3369,20 @@ static void group_directory(void)
                 fb_put(&all, b.pages[p1].data.p, b.pages[p1].data.n);
                 fb_reset(&b.pages[p0].data);
                 fb_reset(&b.pages[p1].data);
-                fb_put(&b.pages[p0].data, all.p, 16);
-                fb_put(&b.pages[p1].data, all.p + 16, all.n - 16);
+                fb_put(&b.pages[p0].data, all.p, 4 * FI_ID_ROW);
+                fb_put(&b.pages[p1].data, all.p + 4 * FI_ID_ROW, all.n - 4 * FI_ID_ROW);
                 fb_free(&all);
                 break;
             }
             case 4: {
-                uint8_t tmp[4];
-                memcpy(tmp, b.pages[p0].data.p + 4 * 4095, 4);
-                memcpy(b.pages[p0].data.p + 4 * 4095, b.pages[p1].data.p, 4);
-                memcpy(b.pages[p1].data.p, tmp, 4);
+                uint8_t tmp[FI_ID_ROW];
+                memcpy(tmp, b.pages[p0].data.p + FI_ID_ROW * 4095, FI_ID_ROW);
+                memcpy(b.pages[p0].data.p + FI_ID_ROW * 4095, b.pages[p1].data.p, FI_ID_ROW);
+                memcpy(b.pages[p1].data.p, tmp, FI_ID_ROW);
                 break;
             }
             default:
-                b.pages[p1].data.n -= 12;
+                b.pages[p1].data.n -= 3 * FI_ID_ROW;
                 b.posts_set = 1;
                 b.posts = 4097;
                 break;
@@ -3396,48 +3399,67 @@ static void group_directory(void)
 
 /* ------------------------------------------------------------ the id table */
 
-static void id_case(const char *name, const uint32_t *rows, size_t n, int posts)
+/* The base's id table rows, in (key, entry) order: posts 1 to 4. */
+typedef struct idrow {
+    uint64_t key;
+    uint32_t entry;
+} idrow;
+
+/* The base with the id table `rows`; `posts` (when not -1) in the index
+ * header.  `expect` is IBAD unless the lookup of post "1" must fail too. */
+static void id_case_ex(const char *name, const idrow *rows, size_t n, int posts,
+                       const char *expect)
 {
     base t;
     base_init(&t, 0);
     base_records(&t);
     t.b.ids_set = 1;
     for (size_t i = 0; i < n; i++)
-        fb_u32(&t.b.ids, rows[i]);
+        fi_id_row(&t.b.ids, rows[i].key, rows[i].entry);
     if (posts >= 0) {
         t.b.posts_set = 1;
         t.b.posts = (uint64_t)posts;
     }
     fb_seal(&t.b, &K);
-    emit("idtable", name, &t.b, IBAD, "1", -1, NULL);
+    emit("idtable", name, &t.b, expect, "1", -1, NULL);
     base_free(&t);
+}
+
+static void id_case(const char *name, const idrow *rows, size_t n, int posts)
+{
+    id_case_ex(name, rows, n, posts, IBAD);
 }
 
 static void group_idtable(void)
 {
     /* the base's id table, in (key, entry) order */
-    uint32_t r[4];
+    idrow r[4];
     {
         base t;
         base_init(&t, 0);
         base_records(&t);
         fb_body(&t.b);
-        memcpy(r, t.b.pages[3].data.p, 16);
+        for (int i = 0; i < 4; i++) {
+            r[i].key = ld64(t.b.pages[3].data.p + FI_ID_ROW * i);
+            r[i].entry = ld32(t.b.pages[3].data.p + FI_ID_ROW * i + 8);
+        }
         base_free(&t);
     }
-    uint32_t v[8];
+    idrow v[8];
+    /* a row naming entry e in the place (and with the key) of row i */
+#define AT(i, e) ((idrow){r[i].key, (uint32_t)(e)})
 #define ROWS(...)                                       \
     do {                                                \
-        const uint32_t x_[] = {__VA_ARGS__};            \
+        const idrow x_[] = {__VA_ARGS__};               \
         memcpy(v, x_, sizeof x_);                       \
     } while (0)
-    ROWS(r[0], r[1], r[2], 5);
+    ROWS(r[0], r[1], r[2], AT(3, 5));
     id_case("row_is_entry_count", v, 4, -1);
-    ROWS(r[0], r[1], r[2], UINT32_MAX);
+    ROWS(r[0], r[1], r[2], AT(3, UINT32_MAX));
     id_case("row_2p32m1", v, 4, -1);
-    ROWS(r[0], r[1], r[2], 4);
+    ROWS(r[0], r[1], r[2], AT(3, 4));
     id_case("row_names_the_file", v, 4, -1);
-    ROWS(4, r[1], r[2], r[3]);
+    ROWS(AT(0, 4), r[1], r[2], r[3]);
     id_case("first_row_names_the_file", v, 4, -1);
     ROWS(r[0], r[0], r[2], r[3]);
     id_case("row_repeated", v, 4, -1);
@@ -3451,12 +3473,34 @@ static void group_idtable(void)
     id_case("last_two_rows_swapped", v, 4, -1);
     ROWS(r[0], r[1], r[2]);
     id_case("row_missing", v, 3, 3);
-    ROWS(r[0], r[1], r[2], r[3], 4);
+    ROWS(r[0], r[1], r[2], r[3], AT(3, 4));
     id_case("row_extra_names_file", v, 5, 5);
     ROWS(r[0], r[1], r[2], r[3], r[3]);
     id_case("row_extra_repeated", v, 5, 5);
     id_case("no_id_table", v, 0, 0);
+    /* Rows whose keys are not their posts' (7.6): the lookup goes by the
+     * rows' keys, so it must check the record it lands on.  Post "1" is
+     * entry 0; its row is made to lead to another post, in order and
+     * signed: `cat 1` must refuse, not print that post. */
+    int one = 0, other = 0;
+    for (int i = 0; i < 4; i++) {
+        if (r[i].entry == 0)
+            one = i;
+        else if (r[i].entry == 1)
+            other = i; /* post "2" */
+    }
+    memcpy(v, r, sizeof r);
+    v[one].entry = r[other].entry;
+    v[other].entry = r[one].entry;
+    id_case_ex("rows_of_1_and_2_swap_entries", v, 4, -1, BAD);
+    memcpy(v, r, sizeof r);
+    v[one].entry = r[other].entry; /* post "2" twice, "1" not at all */
+    id_case_ex("row_of_1_leads_to_2", v, 4, -1, BAD);
+    memcpy(v, r, sizeof r);
+    v[one].key += 1; /* still in order, unless a key follows it by 1 */
+    id_case("row_key_plus_1", v, 4, -1);
 #undef ROWS
+#undef AT
     /* many posts with one id (one key): refused at the second row */
     {
         const int n = 20000;
