@@ -138,12 +138,74 @@ static void test_growing_decode_of_a_liar(void **state)
     afmt_codec_free(c);
 }
 
+/* A single-segment frame (window = content size) of RLE blocks of these
+ * sizes, all of byte 'a'. */
+static size_t rle_frame(uint8_t *out, const uint32_t *blocks, size_t n, uint64_t total)
+{
+    size_t at = 0;
+    static const uint8_t magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
+    memcpy(out, magic, 4);
+    out[4] = 0xE0; /* 8-byte content size, single segment */
+    for (int i = 0; i < 8; i++)
+        out[5 + i] = (uint8_t)(total >> (8 * i));
+    at = 13;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bh = blocks[i] << 3 | 2 | (i + 1 == n ? 1u : 0u);
+        out[at++] = (uint8_t)bh;
+        out[at++] = (uint8_t)(bh >> 8);
+        out[at++] = (uint8_t)(bh >> 16);
+        out[at++] = 'a';
+    }
+    return at;
+}
+
+/* RFC 8878: no block over min(window, 128 KiB).  libzstd decodes an RLE
+ * block of 128 KiB + 1; afmt refuses it, and accepts the same run cut at
+ * 128 KiB (spec 7.3). */
+static void test_block_maximum_size(void **state)
+{
+    (void)state;
+    enum { RUN = 128 * 1024 + 1 };
+    uint8_t frame[64], *dst = malloc(RUN);
+    assert_non_null(dst);
+    char err[AFMT_ERRMSG_BYTES];
+    afmt_block_codec *c;
+    assert_int_equal(afmt_codec_new(&c, 3), AFMT_OK);
+    size_t n = rle_frame(frame, (const uint32_t[]){RUN}, 1, RUN);
+    assert_int_equal(ZSTD_decompress(dst, RUN, frame, n), RUN); /* libzstd takes it */
+    assert_int_equal(afmt_frame_check(frame, n, RUN, err), AFMT_E_COMPRESSION);
+    assert_int_equal(afmt_block_decompress(c, dst, RUN, frame, n, err), AFMT_E_COMPRESSION);
+    n = rle_frame(frame, (const uint32_t[]){128 * 1024, 1}, 2, RUN);
+    assert_int_equal(afmt_block_decompress(c, dst, RUN, frame, n, err), AFMT_OK);
+    assert_true(dst[0] == 'a' && dst[RUN - 1] == 'a');
+    /* a single-segment frame's window is its content size: 100 bytes
+     * allow no block over 100 */
+    n = rle_frame(frame, (const uint32_t[]){101}, 1, 100);
+    assert_int_equal(afmt_frame_check(frame, n, 100, err), AFMT_E_COMPRESSION);
+    /* the Unused_bit of the frame header */
+    n = rle_frame(frame, (const uint32_t[]){100}, 1, 100);
+    assert_int_equal(afmt_frame_check(frame, n, 100, err), AFMT_OK);
+    frame[4] |= 0x10;
+    assert_int_equal(ZSTD_decompress(dst, 100, frame, n), 100); /* libzstd ignores it */
+    assert_int_equal(afmt_frame_check(frame, n, 100, err), AFMT_E_COMPRESSION);
+    /* the writer's raw store stays within the rule: 128 KiB blocks */
+    uint8_t *out, *src = sample(300000);
+    size_t out_len;
+    assert_int_equal(afmt_block_store(&out, &out_len, src, 300000, err), AFMT_OK);
+    assert_int_equal(afmt_frame_check(out, out_len, 300000, err), AFMT_OK);
+    free(out);
+    free(src);
+    afmt_codec_free(c);
+    free(dst);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_refused_frames),
         cmocka_unit_test(test_growing_decode_of_a_liar),
+        cmocka_unit_test(test_block_maximum_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

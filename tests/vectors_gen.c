@@ -567,6 +567,16 @@ static void valid_files(void)
     buf_add(&x->content, s7000, 7000);
     buf_add(&x->content, s7000, 7000);
     buf_add(&x->content, "end\n", 4); /* 8 */
+    /* Paths and ids are bytes (8.1, 8.2): equal up to case or Unicode
+     * normalisation, they are still two files or two posts. */
+    vw_file(&v, "case/README.txt", NULL, 0);              /* 9 */
+    vw_file(&v, "case/Readme.txt", NULL, 0);              /* 10 */
+    vw_file(&v, "case/caf\xc3\xa9.txt", NULL, 0);         /* 11: NFC e-acute */
+    vw_file(&v, "case/cafe\xcc\x81.txt", NULL, 0);        /* 12: NFD, e and U+0301 */
+    p = POST("Case-ID", NULL, "upper\n");
+    vw_post(&v, &p); /* 13 */
+    p = POST("case-id", NULL, "lower\n");
+    vw_post(&v, &p); /* 14 */
     vw_finish(&v);
     free(s7000);
     free(l0);
@@ -1205,6 +1215,36 @@ static void hand_frame(afmt_buf *out, uint8_t fhd, int window_desc, uint8_t dict
     buf_u8(out, (uint8_t)(bh >> 8));
     buf_u8(out, (uint8_t)(bh >> 16));
     buf_add(out, data, len);
+}
+
+/* A frame written by hand with one RLE block (RFC 8878 3.1.1.2, Block_Type
+ * 1): `n` times `byte`; the header as hand_frame's. */
+static void hand_rle_frame(afmt_buf *out, uint8_t fhd, int window_desc, uint8_t byte, size_t n)
+{
+    static const uint8_t magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
+    out->len = 0;
+    buf_add(out, magic, 4);
+    buf_u8(out, fhd);
+    if (window_desc >= 0)
+        buf_u8(out, (uint8_t)window_desc);
+    if ((fhd >> 6) == 3)
+        buf_u64(out, n);
+    uint32_t bh = (uint32_t)(n << 3) | 2 | 1; /* RLE, last block */
+    buf_u8(out, (uint8_t)bh);
+    buf_u8(out, (uint8_t)(bh >> 8));
+    buf_u8(out, (uint8_t)(bh >> 16));
+    buf_u8(out, byte);
+}
+
+/* Post 0 of a loaded one-post model made to hold `data` (its content hash
+ * and size), stored as the bundle's one block in `frame`. */
+static void model_post0_content(model *m, const void *data, size_t len, afmt_buf *frame)
+{
+    enum { POST_HASH = 18, POST_SIZE = 50 }; /* spec 8.1 */
+    afmt_content_hash(m->enc[0].data + POST_HASH, data, len);
+    afmt_store64(m->enc[0].data + POST_SIZE, len);
+    uint64_t size = len;
+    model_set_blocks(m, 1, frame, &size);
 }
 
 /* The decompressed bytes of block 0 of a loaded model (its only block). */
@@ -2508,6 +2548,41 @@ static void invalid_blocks(void)
     hand_frame(&fr[0], 0xC0, (29 - 10) << 3, 0, block.data, block.len);
     model_set_blocks(&m, 1, fr, &size);
     emit_model("window-2e29", "limit", &m);
+
+    /* RFC 8878's Block_Maximum_Size, min(window, 128 KiB), which libzstd
+     * does not hold raw and RLE blocks to (spec 7.3): a raw block of 2000
+     * bytes and an RLE block of 2000 under a 1 KiB window (Window_Descriptor
+     * 0, no single segment), and a single-segment frame (window = content
+     * size) of one RLE block of 128 KiB + 1 */
+    {
+        static uint8_t text[2000], run[128 * 1024 + 1];
+        for (size_t i = 0; i < sizeof text; i++)
+            text[i] = (uint8_t)"A post a little longer than one KiB. "[i % 37];
+        memset(run, 'a', sizeof run);
+        model_load(&m, "one-post.afmt");
+        hand_frame(&fr[0], 0xC0, 0, 0, text, sizeof text);
+        model_post0_content(&m, text, sizeof text, &fr[0]);
+        emit_model("raw-block-over-window", "compression", &m);
+
+        model_load(&m, "one-post.afmt");
+        hand_rle_frame(&fr[0], 0xC0, 0, 'a', 2000);
+        model_post0_content(&m, run, 2000, &fr[0]);
+        emit_model("rle-block-over-window", "compression", &m);
+
+        model_load(&m, "one-post.afmt");
+        hand_rle_frame(&fr[0], 0xE0, -1, 'a', sizeof run);
+        model_post0_content(&m, run, sizeof run, &fr[0]);
+        emit_model("rle-block-over-128KiB", "compression", &m);
+
+    }
+
+    /* the frame header's Unused_bit set (RFC 8878: encoders write 0) */
+    model_load(&m, "one-post.afmt");
+    model_block0(&m, &block);
+    size = block.len;
+    hand_frame(&fr[0], 0xE0 | 0x10, -1, 0, block.data, block.len);
+    model_set_blocks(&m, 1, fr, &size);
+    emit_model("frame-unused-bit", "compression", &m);
 
     /* a hand-made single-segment frame naming dictionary 7 */
     model_load(&m, "one-post.afmt");

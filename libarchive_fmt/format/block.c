@@ -108,6 +108,36 @@ int afmt_block_store(uint8_t **out, size_t *out_len, const void *src, size_t len
     return AFMT_OK;
 }
 
+/* RFC 8878 3.1.1.2: every block's Block_Size is at most Block_Maximum_Size,
+ * min(window, 128 KiB): a raw block's bytes, an RLE block's run, a
+ * compressed block's compressed bytes.  libzstd checks the compressed ones
+ * (and what they decode to) but accepts larger raw and RLE blocks, which a
+ * strict decoder refuses; so every frame is walked here (spec 7.3).  The
+ * frame's extent was found by ZSTD_findFrameCompressedSize already. */
+static int blocks_check(const uint8_t *p, size_t len, unsigned block_max, char *errbuf)
+{
+    enum { BLOCK_HEADER = 3, TYPE_RLE = 1, TYPE_RESERVED = 3 };
+    for (size_t at = 0;;) {
+        if (len - at < BLOCK_HEADER)
+            return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "zstd frame cut short");
+        uint32_t bh = (uint32_t)p[at] | (uint32_t)p[at + 1] << 8 | (uint32_t)p[at + 2] << 16;
+        uint32_t type = (bh >> 1) & 3, bsize = bh >> 3;
+        at += BLOCK_HEADER;
+        if (type == TYPE_RESERVED)
+            return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "zstd block of the reserved type");
+        if (bsize > block_max)
+            return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION,
+                             "zstd block of %u bytes, over the frame's block maximum of %u "
+                             "(RFC 8878: the window, at most 128 KiB)", bsize, block_max);
+        size_t body = type == TYPE_RLE ? 1 : bsize;
+        if (len - at < body)
+            return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "zstd frame cut short");
+        at += body;
+        if (bh & 1)
+            return AFMT_OK; /* the last block; a checksum may follow */
+    }
+}
+
 int afmt_frame_check(const uint8_t *src, size_t src_len, uint64_t size, char *errbuf)
 {
     ZSTD_frameHeader fh;
@@ -116,6 +146,10 @@ int afmt_frame_check(const uint8_t *src, size_t src_len, uint64_t size, char *er
         return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "not a complete zstd frame header");
     if (fh.frameType != ZSTD_frame)
         return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "skippable frame where a zstd frame belongs");
+    /* RFC 8878 3.1.1.1.1: the Unused_bit is 0 as an encoder writes it; a
+     * reader that ignored it would accept bytes another refuses (spec 7.3). */
+    if (src[4] & 0x10)
+        return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "frame header's unused bit is set");
     if (fh.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN || fh.frameContentSize != size)
         return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION,
                          "frame content size is missing or differs from the index");
@@ -127,7 +161,7 @@ int afmt_frame_check(const uint8_t *src, size_t src_len, uint64_t size, char *er
     size_t fsize = ZSTD_findFrameCompressedSize(src, src_len);
     if (ZSTD_isError(fsize) || fsize != src_len)
         return AFMT_FAIL(errbuf, AFMT_E_COMPRESSION, "not exactly one zstd frame");
-    return AFMT_OK;
+    return blocks_check(src + fh.headerSize, src_len - fh.headerSize, fh.blockSizeMax, errbuf);
 }
 
 static int ready_dctx(afmt_block_codec *c, char *errbuf)

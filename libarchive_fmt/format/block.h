@@ -40,7 +40,9 @@ AFMT_INTERNAL int afmt_block_decompress(afmt_block_codec *c, uint8_t *dst, size_
 
 /* Checks the frame rules of spec 7.3 against a declared decompressed size
  * (magic, one frame, content size present and equal, no dictionary,
- * window within the limit).  AFMT_E_COMPRESSION otherwise. */
+ * window within the limit, the unused header bit 0, every block within
+ * min(window, 128 KiB)).  AFMT_E_COMPRESSION otherwise (AFMT_E_LIMIT for
+ * the window). */
 AFMT_INTERNAL int afmt_frame_check(const uint8_t *src, size_t src_len, uint64_t size,
                                    char *errbuf);
 

@@ -58,9 +58,7 @@ int afmt_trailer_decode(afmt_trailer *t, const uint8_t in[AFMT_TRAILER_BYTES],
     if (t->checkpoint_size > AFMT_MAX_CHECKPOINT_BYTES)
         return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "checkpoint of %u bytes is over the limit",
                          t->checkpoint_size);
-    if (t->signature_size < AFMT_SIGNATURE_FIXED_BYTES)
-        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "signature section of %u bytes is too short",
-                         t->signature_size);
+    /* The limits first, then the sums (spec 4 gives this order). */
     if (t->signature_size >
         AFMT_SIGNATURE_FIXED_BYTES + AFMT_MAX_TRUSTED_COMMENT_BYTES + AFMT_MAX_ATTESTATION_BYTES)
         return AFMT_FAIL(errbuf, AFMT_E_LIMIT,
@@ -74,6 +72,9 @@ int afmt_trailer_decode(afmt_trailer *t, const uint8_t in[AFMT_TRAILER_BYTES],
         !afmt_add_ok(&end, end, AFMT_TRAILER_BYTES) || end != file_size)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT,
                          "section sizes in the trailer do not add up to the file size");
+    if (t->signature_size < AFMT_SIGNATURE_FIXED_BYTES)
+        return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "signature section of %u bytes is too short",
+                         t->signature_size);
     if (t->index_size < AFMT_INDEX_HEADER_BYTES)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "index section too short");
     return AFMT_OK;

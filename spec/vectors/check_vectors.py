@@ -463,6 +463,9 @@ def zstd_frame(frame, size, what):
     checksum, did_flag = (fhd >> 2) & 1, fhd & 3
     if reserved:
         reject("compression", "%s: reserved frame header bit set" % what, rule)
+    if (fhd >> 4) & 1:
+        reject("compression", "%s: the frame header's unused bit is set" % what,
+               "7.3 (the Unused_bit is 0)")
     pos = 5
     window = None
     if not single:
@@ -492,6 +495,7 @@ def zstd_frame(frame, size, what):
     if window > MAX_WINDOW:
         reject("limit", "%s: window of %d bytes" % (what, window), "11 (zstd window 2^28)",
                named=True)
+    block_max = min(window, 128 * 1024)  # RFC 8878 Block_Maximum_Size
     while True:  # the blocks of the frame, to find where it ends
         if pos + 3 > len(frame):
             reject("compression", "%s: frame cut short" % what, rule)
@@ -500,6 +504,9 @@ def zstd_frame(frame, size, what):
         btype = (bh >> 1) & 3
         if btype == 3:
             reject("compression", "%s: reserved block type" % what, rule)
+        if bh >> 3 > block_max:
+            reject("compression", "%s: a block of %d bytes, over min(window, 128 KiB) = %d"
+                   % (what, bh >> 3, block_max), "7.3 (RFC 8878 Block_Maximum_Size)")
         pos += 1 if btype == 1 else bh >> 3
         if pos > len(frame):
             reject("compression", "%s: frame cut short" % what, rule)
