@@ -369,8 +369,10 @@ static int trust_view_make(trust_view *v, const afmt_reader *r, const trust_poli
     v->cos_trusted = calloc(v->ncos + 1, sizeof *v->cos_trusted);
     v->ts_state = calloc(v->nts + 1, sizeof *v->ts_state);
     v->ts_err = calloc(v->nts + 1, sizeof *v->ts_err);
-    if (v->cos_trusted == NULL || v->ts_state == NULL || v->ts_err == NULL)
+    if (v->cos_trusted == NULL || v->ts_state == NULL || v->ts_err == NULL) {
+        trust_view_free(v); /* the caller frees only a view that was made */
         return -1;
+    }
     for (size_t i = 0; i < v->ncos; i++) {
         afmt_cosignature_info ci;
         if (afmt_reader_cosignature(&ci, r, i) != AFMT_OK)
