@@ -110,3 +110,14 @@ int afmt_media_type_valid(const uint8_t *s, size_t len)
             return 0;
     return 1;
 }
+
+int afmt_take_line(const uint8_t **p, const uint8_t *end, const uint8_t **line, size_t *len)
+{
+    const uint8_t *nl = memchr(*p, '\n', (size_t)(end - *p));
+    if (nl == NULL)
+        return 0;
+    *line = *p;
+    *len = (size_t)(nl - *p);
+    *p = nl + 1;
+    return 1;
+}

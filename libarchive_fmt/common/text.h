@@ -31,4 +31,10 @@ AFMT_INTERNAL int afmt_path_safe(const uint8_t *s, size_t len);
 /* Nonzero when s is a valid media type (printable ASCII, 1..255 bytes). */
 AFMT_INTERNAL int afmt_media_type_valid(const uint8_t *s, size_t len);
 
+/* The next LF-ended line of [*p, end): its bytes without the LF in *line
+ * and *len, *p moved past the LF; 0 (and nothing moved) when no LF ends it.
+ * For the signed texts (checkpoint, proofs), where every line has its LF. */
+AFMT_INTERNAL int afmt_take_line(const uint8_t **p, const uint8_t *end, const uint8_t **line,
+                                 size_t *len);
+
 #endif /* AFMT_COMMON_TEXT_H */

@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "common/text.h"
 #include "format/checkpoint.h"
 #include "format/hash.h"
 #include "format/layout.h"
@@ -68,18 +69,6 @@ int afmt_checkpoint_format(afmt_buf *out, const afmt_checkpoint *c, char *errbuf
     return AFMT_OK;
 }
 
-/* Takes the next line (without its LF). */
-static int take_line(const uint8_t **p, const uint8_t *end, const uint8_t **val, size_t *val_len)
-{
-    const uint8_t *nl = memchr(*p, '\n', (size_t)(end - *p));
-    if (nl == NULL)
-        return 0;
-    *val = *p;
-    *val_len = (size_t)(nl - *p);
-    *p = nl + 1;
-    return 1;
-}
-
 /* Takes the next line (without its LF) if it starts with `key` and a space. */
 static int next_line(const uint8_t **p, const uint8_t *end, const char *key,
                      const uint8_t **val, size_t *val_len)
@@ -87,7 +76,7 @@ static int next_line(const uint8_t **p, const uint8_t *end, const char *key,
     size_t k = strlen(key);
     const uint8_t *save = *p, *v;
     size_t vl;
-    if (!take_line(p, end, &v, &vl) || vl < k + 1 || memcmp(v, key, k) != 0 || v[k] != ' ') {
+    if (!afmt_take_line(p, end, &v, &vl) || vl < k + 1 || memcmp(v, key, k) != 0 || v[k] != ' ') {
         *p = save;
         return 0;
     }
@@ -159,16 +148,16 @@ int afmt_checkpoint_parse(afmt_checkpoint *c, const uint8_t *text, size_t len, c
     if (len > AFMT_MAX_CHECKPOINT_BYTES)
         return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "checkpoint over %d bytes",
                          AFMT_MAX_CHECKPOINT_BYTES);
-    if (!take_line(&p, end, &v, &vl) || !origin_shape_ok(v, vl))
+    if (!afmt_take_line(&p, end, &v, &vl) || !origin_shape_ok(v, vl))
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "bad checkpoint origin line");
     c->origin = (const char *)v;
     c->origin_len = vl;
-    if (!take_line(&p, end, &v, &vl) || !parse_decimal(&n, v, vl))
+    if (!afmt_take_line(&p, end, &v, &vl) || !parse_decimal(&n, v, vl))
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "bad checkpoint tree size line");
     c->entries = n;
-    if (!take_line(&p, end, &v, &vl) || !parse_b64_hash(c->root, v, vl))
+    if (!afmt_take_line(&p, end, &v, &vl) || !parse_b64_hash(c->root, v, vl))
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "bad checkpoint root hash line");
-    if (!take_line(&p, end, &v, &vl) || vl != sizeof FORMAT_LINE - 1 ||
+    if (!afmt_take_line(&p, end, &v, &vl) || vl != sizeof FORMAT_LINE - 1 ||
         memcmp(v, FORMAT_LINE, vl) != 0)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "checkpoint line 4 is not '" FORMAT_LINE "'");
     if (!next_line(&p, end, "title", &v, &vl))
@@ -190,7 +179,7 @@ int afmt_checkpoint_parse(afmt_checkpoint *c, const uint8_t *text, size_t len, c
          * skipped; anything else is malformed. */
         const uint8_t *q = p;
         int lines_ok = 1;
-        while (q < end && lines_ok && take_line(&q, end, &v, &vl))
+        while (q < end && lines_ok && afmt_take_line(&q, end, &v, &vl))
             lines_ok = vl > 0;
         if (lines_ok && q == end)
             return AFMT_FAIL(errbuf, AFMT_E_UNSUPPORTED,

@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "common/text.h"
 #include "format/note.h"
 #include "format/tlog_proof.h"
 
@@ -60,19 +61,6 @@ int afmt_tlog_proof_format(afmt_buf *out, const uint8_t *extra, size_t extra_len
     return rc;
 }
 
-/* The next line of [*p, end): its bytes without the LF; 0 when no LF
- * ends it. */
-static int take_line(const uint8_t **p, const uint8_t *end, const uint8_t **line, size_t *len)
-{
-    const uint8_t *nl = memchr(*p, '\n', (size_t)(end - *p));
-    if (nl == NULL)
-        return 0;
-    *line = *p;
-    *len = (size_t)(nl - *p);
-    *p = nl + 1;
-    return 1;
-}
-
 static int has_prefix(const uint8_t *s, size_t len, const char *prefix)
 {
     size_t n = strlen(prefix);
@@ -102,11 +90,11 @@ int afmt_tlog_proof_parse(afmt_tlog_proof *p, const uint8_t *text, size_t len, c
         return AFMT_FAIL(errbuf, AFMT_E_LIMIT, "proof over %u bytes", AFMT_PROOF_MAX_BYTES);
     const uint8_t *at = text, *end = text + len, *v;
     size_t vl;
-    if (!take_line(&at, end, &v, &vl) || vl != sizeof AFMT_TLOG_PROOF_HEADER - 1 ||
+    if (!afmt_take_line(&at, end, &v, &vl) || vl != sizeof AFMT_TLOG_PROOF_HEADER - 1 ||
         memcmp(v, AFMT_TLOG_PROOF_HEADER, vl) != 0)
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT,
                          "not a proof: the first line is not '" AFMT_TLOG_PROOF_HEADER "'");
-    if (!take_line(&at, end, &v, &vl))
+    if (!afmt_take_line(&at, end, &v, &vl))
         return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "the proof ends after its first line");
     if (has_prefix(v, vl, "extra ")) {
         /* base64 of n bytes is 4 * ceil(n / 3) characters: the line's
@@ -123,7 +111,7 @@ int afmt_tlog_proof_parse(afmt_tlog_proof *p, const uint8_t *text, size_t len, c
             return AFMT_FAIL(errbuf, AFMT_E_FORMAT,
                              "the proof's extra line is not canonical base64");
         }
-        if (!take_line(&at, end, &v, &vl)) {
+        if (!afmt_take_line(&at, end, &v, &vl)) {
             afmt_tlog_proof_free(p);
             return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "the proof has no index line");
         }
@@ -134,7 +122,7 @@ int afmt_tlog_proof_parse(afmt_tlog_proof *p, const uint8_t *text, size_t len, c
                          "bad index line: 'index ' and a decimal number without leading zeros");
     }
     for (;;) {
-        if (!take_line(&at, end, &v, &vl)) {
+        if (!afmt_take_line(&at, end, &v, &vl)) {
             afmt_tlog_proof_free(p);
             return AFMT_FAIL(errbuf, AFMT_E_FORMAT, "the proof ends inside its audit path");
         }
